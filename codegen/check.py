@@ -1,0 +1,466 @@
+"""Stage 2: AST → typed IR (codegen/ir.py), or a located ModelError.
+
+Resolves names (each declared once; used only after its definition), types
+every expression (codegen/check_exprs.py, codegen/check_calls.py), turns type
+annotations into IR types and param constraints, and classifies every
+statement by stage: data-only (Stan's transformed data), model, or gen.  It
+enforces the rules of the language that are not syntax: loop bounds and `if`
+conditions depend on data only, data and params are never assigned, arrays
+are filled only when declared, the model never reads a `gen` quantity, and a
+`~` statement's value fits its distribution's support and shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from codegen import ast, ir
+from codegen.check_calls import CallChecker
+from codegen.check_exprs import Binding, ExprChecker, Scope, constant_int, describe_type
+from codegen.ir_print import expr_text
+from codegen.shapes import Dim, broadcast_shapes, shape_str
+from ppl.catalogue import constraints as C
+from ppl.errors import (ModelNameError, ModelStructureError, ModelTypeError, Source, did_you_mean)
+
+SCALAR_TYPES = ("real", "int")
+
+
+def check(program: ast.Program, source: Source) -> ir.Program:
+    """Type-check a parsed program and build its IR."""
+    try:
+        return _Checker(program).run(source)
+    except Exception as error:  # attach the source to located errors; let bugs through untouched
+        if hasattr(error, "with_source"):
+            raise error.with_source(source)
+        raise
+
+
+class _Checker(CallChecker, ExprChecker):
+    def __init__(self, program: ast.Program):
+        self.program = program
+        self.scope = Scope()
+        self.symbols: list[ir.Symbol] = []
+        self.later_definitions: dict[str, object] = {}
+        self.param_constraints: dict[str, ir.ParamConstraint] = {}
+
+    def run(self, source: Source) -> ir.Program:
+        self.later_definitions = dict(_top_level_definitions(self.program.statements))
+        statements = self._block(self.program.statements, top_level=True)
+        statements, symbols = self._settle_array_roles(statements)
+        return ir.Program(tuple(statements), tuple(symbols), source.text, source.filename)
+
+    def _settle_array_roles(self, statements):
+        """A top-level filled array is transformed data or a deterministic depending on what
+        its fills read, known only once all of them are checked."""
+        stages = {name: b.stage for name, b in self.scope.bindings.items() if b.array and not b.gen}
+        roles = {name: ir.Role.TRANSFORMED_DATA if stage == "data" else ir.Role.DETERMINISTIC
+                 for name, stage in stages.items()}
+        settled = []
+        for s in statements:
+            if isinstance(s, ir.ArrayDeclaration) and s.name in roles:
+                saved = roles[s.name] == ir.Role.DETERMINISTIC and not s.name.startswith("_")
+                s = replace(s, role=roles[s.name], saved=saved, stage=stages[s.name])
+            settled.append(s)
+        symbols = []
+        for symbol in self.symbols:
+            if symbol.name in roles:
+                saved = roles[symbol.name] == ir.Role.DETERMINISTIC and not symbol.name.startswith("_")
+                symbol = replace(symbol, role=roles[symbol.name], saved=saved)
+            symbols.append(symbol)
+        return settled, symbols
+
+    # ---- blocks and scopes -----------------------------------------------------
+
+    def _block(self, statements, top_level=False):
+        out = []
+        for statement in statements:
+            if top_level:
+                self._forget_later(statement)
+            checked = self._statement(statement, top_level)
+            if checked is not None:
+                out.append(checked)
+        return out
+
+    def _forget_later(self, statement):
+        name = getattr(statement, "name", None)
+        if name is None and isinstance(statement, (ast.Assign, ast.Sample)):
+            target = statement.target if isinstance(statement, ast.Assign) else statement.value
+            name = target.id if isinstance(target, ast.Name) else None
+        if name is not None:
+            self.later_definitions.pop(name, None)
+
+    def _nested(self, statements):
+        outer = self.scope
+        self.scope = Scope(outer)
+        try:
+            return tuple(self._block(statements))
+        finally:
+            self.scope = outer
+
+    def _define(self, name, role, type_, stage, span, top_level, gen=False, array=False, saved=False):
+        existing = self.scope.lookup(name)
+        if existing is not None:
+            raise ModelNameError(f"'{name}' is already defined", span,
+                                 hint=f"it was defined on line {existing.span.line}; "
+                                      "each name is defined once (choose a new name)")
+        self.scope.bindings[name] = Binding(name, role, type_, stage, span, gen=gen, array=array)
+        if top_level:
+            self.symbols.append(ir.Symbol(name, role, type_, span, saved))
+
+    # ---- statements -------------------------------------------------------------
+
+    def _statement(self, s, top_level):
+        method = getattr(self, "_stmt_" + type(s).__name__)
+        return method(s, top_level)
+
+    def _require_top_level(self, s, top_level, what):
+        if not top_level:
+            raise ModelStructureError(f"{what} must be at the top level, not inside a block", s.span,
+                                      hint="move it above the loop or `if`")
+
+    def _stmt_DataDecl(self, s: ast.DataDecl, top_level):
+        self._require_top_level(s, top_level, "a `data` declaration")
+        type_, constraint, bounds = self._declared_type(s.type, "data")
+        self._define(s.name, ir.Role.DATA, type_, "data", s.span, top_level)
+        return ir.DataDeclaration(s.name, type_, bounds, constraint, s.span)
+
+    def _stmt_ParamDecl(self, s: ast.ParamDecl, top_level):
+        self._require_top_level(s, top_level, "a `param` declaration")
+        type_, constraint, bounds = self._declared_type(s.type, "param")
+        if type_.dtype == "int":
+            raise ModelTypeError("params are continuous: an `int` param is not supported", s.type.span,
+                                 hint="declare it `real`, or marginalise a discrete unknown out "
+                                      "(e.g. with MixtureSameFamily or logsumexp)")
+        event_rank = constraint.event_rank if constraint is not None else 0
+        shape = type_.shape
+        batch, event = shape[:len(shape) - event_rank], shape[len(shape) - event_rank:]
+        if constraint is None:
+            constraint = _bounds_constraint(bounds)
+        self._define(s.name, ir.Role.PARAM, type_, "model", s.span, top_level, saved=True)
+        param_constraint = ir.ParamConstraint(constraint, bounds, batch, event)
+        self.param_constraints[s.name] = param_constraint
+        return ir.ParamDeclaration(s.name, type_, param_constraint, s.span)
+
+    def _stmt_ArrayDecl(self, s: ast.ArrayDecl, top_level):
+        type_, constraint, bounds = self._declared_type(s.type, "array")
+        if not type_.shape:
+            raise ModelTypeError(f"'{s.name}' is declared without sizes", s.type.span,
+                                 hint=f"declare `{s.name}: {s.type.name}[N]` and fill it with `{s.name}[i] = ...`, "
+                                      f"or assign a scalar directly with `{s.name} = ...`")
+        role = ir.Role.GEN if s.gen else (ir.Role.DETERMINISTIC if top_level else ir.Role.LOCAL)
+        saved = top_level and not s.name.startswith("_")
+        stage = "gen" if s.gen else "data"   # raised to "model" by the first fill that reads a param
+        self._define(s.name, role, type_, stage, s.span, top_level, gen=s.gen, array=True, saved=saved)
+        return ir.ArrayDeclaration(s.name, type_, role, saved, s.span, stage)
+
+    def _stmt_Assign(self, s: ast.Assign, top_level):
+        if isinstance(s.target, ast.Index):
+            return self._index_assign(s)
+        name = s.target.id
+        self._check_not_input(name, s.target.span, "assign to")
+        value = self.check_value(s.value)
+        stage = "gen" if s.gen else self.stage_of(value)
+        self._check_model_reads_no_gen(value, s, stage)
+        if s.gen:
+            role = ir.Role.GEN
+        elif not top_level:
+            role = ir.Role.LOCAL
+        else:
+            role = ir.Role.TRANSFORMED_DATA if stage == "data" else ir.Role.DETERMINISTIC
+        saved = top_level and not name.startswith("_") and role in (ir.Role.DETERMINISTIC, ir.Role.GEN)
+        self._define(name, role, value.type, stage, s.span, top_level, gen=s.gen, saved=saved)
+        return ir.Assign(name, value, role, saved, s.span, stage)
+
+    def _index_assign(self, s: ast.Assign):
+        target = s.target
+        name = target.value.id
+        binding = self.scope.lookup(name)
+        if binding is None:
+            raise self.unknown_name(name, target.value.span)
+        self._check_not_input(name, target.value.span, "assign to an element of")
+        if not binding.array:
+            raise ModelStructureError(
+                f"'{name}' is not a declared array, so its elements cannot be assigned", target.span,
+                hint=f"declare it first with `{name}: real[...]` and fill it element by element")
+        self._check_gen_fill(binding, s)
+        array = ir.Variable(name, binding.role, binding.type, target.value.span)
+        items, shape = self.check_subscripts(array, target.subscripts, target)
+        value = self.check_value(s.value)
+        if broadcast_shapes(shape, value.type.shape) != shape:
+            raise ModelTypeError(
+                f"cannot assign a value of shape {shape_str(value.type.shape)} to {name}[...] of shape "
+                f"{shape_str(shape)}", s.value.span, expected=shape_str(shape), found=shape_str(value.type.shape))
+        if binding.type.dtype == "int" and value.type.dtype == "real":
+            raise ModelTypeError(f"'{name}' is an int array but the value is real", s.value.span,
+                                 hint=f"declare '{name}' as `real[...]`")
+        stage = "gen" if binding.gen else ir.latest_stage(self.stage_of(value), *[self.stage_of(i)
+                                                                                 for i in _item_exprs(items)])
+        self._check_model_reads_no_gen(value, s, stage)
+        binding.stage = ir.latest_stage(binding.stage, stage)
+        return ir.IndexAssign(name, items, value, s.span, stage)
+
+    def _stmt_Sample(self, s: ast.Sample, top_level):
+        distribution = self.check_expr(s.distribution)
+        if not isinstance(distribution, ir.DistributionExpr):
+            raise ModelTypeError("the right of `~` must be a distribution", s.distribution.span,
+                                 found=f"{expr_text(distribution)}: {describe_type(distribution.type)}",
+                                 hint="write `y ~ Normal(mu, sigma)`; to add a number to the log density "
+                                      "use `target += ...`")
+        if s.gen:
+            return self._gen_sample(s, distribution, top_level)
+        value = self.check_value(s.value)
+        self.check_against_distribution(value, distribution, s.value.span, "~")
+        self._check_param_support(value, distribution, s)
+        stage = ir.latest_stage("model", self.stage_of(value), self.stage_of(distribution))
+        self._check_model_reads_no_gen(value, s, stage)
+        self._check_model_reads_no_gen(distribution, s, stage)
+        return ir.SampleStatement(value, distribution, s.span, stage)
+
+    def _gen_sample(self, s, distribution, top_level):
+        self._check_model_reads_no_gen(distribution, s, "gen")
+        dtype = distribution.type
+        shape = dtype.batch_shape + dtype.event_shape
+        value_type = ir.Type(dtype.support.dtype, shape)
+        if isinstance(s.value, ast.Name):
+            name = s.value.id
+            self._check_not_input(name, s.value.span, "draw into")
+            role = ir.Role.GEN if top_level else ir.Role.LOCAL
+            saved = top_level and not name.startswith("_")
+            self._define(name, role, value_type, "gen", s.span, top_level, gen=True, saved=saved)
+            target = ir.Variable(name, role, value_type, s.value.span)
+            return ir.SampleStatement(target, distribution, s.span, "gen", defines=name)
+        if isinstance(s.value, ast.Index) and isinstance(s.value.value, ast.Name):
+            name = s.value.value.id
+            binding = self.scope.lookup(name)
+            if binding is None:
+                raise self.unknown_name(name, s.value.value.span)
+            if not binding.array:
+                raise ModelStructureError(f"'{name}' is not a declared array", s.value.span,
+                                          hint=f"declare it first with `gen {name}: real[...]`")
+            self._check_gen_fill(binding, s)
+            target = self.check_value(s.value)
+            if broadcast_shapes(target.type.shape, shape) != target.type.shape:
+                raise ModelTypeError(f"a draw of shape {shape_str(shape)} does not fit {expr_text(target)} "
+                                     f"of shape {shape_str(target.type.shape)}", s.span)
+            return ir.SampleStatement(target, distribution, s.span, "gen")
+        raise ModelStructureError("`gen ... ~` draws into a name or an element of a declared gen array",
+                                  s.value.span, hint="write `gen y_rep ~ Normal(mu, sigma)`")
+
+    def _stmt_TargetIncrement(self, s: ast.TargetIncrement, top_level):
+        value = self.check_value(s.value)
+        if value.type.dtype not in ("real", "int", "bool"):
+            raise ModelTypeError("`target +=` needs a number", s.value.span)
+        stage = ir.latest_stage("model", self.stage_of(value))
+        self._check_model_reads_no_gen(value, s, stage)
+        return ir.TargetIncrement(value, s.span, stage)
+
+    def _stmt_For(self, s: ast.For, top_level):
+        bounds = [self._data_int(arg, "a loop bound") for arg in s.range_args]
+        if len(bounds) == 1:
+            start, stop, step = ir.Constant(0, ir.INT, s.span), bounds[0], ir.Constant(1, ir.INT, s.span)
+        elif len(bounds) == 2:
+            (start, stop), step = bounds, ir.Constant(1, ir.INT, s.span)
+        else:
+            start, stop, step = bounds
+            if constant_int(step) == 0:
+                raise ModelTypeError("range() step must not be zero", s.range_args[2].span)
+        outer = self.scope
+        self.scope = Scope(outer)
+        try:
+            self._define(s.var, ir.Role.LOOP, ir.INT, "data", s.span, top_level=False)
+            body = tuple(self._block(s.body))
+        finally:
+            self.scope = outer
+        stage = ir.latest_stage("data", *[b.stage for b in body])
+        return ir.ForLoop(s.var, start, stop, step, body, s.span, stage)
+
+    def _stmt_If(self, s: ast.If, top_level):
+        condition = self.check_value(s.condition)
+        if condition.type.shape:
+            raise ModelTypeError(f"an `if` condition must be a scalar, not an array of shape "
+                                 f"{shape_str(condition.type.shape)}", s.condition.span)
+        self._require_data_only(condition, s.condition.span, "an `if` condition")
+        then_body = self._nested(s.body)
+        else_body = self._nested(s.orelse)
+        stage = ir.latest_stage("data", *[b.stage for b in then_body + else_body])
+        return ir.IfElse(condition, then_body, else_body, s.span, stage)
+
+    def _stmt_FuncDef(self, s: ast.FuncDef, top_level):
+        raise ModelStructureError("user-defined functions are not supported yet", s.span,
+                                  hint="write the computation inline, or as a deterministic quantity")
+
+    def _stmt_Return(self, s: ast.Return, top_level):
+        raise ModelStructureError("`return` outside a function", s.span,
+                                  hint="models have no return; assign a name or use `target +=`")
+
+    # ---- rules ---------------------------------------------------------------
+
+    def _data_int(self, node, what):
+        expr = self.check_value(node)
+        if expr.type.dtype != "int" or expr.type.shape:
+            raise ModelTypeError(f"{what} must be an integer scalar", node.span, found=describe_type(expr.type))
+        self._require_data_only(expr, node.span, what)
+        return expr
+
+    def _require_data_only(self, expr, span, what):
+        stage = self.stage_of(expr)
+        if stage != "data":
+            names = self.params_in(expr)
+            culprit = names[0] if names else "a param"
+            kind = "a generated quantity" if stage == "gen" else "a param"
+            raise ModelStructureError(
+                f"{what} depends on {kind} ('{culprit}')", span,
+                expected="an expression of data, loop variables and literals",
+                hint="loop bounds and `if` conditions are fixed when data is bound; for a smooth switch "
+                     "on a param use arithmetic (e.g. sigmoid) instead of `if`")
+
+    def _check_not_input(self, name, span, verb):
+        binding = self.scope.lookup(name)
+        if binding is None:
+            return
+        if binding.role == ir.Role.DATA:
+            raise ModelStructureError(f"cannot {verb} data '{name}'", span,
+                                      hint=f"data is given when sampling; compute a new name, e.g. `{name}_2 = ...`")
+        if binding.role == ir.Role.PARAM:
+            raise ModelStructureError(f"cannot {verb} param '{name}'", span,
+                                      hint=f"params are sampled; to give '{name}' a prior write `{name} ~ ...`, "
+                                           "or define a new deterministic name")
+        if binding.role == ir.Role.LOOP:
+            raise ModelStructureError(f"cannot {verb} the loop variable '{name}'", span)
+
+    def _check_gen_fill(self, binding, s):
+        if binding.gen and not s.gen:
+            raise ModelStructureError(f"'{binding.name}' is a gen array; fill it in a `gen` statement", s.span,
+                                      hint=f"write `gen {expr_text_ast(s)}`")
+        if s.gen and not binding.gen:
+            raise ModelStructureError(f"'{binding.name}' is not a gen array, so a `gen` statement cannot fill it",
+                                      s.span, hint=f"declare it with `gen {binding.name}: ...`")
+
+    def _check_model_reads_no_gen(self, expr, statement, stage):
+        if getattr(statement, "gen", False):
+            return
+        for sub in ir.walk_expr(expr):
+            if isinstance(sub, ir.Variable):
+                binding = self.scope.lookup(sub.name)
+                if binding is not None and binding.stage == "gen":
+                    raise ModelStructureError(
+                        f"the generated quantity '{sub.name}' is used in the model", sub.span,
+                        hint="gen quantities are drawn after sampling and cannot affect the log density; "
+                             "use a deterministic (without `gen`) instead")
+
+    def _check_param_support(self, value, distribution, s):
+        """A param scored by a bounded distribution must be declared with a matching constraint."""
+        if not isinstance(value, ir.Variable) or value.role != ir.Role.PARAM:
+            return
+        support = distribution.type.support
+        if support.dtype != "real" or not support.bounded:
+            return
+        declared = self.param_constraints[value.name]
+        if support.event_rank > 0:
+            if declared.constraint is not support:
+                raise ModelTypeError(
+                    f"{distribution.family} is a distribution over {support.name} values, but param "
+                    f"'{value.name}' is declared {declared.constraint.name}", s.value.span,
+                    hint=f"declare `param {value.name}: {support.name}[...]`")
+            return
+        if declared.constraint is C.REAL:
+            suggestion = {C.POSITIVE: "real<lower=0>", C.NONNEGATIVE: "real<lower=0>",
+                          C.UNIT_INTERVAL: "real<lower=0, upper=1>", C.LOWER: "real<lower=...>"}.get(
+                support, "real<lower=..., upper=...>")
+            raise ModelTypeError(
+                f"param '{value.name}' is unconstrained, but {distribution.family} has support "
+                f"{support.description}", s.value.span,
+                hint=f"declare `param {value.name}: {suggestion}` so the sampler stays inside the support")
+
+    # ---- declared types ------------------------------------------------------------
+
+    def _declared_type(self, t: ast.TypeExpr, where: str):
+        """IR type, constrained shape (or None) and bounds of a type annotation."""
+        dims = tuple(self._size(d) for d in t.dims)
+        if t.name in SCALAR_TYPES:
+            bounds = self._bounds(t, where, dims)
+            return ir.Type(t.name, dims), None, bounds
+        if t.name in C.DECLARABLE_SHAPES:
+            constraint = C.DECLARABLE_SHAPES[t.name]
+            if t.bounds:
+                raise ModelTypeError(f"bounds on a constrained shape: {t.name} already fixes its values",
+                                     t.bounds[0].span, hint=f"remove `<...>` from `{t.name}`")
+            if where == "array":
+                raise ModelTypeError(f"only data and params take constrained types like {t.name}", t.span,
+                                     hint="declare the array `real[...]`")
+            if len(dims) < constraint.declared_rank:
+                raise ModelTypeError(f"{t.name} needs its size, e.g. `{t.name}[K]`", t.span)
+            extra = dims[-1:] * (constraint.event_rank - constraint.declared_rank)
+            return ir.Type("real", dims + extra), constraint, ir.Bounds()
+        hint = C.FOREIGN_TYPE_HINTS.get(t.name) or did_you_mean(
+            t.name, list(SCALAR_TYPES) + list(C.DECLARABLE_SHAPES))
+        raise ModelTypeError(f"unsupported type or constraint '{t.name}'", t.span,
+                             expected="real, int, " + ", ".join(C.DECLARABLE_SHAPES),
+                             hint=hint)
+
+    def _size(self, node):
+        expr = self.check_value(node)
+        if expr.type.dtype != "int" or expr.type.shape:
+            raise ModelTypeError("a size must be an integer scalar", node.span, found=describe_type(expr.type))
+        self._require_data_only(expr, node.span, "a size")
+        return self.dim_of(expr)
+
+    def _bounds(self, t: ast.TypeExpr, where, dims):
+        values = {}
+        for bound in t.bounds:
+            if bound.name not in ("lower", "upper"):
+                hint = ("offset/multiplier transforms are not supported" if bound.name in ("offset", "multiplier")
+                        else did_you_mean(bound.name, ["lower", "upper"]) or "bounds are `lower=` and `upper=`")
+                raise ModelTypeError(f"unknown bound '{bound.name}'", bound.span, expected="lower= or upper=",
+                                     hint=hint)
+            if bound.name in values:
+                raise ModelTypeError(f"'{bound.name}' is given twice", bound.span)
+            if where == "array":
+                raise ModelTypeError("bounds on a deterministic array are not supported", bound.span,
+                                     hint="bounds belong on data (validated) and params (constrained)")
+            value = self.check_value(bound.value)
+            if where == "data":
+                self._require_data_only(value, bound.value.span, "a bound on data")
+            elif self.stage_of(value) == "gen":
+                raise ModelStructureError("a bound cannot depend on a generated quantity", bound.value.span)
+            if broadcast_shapes(value.type.shape, dims) != dims:
+                raise ModelTypeError(f"the {bound.name} bound of shape {shape_str(value.type.shape)} does not fit "
+                                     f"the declared shape {shape_str(dims)}", bound.value.span)
+            values[bound.name] = value
+        return ir.Bounds(values.get("lower"), values.get("upper"))
+
+
+def _bounds_constraint(bounds: ir.Bounds):
+    if bounds.lower is not None and bounds.upper is not None:
+        return C.INTERVAL
+    if bounds.lower is not None:
+        return C.LOWER
+    if bounds.upper is not None:
+        return C.UPPER
+    return C.REAL
+
+
+def _item_exprs(items):
+    for item in items:
+        if isinstance(item, ir.ScalarIndex):
+            yield item.index
+        elif isinstance(item, ir.GatherIndex):
+            yield item.indices
+        else:
+            yield from (p for p in (item.start, item.stop, item.step) if p is not None)
+
+
+def _top_level_definitions(statements):
+    for s in statements:
+        if isinstance(s, (ast.DataDecl, ast.ParamDecl, ast.ArrayDecl)):
+            yield s.name, s.span
+        elif isinstance(s, ast.Assign) and isinstance(s.target, ast.Name):
+            yield s.target.id, s.span
+        elif isinstance(s, ast.Sample) and s.gen and isinstance(s.value, ast.Name):
+            yield s.value.id, s.span
+
+
+def expr_text_ast(s) -> str:
+    from codegen.unparse import statement_text
+    return statement_text(s)
+

@@ -1,0 +1,446 @@
+"""Typing calls: built-in functions, distributions, kernels and `.log_prob`.
+
+Part of the checker.  Signatures come from the catalogue (ppl/catalogue/):
+this module binds arguments to parameter names, checks each argument's dtype
+and domain, unifies the letters naming event axes (an MVNTriL's loc [K] and
+scale_tril [K, K]) and broadcasts batch shapes.
+"""
+
+from __future__ import annotations
+
+from codegen import ast, ir
+from codegen.check_exprs import constant_int, constant_number, describe_type
+from codegen.ir_print import expr_text
+from codegen.shapes import Dim, broadcast_shapes, shape_str
+from ppl.catalogue import constraints as C
+from ppl.catalogue.builtins import BUILTIN_SYNONYMS, BUILTINS
+from ppl.catalogue.declare import Distribution, Parameter
+from ppl.catalogue.distributions import DISTRIBUTIONS
+from ppl.catalogue.kernels import KERNELS
+from ppl.errors import ModelNameError, ModelTypeError, did_you_mean
+
+
+class CallChecker:
+    """Mixin for the checker: needs check_value, check_expr, stage_of, dim_of."""
+
+    def _expr_Call(self, node: ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            return self._method_call(node, func)
+        if not isinstance(func, ast.Name):
+            raise ModelTypeError("only functions and distributions can be called", func.span)
+        name = func.id
+        if name in DISTRIBUTIONS:
+            return self.check_distribution(node)
+        if name in KERNELS:
+            return self._kernel(node)
+        if name in BUILTINS:
+            return self._builtin(node, BUILTINS[name])
+        if self.scope.lookup(name) is not None:
+            raise ModelTypeError(f"'{name}' is a value, not a function", func.span,
+                                 hint=f"index it with `{name}[...]`, or multiply with `*`")
+        raise self._unknown_callable(name, func.span)
+
+    def _unknown_callable(self, name, span):
+        if name in BUILTIN_SYNONYMS:
+            return ModelNameError(f"unknown function '{name}'", span,
+                                  hint=f"ppl calls it '{BUILTIN_SYNONYMS[name]}'")
+        capitalised = {d.lower(): d for d in DISTRIBUTIONS}
+        if name.lower() in capitalised or name.lower().replace("_", "") in capitalised:
+            match = capitalised.get(name.lower()) or capitalised[name.lower().replace("_", "")]
+            return ModelNameError(f"unknown distribution '{name}'", span,
+                                  hint=f"did you mean '{match}'? (distributions use TensorFlow Probability's names)")
+        if name[:1].isupper():
+            return ModelNameError(f"unknown distribution '{name}'", span,
+                                  hint=did_you_mean(name, list(DISTRIBUTIONS) + list(KERNELS))
+                                  or "see the language reference for the list of distributions")
+        return ModelNameError(f"unknown function '{name}'", span,
+                              hint=did_you_mean(name, list(BUILTINS) + list(DISTRIBUTIONS))
+                              or "see the language reference for the built-in functions")
+
+    # ---- .log_prob ------------------------------------------------------------
+
+    def _method_call(self, node, func: ast.Attribute):
+        if func.attr != "log_prob":
+            hint = "the only method is `.log_prob(x)`" if func.attr in ("prob", "sample", "cdf", "log_cdf") \
+                else (did_you_mean(func.attr, ["log_prob"]) or "the only method is `.log_prob(x)`")
+            raise ModelTypeError(f"unknown method '.{func.attr}'", func.span, hint=hint)
+        distribution = self.check_expr(func.value)
+        if not isinstance(distribution, ir.DistributionExpr):
+            raise ModelTypeError("`.log_prob` applies to a distribution", func.value.span,
+                                 found=f"{expr_text(distribution)}: {describe_type(distribution.type)}",
+                                 hint="write `Normal(mu, sigma).log_prob(x)`")
+        if node.keywords or len(node.args) != 1:
+            raise ModelTypeError("`.log_prob` takes exactly one argument, the value", node.span)
+        value = self.check_value(node.args[0])
+        batch = self.check_against_distribution(value, distribution, node.args[0].span, "log_prob")
+        return ir.LogProb(distribution, value, ir.Type("real", batch), node.span)
+
+    def check_against_distribution(self, value, distribution: ir.DistributionExpr, span, what) -> tuple:
+        """Check a value can be scored by a distribution; return the broadcast batch shape."""
+        dtype = distribution.type
+        support = dtype.support
+        if support.dtype == "int" and value.type.dtype == "real":
+            raise ModelTypeError(
+                f"{dtype.family} is a distribution over integers, but {expr_text(value)} is real", span,
+                expected=f"int values ({support.description})", found=describe_type(value.type),
+                hint="declare the data as `int`, or choose a continuous distribution")
+        event = dtype.event_shape
+        shape = value.type.shape
+        if len(shape) < len(event) or any(
+                a.provably_different(b) for a, b in zip(shape[len(shape) - len(event):], event)):
+            raise ModelTypeError(
+                f"{expr_text(value)} does not match the event shape of {dtype.family}", span,
+                expected=f"a value whose last axes are {shape_str(event)} (the event shape)",
+                found=f"shape {shape_str(shape)}",
+                hint="event axes are on the right: one event per row")
+        value_batch = shape[:len(shape) - len(event)]
+        batch = broadcast_shapes(value_batch, dtype.batch_shape)
+        if batch is None:
+            raise ModelTypeError(
+                f"the shape of {expr_text(value)} does not broadcast with the batch shape of {dtype.family}",
+                span, expected=f"batch shape {shape_str(dtype.batch_shape)}",
+                found=f"{shape_str(value_batch)} (value shape {shape_str(shape)})",
+                hint="index the value or the parameters so the batch axes line up")
+        return batch
+
+    # ---- distributions ------------------------------------------------------------
+
+    def check_distribution(self, node: ast.Call) -> ir.DistributionExpr:
+        name = node.func.id
+        family = DISTRIBUTIONS[name]
+        bound = self._bind_arguments(family.name, family.parameters, node, family)
+        arguments: dict[str, ir.Expr] = {}
+        for parameter in family.parameters:
+            if parameter.name not in bound:
+                continue
+            arg_node = bound[parameter.name]
+            if arg_node is None:   # default
+                arguments[parameter.name] = ir.Constant(parameter.default, ir.REAL, node.span)
+                continue
+            arguments[parameter.name] = self._check_argument(family.name, parameter, arg_node)
+        if family.shape_rule == "gaussian_process":
+            type_ = self._gaussian_process_type(family, arguments, node)
+        elif family.shape_rule == "mixture_same_family":
+            type_ = self._mixture_type(family, arguments, bound, node)
+        else:
+            type_ = self._distribution_type(family, arguments, bound, node)
+        return ir.DistributionExpr(family.name, tuple(arguments.items()), type_, node.span)
+
+    def _bind_arguments(self, family_name, parameters: tuple[Parameter, ...], node, family=None):
+        """Map parameter name → AST node (None for a default), TFP's positional order."""
+        names = [p.name for p in parameters]
+        signature = f"{family_name}({', '.join(names)})"
+        if len(node.args) > len(parameters):
+            raise ModelTypeError(
+                f"{family_name} takes at most {len(parameters)} argument{'s' if len(parameters) != 1 else ''}, "
+                f"but {len(node.args)} were given", node.args[len(parameters)].span,
+                expected=signature, hint="remove the extra arguments")
+        bound: dict = {}
+        for parameter, arg in zip(parameters, node.args):
+            bound[parameter.name] = arg
+        for keyword in node.keywords:
+            if keyword.name not in names:
+                raise ModelTypeError(
+                    f"{family_name} has no parameter '{keyword.name}'", keyword.span, expected=signature,
+                    hint=did_you_mean(keyword.name, names) or f"its parameters are {', '.join(names)}")
+            if keyword.name in bound:
+                raise ModelTypeError(f"'{keyword.name}' is given twice (by position and by name)",
+                                     keyword.span, expected=signature)
+            bound[keyword.name] = keyword.value
+        groups = family.alternatives if family is not None else ()
+        in_group = {n for group in groups for n in group}
+        # positional arguments fill alternatives in order (TFP: Bernoulli(x) means logits=x)
+        for group in groups:
+            given = [n for n in group if n in bound]
+            if len(given) > 1:
+                raise ModelTypeError(
+                    f"{family_name} takes one of {' or '.join(f'{n}=' for n in group)}, not both",
+                    bound[given[1]].span, expected=signature, hint=f"keep either `{given[0]}=` or `{given[1]}=`")
+            if not given:
+                raise ModelTypeError(
+                    f"{family_name} needs one of {' or '.join(f'{n}=' for n in group)}", node.span,
+                    expected=signature, hint=f"e.g. `{family_name}({group[0]}=...)`")
+        for parameter in parameters:
+            if parameter.name in bound or parameter.name in in_group:
+                continue
+            if parameter.default is not None:
+                bound[parameter.name] = None
+                continue
+            raise ModelTypeError(f"{family_name} is missing its argument '{parameter.name}'", node.span,
+                                 expected=signature, hint=f"add `{parameter.name}=...`")
+        return bound
+
+    def _check_argument(self, family_name, parameter: Parameter, arg_node):
+        if parameter.kind == "distribution":
+            if not (isinstance(arg_node, ast.Call) and isinstance(arg_node.func, ast.Name)
+                    and arg_node.func.id in DISTRIBUTIONS):
+                raise ModelTypeError(f"{family_name}'s '{parameter.name}' must be a distribution", arg_node.span,
+                                     hint="e.g. `Categorical(probs=w)` or `Normal(mu, sigma)`")
+            return self.check_distribution(arg_node)
+        if parameter.kind == "kernel":
+            expr = self.check_expr(arg_node)
+            if not isinstance(expr, ir.KernelExpr):
+                raise ModelTypeError(f"{family_name}'s '{parameter.name}' must be a kernel", arg_node.span,
+                                     expected=" or ".join(KERNELS), found=describe_type(expr.type))
+            return expr
+        value = self.check_value(arg_node)
+        if parameter.kind == "size":
+            if value.type.dtype != "int" or value.type.shape or self.stage_of(value) != "data":
+                raise ModelTypeError(f"{family_name}'s '{parameter.name}' must be an integer known from data",
+                                     arg_node.span, found=describe_type(value.type))
+            return value
+        if parameter.dtype == "int" and value.type.dtype == "real":
+            raise ModelTypeError(f"{family_name}'s '{parameter.name}' must be an integer", arg_node.span,
+                                 found=f"{expr_text(value)}: {describe_type(value.type)}")
+        self._check_constant_domain(family_name, parameter, value, arg_node.span)
+        return value
+
+    def _check_constant_domain(self, family_name, parameter, value, span):
+        number = constant_number(value)
+        if number is None:
+            return
+        domain = parameter.domain
+        bad = ((domain in (C.POSITIVE, C.POSITIVE_INTEGER) and number <= 0)
+               or (domain in (C.NONNEGATIVE, C.NONNEGATIVE_INTEGER) and number < 0)
+               or (domain is C.UNIT_INTERVAL and not 0 <= number <= 1))
+        if bad:
+            raise ModelTypeError(f"{family_name}'s '{parameter.name}' must be {domain.description.replace('x', parameter.name)}",
+                                 span, found=f"{number:g}")
+
+    def _distribution_type(self, family: Distribution, arguments, bound, node) -> ir.DistributionType:
+        letters: dict[str, tuple[Dim, str]] = {}
+        batches = []
+        for parameter in family.parameters:
+            value = arguments.get(parameter.name)
+            if value is None:
+                continue
+            if parameter.kind == "size":
+                letters.setdefault(parameter.sets, (self.dim_of(value), parameter.name))
+                continue
+            shape = value.type.shape
+            arg_span = bound[parameter.name].span if bound.get(parameter.name) is not None else node.span
+            if bound.get(parameter.name) is None and not shape:
+                continue  # a scalar default broadcasts over the event
+            rank = len(parameter.event)
+            if len(shape) < rank:
+                raise ModelTypeError(
+                    f"{family.name}'s '{parameter.name}' must have at least {rank} ax{'is' if rank == 1 else 'es'}",
+                    arg_span, expected=f"shape [..., {', '.join(parameter.event)}]", found=f"shape {shape_str(shape)}")
+            event_part = shape[len(shape) - rank:]
+            for letter, dim in zip(parameter.event, event_part):
+                if letter in letters and letters[letter][0].provably_different(dim):
+                    other_dim, other_name = letters[letter]
+                    raise ModelTypeError(
+                        f"{family.name}'s '{parameter.name}' and '{other_name}' disagree on the size {letter}",
+                        arg_span, expected=f"{letter} = {other_dim} (from '{other_name}')", found=f"{dim}",
+                        hint=f"'{parameter.name}' has shape {shape_str(shape)}")
+                letters.setdefault(letter, (dim, parameter.name))
+            batches.append((parameter.name, shape[:len(shape) - rank]))
+        batch = broadcast_shapes(*[b for _, b in batches])
+        if batch is None:
+            described = ", ".join(f"{n}: {shape_str(b)}" for n, b in batches)
+            raise ModelTypeError(f"the parameters of {family.name} do not broadcast", node.span,
+                                 found=described, hint="parameters broadcast like NumPy arrays")
+        event = tuple(letters[letter][0] for letter in family.event)
+        return ir.DistributionType(family.name, batch, event, family.support)
+
+    def _gaussian_process_type(self, family, arguments, node):
+        points = arguments["index_points"]
+        if points.type.rank not in (1, 2):
+            raise ModelTypeError("GaussianProcess's index_points must be [N] or [N, F]", node.span,
+                                 found=f"shape {shape_str(points.type.shape)}")
+        noise = arguments.get("observation_noise_variance")
+        if noise is not None and noise.type.shape:
+            raise ModelTypeError("GaussianProcess's observation_noise_variance must be a scalar", node.span,
+                                 found=f"shape {shape_str(noise.type.shape)}")
+        return ir.DistributionType(family.name, (), (points.type.shape[0],), family.support)
+
+    def _mixture_type(self, family, arguments, bound, node):
+        mixture = arguments["mixture_distribution"]
+        components = arguments["components_distribution"]
+        if mixture.family != "Categorical":
+            raise ModelTypeError("MixtureSameFamily's mixture_distribution must be a Categorical",
+                                 bound["mixture_distribution"].span, found=mixture.family,
+                                 hint="e.g. `Categorical(probs=weights)`")
+        if not components.type.batch_shape:
+            raise ModelTypeError(
+                "MixtureSameFamily's components_distribution needs a batch axis of components",
+                bound["components_distribution"].span,
+                found=f"batch shape {shape_str(components.type.batch_shape)}",
+                hint="give the component parameters one entry per component, e.g. Normal(mu, sigma) with mu: real[K]")
+        count = components.type.batch_shape[-1]
+        weights = mixture.argument("probs") or mixture.argument("logits")
+        if weights.type.shape[-1].provably_different(count):
+            raise ModelTypeError("MixtureSameFamily: the number of weights and of components differ",
+                                 bound["mixture_distribution"].span,
+                                 expected=f"{count} weights (the components' last batch axis)",
+                                 found=f"{weights.type.shape[-1]}")
+        batch = broadcast_shapes(mixture.type.batch_shape, components.type.batch_shape[:-1])
+        if batch is None:
+            raise ModelTypeError("MixtureSameFamily: the batch shapes of the mixture and components do not broadcast",
+                                 node.span)
+        return ir.DistributionType(family.name, batch, components.type.event_shape, components.type.support)
+
+    # ---- kernels ------------------------------------------------------------
+
+    def _kernel(self, node):
+        name = node.func.id
+        parameters = KERNELS[name]
+        bound = self._bind_arguments(name, parameters, node)
+        arguments = {}
+        for parameter in parameters:
+            arg_node = bound.get(parameter.name)
+            if arg_node is None:
+                arguments[parameter.name] = ir.Constant(parameter.default, ir.REAL, node.span)
+                continue
+            value = self._check_argument(name, parameter, arg_node)
+            if value.type.shape:
+                raise ModelTypeError(f"{name}'s '{parameter.name}' must be a scalar", arg_node.span,
+                                     found=f"shape {shape_str(value.type.shape)}")
+            arguments[parameter.name] = value
+        return ir.KernelExpr(name, tuple(arguments.items()), ir.KernelType(name), node.span)
+
+    # ---- built-in functions ------------------------------------------------------
+
+    def _builtin(self, node, builtin):
+        fewest, most = builtin.arity
+        count = len(node.args)
+        if not fewest <= count <= most:
+            expected = f"{fewest}" if fewest == most else f"{fewest} to {most}"
+            raise ModelTypeError(f"{builtin.name}() takes {expected} argument{'s' if most != 1 else ''}, "
+                                 f"but {count} {'was' if count == 1 else 'were'} given", node.span,
+                                 hint=builtin.description)
+        for keyword in node.keywords:
+            if keyword.name not in builtin.keywords:
+                allowed = ", ".join(f"{k}=" for k in builtin.keywords) or "no keywords"
+                raise ModelTypeError(f"{builtin.name}() has no keyword '{keyword.name}'", keyword.span,
+                                     expected=allowed)
+        args = tuple(self.check_value(a) for a in node.args)
+        options = self._options(node, builtin, args)
+        rule = getattr(self, "_shape_" + builtin.kind)
+        shape, dtype = rule(builtin, args, dict(options), node)
+        if builtin.result == "int":
+            dtype = "int"
+        elif builtin.result == "real":
+            dtype = "real"
+        return ir.Call(builtin.name, args, options, ir.Type(dtype, shape), node.span)
+
+    def _options(self, node, builtin, args):
+        options = []
+        for keyword in node.keywords:
+            value = self.check_value(keyword.value)
+            axis = constant_int(value)
+            if axis is None:
+                raise ModelTypeError(f"{builtin.name}()'s {keyword.name}= must be an integer literal",
+                                     keyword.value.span)
+            rank = args[0].type.rank if args else 0
+            if not -rank <= axis < rank:
+                raise ModelTypeError(f"axis {axis} is out of range for an array of shape "
+                                     f"{shape_str(args[0].type.shape)}", keyword.value.span,
+                                     expected=f"an axis from {-rank} to {rank - 1}")
+            options.append((keyword.name, axis % rank))
+        return tuple(options)
+
+    @staticmethod
+    def _same_dtype(args):
+        return "real" if any(a.type.dtype == "real" for a in args) else "int"
+
+    def _shape_elementwise(self, builtin, args, options, node):
+        shape = broadcast_shapes(*[a.type.shape for a in args])
+        if shape is None:
+            shapes = ", ".join(shape_str(a.type.shape) for a in args)
+            raise ModelTypeError(f"the arguments of {builtin.name}() do not broadcast", node.span, found=shapes)
+        return shape, self._same_dtype(args)
+
+    def _shape_reduction(self, builtin, args, options, node):
+        (x,) = args
+        if "axis" not in options:
+            return (), self._same_dtype(args)
+        axis = options["axis"]
+        return x.type.shape[:axis] + x.type.shape[axis + 1:], self._same_dtype(args)
+
+    def _shape_along_axis(self, builtin, args, options, node):
+        (x,) = args
+        if not x.type.shape:
+            raise ModelTypeError(f"{builtin.name}() needs an array", node.args[0].span,
+                                 found=describe_type(x.type))
+        return x.type.shape, self._same_dtype(args)
+
+    def _shape_dot(self, builtin, args, options, node):
+        a, b = args
+        for arg, arg_node in zip(args, node.args):
+            if not arg.type.shape:
+                raise ModelTypeError("dot() needs two vectors", arg_node.span, found=describe_type(arg.type),
+                                     hint="use '*' to multiply by a scalar")
+        if a.type.shape[-1].provably_different(b.type.shape[-1]):
+            raise ModelTypeError(f"dot() of shapes {shape_str(a.type.shape)} and {shape_str(b.type.shape)}: "
+                                 "the last axes differ", node.span,
+                                 expected="equal last axes", found=f"{a.type.shape[-1]} and {b.type.shape[-1]}")
+        batch = broadcast_shapes(a.type.shape[:-1], b.type.shape[:-1])
+        if batch is None:
+            raise ModelTypeError("dot(): the leading axes do not broadcast", node.span)
+        return batch, self._same_dtype(args)
+
+    def _size_dims(self, builtin, args, node):
+        dims = []
+        for arg, arg_node in zip(args, node.args):
+            if arg.type.dtype != "int" or arg.type.shape:
+                raise ModelTypeError(f"{builtin.name}() takes integer sizes", arg_node.span,
+                                     found=describe_type(arg.type))
+            if self.stage_of(arg) != "data":
+                raise ModelTypeError(f"the sizes given to {builtin.name}() must be known from data",
+                                     arg_node.span)
+            dims.append(self.dim_of(arg))
+        return tuple(dims)
+
+    def _shape_filled(self, builtin, args, options, node):
+        return self._size_dims(builtin, args, node), "real"
+
+    def _shape_eye(self, builtin, args, options, node):
+        (n,) = self._size_dims(builtin, args, node)
+        return (n, n), "real"
+
+    def _shape_diag(self, builtin, args, options, node):
+        (x,) = args
+        shape = x.type.shape
+        if len(shape) == 1:
+            return (shape[0], shape[0]), x.type.dtype
+        if len(shape) == 2:
+            size = shape[0] if shape[0].provably_equal(shape[1]) else Dim.unknown(f"min({shape[0]}, {shape[1]})")
+            return (size,), x.type.dtype
+        raise ModelTypeError("diag() takes a vector (to make a diagonal matrix) or a matrix (to take its diagonal)",
+                             node.args[0].span, found=describe_type(x.type))
+
+    def _shape_cholesky(self, builtin, args, options, node):
+        (x,) = args
+        shape = x.type.shape
+        if len(shape) < 2 or shape[-1].provably_different(shape[-2]):
+            raise ModelTypeError("cholesky() needs a square matrix", node.args[0].span,
+                                 found=describe_type(x.type))
+        return shape, "real"
+
+    def _shape_transpose(self, builtin, args, options, node):
+        return args[0].type.shape[::-1], args[0].type.dtype
+
+    def _shape_size(self, builtin, args, options, node):
+        return (), "int"
+
+    def _shape_covariance(self, builtin, args, options, node):
+        points = args[:-2]
+        for arg, arg_node in zip(args[-2:], node.args[-2:]):
+            if arg.type.shape:
+                raise ModelTypeError(f"{builtin.name}()'s amplitude and length_scale must be scalars",
+                                     arg_node.span, found=describe_type(arg.type))
+        sizes = []
+        for arg, arg_node in zip(points, node.args):
+            if arg.type.rank not in (1, 2):
+                raise ModelTypeError(f"{builtin.name}() takes points of shape [N] or [N, F]", arg_node.span,
+                                     found=describe_type(arg.type))
+            sizes.append(arg.type.shape[0])
+        if len(points) == 2 and points[0].type.rank != points[1].type.rank:
+            raise ModelTypeError(f"{builtin.name}(): both sets of points need the same number of features",
+                                 node.span)
+        first = sizes[0]
+        second = sizes[1] if len(sizes) > 1 else first
+        return (first, second), "real"

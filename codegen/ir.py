@@ -1,0 +1,407 @@
+"""The typed intermediate representation: what the checker produces and every
+later stage (derivation, emission, binding data) consumes.
+
+Imports nothing from the front end (parse, ast, check) or from the emitter.
+
+Types
+-----
+``Type(dtype, shape)``: dtype is ``"int"``, ``"real"`` or ``"bool"``; shape is a
+tuple of symbolic :class:`codegen.shapes.Dim` (``[2, N]``).  Distributions and
+kernels are not values: an expression like ``Normal(mu, 1)`` has a
+:class:`DistributionType` (batch and event shapes, support) and may appear only
+on the right of ``~``, before ``.log_prob``, or inside a ``MixtureSameFamily``.
+
+Expressions (every node has ``.type`` and ``.span``)
+----------------------------------------------------
+``Constant``        a literal number.
+``Variable``        a name, with its ``role`` (see ``Role``).
+``UnaryOp``         ``-x``, ``+x``, ``not x``.
+``BinaryOp``        ``+ - * / // % ** @``, comparisons ``== != < <= > >=`` and
+                    ``and``/``or``; NumPy broadcasting, ``@`` as ``np.matmul``.
+``IndexOp``         ``x[...]`` with one ``IndexItem`` per indexed axis, left to
+                    right: ``ScalarIndex`` (removes the axis; may be negative),
+                    ``SliceIndex`` (start/stop/step, each optional, NumPy
+                    semantics) and ``GatherIndex`` (an int array: the axis is
+                    replaced by the array's shape).  Axes not indexed are kept.
+``Call``            a built-in function (ppl/catalogue/builtins.py); keyword
+                    options (``axis``) are resolved to ``options``.
+``Stack``           a list literal ``[a, b]``: stacks like ``np.array``.
+``DistributionExpr`` a distribution with its arguments bound to parameter
+                    names in declaration order (omitted ones with defaults are
+                    filled in as constants; alternatives not chosen are absent).
+``KernelExpr``      a PSD kernel for a GaussianProcess.
+``LogProb``         ``dist.log_prob(value)``: the log density, batch-shaped.
+
+Statements (every node has ``.span`` and ``.stage``)
+-----------------------------------------------------
+``stage`` says when a statement runs: ``"data"`` (depends on data only: run
+once when data is bound, Stan's transformed data), ``"model"`` (depends on
+params: part of the log density) or ``"gen"`` (generated quantities, per saved
+draw).  A loop or branch takes the latest stage of its body.
+
+``DataDeclaration``   ``data NAME: TYPE`` with optional bounds (validation only).
+``ParamDeclaration``  ``param NAME: TYPE`` with its ``ParamConstraint``.
+``Assign``            ``NAME = EXPR``: defines NAME (``saved`` says if it is output).
+``ArrayDeclaration``  ``NAME: TYPE``: an array filled element by element.
+``IndexAssign``       ``NAME[idx] = EXPR`` into a declared array.
+``SampleStatement``   ``EXPR ~ DIST``: adds the summed log density (model), or
+                      in ``gen`` draws NAME (``target`` is then the name).
+``TargetIncrement``   ``target += EXPR`` (an array adds its sum).
+``ForLoop``           ``for var in range(start, stop, step)``; bounds are data-only ints.
+``IfElse``            a data-only condition and two bodies.
+
+``Program`` holds the statements in source order and a symbol table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from codegen.shapes import Shape, shape_str
+from ppl.catalogue.constraints import Constraint
+from ppl.errors import Span
+
+
+# ---- types ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Type:
+    dtype: str          # "int" | "real" | "bool"
+    shape: Shape = ()
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    def __str__(self) -> str:
+        return self.dtype + (shape_str(self.shape) if self.shape else "")
+
+
+@dataclass(frozen=True)
+class DistributionType:
+    family: str
+    batch_shape: Shape
+    event_shape: Shape
+    support: Constraint
+
+    def __str__(self) -> str:
+        return (f"{self.family}(batch_shape={shape_str(self.batch_shape)}, "
+                f"event_shape={shape_str(self.event_shape)})")
+
+
+@dataclass(frozen=True)
+class KernelType:
+    family: str
+    batch_shape: Shape = ()
+
+    def __str__(self) -> str:
+        return f"{self.family} kernel"
+
+
+REAL = Type("real")
+INT = Type("int")
+BOOL = Type("bool")
+
+
+class Role:
+    DATA = "data"                    # given at sampling time
+    TRANSFORMED_DATA = "transformed_data"  # computed once from data
+    PARAM = "param"
+    DETERMINISTIC = "deterministic"  # depends on params; saved unless _private
+    GEN = "gen"                      # generated quantity
+    LOOP = "loop"                    # a loop variable (int)
+    LOCAL = "local"                  # assigned inside a block: not saved
+
+
+# ---- expressions -------------------------------------------------------------
+
+def _span():
+    return field(default=Span(0, 0, 0, 0), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: Union[int, float]
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    role: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class UnaryOp:
+    op: str                # "-", "+", "not"
+    operand: "Expr"
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BinaryOp:
+    op: str
+    left: "Expr"
+    right: "Expr"
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ScalarIndex:
+    index: "Expr"
+
+
+@dataclass(frozen=True)
+class SliceIndex:
+    start: Optional["Expr"]
+    stop: Optional["Expr"]
+    step: Optional["Expr"]
+
+
+@dataclass(frozen=True)
+class GatherIndex:
+    indices: "Expr"
+
+
+IndexItem = Union[ScalarIndex, SliceIndex, GatherIndex]
+
+
+@dataclass(frozen=True)
+class IndexOp:
+    value: "Expr"
+    items: tuple[IndexItem, ...]
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    args: tuple["Expr", ...]
+    options: tuple[tuple[str, object], ...]   # e.g. (("axis", 0),)
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Stack:
+    items: tuple["Expr", ...]
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class DistributionExpr:
+    family: str                                  # the canonical name (aliases resolved)
+    arguments: tuple[tuple[str, "Expr"], ...]    # parameter name → value, declaration order
+    type: DistributionType
+    span: Span = _span()
+
+    def argument(self, name: str):
+        return dict(self.arguments).get(name)
+
+
+@dataclass(frozen=True)
+class KernelExpr:
+    family: str
+    arguments: tuple[tuple[str, "Expr"], ...]
+    type: KernelType
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LogProb:
+    distribution: DistributionExpr
+    value: "Expr"
+    type: Type
+    span: Span = _span()
+
+
+Expr = Union[Constant, Variable, UnaryOp, BinaryOp, IndexOp, Call, Stack,
+             DistributionExpr, KernelExpr, LogProb]
+
+
+# ---- statements ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bounds:
+    lower: Optional[Expr] = None
+    upper: Optional[Expr] = None
+
+
+@dataclass(frozen=True)
+class ParamConstraint:
+    """How a param is constrained: a scalar bound kind, or a constrained shape.
+
+    ``constraint`` is from ppl/catalogue/constraints.py (REAL, LOWER, UPPER,
+    INTERVAL, SIMPLEX, ...); ``bounds`` holds lower/upper expressions for the
+    bound kinds; ``batch_shape`` and ``event_shape`` split the param's shape.
+    """
+    constraint: Constraint
+    bounds: Bounds
+    batch_shape: Shape
+    event_shape: Shape
+
+
+@dataclass(frozen=True)
+class DataDeclaration:
+    name: str
+    type: Type
+    bounds: Bounds
+    constraint: Optional[Constraint] = None   # a constrained shape declared on data (validated)
+    span: Span = _span()
+    stage: str = "data"
+
+
+@dataclass(frozen=True)
+class ParamDeclaration:
+    name: str
+    type: Type
+    constraint: ParamConstraint
+    span: Span = _span()
+    stage: str = "model"
+
+
+@dataclass(frozen=True)
+class Assign:
+    name: str
+    value: Expr
+    role: str                      # TRANSFORMED_DATA, DETERMINISTIC, GEN or LOCAL
+    saved: bool
+    span: Span = _span()
+    stage: str = "model"
+
+
+@dataclass(frozen=True)
+class ArrayDeclaration:
+    name: str
+    type: Type
+    role: str
+    saved: bool
+    span: Span = _span()
+    stage: str = "model"
+
+
+@dataclass(frozen=True)
+class IndexAssign:
+    name: str
+    items: tuple[IndexItem, ...]
+    value: Expr
+    span: Span = _span()
+    stage: str = "model"
+
+
+@dataclass(frozen=True)
+class SampleStatement:
+    value: Expr
+    distribution: DistributionExpr
+    span: Span = _span()
+    stage: str = "model"
+    defines: Optional[str] = None    # for `gen NAME ~ DIST`: the name drawn
+
+
+@dataclass(frozen=True)
+class TargetIncrement:
+    value: Expr
+    span: Span = _span()
+    stage: str = "model"
+
+
+@dataclass(frozen=True)
+class ForLoop:
+    var: str
+    start: Expr
+    stop: Expr
+    step: Expr
+    body: tuple["Stmt", ...]
+    span: Span = _span()
+    stage: str = "model"
+
+
+@dataclass(frozen=True)
+class IfElse:
+    condition: Expr
+    then_body: tuple["Stmt", ...]
+    else_body: tuple["Stmt", ...]
+    span: Span = _span()
+    stage: str = "model"
+
+
+Stmt = Union[DataDeclaration, ParamDeclaration, Assign, ArrayDeclaration, IndexAssign,
+             SampleStatement, TargetIncrement, ForLoop, IfElse]
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str
+    role: str
+    type: Type
+    span: Span
+    saved: bool = False
+
+
+@dataclass(frozen=True)
+class Program:
+    statements: tuple[Stmt, ...]
+    symbols: tuple[Symbol, ...]          # every top-level name, in definition order
+    source_text: str = ""
+    filename: str = "<string>"
+
+    def symbol(self, name: str) -> Symbol:
+        for symbol in self.symbols:
+            if symbol.name == name:
+                return symbol
+        raise KeyError(name)
+
+    @property
+    def data(self) -> tuple[DataDeclaration, ...]:
+        return tuple(s for s in self.statements if isinstance(s, DataDeclaration))
+
+    @property
+    def params(self) -> tuple[ParamDeclaration, ...]:
+        return tuple(s for s in self.statements if isinstance(s, ParamDeclaration))
+
+
+STAGE_ORDER = {"data": 0, "model": 1, "gen": 2}
+
+
+def latest_stage(*stages: str) -> str:
+    return max(stages, key=STAGE_ORDER.__getitem__, default="data")
+
+
+def walk_expr(expr):
+    """Yield expr and every sub-expression (pre-order)."""
+    yield expr
+    if isinstance(expr, (UnaryOp,)):
+        yield from walk_expr(expr.operand)
+    elif isinstance(expr, BinaryOp):
+        yield from walk_expr(expr.left)
+        yield from walk_expr(expr.right)
+    elif isinstance(expr, IndexOp):
+        yield from walk_expr(expr.value)
+        for item in expr.items:
+            for part in _index_parts(item):
+                yield from walk_expr(part)
+    elif isinstance(expr, (Call, Stack)):
+        for arg in (expr.args if isinstance(expr, Call) else expr.items):
+            yield from walk_expr(arg)
+    elif isinstance(expr, (DistributionExpr, KernelExpr)):
+        for _, arg in expr.arguments:
+            yield from walk_expr(arg)
+    elif isinstance(expr, LogProb):
+        yield from walk_expr(expr.distribution)
+        yield from walk_expr(expr.value)
+
+
+def _index_parts(item: IndexItem):
+    if isinstance(item, ScalarIndex):
+        return (item.index,)
+    if isinstance(item, GatherIndex):
+        return (item.indices,)
+    return tuple(p for p in (item.start, item.stop, item.step) if p is not None)

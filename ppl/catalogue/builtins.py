@@ -1,0 +1,97 @@
+"""Built-in functions of the language: one row each.
+
+``kind`` names the shape rule the checker applies (codegen/check_calls.py):
+
+* ``elementwise``: arguments broadcast (NumPy rules); the result has the
+  broadcast shape.  ``result`` says its dtype: ``real``, or ``same`` (int in,
+  int out, as `abs`).
+* ``reduction``: one array and an optional ``axis=`` keyword (an int literal,
+  negative allowed); without it the whole array reduces to a scalar.
+* ``along_axis``: one array, an optional ``axis=`` (default -1); the result
+  has the argument's shape (`softmax`, `cumsum`).
+* anything else: a rule of that name, for functions whose shapes are special
+  (`dot`, `diag`, `exp_quad_cov`, `zeros`, ...).
+
+The derivatives the compiler needs are declared with the function (a later
+stage); the checker only needs the shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    kind: str
+    arity: tuple[int, int]              # (fewest, most) positional arguments
+    keywords: tuple[str, ...] = ()
+    result: str = "real"                # "real", "int", or "same" (the arguments' dtype)
+    description: str = ""
+
+
+def _elementwise(name: str, description: str, arity: int = 1, result: str = "real") -> Builtin:
+    return Builtin(name, "elementwise", (arity, arity), result=result, description=description)
+
+
+_ROWS = [
+    _elementwise("exp", "e to the power x"),
+    _elementwise("log", "natural logarithm"),
+    _elementwise("log1p", "log(1 + x), accurate for small x"),
+    _elementwise("expm1", "exp(x) - 1, accurate for small x"),
+    _elementwise("sqrt", "square root"),
+    _elementwise("square", "x * x", result="same"),
+    _elementwise("abs", "absolute value", result="same"),
+    _elementwise("sin", "sine"),
+    _elementwise("cos", "cosine"),
+    _elementwise("tan", "tangent"),
+    _elementwise("tanh", "hyperbolic tangent"),
+    _elementwise("sigmoid", "1 / (1 + exp(-x)) (Stan's inv_logit)"),
+    _elementwise("logit", "log(x / (1 - x))"),
+    _elementwise("softplus", "log(1 + exp(x))"),
+    _elementwise("log_sigmoid", "log(sigmoid(x)) = -softplus(-x)"),
+    _elementwise("erf", "the error function"),
+    _elementwise("Phi", "the standard normal CDF"),
+    _elementwise("lgamma", "log of the absolute gamma function"),
+    _elementwise("pow", "x ** y", arity=2),
+    _elementwise("log_mix", "log(theta exp(a) + (1 - theta) exp(b)), computed stably", arity=3),
+    Builtin("sum", "reduction", (1, 1), ("axis",), result="same", description="sum of elements"),
+    Builtin("mean", "reduction", (1, 1), ("axis",), description="arithmetic mean"),
+    Builtin("sd", "reduction", (1, 1), ("axis",),
+            description="sample standard deviation with the N - 1 divisor (as Stan's sd)"),
+    Builtin("logsumexp", "reduction", (1, 1), ("axis",), description="log(sum(exp(x))), computed stably"),
+    Builtin("max", "reduction", (1, 1), ("axis",), result="same", description="largest element"),
+    Builtin("min", "reduction", (1, 1), ("axis",), result="same", description="smallest element"),
+    Builtin("softmax", "along_axis", (1, 1), ("axis",), description="exp(x) / sum(exp(x)) along an axis"),
+    Builtin("log_softmax", "along_axis", (1, 1), ("axis",), description="x - logsumexp(x) along an axis"),
+    Builtin("cumsum", "along_axis", (1, 1), ("axis",), result="same", description="running sum along an axis"),
+    Builtin("dot", "dot", (2, 2), description="sum(a * b) over the last axis"),
+    Builtin("zeros", "filled", (1, 8), result="real", description="an array of zeros of the given sizes"),
+    Builtin("ones", "filled", (1, 8), result="real", description="an array of ones of the given sizes"),
+    Builtin("eye", "eye", (1, 1), description="the N x N identity matrix"),
+    Builtin("diag", "diag", (1, 1), result="same",
+            description="vector → diagonal matrix; matrix → its diagonal (as np.diag)"),
+    Builtin("cholesky", "cholesky", (1, 1), description="lower Cholesky factor of a positive-definite matrix"),
+    Builtin("transpose", "transpose", (1, 1), result="same", description="reverse the axes (x.T)"),
+    Builtin("size", "size", (1, 1), result="int", description="the number of elements (as np.size)"),
+    Builtin("exp_quad_cov", "covariance", (3, 4),
+            description="amplitude**2 exp(-|x_i - x_j|**2 / (2 length_scale**2)); x is [N] or [N, F]"),
+    Builtin("matern12_cov", "covariance", (3, 4), description="amplitude**2 exp(-r / length_scale)"),
+    Builtin("matern32_cov", "covariance", (3, 4),
+            description="amplitude**2 (1 + sqrt(3) r / l) exp(-sqrt(3) r / l)"),
+    Builtin("matern52_cov", "covariance", (3, 4),
+            description="amplitude**2 (1 + sqrt(5) r / l + 5 r**2 / (3 l**2)) exp(-sqrt(5) r / l)"),
+]
+
+BUILTINS: dict[str, Builtin] = {row.name: row for row in _ROWS}
+
+# What modellers type from other systems, and the ppl spelling.
+BUILTIN_SYNONYMS: dict[str, str] = {
+    "inv_logit": "sigmoid", "expit": "sigmoid", "log_inv_logit": "log_sigmoid",
+    "log_sum_exp": "logsumexp", "fabs": "abs", "std": "sd", "sqr": "square",
+    "rep_vector": "ones", "rep_array": "ones", "identity_matrix": "eye", "diag_matrix": "diag",
+    "cholesky_decompose": "cholesky", "gp_exp_quad_cov": "exp_quad_cov", "cov_exp_quad": "exp_quad_cov",
+    "Phi_approx": "Phi", "normal_cdf": "Phi", "num_elements": "size", "len": "size",
+    "dot_product": "dot", "cumulative_sum": "cumsum", "log1p_exp": "softplus",
+}

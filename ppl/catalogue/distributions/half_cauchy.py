@@ -1,0 +1,14 @@
+"""Half-Cauchy distribution: a Cauchy(loc, scale) folded at loc.
+
+    log p(x) = log(2) + Cauchy(loc, scale).log_prob(x),  x >= loc
+"""
+
+from ppl.catalogue.constraints import REAL, POSITIVE, LOWER
+from ppl.catalogue.declare import Distribution, Parameter
+
+HALF_CAUCHY = Distribution(
+    name="HalfCauchy",
+    parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
+    support=LOWER,
+    support_bounds=("loc",),
+)

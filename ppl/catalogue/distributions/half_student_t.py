@@ -1,0 +1,14 @@
+"""Half Student's t: a StudentT(df, loc, scale) folded at loc.
+
+    log p(x) = log(2) + StudentT(df, loc, scale).log_prob(x),  x >= loc
+"""
+
+from ppl.catalogue.constraints import REAL, POSITIVE, LOWER
+from ppl.catalogue.declare import Distribution, Parameter
+
+HALF_STUDENT_T = Distribution(
+    name="HalfStudentT",
+    parameters=(Parameter("df", POSITIVE), Parameter("loc", REAL), Parameter("scale", POSITIVE)),
+    support=LOWER,
+    support_bounds=("loc",),
+)

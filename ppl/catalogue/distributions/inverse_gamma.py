@@ -1,0 +1,14 @@
+"""Inverse-gamma distribution: 1/X for X ~ Gamma(concentration, rate=scale).
+
+    log p(x) = concentration log(scale) - lgamma(concentration)
+               - (concentration + 1) log(x) - scale / x,  x > 0
+"""
+
+from ppl.catalogue.constraints import POSITIVE
+from ppl.catalogue.declare import Distribution, Parameter
+
+INVERSE_GAMMA = Distribution(
+    name="InverseGamma",
+    parameters=(Parameter("concentration", POSITIVE), Parameter("scale", POSITIVE)),
+    support=POSITIVE,
+)

@@ -1,0 +1,17 @@
+"""Multinomial distribution: counts of K categories in total_count draws.
+
+    log p(x) = lgamma(n + 1) - sum(lgamma(x + 1)) + sum(x log(probs))
+"""
+
+from ppl.catalogue.constraints import REAL, SIMPLEX, NONNEGATIVE_INTEGER, MULTINOMIAL_COUNTS
+from ppl.catalogue.declare import Distribution, Parameter
+
+MULTINOMIAL = Distribution(
+    name="Multinomial",
+    parameters=(Parameter("total_count", NONNEGATIVE_INTEGER), Parameter("logits", REAL, event=("K",)),
+                Parameter("probs", SIMPLEX, event=("K",))),
+    alternatives=(("logits", "probs"),),
+    support=MULTINOMIAL_COUNTS,
+    support_bounds=("total_count",),
+    event=("K",),
+)

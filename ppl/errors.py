@@ -1,0 +1,162 @@
+"""One error family for everything a user can get wrong, and one renderer.
+
+Every stage of the compiler raises a subclass of :class:`ModelError` carrying
+the source span of the culprit.  The message a user reads is rendered in one
+place (:meth:`ModelError.__str__`) so all errors look alike::
+
+    model.ppl:7:16: error: unknown name 'sigam'
+        7 | y ~ Normal(mu, sigam)
+          |                ^^^^^
+      hint: did you mean 'sigma'?
+
+Problems that are ppl's fault, not the user's, are :class:`InternalError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of source text: 1-based lines and columns, end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def to(self, other: "Span") -> "Span":
+        """The span from the start of self to the end of other."""
+        return Span(self.line, self.column, other.end_line, other.end_column)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Model text and the name it is reported under (a path or '<string>')."""
+
+    text: str
+    filename: str = "<string>"
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+class ModelError(Exception):
+    """A located problem in a model: syntax, names, types, shapes or data.
+
+    Attributes: ``line`` and ``column`` (1-based, None when the problem has no
+    place in the source, e.g. a missing data file), ``hint`` (what to do, or
+    None), ``expected`` and ``found`` (what the checker wanted and got).
+    """
+
+    kind = "error"
+
+    def __init__(self, message: str, span: Span | None = None, *,
+                 expected: str | None = None, found: str | None = None,
+                 hint: str | None = None, source: Source | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.expected = expected
+        self.found = found
+        self.hint = hint
+        self.source = source
+
+    @property
+    def line(self) -> int | None:
+        return self.span.line if self.span else None
+
+    @property
+    def column(self) -> int | None:
+        return self.span.column if self.span else None
+
+    @property
+    def filename(self) -> str | None:
+        return self.source.filename if self.source else None
+
+    def with_source(self, source: Source) -> "ModelError":
+        """Attach the source text (stages raise before they know the file)."""
+        if self.source is None:
+            self.source = source
+        return self
+
+    def __str__(self) -> str:
+        return render(self)
+
+
+class ModelSyntaxError(ModelError):
+    """The text is not a ppl program: a bad token, layout or statement form."""
+
+
+class ModelNameError(ModelError):
+    """A name is unknown, declared twice, used before it is defined, or misused."""
+
+
+class ModelTypeError(ModelError):
+    """Types, shapes, argument lists, supports or constraints do not fit."""
+
+
+class ModelStructureError(ModelError):
+    """A statement is in a place it cannot be: loop bounds on params, gen in the model, ..."""
+
+
+class DataError(ModelError):
+    """Data given for a model is missing, mis-shaped, non-finite or out of bounds."""
+
+
+class InternalError(Exception):
+    """Something went wrong inside ppl itself: this is a bug in ppl."""
+
+    def __init__(self, message: str):
+        super().__init__(f"{message}\n(this is a bug in ppl; please report it with the model that triggered it)")
+
+
+def render(error: ModelError) -> str:
+    """Format an error as `file:line:col: error: message`, the line, a caret, and notes."""
+    where = error.source.filename if error.source else "<model>"
+    out = []
+    if error.span is not None:
+        out.append(f"{where}:{error.span.line}:{error.span.column}: {error.kind}: {error.message}")
+        if error.source is not None:
+            out.extend(_excerpt(error.source, error.span))
+    else:
+        prefix = f"{where}: " if error.source else ""
+        out.append(f"{prefix}{error.kind}: {error.message}")
+    if error.expected is not None:
+        out.append(f"  expected: {error.expected}")
+    if error.found is not None:
+        out.append(f"  found:    {error.found}")
+    if error.hint:
+        out.append(f"  hint: {error.hint}")
+    return "\n".join(out)
+
+
+def _excerpt(source: Source, span: Span) -> list[str]:
+    text = source.line_text(span.line).rstrip("\n").replace("\t", " ")
+    number = str(span.line)
+    gutter = " " * len(number)
+    if span.end_line == span.line and span.end_column > span.column:
+        width = span.end_column - span.column
+    else:
+        width = max(1, len(text) - span.column + 1)
+    width = max(1, min(width, max(1, len(text) - span.column + 1)))
+    caret = " " * (span.column - 1) + "^" * width
+    return [f"    {number} | {text}", f"    {gutter} | {caret}"]
+
+
+def closest(name: str, candidates) -> str | None:
+    """The candidate nearest to name by edit similarity, if any is close enough."""
+    candidates = list(candidates)
+    matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if matches:
+        return matches[0]
+    lowered = {c.lower(): c for c in candidates}
+    return lowered.get(name.lower())
+
+
+def did_you_mean(name: str, candidates) -> str | None:
+    match = closest(name, candidates)
+    return f"did you mean '{match}'?" if match else None

@@ -1,0 +1,57 @@
+"""The user's entry points: `ppl.compile(path)` and `ppl.model(text)`.
+
+A Model holds the checked program.  Compiling to native code and sampling are
+built in later stages of ppl; until they exist, the methods that need them
+raise NotImplementedError saying so, rather than doing something half-way.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ppl.errors import Source
+
+
+class Model:
+    """A checked ppl model: its source, its AST and its typed IR."""
+
+    def __init__(self, source: Source):
+        from codegen.frontend import front_end  # the compiler is imported only when a model is built
+
+        result = front_end(source)
+        self.source = source
+        self.syntax = result.syntax
+        self.ir = result.program
+
+    @property
+    def name(self) -> str:
+        return os.path.splitext(os.path.basename(self.source.filename))[0]
+
+    def outline(self) -> str:
+        from codegen.outline import outline
+
+        return outline(self.ir)
+
+    def sample(self, *args, **kwargs):
+        raise NotImplementedError("sampling is not implemented yet: ppl currently parses and checks models "
+                                  "(ppl check); the compiler back end and samplers come next")
+
+    def condition(self, *args, **kwargs):
+        raise NotImplementedError("model.condition (the posterior as a function) needs the compiler back end, "
+                                  "which is not implemented yet")
+
+    def __repr__(self) -> str:
+        return f"<ppl.Model {self.name!r}: {len(self.ir.params)} params, {len(self.ir.data)} data>"
+
+
+def compile(path: str | os.PathLike) -> Model:  # noqa: A001 - mirrors the verb users expect
+    """Read and check a .ppl file."""
+    path = os.fspath(path)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    return Model(Source(text, path))
+
+
+def model(text: str, name: str = "<string>") -> Model:
+    """Check a model given as text (e.g. in a notebook)."""
+    return Model(Source(text, name))

@@ -1,0 +1,52 @@
+"""The `ppl` command: outlines on success, located messages (no traceback) on error."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "ppl.cli", *args], capture_output=True, text=True)
+
+
+def test_check_prints_an_outline():
+    result = run("check", str(EXAMPLES / "linreg.ppl"))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "sigma" in out and "lower bound" in out and "exp(u)" in out
+    assert "mu" in out and "real[N]" in out
+    assert "y_rep" in out
+
+
+def test_check_reports_errors_without_traceback(tmp_path):
+    bad = tmp_path / "bad.ppl"
+    bad.write_text("param mu: real\nparam sigma: real<lower=0>\nmu ~ Normal(0, sigam)\n")
+    result = run("check", str(bad))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{bad}:3:16: error: unknown name 'sigam'" in result.stderr
+    assert "did you mean 'sigma'?" in result.stderr
+    assert "^^^^^" in result.stderr
+
+
+def test_show_ir_and_ast():
+    ir_dump = run("show", str(EXAMPLES / "garch11.ppl"), "--ir")
+    assert ir_dump.returncode == 0, ir_dump.stderr
+    assert "[model] for t in range(1, T, 1):" in ir_dump.stdout
+    ast_dump = run("show", str(EXAMPLES / "garch11.ppl"), "--ast")
+    assert "sigma[t] = sqrt(" in ast_dump.stdout
+
+
+def test_unimplemented_stages_say_so():
+    result = run("show", str(EXAMPLES / "linreg.ppl"), "--code")
+    assert result.returncode == 2
+    assert "not implemented yet" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    result = run("check", str(tmp_path / "nope.ppl"))
+    assert result.returncode == 1
+    assert "cannot read" in result.stderr and "Traceback" not in result.stderr

@@ -166,7 +166,10 @@ class ExprChecker:
             return ir.BinaryOp("@", left, right, self._matmul_type(node, left, right), node.span)
         shape = self._broadcast(node, left, right, f"'{node.op}'")
         both_int = {left.type.dtype, right.type.dtype} <= {"int", "bool"}
-        dtype = "int" if both_int and node.op != "/" else "real"
+        exponent = constant_int(right)
+        # int ** int stays int only for a literal non-negative exponent (2 ** -1 is 0.5, as in Python)
+        int_power = node.op != "**" or (exponent is not None and exponent >= 0)
+        dtype = "int" if both_int and node.op != "/" and int_power else "real"
         return ir.BinaryOp(node.op, left, right, ir.Type(dtype, shape), node.span)
 
     def _broadcast(self, node, left, right, what: str):

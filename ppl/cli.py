@@ -1,6 +1,7 @@
 """The `ppl` command line.
 
-    ppl check MODEL.ppl               outline of data, params (and their transforms), quantities, statements
+    ppl check MODEL.ppl [--data D]    outline of data, params (and their transforms), quantities, statements;
+                                      with --data, also validate a data file
     ppl show MODEL.ppl --ast|--ir     a stage's dump
     ppl sample MODEL.ppl --data D     (needs the compiler back end: not implemented yet)
 
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
     check = commands.add_parser("check", help="parse and type-check a model, print its outline")
     check.add_argument("model", help="path to a .ppl file")
+    check.add_argument("--data", help="also validate a data file (JSON, Stan's format) against the declarations")
     check.add_argument("--quiet", "-q", action="store_true", help="print nothing when the model is fine")
 
     show = commands.add_parser("show", help="print a stage of the compiler")
@@ -63,9 +65,15 @@ def _run(args) -> int:
         raise NotImplementedError("sampling is not implemented yet; `ppl check MODEL.ppl` checks a model")
     model = ppl.compile(args.model)
     if args.command == "check":
+        bound = model.check_data(args.data) if args.data else None
         if not args.quiet:
             print(f"{args.model}: ok\n")
             print(model.outline(), end="")
+            if bound is not None:
+                sizes = ", ".join(f"{k}={v}" for k, v in bound.sizes.items())
+                print(f"\n{args.data}: ok" + (f" ({sizes})" if sizes else ""))
+                if bound.unused:
+                    print(f"  not used by the model: {', '.join(bound.unused)}")
         return 0
     if args.ast:
         from codegen.unparse import program_text

@@ -32,6 +32,18 @@ class Model:
 
         return outline(self.ir)
 
+    def check_data(self, data):
+        """Validate data (a dict or a JSON path) against the declarations; raises DataError.
+
+        Returns the bound data: arrays by name, the int sizes, and unused names."""
+        from codegen.bind import bind_data
+        from ppl.errors import ModelError
+
+        try:
+            return bind_data(self.ir, data)
+        except ModelError as error:
+            raise error.with_source(self.source)
+
     def sample(self, *args, **kwargs):
         raise NotImplementedError("sampling is not implemented yet: ppl currently parses and checks models "
                                   "(ppl check); the compiler back end and samplers come next")

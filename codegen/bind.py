@@ -1,0 +1,197 @@
+"""Binding data to a checked program: validate every declared input and
+compute the sizes, or raise a DataError that names the variable.
+
+Data is a dict (name → number, list or ndarray) or the path of a JSON file in
+Stan's data format.  Each `data` declaration is checked in order: present,
+numeric, finite, rectangular, of the declared shape (sizes evaluated from the
+data bound so far), integer where `int` is declared, within its bounds.  Ints
+stand in for reals; integral floats and bools stand in for ints (nothing is
+lost); anything else is an error, never a silent coercion.  Entries the model
+does not declare are reported in ``BoundData.unused`` and otherwise ignored
+(posteriordb's data files carry entries some models do not use).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from codegen import ir
+from codegen.evaluate import evaluate
+from codegen.ir_print import expr_text
+from codegen.shapes import Dim, shape_str
+from ppl.catalogue import constraints as C
+from ppl.errors import DataError
+
+
+@dataclass(frozen=True)
+class BoundData:
+    values: dict[str, np.ndarray]     # every declared data name → float64 or int64 array (0-d for scalars)
+    sizes: dict[str, int]             # int scalars usable as sizes
+    unused: tuple[str, ...]           # given but not declared
+
+
+def load_data(data) -> dict:
+    """A dict as given, or the contents of a JSON file."""
+    if isinstance(data, (str, os.PathLike)):
+        path = os.fspath(data)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                loaded = json.load(handle)
+        except OSError as error:
+            raise DataError(f"cannot read the data file {path}: {error.strerror}") from None
+        except json.JSONDecodeError as error:
+            raise DataError(f"the data file {path} is not valid JSON: {error.msg} "
+                            f"(line {error.lineno}, column {error.colno})") from None
+        if not isinstance(loaded, dict):
+            raise DataError(f"the data file {path} must hold a JSON object (name → value)",
+                            found=type(loaded).__name__)
+        return loaded
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise DataError("data must be a dict of name → value or the path of a JSON file",
+                        found=type(data).__name__)
+    return data
+
+
+def bind_data(program: ir.Program, data) -> BoundData:
+    given = load_data(data)
+    values: dict[str, np.ndarray] = {}
+    sizes: dict[str, int] = {}
+    for declaration in program.data:
+        value = _bind_one(declaration, given, values, sizes)
+        values[declaration.name] = value
+        if declaration.type.dtype == "int" and value.ndim == 0:
+            sizes[declaration.name] = int(value)
+    declared = {d.name for d in program.data}
+    unused = tuple(sorted(name for name in given if name not in declared))
+    return BoundData(values, sizes, unused)
+
+
+def dim_value(dim: Dim, sizes: dict[str, int]) -> int | None:
+    """A symbolic size evaluated with the bound ints; None when opaque."""
+    if dim.opaque is not None:
+        return None
+    total = 0
+    for monomial, coefficient in dim.terms:
+        term = coefficient
+        for name in monomial:
+            term *= sizes[name]
+        total += term
+    return total
+
+
+def _bind_one(declaration: ir.DataDeclaration, given, bound, sizes) -> np.ndarray:
+    name, span = declaration.name, declaration.span
+    declared = _type_text(declaration)
+    if name not in given:
+        raise DataError(f"missing data '{name}'", span, expected=declared,
+                        hint=f"add \"{name}\" to the data dict or JSON file")
+    array = _as_array(name, given[name], declared, span)
+    expected_shape = tuple(dim_value(d, sizes) for d in declaration.type.shape)
+    if array.ndim != len(expected_shape) or any(
+            e is not None and e != a for e, a in zip(expected_shape, array.shape)):
+        concrete = "[" + ", ".join("?" if e is None else str(e) for e in expected_shape) + "]"
+        symbolic = shape_str(declaration.type.shape)
+        expected = "a scalar" if not expected_shape else f"shape {symbolic}" + (
+            f" = {concrete}" if concrete != symbolic else "")
+        raise DataError(f"data '{name}' has the wrong shape", span, expected=expected,
+                        found="a scalar" if array.ndim == 0 else f"shape [{', '.join(map(str, array.shape))}]")
+    if declaration.type.dtype == "int":
+        array = _as_int(name, array, declared, span)
+    else:
+        array = array.astype(np.float64)
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        position = _first(~np.isfinite(array))
+        raise DataError(f"data '{name}' is not finite{_at(position)}", span, expected="finite numbers",
+                        found=str(array[position] if position else array.item()))
+    _check_bounds(declaration, array, bound)
+    _check_constrained(declaration, array)
+    return array
+
+
+def _as_array(name, value, declared, span) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        array = np.asarray(value, dtype=object)
+    if array.dtype == object:
+        raise DataError(f"data '{name}' is not a rectangular array of numbers", span, expected=declared,
+                        hint="every row must have the same length, and every entry must be a number")
+    if array.dtype.kind not in "biuf":
+        raise DataError(f"data '{name}' is not numeric", span, expected=declared, found=f"{array.dtype} values")
+    return array
+
+
+def _as_int(name, array, declared, span) -> np.ndarray:
+    if array.dtype.kind in "biu":
+        return array.astype(np.int64)
+    if not np.all(np.isfinite(array)):
+        raise DataError(f"data '{name}' is declared int but holds non-finite values", span, expected=declared)
+    fractional = array != np.round(array)
+    if np.any(fractional):
+        position = _first(fractional)
+        raise DataError(f"data '{name}' is declared int but holds a non-integer{_at(position)}", span,
+                        expected=declared, found=str(array[position] if position else array.item()),
+                        hint=f"declare '{name}' as real, or pass whole numbers")
+    return array.astype(np.int64)
+
+
+def _check_bounds(declaration, array, bound):
+    for kind, expr in (("lower", declaration.bounds.lower), ("upper", declaration.bounds.upper)):
+        if expr is None:
+            continue
+        limit = np.broadcast_to(np.asarray(evaluate(expr, bound)), array.shape)
+        outside = array < limit if kind == "lower" else array > limit
+        if np.any(outside):
+            position = _first(outside)
+            value = array[position] if position else array.item()
+            limit_value = limit[position] if position else limit.item()
+            relation = ">=" if kind == "lower" else "<="
+            raise DataError(f"data '{declaration.name}' is out of bounds{_at(position)}", declaration.span,
+                            expected=f"{relation} {expr_text(expr)}"
+                                     + (f" (= {limit_value:g})" if expr_text(expr) != f"{limit_value:g}" else ""),
+                            found=f"{value:g}")
+
+
+def _check_constrained(declaration, array):
+    constraint = declaration.constraint
+    if constraint is None:
+        return
+    tolerance = 1e-8
+    name = declaration.name
+    if constraint is C.SIMPLEX:
+        good = np.all(array >= 0) and np.allclose(array.sum(axis=-1), 1.0, atol=tolerance)
+    elif constraint in (C.ORDERED, C.POSITIVE_ORDERED):
+        good = np.all(np.diff(array, axis=-1) > 0) and (constraint is C.ORDERED or np.all(array > 0))
+    elif constraint in (C.CORR, C.COV):
+        symmetric = np.allclose(array, np.swapaxes(array, -1, -2), atol=tolerance)
+        good = symmetric and np.all(np.linalg.eigvalsh(array) > 0)
+        if constraint is C.CORR:
+            good = good and np.allclose(np.diagonal(array, axis1=-2, axis2=-1), 1.0, atol=tolerance)
+    else:  # Cholesky factors: lower triangular, positive diagonal (unit rows for corr)
+        good = np.allclose(np.triu(array, 1), 0.0) and np.all(np.diagonal(array, axis1=-2, axis2=-1) > 0)
+        if constraint is C.CORR_CHOLESKY:
+            good = good and np.allclose((array ** 2).sum(axis=-1), 1.0, atol=tolerance)
+    if not good:
+        raise DataError(f"data '{name}' is not a valid {constraint.name}", declaration.span,
+                        expected=constraint.description)
+
+
+def _first(mask) -> tuple:
+    return tuple(int(i) for i in np.argwhere(mask)[0]) if np.ndim(mask) else ()
+
+
+def _at(position: tuple) -> str:
+    return f" at [{', '.join(map(str, position))}]" if position else ""
+
+
+def _type_text(declaration) -> str:
+    text = declaration.type.dtype
+    if declaration.constraint is not None:
+        text = declaration.constraint.name
+    return text + (shape_str(declaration.type.shape) if declaration.type.shape else " scalar")

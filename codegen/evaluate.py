@@ -1,0 +1,89 @@
+"""Evaluate a data-only IR expression with NumPy (bounds and sizes of data
+when binding).  NumPy's semantics are the language's, so each IR node maps
+onto one NumPy operation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from codegen import ir
+
+_BINARY = {
+    "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "//": np.floor_divide,
+    "%": np.mod, "**": np.power, "@": np.matmul, "==": np.equal, "!=": np.not_equal, "<": np.less,
+    "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+    "and": np.logical_and, "or": np.logical_or,
+}
+
+_ELEMENTWISE = {
+    "exp": np.exp, "log": np.log, "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt,
+    "square": np.square, "abs": np.abs, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
+    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "logit": lambda x: np.log(x) - np.log1p(-x),
+    "softplus": lambda x: np.logaddexp(0.0, x), "log_sigmoid": lambda x: -np.logaddexp(0.0, -x),
+    "erf": np.vectorize(math.erf, otypes=[float]), "lgamma": np.vectorize(math.lgamma, otypes=[float]),
+    "Phi": np.vectorize(lambda x: 0.5 * math.erfc(-x / math.sqrt(2.0)), otypes=[float]),
+    "pow": np.power,
+}
+
+_REDUCTIONS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min,
+               "sd": lambda x, axis=None: np.std(x, axis=axis, ddof=1)}
+
+
+def evaluate(expr, values: dict):
+    """The value of a data-only expression given the bound data."""
+    if isinstance(expr, ir.Constant):
+        return expr.value
+    if isinstance(expr, ir.Variable):
+        if expr.name not in values:
+            raise NotImplementedError(f"evaluating '{expr.name}' ({expr.role}) while binding data is not supported yet")
+        return values[expr.name]
+    if isinstance(expr, ir.UnaryOp):
+        operand = evaluate(expr.operand, values)
+        return {"-": np.negative, "+": np.positive, "not": np.logical_not}[expr.op](operand)
+    if isinstance(expr, ir.BinaryOp):
+        return _BINARY[expr.op](evaluate(expr.left, values), evaluate(expr.right, values))
+    if isinstance(expr, ir.IndexOp):
+        return np.asarray(evaluate(expr.value, values))[_index(expr.items, values)]
+    if isinstance(expr, ir.Stack):
+        return np.array([evaluate(item, values) for item in expr.items])
+    if isinstance(expr, ir.Call):
+        return _call(expr, values)
+    raise NotImplementedError(f"evaluating {type(expr).__name__} while binding data is not supported yet")
+
+
+def _index(items, values):
+    out = []
+    for item in items:
+        if isinstance(item, ir.ScalarIndex):
+            out.append(int(evaluate(item.index, values)))
+        elif isinstance(item, ir.GatherIndex):
+            out.append(np.asarray(evaluate(item.indices, values)))
+        else:
+            parts = [None if p is None else int(evaluate(p, values)) for p in (item.start, item.stop, item.step)]
+            out.append(slice(*parts))
+    return tuple(out)
+
+
+def _call(expr: ir.Call, values):
+    args = [evaluate(a, values) for a in expr.args]
+    options = dict(expr.options)
+    name = expr.function
+    if name in _ELEMENTWISE:
+        return _ELEMENTWISE[name](*args)
+    if name in _REDUCTIONS:
+        return _REDUCTIONS[name](np.asarray(args[0]), axis=options.get("axis"))
+    if name == "size":
+        return int(np.size(args[0]))
+    if name == "transpose":
+        return np.transpose(args[0])
+    if name in ("zeros", "ones"):
+        return (np.zeros if name == "zeros" else np.ones)(tuple(int(a) for a in args))
+    if name == "eye":
+        return np.eye(int(args[0]))
+    if name == "diag":
+        return np.diag(args[0])
+    if name == "dot":
+        return np.sum(np.multiply(args[0], args[1]), axis=-1)
+    raise NotImplementedError(f"evaluating {name}() while binding data is not supported yet")

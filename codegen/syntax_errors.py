@@ -163,14 +163,31 @@ def describe_syntax_error(error: lark.exceptions.UnexpectedInput, text: str, par
         return _unexpected_character(error, text)
     token = getattr(error, "token", None)
     span = _token_span(error, token, text)
-    label = _match_label(error, parse_snippet)
     found = _describe_token(token)
+    opened = _unclosed_before(text, span)
+    if opened is not None and opened[0][0] < span.line:
+        # newlines inside brackets are ignored, so a forgotten ')' surfaces lines later
+        (line, column), bracket = opened
+        return ModelSyntaxError(
+            f"the '{bracket}' opened here is not closed", Span(line, column, line, column + 1),
+            found=f"{found} at line {span.line}, column {span.column}",
+            hint=f"close it with '{')' if bracket == '(' else ']'}' at the end of its expression")
+    label = _match_label(error, parse_snippet)
     if label is not None:
         message, hint, _ = SYNTAX_ERROR_EXAMPLES[label]
         if label == "unclosed-bracket":
             span = _last_unclosed_bracket(text) or span
         return ModelSyntaxError(message, span, found=found, hint=hint)
-    expected = _describe_expected(getattr(error, "expected", None) or set())
+    expected_terminals = getattr(error, "expected", None) or set()
+    expected = _describe_expected(expected_terminals)
+    opened = _unclosed_before(text, span)
+    if opened is not None:
+        (line, column), bracket = opened
+        closer = {"(": "RPAR", "[": "RSQB"}[bracket]
+        if closer in expected_terminals:
+            return ModelSyntaxError(
+                f"unexpected {found}: the '{bracket}' opened at line {line}, column {column} is not closed",
+                span, expected=expected, hint=f"close it with '{')' if bracket == '(' else ']'}' before this point")
     return ModelSyntaxError(f"unexpected {found}", span, expected=expected,
                             hint="check this line against the statement forms of the language reference")
 
@@ -186,12 +203,7 @@ def _match_label(error, parse_snippet) -> str | None:
     token = getattr(error, "token", None)
     if state is None or token is None:
         return None
-    table = _example_table(parse_snippet)
-    label = table.get((state, token.type))
-    if label is None:
-        labels = {lab for (position, _), lab in table.items() if position == state}
-        label = labels.pop() if len(labels) == 1 else None
-    return label
+    return _example_table(parse_snippet).get((state, token.type))
 
 
 _EXAMPLE_TABLE: dict = {}
@@ -260,11 +272,27 @@ def _describe_expected(expected: set[str]) -> str:
     return " or ".join(words) if words else "something else"
 
 
+def _unclosed_before(text: str, span: Span):
+    """The innermost bracket still open where the error is, as ((line, column), bracket)."""
+    stack = _open_brackets(text, stop=(span.line, span.column))
+    return stack[-1] if stack else None
+
+
 def _last_unclosed_bracket(text: str) -> Span | None:
+    stack = _open_brackets(text)
+    if not stack:
+        return None
+    (line, column), _ = stack[-1]
+    return Span(line, column, line, column + 1)
+
+
+def _open_brackets(text: str, stop=None) -> list:
     stack = []
     line, column = 1, 1
     in_comment = False
     for character in text:
+        if stop is not None and (line, column) >= stop:
+            break
         if character == "\n":
             line, column, in_comment = line + 1, 1, False
             continue
@@ -272,11 +300,8 @@ def _last_unclosed_bracket(text: str) -> Span | None:
             in_comment = True
         if not in_comment:
             if character in "([":
-                stack.append((line, column))
+                stack.append(((line, column), character))
             elif character in ")]" and stack:
                 stack.pop()
         column += 1
-    if not stack:
-        return None
-    line, column = stack[-1]
-    return Span(line, column, line, column + 1)
+    return stack

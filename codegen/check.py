@@ -46,6 +46,7 @@ class _Checker(CallChecker, ExprChecker):
     def run(self, source: Source) -> ir.Program:
         self.later_definitions = dict(_top_level_definitions(self.program.statements))
         statements = self._block(self.program.statements, top_level=True)
+        self._require_filled(self.scope)
         statements, symbols = self._settle_array_roles(statements)
         return ir.Program(tuple(statements), tuple(symbols), source.text, source.filename)
 
@@ -95,7 +96,15 @@ class _Checker(CallChecker, ExprChecker):
         try:
             return tuple(self._block(statements))
         finally:
+            self._require_filled(self.scope)
             self.scope = outer
+
+    @staticmethod
+    def _require_filled(scope):
+        for binding in scope.bindings.values():
+            if binding.array and binding.fills == 0:
+                raise ModelStructureError(f"'{binding.name}' is declared but none of its elements is assigned",
+                                          binding.span, hint=f"fill it with `{binding.name}[i] = ...`, or remove it")
 
     def _define(self, name, role, type_, stage, span, top_level, gen=False, array=False, saved=False):
         existing = self.scope.lookup(name)
@@ -197,6 +206,7 @@ class _Checker(CallChecker, ExprChecker):
                                                                                  for i in _item_exprs(items)])
         self._check_model_reads_no_gen(value, s, stage)
         binding.stage = ir.latest_stage(binding.stage, stage)
+        binding.fills += 1
         return ir.IndexAssign(name, items, value, s.span, stage)
 
     def _stmt_Sample(self, s: ast.Sample, top_level):
@@ -238,7 +248,10 @@ class _Checker(CallChecker, ExprChecker):
                 raise ModelStructureError(f"'{name}' is not a declared array", s.value.span,
                                           hint=f"declare it first with `gen {name}: real[...]`")
             self._check_gen_fill(binding, s)
-            target = self.check_value(s.value)
+            array = ir.Variable(name, binding.role, binding.type, s.value.value.span)
+            items, target_shape = self.check_subscripts(array, s.value.subscripts, s.value)
+            target = ir.IndexOp(array, items, ir.Type(binding.type.dtype, target_shape), s.value.span)
+            binding.fills += 1
             if broadcast_shapes(target.type.shape, shape) != target.type.shape:
                 raise ModelTypeError(f"a draw of shape {shape_str(shape)} does not fit {expr_text(target)} "
                                      f"of shape {shape_str(target.type.shape)}", s.span)
@@ -269,6 +282,7 @@ class _Checker(CallChecker, ExprChecker):
         try:
             self._define(s.var, ir.Role.LOOP, ir.INT, "data", s.span, top_level=False)
             body = tuple(self._block(s.body))
+            self._require_filled(self.scope)
         finally:
             self.scope = outer
         stage = ir.latest_stage("data", *[b.stage for b in body])

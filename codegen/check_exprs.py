@@ -30,6 +30,7 @@ class Binding:
     span: Span
     gen: bool = False
     array: bool = False  # declared with `NAME: TYPE`, filled element by element
+    fills: int = 0       # fill statements checked so far (arrays only)
 
 
 class Scope:
@@ -111,6 +112,10 @@ class ExprChecker:
     def _expr_Name(self, node):
         binding = self.scope.lookup(node.id)
         if binding is not None:
+            if binding.array and binding.fills == 0:
+                raise ModelStructureError(
+                    f"'{node.id}' is read before any of its elements is assigned", node.span,
+                    hint=f"fill it first (`{node.id}[i] = ...`); it was declared on line {binding.span.line}")
             return ir.Variable(node.id, binding.role, binding.type, node.span)
         raise self.unknown_name(node.id, node.span)
 

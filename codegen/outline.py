@@ -19,7 +19,8 @@ def outline(program: ir.Program) -> str:
     total = _sum_text(sizes)
     rows = [(p.name, f"{_declared(p.type, p.constraint.bounds, p.constraint.constraint)}",
              f"{_transform(p)}; {size} unconstrained") for p, size in zip(params, sizes)]
-    _section(out, f"params ({total} unconstrained coordinates)" if params else "params", rows)
+    plural = "" if total == "1" else "s"
+    _section(out, f"params ({total} unconstrained coordinate{plural})" if params else "params", rows)
 
     top = program.statements
     for role, title in ((ir.Role.TRANSFORMED_DATA, "transformed data (computed once from data)"),

@@ -196,3 +196,25 @@ def test_loop_locals_are_scoped_to_the_loop():
     loop = program.statements[-1]
     assert loop.body[0].role == ir.Role.LOCAL and not loop.body[0].saved
     assert [s.name for s in program.symbols] == ["N", "y", "a"]
+
+
+@pytest.mark.parametrize("text, phrase, line, column", [
+    ("data N: int\nz: real[N]\nw = z * 2\nfor i in range(N):\n    z[i] = 1.0\n",
+     "'z' is read before any of its elements is assigned", 3, 5),
+    ("data N: int\nz: real[N]\n", "'z' is declared but none of its elements is assigned", 2, 1),
+    ("data N: int\nfor i in range(N):\n    z: real[N]\n    target += 1\n",
+     "'z' is declared but none of its elements is assigned", 3, 5),
+])
+def test_filled_arrays_must_be_filled_before_use(text, phrase, line, column):
+    with pytest.raises(ppl.ModelStructureError) as caught:
+        checked(text)
+    assert phrase in str(caught.value)
+    assert (caught.value.line, caught.value.column) == (line, column)
+
+
+def test_gen_arrays_filled_by_draws():
+    program = checked("data N: int\nparam mu: real\ngen y_rep: real[N]\nfor i in range(N):\n"
+                      "    gen y_rep[i] ~ Normal(mu, 1)\ngen total = sum(y_rep)\n")
+    loop = program.statements[-2]
+    assert loop.stage == "gen" and loop.body[0].stage == "gen"
+    assert assigned(program, "total").role == ir.Role.GEN

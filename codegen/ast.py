@@ -158,6 +158,7 @@ class DataDecl:
     name: str
     type: TypeExpr
     span: Span = _span()
+    name_span: Span = _span()   # the declared name (or loop variable)
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class ParamDecl:
     name: str
     type: TypeExpr
     span: Span = _span()
+    name_span: Span = _span()   # the declared name (or loop variable)
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ class ArrayDecl:
     type: TypeExpr
     gen: bool = False
     span: Span = _span()
+    name_span: Span = _span()   # the declared name (or loop variable)
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,7 @@ class For:
     range_args: tuple[Expr, ...]
     body: tuple["Stmt", ...]
     span: Span = _span()
+    name_span: Span = _span()   # the declared name (or loop variable)
 
 
 @dataclass(frozen=True)

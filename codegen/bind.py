@@ -86,7 +86,7 @@ def dim_value(dim: Dim, sizes: dict[str, int]) -> int | None:
 
 
 def _bind_one(declaration: ir.DataDeclaration, given, bound, sizes) -> np.ndarray:
-    name, span = declaration.name, declaration.span
+    name, span = declaration.name, declaration.name_span
     declared = _type_text(declaration)
     if name not in given:
         raise DataError(f"missing data '{name}'", span, expected=declared,
@@ -152,7 +152,7 @@ def _check_bounds(declaration, array, bound):
             value = array[position] if position else array.item()
             limit_value = limit[position] if position else limit.item()
             relation = ">=" if kind == "lower" else "<="
-            raise DataError(f"data '{declaration.name}' is out of bounds{_at(position)}", declaration.span,
+            raise DataError(f"data '{declaration.name}' is out of bounds{_at(position)}", declaration.name_span,
                             expected=f"{relation} {expr_text(expr)}"
                                      + (f" (= {limit_value:g})" if expr_text(expr) != f"{limit_value:g}" else ""),
                             found=f"{value:g}")
@@ -178,7 +178,7 @@ def _check_constrained(declaration, array):
         if constraint is C.CORR_CHOLESKY:
             good = good and np.allclose((array ** 2).sum(axis=-1), 1.0, atol=tolerance)
     if not good:
-        raise DataError(f"data '{name}' is not a valid {constraint.name}", declaration.span,
+        raise DataError(f"data '{name}' is not a valid {constraint.name}", declaration.name_span,
                         expected=constraint.description)
 
 

@@ -130,8 +130,8 @@ class _Checker(CallChecker, ExprChecker):
     def _stmt_DataDecl(self, s: ast.DataDecl, top_level):
         self._require_top_level(s, top_level, "a `data` declaration")
         type_, constraint, bounds = self._declared_type(s.type, "data")
-        self._define(s.name, ir.Role.DATA, type_, "data", s.span, top_level)
-        return ir.DataDeclaration(s.name, type_, bounds, constraint, s.span)
+        self._define(s.name, ir.Role.DATA, type_, "data", s.name_span, top_level)
+        return ir.DataDeclaration(s.name, type_, bounds, constraint, s.span, name_span=s.name_span)
 
     def _stmt_ParamDecl(self, s: ast.ParamDecl, top_level):
         self._require_top_level(s, top_level, "a `param` declaration")
@@ -145,7 +145,7 @@ class _Checker(CallChecker, ExprChecker):
         batch, event = shape[:len(shape) - event_rank], shape[len(shape) - event_rank:]
         if constraint is None:
             constraint = _bounds_constraint(bounds)
-        self._define(s.name, ir.Role.PARAM, type_, "model", s.span, top_level, saved=True)
+        self._define(s.name, ir.Role.PARAM, type_, "model", s.name_span, top_level, saved=True)
         param_constraint = ir.ParamConstraint(constraint, bounds, batch, event)
         self.param_constraints[s.name] = param_constraint
         return ir.ParamDeclaration(s.name, type_, param_constraint, s.span)
@@ -159,7 +159,7 @@ class _Checker(CallChecker, ExprChecker):
         role = ir.Role.GEN if s.gen else (ir.Role.DETERMINISTIC if top_level else ir.Role.LOCAL)
         saved = top_level and not s.name.startswith("_")
         stage = "gen" if s.gen else "data"   # raised to "model" by the first fill that reads a param
-        self._define(s.name, role, type_, stage, s.span, top_level, gen=s.gen, array=True, saved=saved)
+        self._define(s.name, role, type_, stage, s.name_span, top_level, gen=s.gen, array=True, saved=saved)
         return ir.ArrayDeclaration(s.name, type_, role, saved, s.span, stage)
 
     def _stmt_Assign(self, s: ast.Assign, top_level):
@@ -177,7 +177,7 @@ class _Checker(CallChecker, ExprChecker):
         else:
             role = ir.Role.TRANSFORMED_DATA if stage == "data" else ir.Role.DETERMINISTIC
         saved = top_level and not name.startswith("_") and role in (ir.Role.DETERMINISTIC, ir.Role.GEN)
-        self._define(name, role, value.type, stage, s.span, top_level, gen=s.gen, saved=saved)
+        self._define(name, role, value.type, stage, s.target.span, top_level, gen=s.gen, saved=saved)
         return ir.Assign(name, value, role, saved, s.span, stage)
 
     def _index_assign(self, s: ast.Assign):
@@ -236,7 +236,7 @@ class _Checker(CallChecker, ExprChecker):
             self._check_not_input(name, s.value.span, "draw into")
             role = ir.Role.GEN if top_level else ir.Role.LOCAL
             saved = top_level and not name.startswith("_")
-            self._define(name, role, value_type, "gen", s.span, top_level, gen=True, saved=saved)
+            self._define(name, role, value_type, "gen", s.value.span, top_level, gen=True, saved=saved)
             target = ir.Variable(name, role, value_type, s.value.span)
             return ir.SampleStatement(target, distribution, s.span, "gen", defines=name)
         if isinstance(s.value, ast.Index) and isinstance(s.value.value, ast.Name):
@@ -280,7 +280,7 @@ class _Checker(CallChecker, ExprChecker):
         outer = self.scope
         self.scope = Scope(outer)
         try:
-            self._define(s.var, ir.Role.LOOP, ir.INT, "data", s.span, top_level=False)
+            self._define(s.var, ir.Role.LOOP, ir.INT, "data", s.name_span, top_level=False)
             body = tuple(self._block(s.body))
             self._require_filled(self.scope)
         finally:

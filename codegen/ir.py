@@ -257,6 +257,7 @@ class DataDeclaration:
     constraint: Optional[Constraint] = None   # a constrained shape declared on data (validated)
     span: Span = _span()
     stage: str = "data"
+    name_span: Span = _span()                 # where data errors point
 
 
 @dataclass(frozen=True)

@@ -135,15 +135,15 @@ class _ToAst(lark.Transformer):
 
     def data_decl(self, meta, children):
         name, type_ = children
-        return ast.DataDecl(str(name), type_, self._span(meta))
+        return ast.DataDecl(str(name), type_, self._span(meta), _span_of(name))
 
     def param_decl(self, meta, children):
         name, type_ = children
-        return ast.ParamDecl(str(name), type_, self._span(meta))
+        return ast.ParamDecl(str(name), type_, self._span(meta), _span_of(name))
 
     def array_decl(self, meta, children):
         name, type_ = children
-        return ast.ArrayDecl(str(name), type_, False, self._span(meta))
+        return ast.ArrayDecl(str(name), type_, False, self._span(meta), _span_of(name))
 
     def assign(self, meta, children):
         target, value = children
@@ -166,7 +166,7 @@ class _ToAst(lark.Transformer):
         (inner,) = children
         span = self._span(meta)
         if isinstance(inner, ast.ArrayDecl):
-            return ast.ArrayDecl(inner.name, inner.type, True, span)
+            return ast.ArrayDecl(inner.name, inner.type, True, span, inner.name_span)
         if isinstance(inner, ast.Assign):
             return ast.Assign(inner.target, inner.value, True, span)
         return ast.Sample(inner.value, inner.distribution, True, span)
@@ -184,7 +184,7 @@ class _ToAst(lark.Transformer):
         if not 1 <= len(args) <= 3:
             raise ModelSyntaxError(f"range() takes 1 to 3 arguments, not {len(args)}", self._span(meta),
                                    hint="write `range(stop)` or `range(start, stop)` or `range(start, stop, step)`")
-        return ast.For(str(var), tuple(args), body, self._span(meta))
+        return ast.For(str(var), tuple(args), body, self._span(meta), _span_of(var))
 
     def if_stmt(self, meta, children):
         condition, body, *rest = children

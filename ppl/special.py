@@ -1,0 +1,104 @@
+"""Special functions for generated code, as Numba scalar functions.
+
+The generated log densities and gradients call these by name (the table in
+codegen/sympy_numba.py maps SymPy functions onto them).  Each is written for
+numerical stability over the whole real line, since a sampler's early
+iterations visit extreme values.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+@numba.njit(cache=True)
+def softplus(x):
+    """log(1 + exp(x)) without overflow."""
+    if x > 0.0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))
+
+
+@numba.njit(cache=True)
+def log_sigmoid(x):
+    """log(1 / (1 + exp(-x))) = -softplus(-x)."""
+    return -softplus(-x)
+
+
+@numba.njit(cache=True)
+def sigmoid(x):
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@numba.njit(cache=True)
+def logaddexp(a, b):
+    """log(exp(a) + exp(b)); -inf when both are -inf."""
+    if a == -math.inf and b == -math.inf:
+        return -math.inf
+    if a > b:
+        return a + math.log1p(math.exp(b - a))
+    return b + math.log1p(math.exp(a - b))
+
+
+@numba.njit(cache=True)
+def log1m_exp(x):
+    """log(1 - exp(x)) for x < 0, switching form at -log 2 (Maechler 2012)."""
+    if x > -0.6931471805599453:
+        return math.log(-math.expm1(x))
+    return math.log1p(-math.exp(x))
+
+
+@numba.njit(cache=True)
+def Phi(x):
+    """The standard normal CDF."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+@numba.njit(cache=True)
+def digamma(x):
+    """d/dx lgamma(x): recurrence up to x >= 20, then the asymptotic series (whose first
+    omitted term there is below 1e-17).
+
+    For x <= 0 (non-integer) the reflection formula psi(1 - x) - pi / tan(pi x).
+    Accurate to about 1e-13 relative for x > 0.
+    """
+    if x <= 0.0:
+        if x == math.floor(x):
+            return math.nan
+        return digamma(1.0 - x) - math.pi / math.tan(math.pi * x)
+    result = 0.0
+    while x < 20.0:
+        result -= 1.0 / x
+        x += 1.0
+    inverse = 1.0 / x
+    inverse_squared = inverse * inverse
+    series = inverse_squared * (1.0 / 12 - inverse_squared * (1.0 / 120 - inverse_squared * (
+        1.0 / 252 - inverse_squared * (1.0 / 240 - inverse_squared * (1.0 / 132)))))
+    return result + math.log(x) - 0.5 * inverse - series
+
+
+@numba.njit(cache=True)
+def trigamma(x):
+    """d/dx digamma(x), by recurrence to x >= 20 and the asymptotic series (x > 0)."""
+    result = 0.0
+    while x < 20.0:
+        result += 1.0 / (x * x)
+        x += 1.0
+    inverse = 1.0 / x
+    inverse_squared = inverse * inverse
+    # 1/x + 1/(2x^2) + 1/(6x^3) - 1/(30x^5) + 1/(42x^7) - 1/(30x^9) + 5/(66x^11)
+    series = inverse * (1.0 + inverse * (0.5 + inverse * (1.0 / 6 - inverse_squared * (
+        1.0 / 30 - inverse_squared * (1.0 / 42 - inverse_squared * (1.0 / 30 - inverse_squared * 5.0 / 66))))))
+    return result + series
+
+
+@numba.njit(cache=True)
+def lbeta(a, b):
+    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)

@@ -15,28 +15,13 @@ The one place where symbolic maths becomes source code.  Three steps:
 from __future__ import annotations
 
 import sympy
-from sympy.codegen.cfunctions import expm1, log1p
-from sympy.codegen.numpy_nodes import logaddexp
+from ppl.catalogue.sympy_functions import expm1, log1m_exp, log1p, logaddexp, softplus
 from sympy.codegen.rewriting import ReplaceOptim, logaddexp_opt, optimize
 from sympy.printing.pycode import PythonCodePrinter
 
 
 class UnsupportedExpression(Exception):
     """A SymPy construct with no Numba translation in the table (a bug in ppl's catalogue)."""
-
-
-class softplus(sympy.Function):
-    """log(1 + exp(x)), printed as ppl.special.softplus."""
-
-    def fdiff(self, argindex=1):
-        return 1 / (1 + sympy.exp(-self.args[0]))
-
-
-class log1m_exp(sympy.Function):
-    """log(1 - exp(x)) for x < 0, printed as ppl.special.log1m_exp."""
-
-    def fdiff(self, argindex=1):
-        return -1 / expm1(-self.args[0])
 
 
 # SymPy function → the Numba-callable name it prints as
@@ -47,7 +32,7 @@ _FUNCTIONS = {
     "loggamma": "math.lgamma", "log1p": "math.log1p", "expm1": "math.expm1",
     "softplus": "special.softplus", "log1m_exp": "special.log1m_exp", "logaddexp": "special.logaddexp",
     "log_sigmoid": "special.log_sigmoid", "sigmoid": "special.sigmoid", "digamma": "special.digamma",
-    "trigamma": "special.trigamma", "Phi": "special.Phi", "lbeta": "special.lbeta",
+    "trigamma": "special.trigamma", "Phi": "special.Phi", "lbeta": "special.lbeta", "sign": "special.sign",
 }
 
 # SymPy's own log1p rewrite expands its argument ((x - mu)**2 → x**2 - 2 mu x + mu**2), trading
@@ -165,7 +150,7 @@ class NumbaPrinter(PythonCodePrinter):
 # the table's names print, fully qualified, and anything else fails loudly.
 for _method in [m for m in dir(PythonCodePrinter) if m.startswith("_print_")]:
     _node = _method[len("_print_"):]
-    if _node in _FUNCTIONS or _node in ("Max", "Min", "floor", "ceiling", "sign", "atan2", "Heaviside",
+    if _node in _FUNCTIONS or _node in ("Max", "Min", "floor", "ceiling", "atan2", "Heaviside",
                                          "Mod", "frac", "re", "im", "arg", "conjugate"):
         setattr(NumbaPrinter, _method, NumbaPrinter._print_Function)
 

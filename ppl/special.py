@@ -102,3 +102,13 @@ def trigamma(x):
 @numba.njit(cache=True)
 def lbeta(a, b):
     return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
+@numba.njit(cache=True)
+def sign(x):
+    """The derivative of abs: -1, 0 or 1."""
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return 0.0

@@ -1,0 +1,52 @@
+"""SymPy functions the catalogue's expressions use beyond SymPy's own, each
+with its derivative, so that SymPy can differentiate through them and the
+printer (codegen/sympy_numba.py) can emit the stable Numba implementation
+of the same name from ppl.special.
+
+Imported only when building a model (it imports SymPy).
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.codegen.cfunctions import expm1, log1p
+from sympy.codegen.numpy_nodes import logaddexp
+
+
+class sigmoid(sympy.Function):
+    """1 / (1 + exp(-x))."""
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0]) * sigmoid(-self.args[0])
+
+
+class softplus(sympy.Function):
+    """log(1 + exp(x))."""
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+
+class log_sigmoid(sympy.Function):
+    """log(sigmoid(x)) = -softplus(-x)."""
+
+    def fdiff(self, argindex=1):
+        return sigmoid(-self.args[0])
+
+
+class log1m_exp(sympy.Function):
+    """log(1 - exp(x)) for x < 0."""
+
+    def fdiff(self, argindex=1):
+        return -1 / expm1(-self.args[0])
+
+
+class Phi(sympy.Function):
+    """The standard normal CDF."""
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sympy.exp(-x ** 2 / 2) / sympy.sqrt(2 * sympy.pi)
+
+
+__all__ = ["Phi", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus"]

@@ -106,6 +106,9 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_Rational(self, expr):
         return repr(float(expr.p) / float(expr.q))
 
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
     def _print_Half(self, expr):
         return "0.5"
 

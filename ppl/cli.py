@@ -84,8 +84,7 @@ def _run(args) -> int:
 
         print(program_text(model.ir), end="")
     else:
-        raise NotImplementedError("--code needs the compiler back end (log density and gradient emission), "
-                                  "which is not implemented yet")
+        print(model.code(), end="")
     return 0
 
 

@@ -48,9 +48,17 @@ class Model:
         raise NotImplementedError("sampling is not implemented yet: ppl currently parses and checks models "
                                   "(ppl check); the compiler back end and samplers come next")
 
-    def condition(self, *args, **kwargs):
-        raise NotImplementedError("model.condition (the posterior as a function) needs the compiler back end, "
-                                  "which is not implemented yet")
+    def condition(self, data):
+        """The posterior given data, as a function of the unconstrained params (ppl.Posterior)."""
+        from ppl.posterior import condition
+
+        return condition(self, data)
+
+    def code(self) -> str:
+        """The generated Numba source of this model."""
+        from codegen.build import generated_source
+
+        return generated_source(self.source.text, self.ir)
 
     def __repr__(self) -> str:
         return f"<ppl.Model {self.name!r}: {len(self.ir.params)} params, {len(self.ir.data)} data>"

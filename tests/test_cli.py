@@ -40,10 +40,19 @@ def test_show_ir_and_ast():
 
 
 def test_unimplemented_stages_say_so():
-    result = run("show", str(EXAMPLES / "linreg.ppl"), "--code")
+    result = run("sample", str(EXAMPLES / "linreg.ppl"))
     assert result.returncode == 2
     assert "not implemented yet" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_show_code_prints_the_generated_module(tmp_path):
+    model = tmp_path / "m.ppl"
+    model.write_text("param mu: real\ntarget += -0.5 * mu ** 2\n")
+    result = run("show", str(model), "--code")
+    assert result.returncode == 0, result.stderr
+    assert "def log_density_gradient(u, grad_out, real_data, int_data):" in result.stdout
+    assert "# adjoint sweep" in result.stdout
 
 
 def test_missing_file_is_a_clear_error(tmp_path):

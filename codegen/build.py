@@ -1,0 +1,101 @@
+"""Stage 5: write the generated module to the cache and load it.
+
+A model's folder in the cache is named by a hash of its text and of the
+versions of ppl, numba and numpy.  It holds the checked IR (pickled, so a
+warm start needs neither Lark nor SymPy), the generated source ``model.py``
+(readable; `ppl show --code` prints it) and Numba's own cache of its compiled
+functions (``__pycache__``), so a second `compile` in a fresh process costs
+an import and a cache load.
+
+The cache lives in ``$PPL_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/ppl``
+or ``~/.cache/ppl``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import pickle
+import sys
+from pathlib import Path
+
+import numba
+import numpy
+
+import ppl
+
+_FORMAT = 1   # bump when the layout of a cache folder changes
+
+
+def cache_root() -> Path:
+    configured = os.environ.get("PPL_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ppl"
+
+
+def model_key(text: str) -> str:
+    digest = hashlib.sha256()
+    for part in (text, ppl.__version__, numba.__version__, numpy.__version__, str(_FORMAT)):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:20]
+
+
+def model_folder(text: str) -> Path:
+    return cache_root() / model_key(text)
+
+
+def load_program(text: str):
+    """The cached IR of a model text, or None."""
+    path = model_folder(text) / "program.pickle"
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except Exception:   # a damaged or stale cache entry is rebuilt, never trusted
+        return None
+
+
+def store_program(text: str, program) -> None:
+    folder = model_folder(text)
+    folder.mkdir(parents=True, exist_ok=True)
+    _atomic_write(folder / "program.pickle", pickle.dumps(program))
+
+
+def load_module(text: str, program):
+    """The generated module of a model, emitting and writing it on first use."""
+    folder = model_folder(text)
+    source_path = folder / "model.py"
+    facts_path = folder / "facts.pickle"
+    if not (source_path.exists() and facts_path.exists()):
+        from codegen.emit_model import emit_module   # the emitter (and SymPy) load only here
+
+        source, facts = emit_module(program)
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(source_path, source.encode())
+        _atomic_write(facts_path, pickle.dumps(facts))
+    with open(facts_path, "rb") as handle:
+        facts = pickle.load(handle)
+    module_name = f"ppl_model_{folder.name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name], facts
+    spec = importlib.util.spec_from_file_location(module_name, source_path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module, facts
+
+
+def generated_source(text: str, program) -> str:
+    load_module(text, program)
+    return (model_folder(text) / "model.py").read_text()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    temporary = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)

@@ -1,0 +1,516 @@
+"""The model's functions as Python source: statements → Ops → functions.
+
+``emit_module(program)`` returns the text of a module defining, as
+``@numba.njit`` functions with one fixed signature for every model:
+
+* ``transformed_data(real_data, int_data)`` → the data-stage values, once;
+* ``log_density(u, real_data, int_data)`` → the log density at u
+  (unconstrained, Jacobian included);
+* ``log_density_gradient(u, grad_out, real_data, int_data)`` → the same,
+  writing its gradient into grad_out;
+* ``constrain(u, real_data, int_data)`` → the params (a tuple, declaration order);
+* ``unconstrain(params..., real_data, int_data, u_out)``.
+
+See codegen/emit.py for how the gradient is built.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import sympy
+
+from codegen import ir, structural
+from codegen.emit import NotSupportedYet, Names, Op, Value, dim_code, indent, shape_code, zeros_like
+from codegen.fuse import Fuser, Region, RegionEmitter, is_fusable
+from codegen.layout import data_inputs, data_layout, transformed_data_outputs
+from ppl.catalogue import constraints as C
+
+_PYTHON_OPERATORS = {"and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
+                     ">=": ">=", "+": "+", "-": "-", "*": "*", "//": "//", "%": "%", "/": "/", "**": "**"}
+
+# unconstrained coordinates per event, as code of the event size K
+_FREE_SIZE = {"simplex": "{K} - 1", "ordered": "{K}", "positive_ordered": "{K}",
+              "corr_cholesky": "{K} * ({K} - 1) // 2", "corr": "{K} * ({K} - 1) // 2",
+              "cov_cholesky": "{K} * ({K} + 1) // 2", "cov": "{K} * ({K} + 1) // 2"}
+_EVENT_MODULE = {"simplex": "vector", "ordered": "vector", "positive_ordered": "vector"}
+
+
+class ModelEmitter:
+    def __init__(self, program: ir.Program, forward_only: bool = False):
+        self.program = program
+        self.names = Names()
+        self.scope: dict[str, Value] = {}
+        self.ops: list[Op] = []
+        self.regions = itertools.count()
+        self.loops = itertools.count()
+        self.forward_only = forward_only
+        self.param_offsets: list[tuple[ir.ParamDeclaration, str, str]] = []   # (decl, offset, size code)
+
+    # ---- helpers -----------------------------------------------------------
+
+    def bind(self, name: str, type_: ir.Type, active: bool) -> Value:
+        value = Value(self.names.of(name), type_, active)
+        self.scope[name] = value
+        return value
+
+    def emit_op(self, op: Op):
+        if self.forward_only:
+            op.adjoint_init, op.reverse = [], []
+        self.ops.append(op)
+
+    def region_emitter(self) -> RegionEmitter:
+        n = next(self.regions)
+        return RegionEmitter(index_prefix=f"_i{n}_", temporary_prefix=f"_c{n}")
+
+    def temporary(self, type_: ir.Type, active: bool, hint: str = "") -> Value:
+        return Value(self.names.temporary(hint), type_, active)
+
+    # ---- expressions -----------------------------------------------------------
+
+    def value(self, expr, name: str | None = None) -> Value:
+        """Emit ops computing expr; return the Value holding it (named `name` when new)."""
+        if isinstance(expr, ir.Constant):
+            literal = repr(float(expr.value)) if expr.type.dtype == "real" else repr(int(expr.value))
+            return Value(literal, expr.type, False)
+        if isinstance(expr, ir.Variable):
+            return self.scope[expr.name]
+        if is_fusable(expr):
+            return self._fused(expr, name)
+        if expr.type.dtype in ("int", "bool") and not self._active(expr):
+            out = Value(self.names.of(name) if name else self.names.temporary(), expr.type, False)
+            self.emit_op(Op(forward=[f"{out.code} = {self.python(expr)}"]))
+            return out
+        return self._structural(expr, name)
+
+    def _active(self, expr) -> bool:
+        return any(isinstance(sub, ir.Variable) and self.scope.get(sub.name) is not None
+                   and self.scope[sub.name].active for sub in ir.walk_expr(expr))
+
+    def _fused(self, expr, name) -> Value:
+        region = Fuser(self.value).region(expr)
+        out = Value(self.names.of(name) if name else self.names.temporary(), expr.type, region.active)
+        return self._emit_region_value(region, out)
+
+    def _emit_region_value(self, region: Region, out: Value) -> Value:
+        emitter = self.region_emitter()
+        op = Op(forward=emitter.value(region, out))
+        if out.active:
+            op.adjoint_init = [zeros_like(out)]
+            op.reverse = emitter.value_adjoint(region, out)
+        self.emit_op(op)
+        return out
+
+    def sum_into_target(self, region: Region):
+        emitter = self.region_emitter()
+        op = Op(forward=emitter.sum_into(region, "lp"), recompute=[])
+        if region.active:
+            op.reverse = emitter.sum_adjoint(region)
+        self.emit_op(op)
+
+    def python(self, expr) -> str:
+        """Python text of an inactive int/bool/index expression."""
+        if isinstance(expr, ir.Constant):
+            return repr(expr.value)
+        if isinstance(expr, ir.Variable):
+            return self.scope[expr.name].code
+        if isinstance(expr, ir.UnaryOp):
+            operator = "not " if expr.op == "not" else expr.op
+            return f"({operator}{self.python(expr.operand)})"
+        if isinstance(expr, ir.BinaryOp) and expr.op in _PYTHON_OPERATORS:
+            return f"({self.python(expr.left)} {_PYTHON_OPERATORS[expr.op]} {self.python(expr.right)})"
+        if isinstance(expr, ir.IndexOp):
+            return f"{self.python(expr.value)}[{self.index_code(expr.items)}]"
+        if isinstance(expr, ir.Call) and expr.function == "size":
+            return f"{self.value(expr.args[0]).code}.size"
+        return self.value(expr).code
+
+    def index_code(self, items) -> str:
+        parts = []
+        for item in items:
+            if isinstance(item, ir.ScalarIndex):
+                parts.append(self.python(item.index))
+            elif isinstance(item, ir.SliceIndex):
+                bounds = ["" if p is None else self.python(p) for p in (item.start, item.stop)]
+                text = ":".join(bounds)
+                if item.step is not None:
+                    text += ":" + self.python(item.step)
+                parts.append(text)
+            else:
+                parts.append(self.value(item.indices).code)
+        return ", ".join(parts)
+
+    def _structural(self, expr, name) -> Value:
+        out_name = self.names.of(name) if name else None
+
+        def output(active, hint=""):
+            return Value(out_name or self.names.temporary(hint), expr.type, active)
+
+        if isinstance(expr, ir.IndexOp):
+            source = self.value(expr.value)
+            gathers = [i for i in expr.items if isinstance(i, ir.GatherIndex)]
+            out = output(source.active)
+            if gathers:
+                if len(expr.items) != 1:
+                    raise NotSupportedYet("gathers combined with other indices")
+                indices = self.value(gathers[0].indices)
+                forward, reverse = structural.gather_first_axis(source, indices.code, out)
+            else:
+                forward, reverse = structural.index_basic(source, self.index_code(expr.items), out)
+            return self._structural_op(out, forward, reverse)
+        if isinstance(expr, ir.BinaryOp) and expr.op == "@":
+            left, right = self.value(expr.left), self.value(expr.right)
+            out = output(left.active or right.active, "matmul")
+            return self._structural_op(out, *structural.matmul(left, right, out))
+        if isinstance(expr, ir.Stack):
+            items = [self.value(item) for item in expr.items]
+            out = output(any(i.active for i in items), "stack")
+            item_shape = "()" if items[0].is_scalar else f"{items[0].code}.shape"
+            return self._structural_op(out, *structural.stack(items, out, item_shape))
+        if isinstance(expr, ir.Call):
+            return self._call(expr, output)
+        if isinstance(expr, ir.LogProb):
+            raise NotSupportedYet(f"the log density of {expr.distribution.family} (an event distribution)")
+        raise NotSupportedYet(f"{type(expr).__name__} with params in it ({getattr(expr, 'op', '')})")
+
+    def _call(self, expr: ir.Call, output) -> Value:
+        name = expr.function
+        options = dict(expr.options)
+        if name in ("sum", "mean", "logsumexp"):
+            source = self.value(expr.args[0])
+            out = output(source.active, name)
+            if "axis" in options:
+                rule = structural.reduce_axis(name, source, options["axis"], out)
+            else:
+                rule = structural.reduce_all(name, source, out)
+            return self._structural_op(out, *rule)
+        if name == "dot":
+            left, right = self.value(expr.args[0]), self.value(expr.args[1])
+            out = output(left.active or right.active, "dot")
+            return self._structural_op(out, *structural.dot(left, right, out))
+        if name == "transpose":
+            source = self.value(expr.args[0])
+            out = output(source.active, "T")
+            return self._structural_op(out, *structural.transpose(source, out))
+        if name in ("zeros", "ones"):
+            out = output(False, name)
+            sizes = [self.python(a) for a in expr.args]
+            return self._structural_op(out, *structural.filled(name, f"({', '.join(sizes)},)", out))
+        if name == "eye":
+            out = output(False, "eye")
+            return self._structural_op(out, *structural.eye(self.python(expr.args[0]), out))
+        if name == "diag" and expr.args[0].type.rank == 1:
+            source = self.value(expr.args[0])
+            out = output(source.active, "diag")
+            return self._structural_op(out, *structural.diag_matrix(source, out))
+        raise NotSupportedYet(f"{name}() in the compiler")
+
+    def _structural_op(self, out: Value, forward, reverse) -> Value:
+        op = Op(forward=forward)
+        if out.active:
+            op.adjoint_init = [zeros_like(out)]
+            op.reverse = reverse
+        self.emit_op(op)
+        return out
+
+    # ---- statements -------------------------------------------------------------
+
+    def block(self, statements) -> list[Op]:
+        outer = self.ops
+        self.ops = []
+        try:
+            for statement in statements:
+                self.statement(statement)
+            return self.ops
+        finally:
+            self.ops = outer
+
+    def statement(self, s):
+        if s.stage == "gen" or isinstance(s, ir.DataDeclaration):
+            return
+        getattr(self, "_" + type(s).__name__)(s)
+
+    def _is_transformed_data(self, name) -> bool:
+        symbol = next((sym for sym in self.program.symbols if sym.name == name), None)
+        return symbol is not None and symbol.role == ir.Role.TRANSFORMED_DATA
+
+    def _Assign(self, s: ir.Assign):
+        if s.role == ir.Role.TRANSFORMED_DATA and not self.forward_only_data:
+            return
+        value = self.value(s.value, name=s.name)
+        target = self.names.of(s.name)
+        if value.code == target:
+            self.scope[s.name] = value
+            return
+        bound = self.bind(s.name, s.value.type, value.active)
+        op = Op(forward=[f"{bound.code} = {value.code}"])
+        if bound.active:
+            op.adjoint_init = [zeros_like(bound)]
+            op.reverse = [f"{value.adjoint} += {bound.adjoint}"]
+        self.emit_op(op)
+
+    forward_only_data = False
+
+    def _ArrayDeclaration(self, s: ir.ArrayDeclaration):
+        if s.role == ir.Role.TRANSFORMED_DATA and not self.forward_only_data:
+            return
+        active = s.stage == "model"
+        array = self.bind(s.name, s.type, active)
+        dtype = ", dtype=np.int64" if s.type.dtype == "int" else ""
+        fill = "0" if s.type.dtype == "int" else "np.nan"
+        op = Op(forward=[f"{array.code} = np.full({shape_code(s.type.shape, self.scope)}, {fill}{dtype})"])
+        if active:
+            op.adjoint_init = [zeros_like(array)]
+        self.emit_op(op)
+
+    def _IndexAssign(self, s: ir.IndexAssign):
+        if self._is_transformed_data(s.name) and not self.forward_only_data:
+            return
+        array = self.scope[s.name]
+        value = self.value(s.value)
+        index = self.index_code(s.items)
+        op = Op(forward=[f"{array.code}[{index}] = {value.code}"], recompute=[])
+        if array.active and value.active:
+            op.reverse = [f"{value.adjoint} += {array.adjoint}[{index}]"]
+        self.emit_op(op)
+
+    def _SampleStatement(self, s: ir.SampleStatement):
+        if s.distribution.type.event_shape or s.distribution.family == "MixtureSameFamily":
+            raise NotSupportedYet(f"{s.distribution.family} statements")
+        log_prob = ir.LogProb(s.distribution, s.value, ir.Type("real", ()), s.span)
+        region = Fuser(self.value).region(log_prob)
+        region.shape = _broadcast_region_shape(region)
+        self.sum_into_target(region)
+
+    def _TargetIncrement(self, s: ir.TargetIncrement):
+        region = Fuser(self.value).region(s.value)
+        self.sum_into_target(region)
+
+    def _ForLoop(self, s: ir.ForLoop):
+        if s.stage == "data" and not self.forward_only_data:
+            return
+        start, stop, step = (self.python(e) for e in (s.start, s.stop, s.step))
+        outer_scope = dict(self.scope)
+        variable = self.bind(s.var, ir.INT, False)
+        body = self.block(s.body)
+        self.scope = outer_scope
+        header = f"for {variable.code} in range({start}, {stop}, {step}):"
+        op = Op(forward=[header] + indent(_lines(body, "forward")), recompute=[])
+        reverse_body = (_lines(body, "recompute") + _lines(body, "adjoint_init")
+                        + _lines(list(reversed(body)), "reverse"))
+        if any(o.reverse for o in body):
+            n = next(self.loops)
+            step_value = _constant(s.step)
+            if step_value is None:
+                raise NotSupportedYet("a loop whose step is not a literal")
+            if step_value > 0:
+                count = f"max(0, ({stop} - {start} + {step_value - 1}) // {step_value})"
+            else:
+                count = f"max(0, ({start} - {stop} + {-step_value - 1}) // {-step_value})"
+            op.reverse = [f"for _r{n} in range({count} - 1, -1, -1):",
+                          f"    {variable.code} = {start} + _r{n} * {step}"] + indent(reverse_body)
+        self.emit_op(op)
+
+    def _IfElse(self, s: ir.IfElse):
+        if s.stage == "data" and not self.forward_only_data:
+            return
+        condition = self.python(s.condition)
+        outer_scope = dict(self.scope)
+        then_ops = self.block(s.then_body)
+        self.scope = dict(outer_scope)
+        else_ops = self.block(s.else_body)
+        self.scope = outer_scope
+
+        def branches(kind_then, kind_else):
+            lines = [f"if {condition}:"] + indent(kind_then or ["pass"])
+            if kind_else:
+                lines += ["else:"] + indent(kind_else)
+            return lines
+
+        op = Op(forward=branches(_lines(then_ops, "forward"), _lines(else_ops, "forward")),
+                recompute=branches(_lines(then_ops, "recompute"), _lines(else_ops, "recompute")))
+        if any(o.reverse for o in then_ops + else_ops):
+            op.reverse = branches(
+                _lines(then_ops, "adjoint_init") + _lines(list(reversed(then_ops)), "reverse"),
+                _lines(else_ops, "adjoint_init") + _lines(list(reversed(else_ops)), "reverse"))
+        self.emit_op(op)
+
+    # ---- params ---------------------------------------------------------------------
+
+    def _ParamDeclaration(self, s: ir.ParamDeclaration):
+        constraint = s.constraint
+        previous = self.param_offsets[-1] if self.param_offsets else None
+        offset = f"{self.names.of(s.name)}_offset"
+        start = "0" if previous is None else f"{previous[1]} + {previous[2]}"
+        size = self._free_size_code(s)
+        self.emit_op(Op(forward=[f"{offset} = {start}"]))
+        self.param_offsets.append((s, offset, size))
+        kind = constraint.constraint.name
+        if kind == "real":
+            self._real_param(s, offset, size)
+        elif kind in ("lower", "upper", "interval"):
+            self._bounded_param(s, offset, size, kind)
+        elif kind in _FREE_SIZE:
+            self._event_param(s, offset, kind)
+        else:
+            raise NotSupportedYet(f"params constrained to {kind}")
+
+    def _free_size_code(self, s: ir.ParamDeclaration) -> str:
+        c = s.constraint
+        batch = [dim_code(d, self.scope) for d in c.batch_shape]
+        if c.event_shape:
+            per_event = _FREE_SIZE[c.constraint.name].format(K=f"({dim_code(c.event_shape[-1], self.scope)})")
+            batch.append(f"({per_event})")
+        return " * ".join(batch) if batch else "1"
+
+    def _unconstrained_slice(self, s, offset, size, active=True) -> Value:
+        u_value = Value(f"{self.names.of(s.name)}_u", s.type, active)
+        if not s.type.shape:
+            forward = [f"{u_value.code} = u[{offset}]"]
+            reverse = [f"grad_out[{offset}] += {u_value.adjoint}"]
+        else:
+            view = f"u[{offset}:{offset} + {size}]"
+            if s.type.rank > 1:
+                view += f".reshape({shape_code(s.type.shape, self.scope)})"
+                reverse = [f"grad_out[{offset}:{offset} + {size}] += {u_value.adjoint}.ravel()"]
+            else:
+                reverse = [f"grad_out[{offset}:{offset} + {size}] += {u_value.adjoint}"]
+            forward = [f"{u_value.code} = {view}"]
+        self.emit_op(Op(forward=forward, adjoint_init=[zeros_like(u_value)], reverse=reverse))
+        return u_value
+
+    def _real_param(self, s, offset, size):
+        u_value = self._unconstrained_slice(s, offset, size)
+        param = self.bind(s.name, s.type, True)
+        self.emit_op(Op(forward=[f"{param.code} = {u_value.code}"], adjoint_init=[zeros_like(param)],
+                        reverse=[f"{u_value.adjoint} += {param.adjoint}"]))
+
+    def _bounded_param(self, s, offset, size, kind):
+        from ppl.transforms.scalar import scalar_transform_expressions
+
+        transform = scalar_transform_expressions(kind)
+        bounds = s.constraint.bounds
+        u_value = self._unconstrained_slice(s, offset, size)
+        leaves = [(sympy.Symbol("leaf_u", real=True), u_value)]
+        substitution = {transform.unconstrained: leaves[0][0]}
+        for bound_name, expr in (("lower", bounds.lower), ("upper", bounds.upper)):
+            if expr is None:
+                continue
+            bound_value = self.value(expr)
+            if bound_value.code[0].isdigit() or bound_value.code.startswith("-"):
+                substitution[getattr(transform, bound_name)] = sympy.Float(bound_value.code)
+                continue
+            symbol = sympy.Symbol(f"leaf_{bound_name}", real=True)
+            leaves.append((symbol, bound_value))
+            substitution[getattr(transform, bound_name)] = symbol
+        shape = s.type.shape
+        param = self.bind(s.name, s.type, True)
+        self._emit_region_value(Region(transform.forward.xreplace(substitution), leaves, shape), param)
+        self.sum_into_target(Region(transform.log_det_jacobian.xreplace(substitution), leaves, shape))
+
+    def _event_param(self, s, offset, kind):
+        c = s.constraint
+        if len(c.batch_shape) > 1:
+            raise NotSupportedYet(f"{kind} params with more than one batch axis")
+        module = _EVENT_MODULE.get(kind, "matrix")
+        event_size = _FREE_SIZE[kind].format(K=f"({dim_code(c.event_shape[-1], self.scope)})")
+        param = self.bind(s.name, s.type, True)
+        allocate = f"{param.code} = np.empty({shape_code(s.type.shape, self.scope)})"
+        if not c.batch_shape:
+            window = f"u[{offset}:{offset} + {event_size}]"
+            forward = [allocate, f"lp += {module}.{kind}_constrain({window}, {param.code})"]
+            reverse = [f"{module}.{kind}_constrain_vjp({window}, {param.adjoint}, "
+                       f"grad_out[{offset}:{offset} + {event_size}])"]
+        else:
+            n = next(self.loops)
+            batch = dim_code(c.batch_shape[0], self.scope)
+            window = f"u[{offset} + _b{n} * ({event_size}):{offset} + (_b{n} + 1) * ({event_size})]"
+            gradient = f"grad_out[{offset} + _b{n} * ({event_size}):{offset} + (_b{n} + 1) * ({event_size})]"
+            forward = [allocate, f"for _b{n} in range({batch}):",
+                       f"    lp += {module}.{kind}_constrain({window}, {param.code}[_b{n}])"]
+            reverse = [f"for _b{n} in range({batch}):",
+                       f"    {module}.{kind}_constrain_vjp({window}, {param.adjoint}[_b{n}], {gradient})"]
+        self.emit_op(Op(forward=forward, recompute=[allocate], adjoint_init=[zeros_like(param)],
+                        reverse=reverse))
+
+
+def _broadcast_region_shape(region: Region):
+    from codegen.shapes import broadcast_shapes
+
+    shape = broadcast_shapes(*[value.type.shape for _, value in region.leaves]) if region.leaves else ()
+    return shape or ()
+
+
+def _constant(expr):
+    from codegen.check_exprs import constant_int
+
+    return constant_int(expr)
+
+
+def _lines(ops: list[Op], kind: str) -> list[str]:
+    lines: list[str] = []
+    for op in ops:
+        lines += op.recompute_lines() if kind == "recompute" else getattr(op, kind)
+    return lines
+
+
+# ---- the module --------------------------------------------------------------
+
+def _unpack_lines(layout, names_types, scope) -> list[str]:
+    lines = []
+    for packed, (name, type_) in zip(layout.values, names_types):
+        kind = {0: "scalar", 1: "vector", 2: "matrix", 3: "array3"}.get(type_.rank)
+        if kind is None:
+            raise NotSupportedYet(f"data of rank {type_.rank}")
+        dtype = "int" if packed.dtype == "int" else "real"
+        value = scope[name]
+        lines.append(f"{value.code} = runtime.{dtype}_{kind}(real_data, int_data, {packed.header_position})")
+    return lines
+
+
+def emit_module(program: ir.Program) -> tuple[str, dict]:
+    """The generated module's text, and facts the runtime needs (layouts, param names)."""
+    inputs = data_inputs(program)
+    outputs = transformed_data_outputs(program)
+    full_layout = data_layout(inputs + outputs)
+    input_layout = data_layout(inputs)
+
+    # transformed data: forward only, over data-stage statements
+    data_emitter = ModelEmitter(program, forward_only=True)
+    data_emitter.forward_only_data = True
+    for name, type_ in inputs:
+        data_emitter.bind(name, type_, False)
+    data_ops = data_emitter.block([s for s in program.statements if s.stage == "data"
+                                   and not isinstance(s, ir.DataDeclaration)])
+    td_returns = ", ".join(data_emitter.scope[name].code for name, _ in outputs)
+
+    emitter = ModelEmitter(program)
+    for name, type_ in inputs + outputs:
+        emitter.bind(name, type_, False)
+    prologue = _unpack_lines(full_layout, inputs + outputs, emitter.scope)
+    model_ops = emitter.block(program.statements)
+    params = [emitter.scope[p.name].code for p in program.params]
+    param_ops_forward = _lines(model_ops, "forward")
+
+    source_name = program.filename
+    out = [f'"""Generated by ppl from {source_name}. Do not edit: ppl writes it anew when the model changes."""',
+           "", "import math", "", "import numba", "import numpy as np", "",
+           "from ppl import runtime, special", "from ppl.transforms import matrix, vector", "", ""]
+
+    out += ["@numba.njit(cache=True)", "def transformed_data(real_data, int_data):"]
+    out += indent(_unpack_lines(input_layout, inputs, data_emitter.scope) + _lines(data_ops, "forward")
+                  + [f"return ({td_returns}{',' if len(outputs) == 1 else ''})"])
+    out += ["", "", "@numba.njit(cache=True)", "def log_density(u, real_data, int_data):"]
+    out += indent(prologue + ["lp = 0.0"] + param_ops_forward + ["return lp"])
+    out += ["", "", "@numba.njit(cache=True)", "def log_density_gradient(u, grad_out, real_data, int_data):"]
+    reverse = ["grad_out[:] = 0.0"] + _lines(model_ops, "adjoint_init") + _lines(list(reversed(model_ops)), "reverse")
+    out += indent(prologue + ["lp = 0.0"] + param_ops_forward + ["", "# adjoint sweep"] + reverse + ["return lp"])
+    out += ["", "", "@numba.njit(cache=True)", "def constrain(u, real_data, int_data):"]
+    out += indent(prologue + ["lp = 0.0"] + param_ops_forward + [f"return ({', '.join(params)}{',' if len(params) == 1 else ''})"])
+    sizes = " + ".join(f"({size})" for _, _, size in emitter.param_offsets) or "0"
+    out += ["", "", "@numba.njit(cache=True)", "def dimension(real_data, int_data):"]
+    out += indent(prologue + [f"return {sizes}"])
+    out += [""]
+    facts = {"inputs": inputs, "outputs": outputs, "full_layout": full_layout, "input_layout": input_layout,
+             "params": [p.name for p in program.params]}
+    return "\n".join(out), facts

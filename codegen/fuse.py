@@ -1,0 +1,211 @@
+"""Fused elementwise regions: an IR expression made of broadcasting
+arithmetic, elementwise built-ins and scalar-event log densities becomes one
+SymPy expression of its *leaves* (the values it reads); one loop over the
+broadcast shape computes it, and the partial derivatives SymPy takes with
+respect to each leaf give the adjoint loop.
+
+The log density of `y ~ Normal(mu, sigma)` is such a region summed into the
+target: the loop adds each element's term and, in the adjoint sweep, each
+element's partials into the adjoints of mu and sigma, without allocating an
+array of terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from codegen import ir
+from codegen.emit import NotSupportedYet, Value
+from codegen.sympy_numba import emit_assignments
+from ppl.catalogue.builtin_expressions import ELEMENTWISE
+
+_ARITHMETIC = {"+", "-", "*", "/", "**"}
+
+
+def is_fusable(expr) -> bool:
+    """Whether expr is an elementwise node (its operands may be anything)."""
+    if isinstance(expr, ir.UnaryOp):
+        return expr.op in ("-", "+") and expr.type.dtype == "real"
+    if isinstance(expr, ir.BinaryOp):
+        return expr.op in _ARITHMETIC and expr.type.dtype == "real"
+    if isinstance(expr, ir.Call):
+        return expr.function in ELEMENTWISE
+    if isinstance(expr, ir.LogProb):
+        return not expr.distribution.type.event_shape and expr.distribution.family != "MixtureSameFamily"
+    return False
+
+
+@dataclass
+class Region:
+    expression: sympy.Expr
+    leaves: list[tuple[sympy.Symbol, Value]]
+    shape: tuple
+
+    @property
+    def active(self) -> bool:
+        return any(value.active for _, value in self.leaves)
+
+
+class Fuser:
+    """Builds a Region, asking `leaf(expr) -> Value` for every non-elementwise operand."""
+
+    def __init__(self, leaf):
+        self.leaf = leaf
+        self.leaves: dict[str, tuple[sympy.Symbol, Value]] = {}
+
+    def region(self, expr) -> Region:
+        expression = self.convert(expr)
+        return Region(expression, list(self.leaves.values()), expr.type.shape)
+
+    def convert(self, expr):
+        if isinstance(expr, ir.Constant):
+            return sympy.Integer(expr.value) if expr.type.dtype == "int" else sympy.Float(expr.value)
+        if not is_fusable(expr):
+            return self._leaf(self.leaf(expr))
+        if isinstance(expr, ir.UnaryOp):
+            operand = self.convert(expr.operand)
+            return -operand if expr.op == "-" else operand
+        if isinstance(expr, ir.BinaryOp):
+            left, right = self.convert(expr.left), self.convert(expr.right)
+            return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
+                    "/": lambda: left / right, "**": lambda: left ** right}[expr.op]()
+        if isinstance(expr, ir.Call):
+            return ELEMENTWISE[expr.function](*[self.convert(a) for a in expr.args])
+        return self.log_density(expr.distribution, self.convert(expr.value))
+
+    def log_density(self, distribution: ir.DistributionExpr, value):
+        from ppl.catalogue.density import log_density_expression
+
+        given = tuple(name for name, _ in distribution.arguments)
+        try:
+            density, x, parameters = log_density_expression(distribution.family, given)
+        except (KeyError, NotImplementedError, ValueError) as error:
+            raise NotSupportedYet(f"the log density of {distribution.family}({', '.join(given)}) "
+                                  f"cannot be compiled yet ({error})") from None
+        substitution = {x: value}
+        for name, argument in distribution.arguments:
+            substitution[parameters[name]] = self.convert(argument)
+        return density.xreplace(substitution)
+
+    def _leaf(self, value: Value):
+        if value.code not in self.leaves:
+            symbol = sympy.Symbol(f"leaf_{len(self.leaves)}", real=True)
+            self.leaves[value.code] = (symbol, value)
+        return self.leaves[value.code][0]
+
+
+# ---- emission ----------------------------------------------------------------
+
+def loop_header(region_shape, leaves, index_names, size_of) -> tuple[list[str], list[str]]:
+    """`for` lines over the region's shape; returns (lines, sizes as code)."""
+    sizes = [size_of(axis, region_shape, leaves) for axis in range(len(region_shape))]
+    lines = ["    " * depth + f"for {index} in range({size}):"
+             for depth, (index, size) in enumerate(zip(index_names, sizes))]
+    return lines, sizes
+
+
+def size_of(axis, shape, leaves) -> str:
+    """The runtime size of an output axis: read off a leaf that spans it."""
+    rank = len(shape)
+    for _, value in leaves:
+        offset = axis - (rank - value.type.rank)
+        if offset >= 0 and value.type.shape[offset].value != 1:
+            return f"{value.code}.shape[{offset}]"
+    if shape[axis].value is not None:
+        return str(shape[axis].value)
+    raise NotSupportedYet(f"cannot tell the size of axis {axis} of an elementwise expression")
+
+
+def element(value: Value, region_shape, index_names) -> str:
+    if value.is_scalar:
+        return value.code
+    rank = len(region_shape)
+    parts = []
+    for j, dim in enumerate(value.type.shape):
+        axis = rank - value.type.rank + j
+        parts.append("0" if dim.value == 1 and region_shape[axis].value != 1 else index_names[axis])
+    return f"{value.code}[{', '.join(parts)}]"
+
+
+def _at_elements(region: Region, index_names):
+    renaming = {symbol: sympy.Symbol(element(value, region.shape, index_names), real=True)
+                for symbol, value in region.leaves}
+    return region.expression.xreplace(renaming), renaming
+
+
+def _partials(region: Region, index_names, prefix):
+    expression, renaming = _at_elements(region, index_names)
+    outputs = {}
+    targets = []
+    for k, (symbol, value) in enumerate(region.leaves):
+        if not value.active:
+            continue
+        name = f"{prefix}_d{k}"
+        outputs[name] = sympy.diff(region.expression, symbol).xreplace(renaming)
+        targets.append((name, value))
+    return outputs, targets
+
+
+def _nest(header: list[str], body: list[str]) -> list[str]:
+    return header + ["    " * len(header) + line for line in body]
+
+
+class RegionEmitter:
+    """Lines for a region's value, its sum into the target, and their adjoints."""
+
+    def __init__(self, index_prefix: str, temporary_prefix: str):
+        self.index_names = [f"{index_prefix}{axis}" for axis in range(8)]
+        self.prefix = temporary_prefix
+
+    def value(self, region: Region, target: Value) -> list[str]:
+        if not region.shape:
+            expression, _ = _at_elements(region, [])
+            return emit_assignments({target.code: expression}, self.prefix)
+        names = self.index_names[:len(region.shape)]
+        header, sizes = loop_header(region.shape, region.leaves, names, size_of)
+        expression, _ = _at_elements(region, names)
+        allocate = f"{target.code} = np.empty(({', '.join(sizes)}{',' if len(sizes) == 1 else ''}))"
+        body = emit_assignments({f"{target.code}[{', '.join(names)}]": expression}, self.prefix)
+        return [allocate] + _nest(header, body)
+
+    def value_adjoint(self, region: Region, target: Value) -> list[str]:
+        names = self.index_names[:len(region.shape)]
+        outputs, targets = _partials(region, names, self.prefix)
+        if not targets:
+            return []
+        seed = f"{target.adjoint}[{', '.join(names)}]" if region.shape else target.adjoint
+        body = emit_assignments(outputs, self.prefix)
+        body += [f"{_adjoint_element(value, region.shape, names)} += {seed} * {name}" for name, value in targets]
+        if not region.shape:
+            return body
+        header, _ = loop_header(region.shape, region.leaves, names, size_of)
+        return _nest(header, body)
+
+    def sum_into(self, region: Region, accumulator: str) -> list[str]:
+        names = self.index_names[:len(region.shape)]
+        expression, _ = _at_elements(region, names)
+        term = f"{self.prefix}_term"
+        body = emit_assignments({term: expression}, self.prefix) + [f"{accumulator} += {term}"]
+        if not region.shape:
+            return body
+        header, _ = loop_header(region.shape, region.leaves, names, size_of)
+        return _nest(header, body)
+
+    def sum_adjoint(self, region: Region) -> list[str]:
+        names = self.index_names[:len(region.shape)]
+        outputs, targets = _partials(region, names, self.prefix)
+        if not targets:
+            return []
+        body = emit_assignments(outputs, self.prefix)
+        body += [f"{_adjoint_element(value, region.shape, names)} += {name}" for name, value in targets]
+        if not region.shape:
+            return body
+        header, _ = loop_header(region.shape, region.leaves, names, size_of)
+        return _nest(header, body)
+
+
+def _adjoint_element(value: Value, region_shape, names) -> str:
+    access = element(value, region_shape, names)
+    return value.adjoint + access[len(value.code):]

@@ -1,0 +1,64 @@
+"""The posterior as a function (in the spirit of BridgeStan): a model
+conditioned on data, evaluated on the unconstrained scale.
+
+    post = model.condition(data)
+    post.dim                          # unconstrained coordinates
+    post.log_density(u)               # with the Jacobian of the transforms
+    post.log_density_gradient(u)      # (value, gradient)
+    post.constrain(u)                 # {param name: value}
+    post.unconstrain(params)          # the u that constrains to params
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ppl.errors import DataError
+
+
+class Posterior:
+    def __init__(self, model, module, facts, bound):
+        self.model = model
+        self._module = module
+        self._facts = facts
+        inputs = {name: bound.values[name] for name, _ in facts["inputs"]}
+        real_data, int_data = facts["input_layout"].pack(inputs)
+        transformed = module.transformed_data(real_data, int_data)
+        values = dict(inputs)
+        for (name, _), value in zip(facts["outputs"], transformed):
+            values[name] = np.asarray(value)
+        self.real_data, self.int_data = facts["full_layout"].pack(values)
+        self.sizes = dict(bound.sizes)
+        self.param_names = tuple(facts["params"])
+        self.dim = int(module.dimension(self.real_data, self.int_data))
+
+    def _vector(self, u) -> np.ndarray:
+        u = np.ascontiguousarray(u, dtype=np.float64)
+        if u.shape != (self.dim,):
+            raise ValueError(f"u must have shape ({self.dim},), not {u.shape}")
+        return u
+
+    def log_density(self, u) -> float:
+        return float(self._module.log_density(self._vector(u), self.real_data, self.int_data))
+
+    def log_density_gradient(self, u) -> tuple[float, np.ndarray]:
+        gradient = np.zeros(self.dim)
+        value = self._module.log_density_gradient(self._vector(u), gradient, self.real_data, self.int_data)
+        return float(value), gradient
+
+    def constrain(self, u) -> dict[str, np.ndarray]:
+        values = self._module.constrain(self._vector(u), self.real_data, self.int_data)
+        return {name: np.asarray(value) for name, value in zip(self.param_names, values)}
+
+    def __repr__(self) -> str:
+        return f"<ppl.Posterior of {self.model.name!r}: dim={self.dim}>"
+
+
+def condition(model, data) -> Posterior:
+    from codegen.build import load_module
+
+    bound = model.check_data(data)
+    module, facts = load_module(model.source.text, model.ir)
+    if facts is None:
+        raise DataError("internal: the model's generated code has no facts")
+    return Posterior(model, module, facts, bound)

@@ -16,12 +16,27 @@ class Model:
     """A checked ppl model: its source, its AST and its typed IR."""
 
     def __init__(self, source: Source):
-        from codegen.frontend import front_end  # the compiler is imported only when a model is built
+        from codegen.build import load_program, store_program
 
-        result = front_end(source)
         self.source = source
-        self.syntax = result.syntax
-        self.ir = result.program
+        self._syntax = None
+        self.ir = load_program(source.text)
+        if self.ir is None or self.ir.filename != source.filename:
+            from codegen.frontend import front_end  # Lark and the checker load only on a cache miss
+
+            result = front_end(source)
+            self._syntax = result.syntax
+            self.ir = result.program
+            store_program(source.text, self.ir)
+
+    @property
+    def syntax(self):
+        """The AST (parsed on demand when the model came from the cache)."""
+        if self._syntax is None:
+            from codegen.parse import parse
+
+            self._syntax = parse(self.source)
+        return self._syntax
 
     @property
     def name(self) -> str:

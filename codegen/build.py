@@ -25,7 +25,7 @@ import numpy
 
 import ppl
 
-_FORMAT = 1   # bump when the layout of a cache folder changes
+_FORMAT = 2   # bump when the layout of a cache folder or of what it pickles changes
 
 
 def cache_root() -> Path:

@@ -31,6 +31,15 @@ class Constraint:
     def __str__(self) -> str:
         return self.name
 
+    def __reduce__(self):
+        # unpickle (e.g. an IR loaded from the model cache) to the one shared instance,
+        # so that `constraint is SIMPLEX` holds everywhere
+        return (constraint_named, (self.name,))
+
+
+def constraint_named(name: str) -> "Constraint":
+    return _ALL[name]
+
 
 # ---- scalar domains -----------------------------------------------------------
 REAL = Constraint("real", transform="identity", bounded=False, description="any real number")
@@ -75,6 +84,9 @@ COV_CHOLESKY = Constraint("cov_cholesky", event_rank=2, declared_rank=1,
 COV = Constraint("cov", event_rank=2, declared_rank=1,
                  transform="L @ L.T with L a cov_cholesky factor (K(K+1)/2 coordinates)",
                  description="K x K symmetric positive-definite matrix")
+
+_ALL: dict[str, Constraint] = {value.name: value for value in list(globals().values())
+                               if isinstance(value, Constraint)}
 
 # the constrained shapes a declaration may name, by the name used in the language
 DECLARABLE_SHAPES: dict[str, Constraint] = {

@@ -42,6 +42,7 @@ class Region:
     expression: sympy.Expr
     leaves: list[tuple[sympy.Symbol, Value]]
     shape: tuple
+    axes: dict | None = None    # leaf code → the region axes its own axes run along (default: right-aligned)
 
     @property
     def active(self) -> bool:
@@ -98,39 +99,44 @@ class Fuser:
 
 # ---- emission ----------------------------------------------------------------
 
-def loop_header(region_shape, leaves, index_names, size_of) -> tuple[list[str], list[str]]:
+def loop_header(region_shape, leaves, index_names, size_of, axes=None) -> tuple[list[str], list[str]]:
     """`for` lines over the region's shape; returns (lines, sizes as code)."""
-    sizes = [size_of(axis, region_shape, leaves) for axis in range(len(region_shape))]
+    sizes = [size_of(axis, region_shape, leaves, axes) for axis in range(len(region_shape))]
     lines = ["    " * depth + f"for {index} in range({size}):"
              for depth, (index, size) in enumerate(zip(index_names, sizes))]
     return lines, sizes
 
 
-def size_of(axis, shape, leaves) -> str:
+def size_of(axis, shape, leaves, axes=None) -> str:
     """The runtime size of an output axis: read off a leaf that spans it."""
-    rank = len(shape)
     for _, value in leaves:
-        offset = axis - (rank - value.type.rank)
-        if offset >= 0 and value.type.shape[offset].value != 1:
-            return f"{value.code}.shape[{offset}]"
+        leaf_axes = _leaf_axes(value, len(shape), axes)
+        if axis in leaf_axes:
+            offset = leaf_axes.index(axis)
+            if value.type.shape[offset].value != 1:
+                return f"{value.code}.shape[{offset}]"
     if shape[axis].value is not None:
         return str(shape[axis].value)
     raise NotSupportedYet(f"cannot tell the size of axis {axis} of an elementwise expression")
 
 
-def element(value: Value, region_shape, index_names) -> str:
+def _leaf_axes(value: Value, rank: int, axes=None) -> tuple:
+    if axes and value.code in axes:
+        return axes[value.code]
+    return tuple(range(rank - value.type.rank, rank))
+
+
+def element(value: Value, region_shape, index_names, axes=None) -> str:
     if value.is_scalar:
         return value.code
-    rank = len(region_shape)
     parts = []
-    for j, dim in enumerate(value.type.shape):
-        axis = rank - value.type.rank + j
+    for dim, axis in zip(value.type.shape, _leaf_axes(value, len(region_shape), axes)):
         parts.append("0" if dim.value == 1 and region_shape[axis].value != 1 else index_names[axis])
     return f"{value.code}[{', '.join(parts)}]"
 
 
 def _at_elements(region: Region, index_names):
-    renaming = {symbol: sympy.Symbol(element(value, region.shape, index_names), real=True)
+    renaming = {symbol: sympy.Symbol(element(value, region.shape, index_names, region.axes), real=True)
                 for symbol, value in region.leaves}
     return region.expression.xreplace(renaming), renaming
 
@@ -164,7 +170,7 @@ class RegionEmitter:
             expression, _ = _at_elements(region, [])
             return emit_assignments({target.code: expression}, self.prefix)
         names = self.index_names[:len(region.shape)]
-        header, sizes = loop_header(region.shape, region.leaves, names, size_of)
+        header, sizes = loop_header(region.shape, region.leaves, names, size_of, region.axes)
         expression, _ = _at_elements(region, names)
         allocate = f"{target.code} = np.empty(({', '.join(sizes)}{',' if len(sizes) == 1 else ''}))"
         body = emit_assignments({f"{target.code}[{', '.join(names)}]": expression}, self.prefix)
@@ -177,10 +183,10 @@ class RegionEmitter:
             return []
         seed = f"{target.adjoint}[{', '.join(names)}]" if region.shape else target.adjoint
         body = emit_assignments(outputs, self.prefix)
-        body += [f"{_adjoint_element(value, region.shape, names)} += {seed} * {name}" for name, value in targets]
+        body += [f"{_adjoint_element(value, region, names)} += {seed} * {name}" for name, value in targets]
         if not region.shape:
             return body
-        header, _ = loop_header(region.shape, region.leaves, names, size_of)
+        header, _ = loop_header(region.shape, region.leaves, names, size_of, region.axes)
         return _nest(header, body)
 
     def sum_into(self, region: Region, accumulator: str) -> list[str]:
@@ -190,7 +196,7 @@ class RegionEmitter:
         body = emit_assignments({term: expression}, self.prefix) + [f"{accumulator} += {term}"]
         if not region.shape:
             return body
-        header, _ = loop_header(region.shape, region.leaves, names, size_of)
+        header, _ = loop_header(region.shape, region.leaves, names, size_of, region.axes)
         return _nest(header, body)
 
     def sum_adjoint(self, region: Region) -> list[str]:
@@ -199,13 +205,13 @@ class RegionEmitter:
         if not targets:
             return []
         body = emit_assignments(outputs, self.prefix)
-        body += [f"{_adjoint_element(value, region.shape, names)} += {name}" for name, value in targets]
+        body += [f"{_adjoint_element(value, region, names)} += {name}" for name, value in targets]
         if not region.shape:
             return body
-        header, _ = loop_header(region.shape, region.leaves, names, size_of)
+        header, _ = loop_header(region.shape, region.leaves, names, size_of, region.axes)
         return _nest(header, body)
 
 
-def _adjoint_element(value: Value, region_shape, names) -> str:
-    access = element(value, region_shape, names)
+def _adjoint_element(value: Value, region: Region, names) -> str:
+    access = element(value, region.shape, names, region.axes)
     return value.adjoint + access[len(value.code):]

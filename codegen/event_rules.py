@@ -1,0 +1,224 @@
+"""Emission of distributions with event shape, and their lowerings.
+
+* MultivariateNormalDiag(loc, scale_diag) is a Normal summed over its event axis.
+* MultivariateNormalFullCovariance(loc, C) is MultivariateNormalTriL(loc, cholesky(C)).
+* GaussianProcess(ExponentiatedQuadratic(a, l), x, noise) is
+  MultivariateNormalFullCovariance(0, exp_quad_cov(x, a, l) + noise * eye(N)).
+* MultivariateNormalTriL, Dirichlet, Categorical and LKJCholesky call the
+  per-event kernels of ppl/event_kernels.py (value and hand-written adjoint),
+  in a loop over at most one batch axis.
+* MixtureSameFamily(Categorical, F) with a scalar family F: a fused region
+  over (values, components) of log w[k] + F.log_prob(x[i]; params[k]), then a
+  log-sum-exp over components whose adjoint is the responsibilities.
+"""
+
+from __future__ import annotations
+
+from codegen import ir
+from codegen.emit import NotSupportedYet, Op, Value, zeros_like
+from codegen.fuse import Fuser, Region
+
+REAL = ir.REAL
+
+# family → (kernel name, the parameters passed after the value, their event ranks)
+_KERNELS = {
+    "MultivariateNormalTriL": ("mvn_tril", ("loc", "scale_tril"), (1, 2), 1),
+    "Dirichlet": ("dirichlet", ("concentration",), (1,), 1),
+    "LKJCholesky": ("lkj_cholesky", ("concentration",), (0,), 2),
+}
+
+
+def lower(distribution: ir.DistributionExpr) -> ir.DistributionExpr:
+    """Rewrite a distribution into one the emitter handles directly."""
+    family = distribution.family
+    arguments = dict(distribution.arguments)
+    type_ = distribution.type
+    if family == "MultivariateNormalDiag":
+        return ir.DistributionExpr(
+            "Normal", (("loc", arguments["loc"]), ("scale", arguments["scale_diag"])),
+            ir.DistributionType("Normal", type_.batch_shape + type_.event_shape, (), type_.support),
+            distribution.span)
+    if family == "MultivariateNormalFullCovariance":
+        covariance = arguments["covariance_matrix"]
+        factor = ir.Call("cholesky", (covariance,), (), covariance.type, covariance.span)
+        return ir.DistributionExpr("MultivariateNormalTriL", (("loc", arguments["loc"]), ("scale_tril", factor)),
+                                   ir.DistributionType("MultivariateNormalTriL", type_.batch_shape,
+                                                       type_.event_shape, type_.support), distribution.span)
+    if family == "GaussianProcess":
+        kernel = arguments["kernel"]
+        points = arguments["index_points"]
+        if kernel.family != "ExponentiatedQuadratic" or points.type.rank != 1:
+            raise NotSupportedYet("GaussianProcess with kernels other than ExponentiatedQuadratic on scalar points")
+        kernel_arguments = dict(kernel.arguments)
+        size = points.type.shape[0]
+        matrix = ir.Type("real", (size, size))
+        covariance = ir.Call("exp_quad_cov", (points, kernel_arguments["amplitude"], kernel_arguments["length_scale"]),
+                             (), matrix, distribution.span)
+        eye = ir.Call("eye", (ir.Call("size", (points,), (), ir.INT, distribution.span),), (), matrix,
+                      distribution.span)
+        noise = ir.BinaryOp("*", arguments["observation_noise_variance"], eye, matrix, distribution.span)
+        total = ir.BinaryOp("+", covariance, noise, matrix, distribution.span)
+        mvn = ir.DistributionExpr("MultivariateNormalFullCovariance",
+                                  (("loc", ir.Constant(0.0, REAL, distribution.span)), ("covariance_matrix", total)),
+                                  ir.DistributionType("MultivariateNormalFullCovariance", (), type_.event_shape,
+                                                      type_.support), distribution.span)
+        return lower(mvn)
+    return distribution
+
+
+def needs_event_rule(distribution: ir.DistributionExpr) -> bool:
+    return bool(distribution.type.event_shape) or distribution.family in ("Categorical", "MixtureSameFamily")
+
+
+def sample(emitter, value_expr, distribution: ir.DistributionExpr) -> None:
+    """Emit `value ~ distribution` for an event distribution."""
+    family = distribution.family
+    if family == "MixtureSameFamily":
+        return _mixture(emitter, value_expr, distribution)
+    if family == "Categorical":
+        return _categorical(emitter, value_expr, distribution)
+    if family not in _KERNELS:
+        raise NotSupportedYet(f"{family} statements")
+    kernel, parameter_names, ranks, value_rank = _KERNELS[family]
+    value = emitter.value(value_expr)
+    arguments = dict(distribution.arguments)
+    parameters = []
+    for name, rank in zip(parameter_names, ranks):
+        parameter = emitter.value(arguments[name])
+        if name == "loc" and parameter.is_scalar:
+            parameter = _filled_vector(emitter, parameter, value)
+        parameters.append((parameter, rank))
+    _kernel_term(emitter, kernel, value, value_rank, parameters)
+
+
+def _filled_vector(emitter, scalar: Value, like: Value) -> Value:
+    """A scalar loc broadcast to the event size; its adjoint sums back."""
+    out = emitter.temporary(ir.Type("real", like.type.shape[-1:]), scalar.active, "loc")
+    op = Op(forward=[f"{out.code} = np.full({like.code}.shape[-1], {scalar.code})"])
+    if out.active:
+        op.adjoint_init = [zeros_like(out)]
+        op.reverse = [f"{scalar.adjoint} += np.sum({out.adjoint})"]
+    emitter.emit_op(op)
+    return out
+
+
+def _batch(value: Value, value_rank: int, parameters) -> tuple[str | None, list]:
+    """The batch size code (None without a batch axis) and per-argument access functions."""
+    batch_ranks = [value.type.rank - value_rank] + [p.type.rank - r for p, r in parameters]
+    if max(batch_ranks) > 1:
+        raise NotSupportedYet("event distributions with more than one batch axis")
+    if max(batch_ranks) == 0:
+        return None, batch_ranks
+    carrier = value if batch_ranks[0] == 1 else next(p for (p, r), b in zip(parameters, batch_ranks[1:]) if b == 1)
+    return f"{carrier.code}.shape[0]", batch_ranks
+
+
+def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters) -> None:
+    size, batch_ranks = _batch(value, value_rank, parameters)
+    n = next(emitter.loops)
+    index = f"_b{n}"
+
+    def at(code, batch_rank):
+        return f"{code}[{index}]" if batch_rank else code
+
+    inputs = [value] + [p for p, _ in parameters]
+    arguments = ", ".join(at(v.code, b) for v, b in zip(inputs, batch_ranks))
+    forward = [f"lp += event_kernels.{kernel}_log_density({arguments})"]
+    adjoints = []
+    returned = None
+    for v, b in zip(inputs, batch_ranks):
+        if v.type.dtype == "int":
+            continue       # a category or count: no adjoint
+        if v.is_scalar:
+            returned = v   # the one scalar parameter (LKJ's concentration) comes back as a return value
+            continue
+        adjoints.append(at(v.adjoint, b) if v.active else f"np.zeros_like({at(v.code, b)})")
+    call = f"event_kernels.{kernel}_log_density_vjp({arguments}, 1.0, {', '.join(adjoints)})"
+    reverse = [f"{returned.adjoint} += {call}" if returned is not None and returned.active else call]
+    if size is not None:
+        forward = [f"for {index} in range({size}):"] + ["    " + line for line in forward]
+        reverse = [f"for {index} in range({size}):"] + ["    " + line for line in reverse]
+    op = Op(forward=forward, recompute=[])
+    if any(v.active for v in inputs):
+        op.reverse = reverse
+    emitter.emit_op(op)
+
+
+def _categorical(emitter, value_expr, distribution) -> None:
+    arguments = dict(distribution.arguments)
+    kind = "probs" if "probs" in arguments else "logits"
+    value = emitter.value(value_expr)
+    weights = emitter.value(arguments[kind])
+    _kernel_term(emitter, f"categorical_{kind}", value, 0, [(weights, 1)])
+
+
+def _mixture(emitter, value_expr, distribution) -> None:
+    arguments = dict(distribution.arguments)
+    mixture, components = arguments["mixture_distribution"], arguments["components_distribution"]
+    if components.type.event_shape or len(components.type.batch_shape) != 1:
+        raise NotSupportedYet("MixtureSameFamily with event-shaped or multi-axis components")
+    value = emitter.value(value_expr)
+    if value.type.rank > 1:
+        raise NotSupportedYet("MixtureSameFamily over values of rank above 1")
+    count = components.type.batch_shape[0]
+    region_shape = (value.type.shape[0], count) if value.type.rank == 1 else (count,)
+    component_axis = len(region_shape) - 1
+
+    fuser = Fuser(emitter.value)
+    x = fuser.convert(value_expr)
+    mixture_arguments = dict(mixture.arguments)
+    if "probs" in mixture_arguments:
+        import sympy
+
+        weight_term = sympy.log(fuser.convert(mixture_arguments["probs"]))
+    else:
+        normaliser = ir.Call("logsumexp", (mixture_arguments["logits"],), (), REAL, distribution.span)
+        weight_term = fuser.convert(mixture_arguments["logits"]) - fuser.convert(normaliser)
+    expression = weight_term + fuser.log_density(components, x)
+    axes = {}
+    for _, leaf in fuser.leaves.values():
+        if leaf.code == value.code and value.type.rank == 1:
+            axes[leaf.code] = (0,)
+        elif leaf.type.rank == 1:
+            axes[leaf.code] = (component_axis,)
+        elif leaf.type.rank > 1:
+            raise NotSupportedYet("MixtureSameFamily with matrix-valued parameters")
+    region = Region(expression, list(fuser.leaves.values()), region_shape, axes)
+    terms = emitter.temporary(ir.Type("real", region_shape), region.active, "component_terms")
+    emitter._emit_region_value(region, terms)
+    rows = "1" if len(region_shape) == 1 else f"{terms.code}.shape[0]"
+    row = (lambda code: code) if len(region_shape) == 1 else (lambda code: f"{code}[_n]")
+    forward = [f"for _n in range({rows}):",
+               f"    _largest = np.max({row(terms.code)})",
+               f"    lp += _largest + math.log(np.sum(np.exp({row(terms.code)} - _largest)))"]
+    op = Op(forward=forward, recompute=[])
+    if terms.active:
+        op.reverse = [f"for _n in range({rows}):",
+                      f"    _largest = np.max({row(terms.code)})",
+                      f"    _total = _largest + math.log(np.sum(np.exp({row(terms.code)} - _largest)))",
+                      f"    {row(terms.adjoint)} += np.exp({row(terms.code)} - _total)"]
+    emitter.emit_op(op)
+
+
+# ---- matrix functions ----------------------------------------------------------
+
+def cholesky(source: Value, out: Value):
+    forward = [f"{out.code} = event_kernels.cholesky({source.code})"]
+    adjoint = [f"event_kernels.cholesky_vjp({out.code}, {out.adjoint}, {source.adjoint})"] if source.active else []
+    return forward, adjoint
+
+
+def exp_quad_cov(points: Value, amplitude: Value, length_scale: Value, out: Value):
+    if points.active or points.type.rank != 1:
+        raise NotSupportedYet("exp_quad_cov of points that are params, or of vector-valued points")
+    call = f"event_kernels.exp_quad_cov({points.code}, {amplitude.code}, {length_scale.code})"
+    forward = [f"{out.code} = {call}"]
+    adjoint = []
+    if amplitude.active or length_scale.active:
+        adjoint = [f"_amplitude_adj, _length_scale_adj = event_kernels.exp_quad_cov_vjp("
+                   f"{points.code}, {amplitude.code}, {length_scale.code}, {out.adjoint})"]
+        if amplitude.active:
+            adjoint.append(f"{amplitude.adjoint} += _amplitude_adj")
+        if length_scale.active:
+            adjoint.append(f"{length_scale.adjoint} += _length_scale_adj")
+    return forward, adjoint

@@ -185,7 +185,12 @@ class _Checker(CallChecker, ExprChecker):
         name = target.value.id
         binding = self.scope.lookup(name)
         if binding is None:
-            raise self.unknown_name(name, target.value.span)
+            error = self.unknown_name(name, target.value.span)
+            if isinstance(error, ModelNameError) and name not in self.later_definitions:
+                close = did_you_mean(name, self.scope.visible_names())
+                error.hint = (f"{close} Otherwise " if close else "") + \
+                    f"declare the array first, e.g. `{name}: real[N]`, then fill it element by element"
+            raise error
         self._check_not_input(name, target.value.span, "assign to an element of")
         if not binding.array:
             raise ModelStructureError(
@@ -311,9 +316,10 @@ class _Checker(CallChecker, ExprChecker):
 
     def _data_int(self, node, what):
         expr = self.check_value(node)
-        if expr.type.dtype != "int" or expr.type.shape:
-            raise ModelTypeError(f"{what} must be an integer scalar", node.span, found=describe_type(expr.type))
         self._require_data_only(expr, node.span, what)
+        if expr.type.dtype != "int" or expr.type.shape:
+            raise ModelTypeError(f"{what} must be an integer scalar", node.span, found=describe_type(expr.type),
+                                 hint="loop bounds are ints computed from data, e.g. `range(N)` or `range(K, T)`")
         return expr
 
     def _require_data_only(self, expr, span, what):
@@ -357,10 +363,12 @@ class _Checker(CallChecker, ExprChecker):
             if isinstance(sub, ir.Variable):
                 binding = self.scope.lookup(sub.name)
                 if binding is not None and binding.stage == "gen":
+                    defined = _defined_name(statement)
+                    fix = (f"if '{defined}' is an output, make it a generated quantity too: `gen {defined} = ...`"
+                           if defined else "score the observed data, not the replicated draws")
                     raise ModelStructureError(
                         f"the generated quantity '{sub.name}' is used in the model", sub.span,
-                        hint="gen quantities are drawn after sampling and cannot affect the log density; "
-                             "use a deterministic (without `gen`) instead")
+                        hint="gen quantities are drawn after sampling and cannot affect the log density; " + fix)
 
     def _check_param_support(self, value, distribution, s):
         """A param scored by a bounded distribution must be declared with a matching constraint."""
@@ -377,6 +385,9 @@ class _Checker(CallChecker, ExprChecker):
                     f"'{value.name}' is declared {declared.constraint.name}", s.value.span,
                     hint=f"declare `param {value.name}: {support.name}[...]`")
             return
+        if declared.constraint is not C.REAL:
+            self._check_declared_range(value, declared, support, distribution, s)
+            return
         if declared.constraint is C.REAL:
             suggestion = {C.POSITIVE: "real<lower=0>", C.NONNEGATIVE: "real<lower=0>",
                           C.UNIT_INTERVAL: "real<lower=0, upper=1>", C.LOWER: "real<lower=...>"}.get(
@@ -385,6 +396,25 @@ class _Checker(CallChecker, ExprChecker):
                 f"param '{value.name}' is unconstrained, but {distribution.family} has support "
                 f"{support.description}", s.value.span,
                 hint=f"declare `param {value.name}: {suggestion}` so the sampler stays inside the support")
+
+    def _check_declared_range(self, value, declared, support, distribution, s):
+        """Constant bounds that admit values outside a bounded support are a mistake."""
+        needed = {C.POSITIVE: (0.0, None), C.NONNEGATIVE: (0.0, None), C.UNIT_INTERVAL: (0.0, 1.0)}.get(support)
+        if needed is None:
+            return
+        lower = _constant_value(declared.bounds.lower)
+        upper = _constant_value(declared.bounds.upper)
+        if declared.bounds.lower is not None and lower is None or declared.bounds.upper is not None and upper is None:
+            return   # bounds that are expressions: checked when sampling
+        low_ok = lower is not None and lower >= needed[0]
+        high_ok = needed[1] is None or (upper is not None and upper <= needed[1])
+        if low_ok and high_ok:
+            return
+        want = "real<lower=0>" if needed[1] is None else "real<lower=0, upper=1>"
+        raise ModelTypeError(
+            f"param '{value.name}' is declared with values outside {distribution.family}'s support "
+            f"({support.description})", s.value.span,
+            hint=f"declare `param {value.name}: {want}` so the sampler stays inside the support")
 
     # ---- declared types ------------------------------------------------------------
 
@@ -417,7 +447,10 @@ class _Checker(CallChecker, ExprChecker):
         if expr.type.dtype != "int" or expr.type.shape:
             raise ModelTypeError("a size must be an integer scalar", node.span, found=describe_type(expr.type))
         self._require_data_only(expr, node.span, "a size")
-        return self.dim_of(expr)
+        dim = self.dim_of(expr)
+        if dim.value is not None and dim.value < 0:
+            raise ModelTypeError(f"a size cannot be negative ({dim.value})", node.span)
+        return dim
 
     def _bounds(self, t: ast.TypeExpr, where, dims):
         values = {}
@@ -444,6 +477,13 @@ class _Checker(CallChecker, ExprChecker):
         return ir.Bounds(values.get("lower"), values.get("upper"))
 
 
+def _defined_name(statement):
+    if isinstance(statement, ast.Assign):
+        target = statement.target
+        return target.id if isinstance(target, ast.Name) else getattr(target.value, "id", None)
+    return None
+
+
 def _bounds_constraint(bounds: ir.Bounds):
     if bounds.lower is not None and bounds.upper is not None:
         return C.INTERVAL
@@ -452,6 +492,12 @@ def _bounds_constraint(bounds: ir.Bounds):
     if bounds.upper is not None:
         return C.UPPER
     return C.REAL
+
+
+def _constant_value(expr):
+    from codegen.check_exprs import constant_number
+
+    return None if expr is None else constant_number(expr)
 
 
 def _item_exprs(items):

@@ -20,6 +20,35 @@ from ppl.catalogue.kernels import KERNELS
 from ppl.errors import ModelNameError, ModelTypeError, did_you_mean
 
 
+def _signature(name, parameter_names, alternatives) -> str:
+    """`Bernoulli(logits | probs)`: alternatives joined with |, others with commas."""
+    parts, seen = [], set()
+    for parameter in parameter_names:
+        if parameter in seen:
+            continue
+        group = next((g for g in alternatives if parameter in g), None)
+        if group:
+            parts.append(" | ".join(group))
+            seen.update(group)
+        else:
+            parts.append(parameter)
+    return f"{name}({', '.join(parts)})"
+
+
+def _constant_fold(expr):
+    """The value of an expression of literals only (e.g. -2 * 3), else None."""
+    if any(isinstance(sub, ir.Variable) for sub in ir.walk_expr(expr)):
+        return None
+    if expr.type.shape:
+        return None
+    try:
+        from codegen.evaluate import evaluate
+
+        return float(evaluate(expr, {}))
+    except Exception:   # not foldable: checked when sampling
+        return None
+
+
 class CallChecker:
     """Mixin for the checker: needs check_value, check_expr, stage_of, dim_of."""
 
@@ -130,7 +159,8 @@ class CallChecker:
     def _bind_arguments(self, family_name, parameters: tuple[Parameter, ...], node, family=None):
         """Map parameter name → AST node (None for a default), TFP's positional order."""
         names = [p.name for p in parameters]
-        signature = f"{family_name}({', '.join(names)})"
+        signature = _signature(family_name, names, family.alternatives if family is not None else ())
+        keyword_spans = {k.name: k.span for k in node.keywords}
         if len(node.args) > len(parameters):
             raise ModelTypeError(
                 f"{family_name} takes at most {len(parameters)} argument{'s' if len(parameters) != 1 else ''}, "
@@ -156,7 +186,8 @@ class CallChecker:
             if len(given) > 1:
                 raise ModelTypeError(
                     f"{family_name} takes one of {' or '.join(f'{n}=' for n in group)}, not both",
-                    bound[given[1]].span, expected=signature, hint=f"keep either `{given[0]}=` or `{given[1]}=`")
+                    keyword_spans.get(given[1], bound[given[1]].span), expected=signature,
+                    hint=f"keep either `{given[0]}=` or `{given[1]}=`")
             if not given:
                 raise ModelTypeError(
                     f"{family_name} needs one of {' or '.join(f'{n}=' for n in group)}", node.span,
@@ -197,7 +228,7 @@ class CallChecker:
         return value
 
     def _check_constant_domain(self, family_name, parameter, value, span):
-        number = constant_number(value)
+        number = _constant_fold(value)
         if number is None:
             return
         domain = parameter.domain
@@ -205,12 +236,16 @@ class CallChecker:
                or (domain in (C.NONNEGATIVE, C.NONNEGATIVE_INTEGER) and number < 0)
                or (domain is C.UNIT_INTERVAL and not 0 <= number <= 1))
         if bad:
-            raise ModelTypeError(f"{family_name}'s '{parameter.name}' must be {domain.description.replace('x', parameter.name)}",
-                                 span, found=f"{number:g}")
+            words = {C.POSITIVE: "positive", C.POSITIVE_INTEGER: "a positive integer",
+                     C.NONNEGATIVE: "non-negative", C.NONNEGATIVE_INTEGER: "a non-negative integer",
+                     C.UNIT_INTERVAL: "between 0 and 1"}[domain]
+            raise ModelTypeError(f"{family_name}'s '{parameter.name}' must be {words}", span, found=f"{number:g}",
+                                 hint=f"give {family_name} a {parameter.name} that is {words}")
 
     def _distribution_type(self, family: Distribution, arguments, bound, node) -> ir.DistributionType:
         letters: dict[str, tuple[Dim, str]] = {}
         batches = []
+        shapes: dict[str, tuple] = {}
         for parameter in family.parameters:
             value = arguments.get(parameter.name)
             if value is None:
@@ -231,12 +266,16 @@ class CallChecker:
             for letter, dim in zip(parameter.event, event_part):
                 if letter in letters and letters[letter][0].provably_different(dim):
                     other_dim, other_name = letters[letter]
+                    other_shape = shapes[other_name]
+                    wanted = ", ".join(str(letters[l][0]) if l in letters else l for l in parameter.event)
                     raise ModelTypeError(
-                        f"{family.name}'s '{parameter.name}' and '{other_name}' disagree on the size {letter}",
-                        arg_span, expected=f"{letter} = {other_dim} (from '{other_name}')", found=f"{dim}",
-                        hint=f"'{parameter.name}' has shape {shape_str(shape)}")
+                        f"{family.name}'s '{parameter.name}' of shape {shape_str(shape)} does not fit "
+                        f"'{other_name}' of shape {shape_str(other_shape)}", arg_span,
+                        expected=f"'{parameter.name}' of shape [..., {wanted}]", found=shape_str(shape),
+                        hint=f"the size {letter} must be the same in both")
                 letters.setdefault(letter, (dim, parameter.name))
             batches.append((parameter.name, shape[:len(shape) - rank]))
+            shapes[parameter.name] = shape
         batch = broadcast_shapes(*[b for _, b in batches])
         if batch is None:
             described = ", ".join(f"{n}: {shape_str(b)}" for n, b in batches)

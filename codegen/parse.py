@@ -147,6 +147,12 @@ class _ToAst(lark.Transformer):
 
     def assign(self, meta, children):
         target, value = children
+        if isinstance(target, ast.Compare) and isinstance(target.left, ast.Name) and target.left.id in _TYPE_WORDS:
+            name = value.right if isinstance(value, ast.Compare) and isinstance(value.right, ast.Name) else value
+            raise ModelSyntaxError(
+                "this looks like a Stan declaration", _span_of(name),
+                hint="in ppl a declaration names the variable first: `data y: real<lower=0>[N]`, "
+                     "`param sigma: real<lower=0>`")
         if not _is_assignable(target):
             raise ModelSyntaxError(
                 "cannot assign to this expression", _span_of(target),
@@ -182,7 +188,7 @@ class _ToAst(lark.Transformer):
             raise ModelSyntaxError("range() takes no keyword arguments", keywords[0].span,
                                    hint="write `range(stop)` or `range(start, stop)` or `range(start, stop, step)`")
         if not 1 <= len(args) <= 3:
-            raise ModelSyntaxError(f"range() takes 1 to 3 arguments, not {len(args)}", self._span(meta),
+            raise ModelSyntaxError(f"range() takes 1 to 3 arguments, not {len(args)}", _span_of(args[3]),
                                    hint="write `range(stop)` or `range(start, stop)` or `range(start, stop, step)`")
         return ast.For(str(var), tuple(args), body, self._span(meta), _span_of(var))
 
@@ -314,6 +320,10 @@ class _ToAst(lark.Transformer):
 
     def list_literal(self, meta, children):
         return ast.ListLiteral(tuple(children), self._span(meta))
+
+
+_TYPE_WORDS = {"real", "int", "vector", "row_vector", "matrix", "simplex", "ordered", "positive_ordered",
+               "cov_matrix", "corr_matrix", "cholesky_factor_corr", "cholesky_factor_cov"}
 
 
 def _is_assignable(target) -> bool:

@@ -44,8 +44,7 @@ SYNTAX_ERROR_EXAMPLES: dict[str, tuple[str, str, list[str]]] = {
     "missing-name-in-declaration": (
         "expected a name after `data`/`param`",
         "declarations look like `data N: int` or `param sigma: real<lower=0>`",
-        ["data : int\n", "param : real\n", "data real N\n", "param real sigma\n", "data int N\n",
-         "data 1: int\n"],
+        ["data : int\n", "param : real\n", "data 1: int\n"],
     ),
     "missing-colon-in-declaration": (
         "expected ':' between the name and its type",
@@ -55,12 +54,15 @@ SYNTAX_ERROR_EXAMPLES: dict[str, tuple[str, str, list[str]]] = {
     "stan-style-declaration": (
         "this looks like a Stan declaration",
         "in ppl a declaration names the variable first: `data y: real[N]`, `param sigma: real<lower=0>`",
-        ["vector[N] y\n", "real sigma\n", "int N\n", "matrix[N, K] X\n"],
+        ["vector[N] y\n", "real sigma\n", "int N\n", "matrix[N, K] X\n", "data vector[N] y\n",
+         "param real<lower=0> sigma\n", "data real N\n", "param real sigma\n", "data int N\n",
+         "param vector[K] beta\n", "data int<lower=0> N\n"],
     ),
     "missing-operand": (
         "this expression is incomplete",
         "an operator needs a value on each side",
         ["x = 1 +\n", "x = a *\n", "x = (a - )\n", "x = a @\n", "x = -\n", "y ~ Normal(mu +, 1)\n",
+         "y ~ Normal(a * , 1)\n", "x = f(a -, b)\n", "x = [a *, b]\n",
          "x = a **\n", "x = a ==\n", "x = not\n", "x = a and\n"],
     ),
     "missing-operator": (
@@ -103,7 +105,7 @@ SYNTAX_ERROR_EXAMPLES: dict[str, tuple[str, str, list[str]]] = {
         "loops are written `for NAME in range(...)`",
         "e.g. `for i in range(N):` or `for t in range(K, T):`",
         ["for i in 1:N:\n    x = 1\n", "for i in N:\n    x = 1\n", "for i = 1:\n    x = 1\n",
-         "for in range(3):\n    x = 1\n", "for i in range:\n    x = 1\n"],
+         "for in range(3):\n    x = 1\n", "for i in range:\n    x = 1\n", "for (i in 1:N) {\n"],
     ),
     "bad-bounds": (
         "bounds are written `<lower=..., upper=...>`",
@@ -111,10 +113,15 @@ SYNTAX_ERROR_EXAMPLES: dict[str, tuple[str, str, list[str]]] = {
         ["param s: real<0>\n", "param s: real<lower 0>\n", "param s: real<lower=0\n",
          "param s: real<lower=0 upper=1>\n", "param s: real<>\n"],
     ),
-    "else-without-if": (
-        "`else` without an `if` before it",
-        "`else:` must line up with the `if` it belongs to",
-        ["x = 1\nelse:\n    y = 2\n"],
+    "empty-range": (
+        "range() needs its bounds",
+        "write `range(stop)`, `range(start, stop)` or `range(start, stop, step)`",
+        ["for i in range():\n    x = 1\n"],
+    ),
+    "chained-comparison": (
+        "comparisons cannot be chained",
+        "write `a < b and b < c`",
+        ["if a < b < c:\n    x = 1\n", "x = a < b < c\n", "x = a == b == c\n", "if a <= b > c:\n    x = 1\n"],
     ),
     "missing-return-type": (
         "a function needs a return type",
@@ -157,12 +164,26 @@ _TOKEN_WORDS = {"_NEWLINE": "end of line", "_INDENT": "indentation", "_DEDENT": 
                 "$END": "end of the model"}
 
 
+# a line starting with one of these words is about it, whatever token the parser choked on
+# (an unexpected keyword reaches the parser as a name, so state matching cannot tell them apart)
+_LEADING_WORDS = {
+    "while": ("there is no `while` loop", "loops are written `for i in range(...)` with data-only bounds"),
+    "elif": ("`elif` without an `if` before it", "`elif` must line up with the `if` it continues"),
+    "else": ("`else` without an `if` before it", "`else:` must line up with the `if` it belongs to"),
+}
+
+
 def describe_syntax_error(error: lark.exceptions.UnexpectedInput, text: str, parse_snippet) -> ModelSyntaxError:
     """Turn Lark's exception into a located ModelSyntaxError."""
     if isinstance(error, lark.exceptions.UnexpectedCharacters):
         return _unexpected_character(error, text)
     token = getattr(error, "token", None)
     span = _token_span(error, token, text)
+    leading = _leading_word(text, span.line)
+    if leading is not None:
+        word, column = leading
+        message, hint = _LEADING_WORDS[word]
+        return ModelSyntaxError(message, Span(span.line, column, span.line, column + len(word)), hint=hint)
     found = _describe_token(token)
     opened = _unclosed_before(text, span)
     if opened is not None and opened[0][0] < span.line:
@@ -175,6 +196,10 @@ def describe_syntax_error(error: lark.exceptions.UnexpectedInput, text: str, par
     label = _match_label(error, parse_snippet)
     if label is not None:
         message, hint, _ = SYNTAX_ERROR_EXAMPLES[label]
+        if label == "expected-indented-block":
+            header = _block_header_before(text, span.line)
+            if header is not None:
+                message = f"expected an indented block after line {header}"
         if label == "unclosed-bracket":
             span = _last_unclosed_bracket(text) or span
         return ModelSyntaxError(message, span, found=found, hint=hint)
@@ -270,6 +295,28 @@ def _describe_expected(expected: set[str]) -> str:
     if len(words) > 8:
         return "an expression or a statement"
     return " or ".join(words) if words else "something else"
+
+
+def _leading_word(text: str, line: int):
+    """(word, column) when the error line starts with one of _LEADING_WORDS."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    stripped = lines[line - 1].lstrip()
+    word = stripped.split(" ", 1)[0].split(":", 1)[0]
+    if word in _LEADING_WORDS:
+        return word, len(lines[line - 1]) - len(stripped) + 1
+    return None
+
+
+def _block_header_before(text: str, line: int) -> int | None:
+    """The number of the nearest line above `line` that opens a block (ends with ':')."""
+    lines = text.splitlines()
+    for number in range(min(line, len(lines) + 1) - 1, 0, -1):
+        code = lines[number - 1].split("#", 1)[0].rstrip()
+        if code:
+            return number if code.endswith(":") else None
+    return None
 
 
 def _unclosed_before(text: str, span: Span):

@@ -8,11 +8,22 @@ of `logits=` / `probs=`); the support; and the letters of the event shape.
 The checker unifies letters across parameters (an MVNTriL's `loc` [K] and
 `scale_tril` [K, K] must agree on K), so a new vector-valued distribution
 needs no new shape code.
+
+A declaration also carries its normalised log density, written once as a
+function of SymPy symbols: ``log_density(x, *, <the parameters given>)``
+returns a SymPy expression for log p(x) inside the support (the support's
+bounds are not part of it).  The function imports SymPy itself, so that
+importing the catalogue never does.  ``ppl.catalogue.density`` builds the
+symbols, the derivatives and the NumPy functions from it.  Families whose
+log density is a matrix computation (the multivariate normals, LKJ,
+GaussianProcess, ...) have ``log_density=None``: the compiler gives them
+hand-written adjoint rules instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ppl.catalogue.constraints import Constraint
 
@@ -43,6 +54,9 @@ class Distribution:
     shape_rule: str | None = None                   # a named special rule in the checker
     description: str = ""
     support_bounds: tuple[str, ...] = field(default=())  # parameters bounding the support
+    # log_density(x, *, <parameters given>) -> SymPy expression of log p(x) inside the support;
+    # None where the compiler has hand-written rules instead (see ppl/catalogue/density.py)
+    log_density: Callable | None = field(default=None, compare=False)
 
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:

@@ -1,14 +1,26 @@
 """Bernoulli distribution on {0, 1}, by log-odds (`logits`) or probability (`probs`).
 
-    log p(1) = log_sigmoid(logits),  log p(0) = log_sigmoid(-logits)
+    log p(x) = x logits - softplus(logits)          (= log_sigmoid(+-logits))
+    log p(x) = x log(probs) + (1 - x) log1p(-probs)
 """
 
 from ppl.catalogue.constraints import REAL, UNIT_INTERVAL, BINARY
 from ppl.catalogue.declare import Distribution, Parameter
+
+
+def log_density(x, *, logits=None, probs=None):
+    import sympy
+    from ppl.catalogue.sympy_functions import log1p, softplus
+
+    if logits is not None:
+        return x * logits - softplus(logits)
+    return x * sympy.log(probs) + (1 - x) * log1p(-probs)
+
 
 BERNOULLI = Distribution(
     name="Bernoulli",
     parameters=(Parameter("logits", REAL), Parameter("probs", UNIT_INTERVAL)),
     alternatives=(("logits", "probs"),),
     support=BINARY,
+    log_density=log_density,
 )

@@ -1,10 +1,30 @@
-"""Binomial distribution: successes in total_count trials.
+"""Binomial distribution: successes k in n = total_count trials.
 
-    log p(k) = log C(n, k) + k log(p) + (n - k) log(1 - p)
+    log p(k) = log C(n, k) + k log(p) + (n - k) log1p(-p)
+             = log C(n, k) + k logits - n softplus(logits)      (p = sigmoid(logits))
+    log C(n, k) = lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)
 """
 
 from ppl.catalogue.constraints import REAL, UNIT_INTERVAL, NONNEGATIVE_INTEGER, COUNT_UP_TO_TOTAL
 from ppl.catalogue.declare import Distribution, Parameter
+
+
+def log_binomial_coefficient(n, k):
+    """log C(n, k) as a SymPy expression."""
+    import sympy
+
+    return sympy.loggamma(n + 1) - sympy.loggamma(k + 1) - sympy.loggamma(n - k + 1)
+
+
+def log_density(x, *, total_count, logits=None, probs=None):
+    import sympy
+    from ppl.catalogue.sympy_functions import log1p, softplus
+
+    log_choose = log_binomial_coefficient(total_count, x)
+    if logits is not None:
+        return log_choose + x * logits - total_count * softplus(logits)
+    return log_choose + x * sympy.log(probs) + (total_count - x) * log1p(-probs)
+
 
 BINOMIAL = Distribution(
     name="Binomial",
@@ -13,4 +33,5 @@ BINOMIAL = Distribution(
     alternatives=(("logits", "probs"),),
     support=COUNT_UP_TO_TOTAL,
     support_bounds=("total_count",),
+    log_density=log_density,
 )

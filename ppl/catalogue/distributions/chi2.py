@@ -1,11 +1,22 @@
 """Chi-squared distribution with df degrees of freedom: Gamma(df/2, rate=1/2).
+
+    log p(x) = (df/2 - 1) log(x) - x/2 - (df/2) log(2) - lgamma(df/2),  x > 0
 """
 
 from ppl.catalogue.constraints import POSITIVE, NONNEGATIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
+
+def log_density(x, *, df):
+    import sympy
+
+    half_df = df / 2
+    return (half_df - 1) * sympy.log(x) - x / 2 - half_df * sympy.log(2) - sympy.loggamma(half_df)
+
+
 CHI2 = Distribution(
     name="Chi2",
     parameters=(Parameter("df", POSITIVE),),
     support=NONNEGATIVE,
+    log_density=log_density,
 )

@@ -6,8 +6,16 @@
 from ppl.catalogue.constraints import POSITIVE, NONNEGATIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
+
+def log_density(x, *, rate):
+    import sympy
+
+    return sympy.log(rate) - rate * x
+
+
 EXPONENTIAL = Distribution(
     name="Exponential",
     parameters=(Parameter("rate", POSITIVE),),
     support=NONNEGATIVE,
+    log_density=log_density,
 )

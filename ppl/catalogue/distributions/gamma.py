@@ -7,8 +7,17 @@
 from ppl.catalogue.constraints import POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
+
+def log_density(x, *, concentration, rate):
+    import sympy
+
+    return (concentration * sympy.log(rate) - sympy.loggamma(concentration)
+            + (concentration - 1) * sympy.log(x) - rate * x)
+
+
 GAMMA = Distribution(
     name="Gamma",
     parameters=(Parameter("concentration", POSITIVE), Parameter("rate", POSITIVE)),
     support=POSITIVE,
+    log_density=log_density,
 )

@@ -6,6 +6,8 @@ index_points is [N] (scalar inputs) or [N, F] (F features); the event shape is [
 from ppl.catalogue.constraints import REAL, NONNEGATIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
+# log_density=None: a matrix-valued computation; the compiler gives it a hand-written
+# adjoint rule instead of a SymPy expression (a later issue).
 GAUSSIAN_PROCESS = Distribution(
     name="GaussianProcess",
     parameters=(Parameter("kernel", REAL, kind="kernel"), Parameter("index_points", REAL, event=("N",)),
@@ -13,4 +15,5 @@ GAUSSIAN_PROCESS = Distribution(
     support=REAL,
     event=("N",),
     shape_rule="gaussian_process",
+    log_density=None,
 )

@@ -5,10 +5,19 @@
 
 from ppl.catalogue.constraints import REAL, POSITIVE, LOWER
 from ppl.catalogue.declare import Distribution, Parameter
+from ppl.catalogue.distributions import cauchy
+
+
+def log_density(x, *, loc, scale):
+    import sympy
+
+    return sympy.log(2) + cauchy.log_density(x, loc=loc, scale=scale)
+
 
 HALF_CAUCHY = Distribution(
     name="HalfCauchy",
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=LOWER,
     support_bounds=("loc",),
+    log_density=log_density,
 )

@@ -1,13 +1,22 @@
 """Half-normal distribution: |X| for X ~ Normal(0, scale).
 
-    log p(x) = log(2) + Normal(0, scale).log_prob(x),  x >= 0
+    log p(x) = log(2) + Normal(0, scale).log_prob(x)
+             = log(2 / pi) / 2 - log(scale) - (x / scale)**2 / 2,  x >= 0
 """
 
 from ppl.catalogue.constraints import POSITIVE, NONNEGATIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
+
+def log_density(x, *, scale):
+    import sympy
+
+    return sympy.log(2 / sympy.pi) / 2 - sympy.log(scale) - (x / scale) ** 2 / 2
+
+
 HALF_NORMAL = Distribution(
     name="HalfNormal",
     parameters=(Parameter("scale", POSITIVE),),
     support=NONNEGATIVE,
+    log_density=log_density,
 )

@@ -5,10 +5,19 @@
 
 from ppl.catalogue.constraints import REAL, POSITIVE, LOWER
 from ppl.catalogue.declare import Distribution, Parameter
+from ppl.catalogue.distributions import student_t
+
+
+def log_density(x, *, df, loc, scale):
+    import sympy
+
+    return sympy.log(2) + student_t.log_density(x, df=df, loc=loc, scale=scale)
+
 
 HALF_STUDENT_T = Distribution(
     name="HalfStudentT",
     parameters=(Parameter("df", POSITIVE), Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=LOWER,
     support_bounds=("loc",),
+    log_density=log_density,
 )

@@ -7,8 +7,17 @@
 from ppl.catalogue.constraints import POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
+
+def log_density(x, *, concentration, scale):
+    import sympy
+
+    return (concentration * sympy.log(scale) - sympy.loggamma(concentration)
+            - (concentration + 1) * sympy.log(x) - scale / x)
+
+
 INVERSE_GAMMA = Distribution(
     name="InverseGamma",
     parameters=(Parameter("concentration", POSITIVE), Parameter("scale", POSITIVE)),
     support=POSITIVE,
+    log_density=log_density,
 )

@@ -6,10 +6,13 @@
 from ppl.catalogue.constraints import POSITIVE, POSITIVE_INTEGER, CORR
 from ppl.catalogue.declare import Distribution, Parameter
 
+# log_density=None: a matrix-valued computation; the compiler gives it a hand-written
+# adjoint rule instead of a SymPy expression (a later issue).
 LKJ = Distribution(
     name="LKJ",
     parameters=(Parameter("dimension", POSITIVE_INTEGER, kind="size", sets="K"),
                 Parameter("concentration", POSITIVE)),
     support=CORR,
     event=("K", "K"),
+    log_density=None,
 )

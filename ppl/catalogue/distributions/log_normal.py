@@ -1,13 +1,23 @@
 """Log-normal distribution: exp(X) for X ~ Normal(loc, scale).
 
-    log p(x) = Normal(loc, scale).log_prob(log x) - log x,  x > 0
+    log p(x) = Normal(loc, scale).log_prob(log x) - log x
+             = -((log x - loc) / scale)**2 / 2 - log(scale) - log(2 pi) / 2 - log x,  x > 0
 """
 
 from ppl.catalogue.constraints import REAL, POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
+
+def log_density(x, *, loc, scale):
+    import sympy
+
+    z = (sympy.log(x) - loc) / scale
+    return -z ** 2 / 2 - sympy.log(scale) - sympy.log(2 * sympy.pi) / 2 - sympy.log(x)
+
+
 LOG_NORMAL = Distribution(
     name="LogNormal",
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=POSITIVE,
+    log_density=log_density,
 )

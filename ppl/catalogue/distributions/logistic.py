@@ -1,13 +1,24 @@
 """Logistic distribution.
 
-    log p(x) = -z - 2 log(1 + exp(-z)) - log(scale),  z = (x - loc) / scale
+    log p(x) = -z - 2 softplus(-z) - log(scale),  z = (x - loc) / scale
+    (softplus(t) = log(1 + exp(t)))
 """
 
 from ppl.catalogue.constraints import REAL, POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
+
+def log_density(x, *, loc, scale):
+    import sympy
+    from ppl.catalogue.sympy_functions import softplus
+
+    z = (x - loc) / scale
+    return -z - 2 * softplus(-z) - sympy.log(scale)
+
+
 LOGISTIC = Distribution(
     name="Logistic",
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=REAL,
+    log_density=log_density,
 )

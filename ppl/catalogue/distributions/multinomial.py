@@ -6,6 +6,8 @@
 from ppl.catalogue.constraints import REAL, SIMPLEX, NONNEGATIVE_INTEGER, MULTINOMIAL_COUNTS
 from ppl.catalogue.declare import Distribution, Parameter
 
+# log_density=None: a vector-valued count; the compiler gives it a hand-written
+# adjoint rule instead of a SymPy expression (a later issue).
 MULTINOMIAL = Distribution(
     name="Multinomial",
     parameters=(Parameter("total_count", NONNEGATIVE_INTEGER), Parameter("logits", REAL, event=("K",)),
@@ -14,4 +16,5 @@ MULTINOMIAL = Distribution(
     support=MULTINOMIAL_COUNTS,
     support_bounds=("total_count",),
     event=("K",),
+    log_density=None,
 )

@@ -6,6 +6,8 @@
 from ppl.catalogue.constraints import REAL, COV
 from ppl.catalogue.declare import Distribution, Parameter
 
+# log_density=None: a matrix-valued computation; the compiler gives it a hand-written
+# adjoint rule instead of a SymPy expression (a later issue).
 MULTIVARIATE_NORMAL_FULL_COVARIANCE = Distribution(
     name="MultivariateNormalFullCovariance",
     parameters=(Parameter("loc", REAL, event=("K",), default=0.0),
@@ -13,4 +15,5 @@ MULTIVARIATE_NORMAL_FULL_COVARIANCE = Distribution(
     aliases=("MVN",),
     support=REAL,
     event=("K",),
+    log_density=None,
 )

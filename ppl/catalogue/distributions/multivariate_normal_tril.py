@@ -7,6 +7,8 @@
 from ppl.catalogue.constraints import REAL, COV_CHOLESKY
 from ppl.catalogue.declare import Distribution, Parameter
 
+# log_density=None: a matrix-valued computation; the compiler gives it a hand-written
+# adjoint rule instead of a SymPy expression (a later issue).
 MULTIVARIATE_NORMAL_TRIL = Distribution(
     name="MultivariateNormalTriL",
     parameters=(Parameter("loc", REAL, event=("K",), default=0.0),
@@ -14,4 +16,5 @@ MULTIVARIATE_NORMAL_TRIL = Distribution(
     aliases=("MVNTriL",),
     support=REAL,
     event=("K",),
+    log_density=None,
 )

@@ -1,11 +1,26 @@
 """Negative binomial distribution (TFP's convention): the number of successes
-before total_count failures, each trial a success with probability `probs`.
+before total_count failures, each trial a success with probability `probs`
+(scipy.stats.nbinom counts the other outcome: this is nbinom(n, 1 - probs)).
 
-    log p(k) = lgamma(k + n) - lgamma(k + 1) - lgamma(n) + n log(1 - p) + k log(p)
+    log p(k) = lgamma(k + n) - lgamma(k + 1) - lgamma(n) + n log1p(-p) + k log(p)
+             = lgamma(k + n) - lgamma(k + 1) - lgamma(n) + k logits - (n + k) softplus(logits)
+    (p = sigmoid(logits))
 """
 
 from ppl.catalogue.constraints import REAL, POSITIVE, UNIT_INTERVAL, NONNEGATIVE_INTEGER
 from ppl.catalogue.declare import Distribution, Parameter
+
+
+def log_density(x, *, total_count, logits=None, probs=None):
+    import sympy
+    from ppl.catalogue.sympy_functions import log1p, softplus
+
+    n = total_count
+    log_normaliser = sympy.loggamma(x + n) - sympy.loggamma(x + 1) - sympy.loggamma(n)
+    if logits is not None:
+        return log_normaliser + x * logits - (n + x) * softplus(logits)
+    return log_normaliser + n * log1p(-probs) + x * sympy.log(probs)
+
 
 NEGATIVE_BINOMIAL = Distribution(
     name="NegativeBinomial",
@@ -13,4 +28,5 @@ NEGATIVE_BINOMIAL = Distribution(
                 Parameter("probs", UNIT_INTERVAL)),
     alternatives=(("logits", "probs"),),
     support=NONNEGATIVE_INTEGER,
+    log_density=log_density,
 )

@@ -6,8 +6,17 @@
 from ppl.catalogue.constraints import REAL, POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
+
+def log_density(x, *, loc, scale):
+    import sympy
+
+    z = (x - loc) / scale
+    return -z ** 2 / 2 - sympy.log(scale) - sympy.log(2 * sympy.pi) / 2
+
+
 NORMAL = Distribution(
     name="Normal",
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=REAL,
+    log_density=log_density,
 )

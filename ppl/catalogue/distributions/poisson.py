@@ -1,14 +1,25 @@
 """Poisson distribution, by `rate` or `log_rate`.
 
     log p(k) = k log(rate) - rate - lgamma(k + 1)
+             = k log_rate - exp(log_rate) - lgamma(k + 1)
 """
 
 from ppl.catalogue.constraints import REAL, POSITIVE, NONNEGATIVE_INTEGER
 from ppl.catalogue.declare import Distribution, Parameter
+
+
+def log_density(x, *, rate=None, log_rate=None):
+    import sympy
+
+    if log_rate is not None:
+        return x * log_rate - sympy.exp(log_rate) - sympy.loggamma(x + 1)
+    return x * sympy.log(rate) - rate - sympy.loggamma(x + 1)
+
 
 POISSON = Distribution(
     name="Poisson",
     parameters=(Parameter("rate", POSITIVE), Parameter("log_rate", REAL)),
     alternatives=(("rate", "log_rate"),),
     support=NONNEGATIVE_INTEGER,
+    log_density=log_density,
 )

@@ -6,9 +6,17 @@
 from ppl.catalogue.constraints import REAL, INTERVAL
 from ppl.catalogue.declare import Distribution, Parameter
 
+
+def log_density(x, *, low, high):
+    import sympy
+
+    return -sympy.log(high - low)
+
+
 UNIFORM = Distribution(
     name="Uniform",
     parameters=(Parameter("low", REAL, default=0.0), Parameter("high", REAL, default=1.0)),
     support=INTERVAL,
     support_bounds=("low", "high"),
+    log_density=log_density,
 )

@@ -1,4 +1,4 @@
-"""Weibull distribution with shape `concentration` and `scale`.
+"""Weibull distribution with shape `concentration` (k) and `scale`.
 
     log p(x) = log(k / scale) + (k - 1) log(x / scale) - (x / scale)**k,  x >= 0
 """
@@ -6,8 +6,18 @@
 from ppl.catalogue.constraints import POSITIVE, NONNEGATIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
+
+def log_density(x, *, concentration, scale):
+    import sympy
+
+    log_z = sympy.log(x) - sympy.log(scale)
+    return (sympy.log(concentration) - sympy.log(scale) + (concentration - 1) * log_z
+            - (x / scale) ** concentration)
+
+
 WEIBULL = Distribution(
     name="Weibull",
     parameters=(Parameter("concentration", POSITIVE), Parameter("scale", POSITIVE)),
     support=NONNEGATIVE,
+    log_density=log_density,
 )

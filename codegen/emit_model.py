@@ -46,6 +46,7 @@ class ModelEmitter:
         self.loops = itertools.count()
         self.forward_only = forward_only
         self.param_offsets: list[tuple[ir.ParamDeclaration, str, str]] = []   # (decl, offset, size code)
+        self.transformed = transformed_data_names(program)
 
     # ---- helpers -----------------------------------------------------------
 
@@ -223,6 +224,11 @@ class ModelEmitter:
 
     # ---- statements -------------------------------------------------------------
 
+    def top_level(self, statements) -> list[Op]:
+        keep = [s for s in statements
+                if is_transformed_data(self.program, s, self.transformed) == self.forward_only_data]
+        return self.block(keep)
+
     def block(self, statements) -> list[Op]:
         outer = self.ops
         self.ops = []
@@ -239,11 +245,10 @@ class ModelEmitter:
         getattr(self, "_" + type(s).__name__)(s)
 
     def _is_transformed_data(self, name) -> bool:
-        symbol = next((sym for sym in self.program.symbols if sym.name == name), None)
-        return symbol is not None and symbol.role == ir.Role.TRANSFORMED_DATA
+        return name in self.transformed
 
     def _Assign(self, s: ir.Assign):
-        if s.role == ir.Role.TRANSFORMED_DATA and not self.forward_only_data:
+        if self._is_transformed_data(s.name) and not self.forward_only_data:
             return
         value = self.value(s.value, name=s.name)
         target = self.names.of(s.name)
@@ -260,7 +265,7 @@ class ModelEmitter:
     forward_only_data = False
 
     def _ArrayDeclaration(self, s: ir.ArrayDeclaration):
-        if s.role == ir.Role.TRANSFORMED_DATA and not self.forward_only_data:
+        if self._is_transformed_data(s.name) and not self.forward_only_data:
             return
         active = s.stage == "model"
         array = self.bind(s.name, s.type, active)
@@ -297,8 +302,6 @@ class ModelEmitter:
         self.sum_into_target(region)
 
     def _ForLoop(self, s: ir.ForLoop):
-        if s.stage == "data" and not self.forward_only_data:
-            return
         start, stop, step = (self.python(e) for e in (s.start, s.stop, s.step))
         outer_scope = dict(self.scope)
         variable = self.bind(s.var, ir.INT, False)
@@ -322,8 +325,6 @@ class ModelEmitter:
         self.emit_op(op)
 
     def _IfElse(self, s: ir.IfElse):
-        if s.stage == "data" and not self.forward_only_data:
-            return
         condition = self.python(s.condition)
         outer_scope = dict(self.scope)
         then_ops = self.block(s.then_body)
@@ -444,6 +445,93 @@ class ModelEmitter:
                         reverse=reverse))
 
 
+def writes(statement) -> set[str]:
+    """The names a statement defines or fills (recursively through blocks)."""
+    if isinstance(statement, (ir.Assign, ir.ArrayDeclaration, ir.IndexAssign)):
+        return {statement.name}
+    if isinstance(statement, ir.ForLoop):
+        return set().union(*(writes(s) for s in statement.body)) if statement.body else set()
+    if isinstance(statement, ir.IfElse):
+        return set().union(*(writes(s) for s in statement.then_body + statement.else_body))
+    return set()
+
+
+def reads(statement) -> set[str]:
+    """The names a statement reads (recursively through blocks)."""
+    expressions = []
+    if isinstance(statement, ir.Assign):
+        expressions = [statement.value]
+    elif isinstance(statement, ir.IndexAssign):
+        expressions = [statement.value] + [part for item in statement.items for part in _item_parts(item)]
+    elif isinstance(statement, (ir.SampleStatement,)):
+        expressions = [statement.value, statement.distribution]
+    elif isinstance(statement, ir.TargetIncrement):
+        expressions = [statement.value]
+    elif isinstance(statement, ir.ForLoop):
+        expressions = [statement.start, statement.stop, statement.step]
+        return _names(expressions).union(*(reads(s) for s in statement.body))
+    elif isinstance(statement, ir.IfElse):
+        return _names([statement.condition]).union(*(reads(s) for s in statement.then_body + statement.else_body))
+    return _names(expressions)
+
+
+def _names(expressions) -> set[str]:
+    return {sub.name for expr in expressions for sub in ir.walk_expr(expr) if isinstance(sub, ir.Variable)}
+
+
+def _item_parts(item):
+    if isinstance(item, ir.ScalarIndex):
+        return [item.index]
+    if isinstance(item, ir.GatherIndex):
+        return [item.indices]
+    return [p for p in (item.start, item.stop, item.step) if p is not None]
+
+
+def transformed_data_names(program: ir.Program) -> set[str]:
+    """The transformed-data values computed once at binding.  A data-only value written by a
+    statement that also involves params (a fill inside a model loop), or read from one, is
+    computed in the model's functions instead (demoted until nothing changes)."""
+    names = {symbol.name for symbol in program.symbols if symbol.role == ir.Role.TRANSFORMED_DATA}
+    while True:
+        demoted = set()
+        for statement in program.statements:
+            written = writes(statement) & names
+            if not written:
+                continue
+            if statement.stage != "data" or (writes(statement) - names - _locals(statement)) \
+                    or (reads(statement) & (_all_names(program) - names - _data_names(program) - _locals(statement))):
+                demoted |= written
+        if not demoted:
+            return names
+        names -= demoted
+
+
+def _locals(statement) -> set[str]:
+    if isinstance(statement, ir.ForLoop):
+        return {statement.var} | {s.name for s in statement.body if isinstance(s, ir.Assign)} \
+            .union(*(_locals(s) for s in statement.body))
+    if isinstance(statement, ir.IfElse):
+        return {s.name for s in statement.then_body + statement.else_body if isinstance(s, ir.Assign)} \
+            .union(*(_locals(s) for s in statement.then_body + statement.else_body))
+    return set()
+
+
+def _all_names(program) -> set[str]:
+    return {symbol.name for symbol in program.symbols}
+
+
+def _data_names(program) -> set[str]:
+    return {d.name for d in program.data}
+
+
+def is_transformed_data(program: ir.Program, statement, names: set[str]) -> bool:
+    """Whether a top-level statement belongs to the once-per-binding transformed data function."""
+    if statement.stage != "data" or isinstance(statement, ir.DataDeclaration):
+        return False
+    written = writes(statement) - _locals(statement)
+    return bool(written) and written <= names
+
+
 def _broadcast_region_shape(region: Region):
     from codegen.shapes import broadcast_shapes
 
@@ -481,7 +569,8 @@ def _unpack_lines(layout, names_types, scope) -> list[str]:
 def emit_module(program: ir.Program) -> tuple[str, dict]:
     """The generated module's text, and facts the runtime needs (layouts, param names)."""
     inputs = data_inputs(program)
-    outputs = transformed_data_outputs(program)
+    transformed = transformed_data_names(program)
+    outputs = [(name, type_) for name, type_ in transformed_data_outputs(program) if name in transformed]
     full_layout = data_layout(inputs + outputs)
     input_layout = data_layout(inputs)
 
@@ -490,15 +579,14 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
     data_emitter.forward_only_data = True
     for name, type_ in inputs:
         data_emitter.bind(name, type_, False)
-    data_ops = data_emitter.block([s for s in program.statements if s.stage == "data"
-                                   and not isinstance(s, ir.DataDeclaration)])
+    data_ops = data_emitter.top_level(program.statements)
     td_returns = ", ".join(data_emitter.scope[name].code for name, _ in outputs)
 
     emitter = ModelEmitter(program)
     for name, type_ in inputs + outputs:
         emitter.bind(name, type_, False)
     prologue = _unpack_lines(full_layout, inputs + outputs, emitter.scope)
-    model_ops = emitter.block(program.statements)
+    model_ops = emitter.top_level(program.statements)
     params = [emitter.scope[p.name].code for p in program.params]
     param_ops_forward = _lines(model_ops, "forward")
 

@@ -32,8 +32,10 @@ def is_fusable(expr) -> bool:
         return expr.op in _ARITHMETIC and expr.type.dtype == "real"
     if isinstance(expr, ir.Call):
         return expr.function in ELEMENTWISE
-    if isinstance(expr, ir.LogProb):
-        return not expr.distribution.type.event_shape and expr.distribution.family != "MixtureSameFamily"
+    if isinstance(expr, ir.LogProb):   # scalar events with scalar parameters only (not Categorical's vector)
+        distribution = expr.distribution
+        return (not distribution.type.event_shape and distribution.family not in ("MixtureSameFamily", "Categorical")
+                and all(not isinstance(a, (ir.DistributionExpr, ir.KernelExpr)) for _, a in distribution.arguments))
     return False
 
 

@@ -17,12 +17,14 @@ See codegen/emit.py for how the gradient is built.
 from __future__ import annotations
 
 import itertools
+import re
 
 import sympy
 
 from codegen import event_rules, ir, structural
 from codegen.emit import NotSupportedYet, Names, Op, Value, dim_code, indent, shape_code, zeros_like
-from codegen.fuse import Fuser, Region, RegionEmitter, is_fusable
+from codegen.fuse import Fuser, Region, RegionEmitter, fuse_at, is_fusable, loop_header, size_of
+from codegen.sympy_numba import emit_assignments
 from codegen.layout import data_inputs, data_layout, transformed_data_outputs
 from ppl.catalogue import constraints as C
 
@@ -239,8 +241,10 @@ class ModelEmitter:
         finally:
             self.ops = outer
 
+    include_gen = False
+
     def statement(self, s):
-        if s.stage == "gen" or isinstance(s, ir.DataDeclaration):
+        if (s.stage == "gen" and not self.include_gen) or isinstance(s, ir.DataDeclaration):
             return
         getattr(self, "_" + type(s).__name__)(s)
 
@@ -288,6 +292,8 @@ class ModelEmitter:
         self.emit_op(op)
 
     def _SampleStatement(self, s: ir.SampleStatement):
+        if s.stage == "gen":
+            return self._draw(s)
         distribution = event_rules.lower(s.distribution)
         if event_rules.needs_event_rule(distribution):
             event_rules.sample(self, s.value, distribution)
@@ -296,6 +302,45 @@ class ModelEmitter:
         region = Fuser(self.value).region(log_prob)
         region.shape = _broadcast_region_shape(region)
         self.sum_into_target(region)
+
+    def _draw(self, s: ir.SampleStatement):
+        """`gen NAME ~ DIST`: one sampler call per element, arguments computed elementwise."""
+        from ppl.catalogue.distributions import DISTRIBUTIONS
+
+        distribution = event_rules.lower(s.distribution)
+        if event_rules.needs_event_rule(distribution):
+            raise NotSupportedYet(f"drawing from {distribution.family} in generated quantities")
+        declaration = DISTRIBUTIONS[distribution.family]
+        sampler = re.sub(r"(?<!^)(?=[A-Z])", "_", declaration.name).lower()
+        given = [name for name, _ in distribution.arguments]
+        for group in declaration.alternatives:
+            sampler += "_" + next(name for name in group if name in given)
+        fuser = Fuser(self.value)
+        arguments = [fuser.convert(argument) for _, argument in distribution.arguments]
+        leaves = list(fuser.leaves.values())
+        shape = distribution.type.batch_shape
+        integer = declaration.support.dtype == "int"
+        emitter = self.region_emitter()
+        names = emitter.index_names[:len(shape)]
+        if s.defines:
+            target = self.bind(s.defines, ir.Type("int" if integer else "real", shape), False)
+            target_code = target.code
+            lines = []
+            if shape:
+                dtype = ", dtype=np.int64" if integer else ""
+                lines.append(f"{target_code} = np.zeros({shape_code(shape, self.scope)}{dtype})")
+        else:
+            target_code = f"{self.scope[s.value.value.name].code}[{self.index_code(s.value.items)}]"
+            lines = []
+        region = Region(sympy.Integer(0), leaves, shape)
+        values = {f"{emitter.prefix}_a{k}": fuse_at(region, argument, names) for k, argument in enumerate(arguments)}
+        body = emit_assignments(values, emitter.prefix)
+        element = f"{target_code}[{', '.join(names)}]" if shape else target_code
+        body.append(f"{element} = samplers.{sampler}({', '.join(values)})")
+        if shape:
+            header, _ = loop_header(shape, leaves, names, size_of)
+            body = header + ["    " * len(header) + line for line in body]
+        self.emit_op(Op(forward=lines + body))
 
     def _TargetIncrement(self, s: ir.TargetIncrement):
         region = Fuser(self.value).region(s.value)
@@ -545,6 +590,65 @@ def _constant(expr):
     return constant_int(expr)
 
 
+def _unconstrain_function(program, inputs, outputs, prologue) -> list[str]:
+    """unconstrain(real_data, int_data, u_out, *params): the inverse transforms, param by param."""
+    from ppl.transforms.scalar import scalar_transform_expressions
+
+    emitter = ModelEmitter(program, forward_only=True)
+    for name, type_ in inputs + outputs:
+        emitter.bind(name, type_, False)
+    lines: list[str] = []
+    previous = None
+    arguments = []
+    for declaration in program.params:
+        constraint = declaration.constraint
+        kind = constraint.constraint.name
+        param = emitter.bind(declaration.name, declaration.type, False)
+        arguments.append(param.code)
+        offset = f"{param.code}_offset"
+        size = emitter._free_size_code(declaration)
+        lines.append(f"{offset} = {'0' if previous is None else previous}")
+        previous = f"{offset} + {size}"
+        if kind in ("real", "lower", "upper", "interval"):
+            transform = scalar_transform_expressions(kind)
+            x = sympy.Symbol("leaf_x", real=True)
+            leaves = [(x, param)]
+            substitution = {transform.constrained: x}
+            for bound_name, expr in (("lower", constraint.bounds.lower), ("upper", constraint.bounds.upper)):
+                if expr is None:
+                    continue
+                emitter.ops = []
+                bound_value = emitter.value(expr)
+                lines += _lines(emitter.ops, "forward")
+                symbol = sympy.Symbol(f"leaf_{bound_name}", real=True)
+                leaves.append((symbol, bound_value))
+                substitution[getattr(transform, bound_name)] = symbol
+            region = Region(transform.inverse.xreplace(substitution), leaves, declaration.type.shape)
+            flat = Value(f"u_out[{offset}:{offset} + {size}]", declaration.type, False)
+            if declaration.type.shape:
+                target = Value(f"{param.code}_u", declaration.type, False)
+                lines += emitter.region_emitter().value(region, target)
+                lines.append(f"{flat.code} = {target.code}.ravel()")
+            else:
+                lines += emitter.region_emitter().value(region, Value(f"u_out[{offset}]", declaration.type, False))
+            continue
+        module = _EVENT_MODULE.get(kind, "matrix")
+        event_size = _FREE_SIZE[kind].format(K=f"({dim_code(constraint.event_shape[-1], emitter.scope)})")
+        if not constraint.batch_shape:
+            lines.append(f"{module}.{kind}_unconstrain({param.code}, u_out[{offset}:{offset} + {event_size}])")
+        else:
+            lines += [f"for _b in range({param.code}.shape[0]):",
+                      f"    {module}.{kind}_unconstrain({param.code}[_b], "
+                      f"u_out[{offset} + _b * ({event_size}):{offset} + (_b + 1) * ({event_size})])"]
+    signature = ", ".join(["real_data", "int_data", "u_out"] + arguments)
+    return ["@numba.njit(cache=True)", f"def unconstrain({signature}):"] + indent(prologue + lines + ["return u_out"])
+
+
+def _return_tuple(codes) -> str:
+    codes = list(codes)
+    return f"return ({', '.join(codes)}{',' if len(codes) == 1 else ''})"
+
+
 def _lines(ops: list[Op], kind: str) -> list[str]:
     lines: list[str] = []
     for op in ops:
@@ -593,7 +697,7 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
     source_name = program.filename
     out = [f'"""Generated by ppl from {source_name}. Do not edit: ppl writes it anew when the model changes."""',
            "", "import math", "", "import numba", "import numpy as np", "",
-           "from ppl import event_kernels, runtime, special", "from ppl.transforms import matrix, vector", "", ""]
+           "from ppl import event_kernels, runtime, samplers, special", "from ppl.transforms import matrix, vector", "", ""]
 
     out += ["@numba.njit(cache=True)", "def transformed_data(real_data, int_data):"]
     out += indent(_unpack_lines(input_layout, inputs, data_emitter.scope) + _lines(data_ops, "forward")
@@ -605,10 +709,27 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
     out += indent(prologue + ["lp = 0.0"] + param_ops_forward + ["", "# adjoint sweep"] + reverse + ["return lp"])
     out += ["", "", "@numba.njit(cache=True)", "def constrain(u, real_data, int_data):"]
     out += indent(prologue + ["lp = 0.0"] + param_ops_forward + [f"return ({', '.join(params)}{',' if len(params) == 1 else ''})"])
+    saved = [symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.DETERMINISTIC]
+    out += ["", "", "@numba.njit(cache=True)", "def deterministics(u, real_data, int_data):"]
+    out += indent(prologue + ["lp = 0.0"] + param_ops_forward + [_return_tuple(emitter.scope[n].code for n in saved)])
+    out += ["", "", "@numba.njit(cache=True)", "def generate(u, real_data, int_data, seed):"]
+    generated = [symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.GEN]
+    try:
+        gen_emitter = ModelEmitter(program, forward_only=True)
+        gen_emitter.include_gen = True
+        for name, type_ in inputs + outputs:
+            gen_emitter.bind(name, type_, False)
+        gen_ops = gen_emitter.top_level(program.statements)
+        body = (["np.random.seed(seed)"] + prologue + ["lp = 0.0"] + _lines(gen_ops, "forward")
+                + [_return_tuple(gen_emitter.scope[n].code for n in generated)])
+    except NotSupportedYet as error:
+        body = [f"raise NotImplementedError({str(error)!r})"]
+    out += indent(body)
+    out += ["", ""] + _unconstrain_function(program, inputs, outputs, prologue)
     sizes = " + ".join(f"({size})" for _, _, size in emitter.param_offsets) or "0"
     out += ["", "", "@numba.njit(cache=True)", "def dimension(real_data, int_data):"]
     out += indent(prologue + [f"return {sizes}"])
     out += [""]
-    facts = {"inputs": inputs, "outputs": outputs, "full_layout": full_layout, "input_layout": input_layout,
+    facts = {"deterministics": saved, "generated": generated, "inputs": inputs, "outputs": outputs, "full_layout": full_layout, "input_layout": input_layout,
              "params": [p.name for p in program.params]}
     return "\n".join(out), facts

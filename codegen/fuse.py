@@ -143,6 +143,13 @@ def _at_elements(region: Region, index_names):
     return region.expression.xreplace(renaming), renaming
 
 
+def fuse_at(region: Region, expression, index_names):
+    """An expression of the region's leaf symbols, at the loop's current element."""
+    renaming = {symbol: sympy.Symbol(element(value, region.shape, index_names, region.axes), real=True)
+                for symbol, value in region.leaves}
+    return expression.xreplace(renaming)
+
+
 def _partials(region: Region, index_names, prefix):
     expression, renaming = _at_elements(region, index_names)
     outputs = {}

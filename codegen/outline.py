@@ -11,13 +11,13 @@ from ppl.catalogue import constraints as C
 
 def outline(program: ir.Program) -> str:
     out: list[str] = []
-    rows = [(d.name, _declared(d.type, d.bounds, d.constraint)) for d in program.data]
+    rows = [(d.name, declared_text(d.type, d.bounds, d.constraint)) for d in program.data]
     _section(out, "data", rows)
 
     params = program.params
     sizes = [unconstrained_size(p) for p in params]
     total = _sum_text(sizes)
-    rows = [(p.name, f"{_declared(p.type, p.constraint.bounds, p.constraint.constraint)}",
+    rows = [(p.name, f"{declared_text(p.type, p.constraint.bounds, p.constraint.constraint)}",
              f"{_transform(p)}; {size} unconstrained") for p, size in zip(params, sizes)]
     plural = "" if total == "1" else "s"
     _section(out, f"params ({total} unconstrained coordinate{plural})" if params else "params", rows)
@@ -96,7 +96,7 @@ def _transform(p: ir.ParamDeclaration) -> str:
     return f"{name}: {c.constraint.transform}"
 
 
-def _declared(type_: ir.Type, bounds: ir.Bounds, constraint) -> str:
+def declared_text(type_: ir.Type, bounds: ir.Bounds, constraint) -> str:
     if constraint is not None and constraint.name in C.DECLARABLE_SHAPES:
         written = len(type_.shape) - (constraint.event_rank - constraint.declared_rank)
         return f"{constraint.name}{shape_str(type_.shape[:written])}"

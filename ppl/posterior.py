@@ -50,6 +50,47 @@ class Posterior:
         values = self._module.constrain(self._vector(u), self.real_data, self.int_data)
         return {name: np.asarray(value) for name, value in zip(self.param_names, values)}
 
+    def unconstrain(self, params: dict) -> np.ndarray:
+        """The unconstrained vector whose constrained params are `params` (name → value)."""
+        arguments = []
+        for declaration in self.model.ir.params:
+            name = declaration.name
+            if name not in params:
+                raise DataError(f"no value for param '{name}'", declaration.span,
+                                hint="give every param, by name").with_source(self.model.source)
+            value = np.asarray(params[name], dtype=np.float64)
+            expected = self.constrain(np.zeros(self.dim))[name].shape
+            if value.shape != expected:
+                raise DataError(f"param '{name}' has the wrong shape", declaration.span,
+                                expected=f"shape {list(expected)}", found=f"shape {list(value.shape)}"
+                                ).with_source(self.model.source)
+            arguments.append(float(value) if value.ndim == 0 else np.ascontiguousarray(value))
+        u = self._module.unconstrain(self.real_data, self.int_data, np.zeros(self.dim), *arguments)
+        if not np.all(np.isfinite(u)):
+            offsets = np.cumsum([0] + [np.size(v) for v in self.constrain(np.zeros(self.dim)).values()])
+            bad = int(np.flatnonzero(~np.isfinite(u))[0])
+            declaration = self.model.ir.params[min(int(np.searchsorted(offsets, bad, side="right")) - 1,
+                                                   len(self.model.ir.params) - 1)]
+            from codegen.outline import declared_text
+
+            declared = declared_text(declaration.type, declaration.constraint.bounds,
+                                     declaration.constraint.constraint)
+            raise DataError(f"param '{declaration.name}' is outside its constraint", declaration.span,
+                            expected=f"a value of {declared}",
+                            found=str(np.asarray(params[declaration.name]).tolist()),
+                            ).with_source(self.model.source)
+        return u
+
+    def deterministics(self, u) -> dict[str, np.ndarray]:
+        """The saved deterministic quantities at u."""
+        values = self._module.deterministics(self._vector(u), self.real_data, self.int_data)
+        return {name: np.asarray(value) for name, value in zip(self._facts["deterministics"], values)}
+
+    def generate(self, u, seed: int = 0) -> dict[str, np.ndarray]:
+        """One draw of the generated quantities at u (reproducible for a given seed)."""
+        values = self._module.generate(self._vector(u), self.real_data, self.int_data, int(seed))
+        return {name: np.asarray(value) for name, value in zip(self._facts["generated"], values)}
+
     def __repr__(self) -> str:
         return f"<ppl.Posterior of {self.model.name!r}: dim={self.dim}>"
 

@@ -1,0 +1,56 @@
+"""The posterior as a function: unconstrain inverts constrain, deterministics and
+generated quantities come from the model's own statements."""
+
+import numpy as np
+import pytest
+
+import ppl
+
+EXAMPLES = __import__("pathlib").Path(__file__).parent.parent / "examples"
+
+
+@pytest.mark.parametrize("name", ["linreg", "garch11", "correlated_mvn", "normal_mixture", "dirichlet_simplex",
+                                  "radon_hierarchical"])
+def test_unconstrain_inverts_constrain(name):
+    post = ppl.compile(EXAMPLES / f"{name}.ppl").condition(EXAMPLES / f"{name}.data.json")
+    u = np.random.default_rng(1).uniform(-1.5, 1.5, post.dim)
+    assert np.allclose(post.unconstrain(post.constrain(u)), u, atol=1e-10)
+
+
+def test_unconstrain_names_a_param_outside_its_constraint():
+    post = ppl.compile(EXAMPLES / "linreg.ppl").condition(EXAMPLES / "linreg.data.json")
+    with pytest.raises(ppl.DataError, match="param 'sigma' is outside its constraint") as caught:
+        post.unconstrain({"w": [0.0, 0.0, 0.0], "sigma": -1.0})
+    assert "real<lower=0>" in str(caught.value)
+    with pytest.raises(ppl.DataError, match="no value for param 'sigma'"):
+        post.unconstrain({"w": [0.0, 0.0, 0.0]})
+    with pytest.raises(ppl.DataError, match="param 'w' has the wrong shape"):
+        post.unconstrain({"w": [0.0, 0.0], "sigma": 1.0})
+
+
+def test_deterministics_and_generated_quantities():
+    post = ppl.compile(EXAMPLES / "linreg.ppl").condition(EXAMPLES / "linreg.data.json")
+    import json
+
+    data = json.loads((EXAMPLES / "linreg.data.json").read_text())
+    x = np.array(data["x"])
+    u = np.array([0.1, 0.5, -0.2, np.log(0.7)])
+    mu = post.deterministics(u)["mu"]
+    assert np.allclose(mu, u[0] + u[1:3] @ x)
+    first, again = post.generate(u, seed=5)["y_rep"], post.generate(u, seed=5)["y_rep"]
+    assert np.array_equal(first, again) and not np.array_equal(first, post.generate(u, seed=6)["y_rep"])
+    draws = np.array([post.generate(u, seed=seed)["y_rep"] for seed in range(4000)])
+    # 4000 draws: the mean is within 5 standard errors of mu, the sd within 5%
+    assert np.all(np.abs(draws.mean(axis=0) - mu) < 5 * 0.7 / np.sqrt(4000))
+    assert np.allclose(draws.std(axis=0), 0.7, rtol=0.05)
+
+
+def test_integer_draws_follow_their_distribution():
+    post = ppl.model("data N: int\nparam p: real<lower=0, upper=1>\ngen k ~ Binomial(N, probs=p)\n"
+                     "gen b ~ Bernoulli(logits=2.0)\ngen c ~ Poisson(log_rate=1.0)\n").condition({"N": 10})
+    u = np.array([0.0])   # p = 0.5
+    draws = [post.generate(u, seed=seed) for seed in range(3000)]
+    k = np.array([d["k"] for d in draws])
+    assert k.dtype.kind == "i" and abs(k.mean() - 5.0) < 0.15
+    assert abs(np.mean([d["b"] for d in draws]) - 1 / (1 + np.exp(-2.0))) < 0.03
+    assert abs(np.mean([d["c"] for d in draws]) - np.e) < 0.15

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ from codegen.evaluate import evaluate
 from codegen.ir_print import expr_text
 from codegen.shapes import Dim, shape_str
 from ppl.catalogue import constraints as C
-from ppl.errors import DataError
+from ppl.errors import DataError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ def load_data(data) -> dict:
     return data
 
 
-def bind_data(program: ir.Program, data) -> BoundData:
+def bind_data(program: ir.Program, data, strict: bool = False) -> BoundData:
+    """Validate data against the declarations.  Names the model does not declare give one
+    warning naming them (an error with strict=True)."""
     given = load_data(data)
     values: dict[str, np.ndarray] = {}
     sizes: dict[str, int] = {}
@@ -69,6 +72,12 @@ def bind_data(program: ir.Program, data) -> BoundData:
             sizes[declaration.name] = int(value)
     declared = {d.name for d in program.data}
     unused = tuple(sorted(name for name in given if name not in declared))
+    if unused:
+        listed = ", ".join(unused)
+        if strict:
+            raise DataError(f"data given that the model does not declare: {listed}",
+                            hint="remove them, or call without strict=True to ignore them with a warning")
+        warnings.warn(f"ppl: data not used by the model (ignored): {listed}", UserWarning, stacklevel=4)
     return BoundData(values, sizes, unused)
 
 
@@ -89,8 +98,9 @@ def _bind_one(declaration: ir.DataDeclaration, given, bound, sizes) -> np.ndarra
     name, span = declaration.name, declaration.name_span
     declared = _type_text(declaration)
     if name not in given:
+        close = did_you_mean(name, [key for key in given if isinstance(key, str)])
         raise DataError(f"missing data '{name}'", span, expected=declared,
-                        hint=f"add \"{name}\" to the data dict or JSON file")
+                        hint=close or f"add \"{name}\" to the data dict or JSON file")
     array = _as_array(name, given[name], declared, span)
     expected_shape = tuple(dim_value(d, sizes) for d in declaration.type.shape)
     if array.ndim != len(expected_shape) or any(

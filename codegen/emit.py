@@ -57,6 +57,7 @@ class Op:
     recompute: list[str] | None = None          # None: the same as forward
     adjoint_init: list[str] = field(default_factory=list)
     reverse: list[str] = field(default_factory=list)
+    without_jacobian: list[str] | None = None   # forward lines for log_prob (constrained, no Jacobian)
 
     def recompute_lines(self) -> list[str]:
         return self.forward if self.recompute is None else self.recompute

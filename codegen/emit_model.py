@@ -104,9 +104,9 @@ class ModelEmitter:
         self.emit_op(op)
         return out
 
-    def sum_into_target(self, region: Region):
+    def sum_into_target(self, region: Region, jacobian: bool = False):
         emitter = self.region_emitter()
-        op = Op(forward=emitter.sum_into(region, "lp"), recompute=[])
+        op = Op(forward=emitter.sum_into(region, "lp"), recompute=[], without_jacobian=[] if jacobian else None)
         if region.active:
             op.reverse = emitter.sum_adjoint(region)
         self.emit_op(op)
@@ -462,7 +462,8 @@ class ModelEmitter:
         shape = s.type.shape
         param = self.bind(s.name, s.type, True)
         self._emit_region_value(Region(transform.forward.xreplace(substitution), leaves, shape), param)
-        self.sum_into_target(Region(transform.log_det_jacobian.xreplace(substitution), leaves, shape))
+        self.sum_into_target(Region(transform.log_det_jacobian.xreplace(substitution), leaves, shape),
+                             jacobian=True)
 
     def _event_param(self, s, offset, kind):
         c = s.constraint
@@ -487,7 +488,7 @@ class ModelEmitter:
             reverse = [f"for _b{n} in range({batch}):",
                        f"    {module}.{kind}_constrain_vjp({window}, {param.adjoint}[_b{n}], {gradient})"]
         self.emit_op(Op(forward=forward, recompute=[allocate], adjoint_init=[zeros_like(param)],
-                        reverse=reverse))
+                        reverse=reverse, without_jacobian=[line.replace("lp += ", "_ = ") for line in forward]))
 
 
 def writes(statement) -> set[str]:
@@ -652,7 +653,12 @@ def _return_tuple(codes) -> str:
 def _lines(ops: list[Op], kind: str) -> list[str]:
     lines: list[str] = []
     for op in ops:
-        lines += op.recompute_lines() if kind == "recompute" else getattr(op, kind)
+        if kind == "recompute":
+            lines += op.recompute_lines()
+        elif kind == "without_jacobian":
+            lines += op.forward if op.without_jacobian is None else op.without_jacobian
+        else:
+            lines += getattr(op, kind)
     return lines
 
 
@@ -704,6 +710,8 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
                   + [f"return ({td_returns}{',' if len(outputs) == 1 else ''})"])
     out += ["", "", "@numba.njit(cache=True)", "def log_density(u, real_data, int_data):"]
     out += indent(prologue + ["lp = 0.0"] + param_ops_forward + ["return lp"])
+    out += ["", "", "@numba.njit(cache=True)", "def log_density_without_jacobian(u, real_data, int_data):"]
+    out += indent(prologue + ["lp = 0.0"] + _lines(model_ops, "without_jacobian") + ["return lp"])
     out += ["", "", "@numba.njit(cache=True)", "def log_density_gradient(u, grad_out, real_data, int_data):"]
     reverse = ["grad_out[:] = 0.0"] + _lines(model_ops, "adjoint_init") + _lines(list(reversed(model_ops)), "reverse")
     out += indent(prologue + ["lp = 0.0"] + param_ops_forward + ["", "# adjoint sweep"] + reverse + ["return lp"])

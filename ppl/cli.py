@@ -65,7 +65,14 @@ def _run(args) -> int:
         raise NotImplementedError("sampling is not implemented yet; `ppl check MODEL.ppl` checks a model")
     model = ppl.compile(args.model)
     if args.command == "check":
-        bound = model.check_data(args.data) if args.data else None
+        if args.data:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")   # the outline lists unused names itself
+                bound = model.check_data(args.data)
+        else:
+            bound = None
         if not args.quiet:
             print(f"{args.model}: ok\n")
             print(model.outline(), end="")

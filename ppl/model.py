@@ -47,7 +47,7 @@ class Model:
 
         return outline(self.ir)
 
-    def check_data(self, data):
+    def check_data(self, data, strict: bool = False):
         """Validate data (a dict or a JSON path) against the declarations; raises DataError.
 
         Returns the bound data: arrays by name, the int sizes, and unused names."""
@@ -55,7 +55,7 @@ class Model:
         from ppl.errors import ModelError
 
         try:
-            return bind_data(self.ir, data)
+            return bind_data(self.ir, data, strict=strict)
         except ModelError as error:
             raise error.with_source(self.source)
 
@@ -63,11 +63,14 @@ class Model:
         raise NotImplementedError("sampling is not implemented yet: ppl currently parses and checks models "
                                   "(ppl check); the compiler back end and samplers come next")
 
-    def condition(self, data):
-        """The posterior given data, as a function of the unconstrained params (ppl.Posterior)."""
+    def condition(self, data, strict: bool = False):
+        """The posterior given data, as a function of the unconstrained params (ppl.Posterior).
+
+        Data names the model does not declare are ignored with one warning, or are an
+        error with strict=True."""
         from ppl.posterior import condition
 
-        return condition(self, data)
+        return condition(self, data, strict=strict)
 
     def code(self) -> str:
         """The generated Numba source of this model."""

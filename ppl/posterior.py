@@ -29,8 +29,10 @@ class Posterior:
             values[name] = np.asarray(value)
         self.real_data, self.int_data = facts["full_layout"].pack(values)
         self.sizes = dict(bound.sizes)
-        self.param_names = tuple(facts["params"])
+        self.params = tuple(facts["params"])
         self.dim = int(module.dimension(self.real_data, self.int_data))
+        self.param_shapes = {name: np.shape(value) for name, value in self.constrain(np.zeros(self.dim)).items()}
+        self.param_names = tuple(_flat_names(self.param_shapes))
 
     def _vector(self, u) -> np.ndarray:
         u = np.ascontiguousarray(u, dtype=np.float64)
@@ -48,7 +50,7 @@ class Posterior:
 
     def constrain(self, u) -> dict[str, np.ndarray]:
         values = self._module.constrain(self._vector(u), self.real_data, self.int_data)
-        return {name: np.asarray(value) for name, value in zip(self.param_names, values)}
+        return {name: np.asarray(value) for name, value in zip(self.params, values)}
 
     def unconstrain(self, params: dict) -> np.ndarray:
         """The unconstrained vector whose constrained params are `params` (name → value)."""
@@ -59,7 +61,7 @@ class Posterior:
                 raise DataError(f"no value for param '{name}'", declaration.span,
                                 hint="give every param, by name").with_source(self.model.source)
             value = np.asarray(params[name], dtype=np.float64)
-            expected = self.constrain(np.zeros(self.dim))[name].shape
+            expected = self.param_shapes[name]
             if value.shape != expected:
                 raise DataError(f"param '{name}' has the wrong shape", declaration.span,
                                 expected=f"shape {list(expected)}", found=f"shape {list(value.shape)}"
@@ -67,7 +69,7 @@ class Posterior:
             arguments.append(float(value) if value.ndim == 0 else np.ascontiguousarray(value))
         u = self._module.unconstrain(self.real_data, self.int_data, np.zeros(self.dim), *arguments)
         if not np.all(np.isfinite(u)):
-            offsets = np.cumsum([0] + [np.size(v) for v in self.constrain(np.zeros(self.dim)).values()])
+            offsets = np.cumsum([0] + [int(np.prod(shape)) for shape in self.param_shapes.values()])
             bad = int(np.flatnonzero(~np.isfinite(u))[0])
             declaration = self.model.ir.params[min(int(np.searchsorted(offsets, bad, side="right")) - 1,
                                                    len(self.model.ir.params) - 1)]
@@ -80,6 +82,11 @@ class Posterior:
                             found=str(np.asarray(params[declaration.name]).tolist()),
                             ).with_source(self.model.source)
         return u
+
+    def log_prob(self, params: dict) -> float:
+        """The log density at constrained params, without the transforms' Jacobian."""
+        u = self.unconstrain(params)
+        return float(self._module.log_density_without_jacobian(u, self.real_data, self.int_data))
 
     def deterministics(self, u) -> dict[str, np.ndarray]:
         """The saved deterministic quantities at u."""
@@ -95,10 +102,21 @@ class Posterior:
         return f"<ppl.Posterior of {self.model.name!r}: dim={self.dim}>"
 
 
-def condition(model, data) -> Posterior:
+def _flat_names(shapes: dict) -> list[str]:
+    """`w[0]`, `L[1, 0]`: one name per scalar element, row-major."""
+    names = []
+    for name, shape in shapes.items():
+        if not shape:
+            names.append(name)
+            continue
+        names.extend(f"{name}[{', '.join(map(str, index))}]" for index in np.ndindex(*shape))
+    return names
+
+
+def condition(model, data, strict: bool = False) -> Posterior:
     from codegen.build import load_module
 
-    bound = model.check_data(data)
+    bound = model.check_data(data, strict=strict)
     module, facts = load_module(model.source.text, model.ir)
     if facts is None:
         raise DataError("internal: the model's generated code has no facts")

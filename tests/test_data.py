@@ -33,7 +33,8 @@ def bind(**changes):
 
 
 def test_good_data_binds_with_sizes_and_dtypes():
-    bound = bind(extra=[1, 2])
+    with pytest.warns(UserWarning, match="extra"):
+        bound = bind(extra=[1, 2])
     assert bound.sizes == {"N": 3, "J": 2}
     assert bound.values["group"].dtype == np.int64
     assert bound.values["y"].dtype == np.float64      # ints stand in for reals
@@ -86,3 +87,18 @@ def test_json_files(tmp_path):
         MODEL.check_data(str(path))
     with pytest.raises(DataError, match="cannot read the data file"):
         MODEL.check_data(str(tmp_path / "missing.json"))
+
+
+def test_unused_names_warn_once_or_fail_when_strict():
+    with pytest.warns(UserWarning, match="not used by the model.*extra"):
+        MODEL.check_data({**GOOD, "extra": 1})
+    with pytest.raises(DataError, match="does not declare: extra"):
+        MODEL.check_data({**GOOD, "extra": 1}, strict=True)
+
+
+def test_missing_name_suggests_a_near_miss():
+    data = dict(GOOD)
+    data["group_"] = data.pop("group")
+    with pytest.raises(DataError, match="missing data 'group'") as caught:
+        MODEL.check_data(data)
+    assert "did you mean 'group_'?" in str(caught.value)

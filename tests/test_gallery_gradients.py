@@ -6,6 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# posteriordb data files carry entries some models do not use
+pytestmark = pytest.mark.filterwarnings("ignore:ppl. data not used by the model")
+
 import ppl
 
 ROOT = Path(__file__).parent.parent

@@ -54,3 +54,19 @@ def test_integer_draws_follow_their_distribution():
     assert k.dtype.kind == "i" and abs(k.mean() - 5.0) < 0.15
     assert abs(np.mean([d["b"] for d in draws]) - 1 / (1 + np.exp(-2.0))) < 0.03
     assert abs(np.mean([d["c"] for d in draws]) - np.e) < 0.15
+
+
+def test_flattened_param_names_and_log_prob_without_jacobian():
+    import scipy.stats
+
+    post = ppl.model("data y: real[3]\nparam mu: real\nparam sigma: real<lower=0>\nparam L: corr_cholesky[2]\n"
+                     "mu ~ Normal(0, 1)\nsigma ~ Exponential(1)\ny ~ Normal(mu, sigma)\n"
+                     "L ~ LKJCholesky(2, 1.0)\n").condition({"y": [0.1, -0.4, 1.2]})
+    assert post.param_names == ("mu", "sigma", "L[0, 0]", "L[0, 1]", "L[1, 0]", "L[1, 1]")
+    r = 0.3
+    params = {"mu": 0.5, "sigma": 2.0, "L": [[1.0, 0.0], [r, np.sqrt(1 - r * r)]]}
+    expected = (scipy.stats.norm(0, 1).logpdf(0.5) + scipy.stats.expon().logpdf(2.0)
+                + scipy.stats.norm(0.5, 2.0).logpdf([0.1, -0.4, 1.2]).sum() - np.log(2.0))  # LKJ(1) on r: 1/2
+    assert post.log_prob(params) == pytest.approx(expected, rel=1e-12)
+    u = post.unconstrain(params)
+    assert post.log_density(u) != pytest.approx(post.log_prob(params))   # that one has the Jacobian

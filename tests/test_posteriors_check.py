@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+# posteriordb data files carry entries some models do not use
+pytestmark = pytest.mark.filterwarnings("ignore:ppl. data not used by the model")
+
 import ppl
 
 ROOT = Path(__file__).parent.parent

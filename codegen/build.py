@@ -13,6 +13,7 @@ or ``~/.cache/ppl``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -38,10 +39,23 @@ def cache_root() -> Path:
 
 def model_key(text: str) -> str:
     digest = hashlib.sha256()
-    for part in (text, ppl.__version__, numba.__version__, numpy.__version__, str(_FORMAT)):
+    for part in (text, ppl.__version__, numba.__version__, numpy.__version__, str(_FORMAT), _compiler_digest()):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:20]
+
+
+@functools.lru_cache(maxsize=1)
+def _compiler_digest() -> str:
+    """A hash of every source file that shapes generated code, so that a changed compiler
+    (an upgrade, or a developer's edit) never reuses a stale module."""
+    digest = hashlib.sha256()
+    roots = [Path(__file__).parent, Path(ppl.__file__).parent]
+    for root in roots:
+        for path in sorted(root.rglob("*.py")) + sorted(root.rglob("*.lark")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def model_folder(text: str) -> Path:

@@ -58,6 +58,8 @@ class Op:
     adjoint_init: list[str] = field(default_factory=list)
     reverse: list[str] = field(default_factory=list)
     without_jacobian: list[str] | None = None   # forward lines for log_prob (constrained, no Jacobian)
+    gradient_forward: list[str] | None = None   # forward lines in the gradient function, when they differ
+                                                # (a target term that also adds its partials)
 
     def recompute_lines(self) -> list[str]:
         return self.forward if self.recompute is None else self.recompute

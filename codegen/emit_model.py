@@ -23,7 +23,7 @@ import sympy
 
 from codegen import event_rules, ir, structural
 from codegen.emit import NotSupportedYet, Names, Op, Value, dim_code, indent, shape_code, zeros_like
-from codegen.fuse import Fuser, Region, RegionEmitter, fuse_at, is_fusable, loop_header, size_of
+from codegen.fuse import Fuser, Region, RegionEmitter, fuse_at, is_fusable, loop_header, size_of, unrolled_matmul
 from codegen.sympy_numba import emit_assignments
 from codegen.layout import data_inputs, data_layout, transformed_data_outputs
 from ppl.catalogue import constraints as C
@@ -49,6 +49,11 @@ class ModelEmitter:
         self.forward_only = forward_only
         self.param_offsets: list[tuple[ir.ParamDeclaration, str, str]] = []   # (decl, offset, size code)
         self.transformed = transformed_data_names(program)
+        # the fast path of log_density and its gradient: elementwise deterministics are inlined into
+        # the regions that read them, and top-level target terms add their partials as they go
+        self.fast = False
+        self.inlined: dict[str, tuple] = {}    # name → (IR expression, active)
+        self.depth = 0
 
     # ---- helpers -----------------------------------------------------------
 
@@ -77,7 +82,16 @@ class ModelEmitter:
             literal = repr(float(expr.value)) if expr.type.dtype == "real" else repr(int(expr.value))
             return Value(literal, expr.type, False)
         if isinstance(expr, ir.Variable):
+            if expr.name in self.inlined:   # needed whole after all: compute it now, once
+                inlined, _ = self.inlined.pop(expr.name)
+                materialised = self.value(inlined, name=expr.name)
+                self.scope[expr.name] = materialised
+                return materialised
             return self.scope[expr.name]
+        if isinstance(expr, ir.BinaryOp) and expr.op == "@":
+            unrolled = unrolled_matmul(expr)
+            if unrolled is not None:
+                return self.value(unrolled, name)
         if is_fusable(expr):
             return self._fused(expr, name)
         if expr.type.dtype in ("int", "bool") and not self._active(expr):
@@ -87,11 +101,20 @@ class ModelEmitter:
         return self._structural(expr, name)
 
     def _active(self, expr) -> bool:
-        return any(isinstance(sub, ir.Variable) and self.scope.get(sub.name) is not None
-                   and self.scope[sub.name].active for sub in ir.walk_expr(expr))
+        for sub in ir.walk_expr(expr):
+            if not isinstance(sub, ir.Variable):
+                continue
+            if sub.name in self.inlined and self.inlined[sub.name][1]:
+                return True
+            if self.scope.get(sub.name) is not None and self.scope[sub.name].active:
+                return True
+        return False
+
+    def fuser(self) -> Fuser:
+        return Fuser(self.value, lambda name: self.inlined[name][0] if name in self.inlined else None)
 
     def _fused(self, expr, name) -> Value:
-        region = Fuser(self.value).region(expr)
+        region = self.fuser().region(expr)
         out = Value(self.names.of(name) if name else self.names.temporary(), expr.type, region.active)
         return self._emit_region_value(region, out)
 
@@ -108,7 +131,10 @@ class ModelEmitter:
         emitter = self.region_emitter()
         op = Op(forward=emitter.sum_into(region, "lp"), recompute=[], without_jacobian=[] if jacobian else None)
         if region.active:
-            op.reverse = emitter.sum_adjoint(region)
+            if self.fast and self.depth == 0:
+                op.gradient_forward = emitter.sum_with_partials(region, "lp")
+            else:
+                op.reverse = emitter.sum_adjoint(region)
         self.emit_op(op)
 
     def python(self, expr) -> str:
@@ -116,7 +142,7 @@ class ModelEmitter:
         if isinstance(expr, ir.Constant):
             return repr(expr.value)
         if isinstance(expr, ir.Variable):
-            return self.scope[expr.name].code
+            return self.value(expr).code
         if isinstance(expr, ir.UnaryOp):
             operator = "not " if expr.op == "not" else expr.op
             return f"({operator}{self.python(expr.operand)})"
@@ -231,6 +257,13 @@ class ModelEmitter:
                 if is_transformed_data(self.program, s, self.transformed) == self.forward_only_data]
         return self.block(keep)
 
+    def nested_block(self, statements) -> list[Op]:
+        self.depth += 1
+        try:
+            return self.block(statements)
+        finally:
+            self.depth -= 1
+
     def block(self, statements) -> list[Op]:
         outer = self.ops
         self.ops = []
@@ -253,6 +286,9 @@ class ModelEmitter:
 
     def _Assign(self, s: ir.Assign):
         if self._is_transformed_data(s.name) and not self.forward_only_data:
+            return
+        if self.fast and self.depth == 0 and s.role == ir.Role.DETERMINISTIC and is_fusable(s.value):
+            self.inlined[s.name] = (s.value, self._active(s.value))
             return
         value = self.value(s.value, name=s.name)
         target = self.names.of(s.name)
@@ -299,7 +335,7 @@ class ModelEmitter:
             event_rules.sample(self, s.value, distribution)
             return
         log_prob = ir.LogProb(distribution, s.value, ir.Type("real", ()), s.span)
-        region = Fuser(self.value).region(log_prob)
+        region = self.fuser().region(log_prob)
         region.shape = _broadcast_region_shape(region)
         self.sum_into_target(region)
 
@@ -343,14 +379,14 @@ class ModelEmitter:
         self.emit_op(Op(forward=lines + body))
 
     def _TargetIncrement(self, s: ir.TargetIncrement):
-        region = Fuser(self.value).region(s.value)
+        region = self.fuser().region(s.value)
         self.sum_into_target(region)
 
     def _ForLoop(self, s: ir.ForLoop):
         start, stop, step = (self.python(e) for e in (s.start, s.stop, s.step))
         outer_scope = dict(self.scope)
         variable = self.bind(s.var, ir.INT, False)
-        body = self.block(s.body)
+        body = self.nested_block(s.body)
         self.scope = outer_scope
         header = f"for {variable.code} in range({start}, {stop}, {step}):"
         op = Op(forward=[header] + indent(_lines(body, "forward")), recompute=[])
@@ -372,9 +408,9 @@ class ModelEmitter:
     def _IfElse(self, s: ir.IfElse):
         condition = self.python(s.condition)
         outer_scope = dict(self.scope)
-        then_ops = self.block(s.then_body)
+        then_ops = self.nested_block(s.then_body)
         self.scope = dict(outer_scope)
-        else_ops = self.block(s.else_body)
+        else_ops = self.nested_block(s.else_body)
         self.scope = outer_scope
 
         def branches(kind_then, kind_else):
@@ -692,13 +728,21 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
     data_ops = data_emitter.top_level(program.statements)
     td_returns = ", ".join(data_emitter.scope[name].code for name, _ in outputs)
 
-    emitter = ModelEmitter(program)
-    for name, type_ in inputs + outputs:
-        emitter.bind(name, type_, False)
+    def new_emitter(fast=False, forward_only=False):
+        emitter = ModelEmitter(program, forward_only=forward_only)
+        emitter.fast = fast
+        for name, type_ in inputs + outputs:
+            emitter.bind(name, type_, False)
+        return emitter
+
+    emitter = new_emitter()                    # every value materialised: saved deterministics
     prologue = _unpack_lines(full_layout, inputs + outputs, emitter.scope)
     model_ops = emitter.top_level(program.statements)
-    params = [emitter.scope[p.name].code for p in program.params]
-    param_ops_forward = _lines(model_ops, "forward")
+    fast = new_emitter(fast=True)              # log density and gradient
+    fast_ops = fast.top_level(program.statements)
+    param_emitter = new_emitter(forward_only=True)
+    param_ops = param_emitter.top_level([s for s in program.statements if isinstance(s, ir.ParamDeclaration)])
+    params = [param_emitter.scope[p.name].code for p in program.params]
 
     source_name = program.filename
     out = [f'"""Generated by ppl from {source_name}. Do not edit: ppl writes it anew when the model changes."""',
@@ -709,17 +753,21 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
     out += indent(_unpack_lines(input_layout, inputs, data_emitter.scope) + _lines(data_ops, "forward")
                   + [f"return ({td_returns}{',' if len(outputs) == 1 else ''})"])
     out += ["", "", "@numba.njit(cache=True)", "def log_density(u, real_data, int_data):"]
-    out += indent(prologue + ["lp = 0.0"] + param_ops_forward + ["return lp"])
+    out += indent(prologue + ["lp = 0.0"] + _lines(fast_ops, "forward") + ["return lp"])
     out += ["", "", "@numba.njit(cache=True)", "def log_density_without_jacobian(u, real_data, int_data):"]
-    out += indent(prologue + ["lp = 0.0"] + _lines(model_ops, "without_jacobian") + ["return lp"])
+    out += indent(prologue + ["lp = 0.0"] + _lines(fast_ops, "without_jacobian") + ["return lp"])
     out += ["", "", "@numba.njit(cache=True)", "def log_density_gradient(u, grad_out, real_data, int_data):"]
-    reverse = ["grad_out[:] = 0.0"] + _lines(model_ops, "adjoint_init") + _lines(list(reversed(model_ops)), "reverse")
-    out += indent(prologue + ["lp = 0.0"] + param_ops_forward + ["", "# adjoint sweep"] + reverse + ["return lp"])
+    forward: list[str] = []
+    for op in fast_ops:   # each top-level adjoint starts at zero right where its value is made
+        forward += (op.forward if op.gradient_forward is None else op.gradient_forward) + op.adjoint_init
+    reverse = ["grad_out[:] = 0.0"] + _lines(list(reversed(fast_ops)), "reverse")
+    out += indent(prologue + ["lp = 0.0"] + forward + ["", "# adjoint sweep"] + reverse + ["return lp"])
     out += ["", "", "@numba.njit(cache=True)", "def constrain(u, real_data, int_data):"]
-    out += indent(prologue + ["lp = 0.0"] + param_ops_forward + [f"return ({', '.join(params)}{',' if len(params) == 1 else ''})"])
+    out += indent(prologue + ["lp = 0.0"] + _lines(param_ops, "forward") + [_return_tuple(params)])
     saved = [symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.DETERMINISTIC]
     out += ["", "", "@numba.njit(cache=True)", "def deterministics(u, real_data, int_data):"]
-    out += indent(prologue + ["lp = 0.0"] + param_ops_forward + [_return_tuple(emitter.scope[n].code for n in saved)])
+    out += indent(prologue + ["lp = 0.0"] + _lines(model_ops, "forward")
+                  + [_return_tuple(emitter.scope[n].code for n in saved)])
     out += ["", "", "@numba.njit(cache=True)", "def generate(u, real_data, int_data, seed):"]
     generated = [symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.GEN]
     try:
@@ -734,7 +782,7 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
         body = [f"raise NotImplementedError({str(error)!r})"]
     out += indent(body)
     out += ["", ""] + _unconstrain_function(program, inputs, outputs, prologue)
-    sizes = " + ".join(f"({size})" for _, _, size in emitter.param_offsets) or "0"
+    sizes = " + ".join(f"({size})" for _, _, size in param_emitter.param_offsets) or "0"
     out += ["", "", "@numba.njit(cache=True)", "def dimension(real_data, int_data):"]
     out += indent(prologue + [f"return {sizes}"])
     out += [""]

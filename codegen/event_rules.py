@@ -183,7 +183,7 @@ def _mixture(emitter, value_expr, distribution) -> None:
             axes[leaf.code] = (component_axis,)
         elif leaf.type.rank > 1:
             raise NotSupportedYet("MixtureSameFamily with matrix-valued parameters")
-    region = Region(expression, list(fuser.leaves.values()), region_shape, axes)
+    region = Region(expression, list(fuser.leaves.values()), region_shape, axes, dict(fuser.intermediates))
     terms = emitter.temporary(ir.Type("real", region_shape), region.active, "component_terms")
     emitter._emit_region_value(region, terms)
     rows = "1" if len(region_shape) == 1 else f"{terms.code}.shape[0]"

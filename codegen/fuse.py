@@ -12,7 +12,7 @@ array of terms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -39,12 +39,44 @@ def is_fusable(expr) -> bool:
     return False
 
 
+def unrolled_matmul(expr: ir.BinaryOp):
+    """`a @ b` with a literal inner size of at most 8, as a sum of elementwise products
+    (so that it fuses with what reads it): [K] @ [K, M] → sum_k a[k] * b[k];
+    [N, K] @ [K] → sum_k A[:, k] * v[k]; [K] @ [K] → sum_k a[k] * b[k]."""
+    left, right = expr.left, expr.right
+    inner = left.type.shape[-1]
+    ranks = (left.type.rank, right.type.rank)
+    if inner.value is None or not 1 <= inner.value <= 8 or ranks not in ((1, 1), (1, 2), (2, 1)):
+        return None
+    span = expr.span
+
+    def pick(value, k, leading_slice=False):
+        index = ir.ScalarIndex(ir.Constant(k, ir.INT, span))
+        items = (ir.SliceIndex(None, None, None), index) if leading_slice else (index,)
+        shape = value.type.shape[:1] if leading_slice else value.type.shape[1:]
+        return ir.IndexOp(value, items, ir.Type(value.type.dtype, shape), span)
+
+    total = None
+    for k in range(inner.value):
+        if ranks == (2, 1):
+            term_left, term_right = pick(left, k, leading_slice=True), pick(right, k)
+        else:
+            term_left, term_right = pick(left, k), pick(right, k)
+        term = ir.BinaryOp("*", term_left, term_right, expr.type if expr.type.dtype == "real"
+                           else ir.Type("real", expr.type.shape), span)
+        total = term if total is None else ir.BinaryOp("+", total, term, term.type, span)
+    return total if expr.type.dtype == "real" else None
+
+
 @dataclass
 class Region:
     expression: sympy.Expr
     leaves: list[tuple[sympy.Symbol, Value]]
     shape: tuple
     axes: dict | None = None    # leaf code → the region axes its own axes run along (default: right-aligned)
+    # named intermediates (a density's arguments): symbol → definition, in order.  The expression
+    # and later definitions use the symbols; partials go through them by the chain rule.
+    intermediates: dict = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -54,17 +86,31 @@ class Region:
 class Fuser:
     """Builds a Region, asking `leaf(expr) -> Value` for every non-elementwise operand."""
 
-    def __init__(self, leaf):
+    def __init__(self, leaf, inline=None):
         self.leaf = leaf
+        self.inline = inline or (lambda name: None)   # name → the IR expression of an inlined value
         self.leaves: dict[str, tuple[sympy.Symbol, Value]] = {}
+        self.intermediates: dict[sympy.Symbol, sympy.Expr] = {}
 
     def region(self, expr) -> Region:
         expression = self.convert(expr)
-        return Region(expression, list(self.leaves.values()), expr.type.shape)
+        return Region(expression, list(self.leaves.values()), expr.type.shape, intermediates=dict(self.intermediates))
+
+    def named(self, hint: str, expression):
+        """A density's argument as a named intermediate (leaves and numbers stay as they are)."""
+        if expression.is_Symbol or expression.is_Number:
+            return expression
+        symbol = sympy.Symbol(f"{hint}_{len(self.intermediates)}", real=True)
+        self.intermediates[symbol] = expression
+        return symbol
 
     def convert(self, expr):
         if isinstance(expr, ir.Constant):
             return sympy.Integer(expr.value) if expr.type.dtype == "int" else sympy.Float(expr.value)
+        if isinstance(expr, ir.Variable) and self.inline(expr.name) is not None:
+            return self.convert(self.inline(expr.name))
+        if isinstance(expr, ir.BinaryOp) and expr.op == "@" and unrolled_matmul(expr) is not None:
+            return self.convert(unrolled_matmul(expr))
         if not is_fusable(expr):
             return self._leaf(self.leaf(expr))
         if isinstance(expr, ir.UnaryOp):
@@ -87,9 +133,9 @@ class Fuser:
         except (KeyError, NotImplementedError, ValueError) as error:
             raise NotSupportedYet(f"the log density of {distribution.family}({', '.join(given)}) "
                                   f"cannot be compiled yet ({error})") from None
-        substitution = {x: value}
+        substitution = {x: self.named("value", value)}
         for name, argument in distribution.arguments:
-            substitution[parameters[name]] = self.convert(argument)
+            substitution[parameters[name]] = self.named(name, self.convert(argument))
         return density.xreplace(substitution)
 
     def _leaf(self, value: Value):
@@ -137,10 +183,16 @@ def element(value: Value, region_shape, index_names, axes=None) -> str:
     return f"{value.code}[{', '.join(parts)}]"
 
 
-def _at_elements(region: Region, index_names):
+def _at_elements(region: Region, index_names, prefix: str = ""):
+    """The region's expression and its intermediates' definitions at the current element;
+    intermediates renamed `<prefix>_<name>`."""
     renaming = {symbol: sympy.Symbol(element(value, region.shape, index_names, region.axes), real=True)
                 for symbol, value in region.leaves}
-    return region.expression.xreplace(renaming), renaming
+    for symbol in region.intermediates:
+        renaming[symbol] = sympy.Symbol(f"{prefix}_{symbol.name}", real=True)
+    definitions = {renaming[symbol].name: definition.xreplace(renaming)
+                   for symbol, definition in region.intermediates.items()}
+    return region.expression.xreplace(renaming), renaming, definitions
 
 
 def fuse_at(region: Region, expression, index_names):
@@ -150,17 +202,37 @@ def fuse_at(region: Region, expression, index_names):
     return expression.xreplace(renaming)
 
 
+def _total_derivative(expression, leaf, region: Region, memo: dict):
+    """d expression / d leaf through the intermediates (the chain rule, one level at a time)."""
+    result = sympy.diff(expression, leaf)
+    for symbol, definition in region.intermediates.items():
+        outer = sympy.diff(expression, symbol)
+        if outer == 0:
+            continue
+        if symbol not in memo:
+            memo[symbol] = _total_derivative(definition, leaf, region, memo)
+        result += outer * memo[symbol]
+    return result
+
+
+def _assignments(definitions: dict, outputs: dict, prefix: str) -> list[str]:
+    """The intermediates first (their own shared subexpressions), then the outputs."""
+    lines = emit_assignments(definitions, f"{prefix}_i") if definitions else []
+    return lines + emit_assignments(outputs, prefix)
+
+
 def _partials(region: Region, index_names, prefix):
-    expression, renaming = _at_elements(region, index_names)
+    """(intermediate definitions, partial derivative outputs, [(partial name, leaf Value)])."""
+    _, renaming, definitions = _at_elements(region, index_names, prefix)
     outputs = {}
     targets = []
     for k, (symbol, value) in enumerate(region.leaves):
         if not value.active:
             continue
         name = f"{prefix}_d{k}"
-        outputs[name] = sympy.diff(region.expression, symbol).xreplace(renaming)
+        outputs[name] = _total_derivative(region.expression, symbol, region, {}).xreplace(renaming)
         targets.append((name, value))
-    return outputs, targets
+    return definitions, outputs, targets
 
 
 def _nest(header: list[str], body: list[str]) -> list[str]:
@@ -176,22 +248,22 @@ class RegionEmitter:
 
     def value(self, region: Region, target: Value) -> list[str]:
         if not region.shape:
-            expression, _ = _at_elements(region, [])
-            return emit_assignments({target.code: expression}, self.prefix)
+            expression, _, definitions = _at_elements(region, [], self.prefix)
+            return _assignments(definitions, {target.code: expression}, self.prefix)
         names = self.index_names[:len(region.shape)]
         header, sizes = loop_header(region.shape, region.leaves, names, size_of, region.axes)
-        expression, _ = _at_elements(region, names)
+        expression, _, definitions = _at_elements(region, names, self.prefix)
         allocate = f"{target.code} = np.empty(({', '.join(sizes)}{',' if len(sizes) == 1 else ''}))"
-        body = emit_assignments({f"{target.code}[{', '.join(names)}]": expression}, self.prefix)
+        body = _assignments(definitions, {f"{target.code}[{', '.join(names)}]": expression}, self.prefix)
         return [allocate] + _nest(header, body)
 
     def value_adjoint(self, region: Region, target: Value) -> list[str]:
         names = self.index_names[:len(region.shape)]
-        outputs, targets = _partials(region, names, self.prefix)
+        definitions, outputs, targets = _partials(region, names, self.prefix)
         if not targets:
             return []
         seed = f"{target.adjoint}[{', '.join(names)}]" if region.shape else target.adjoint
-        body = emit_assignments(outputs, self.prefix)
+        body = _assignments(definitions, outputs, self.prefix)
         body += [f"{_adjoint_element(value, region, names)} += {seed} * {name}" for name, value in targets]
         if not region.shape:
             return body
@@ -200,9 +272,23 @@ class RegionEmitter:
 
     def sum_into(self, region: Region, accumulator: str) -> list[str]:
         names = self.index_names[:len(region.shape)]
-        expression, _ = _at_elements(region, names)
+        expression, _, definitions = _at_elements(region, names, self.prefix)
         term = f"{self.prefix}_term"
-        body = emit_assignments({term: expression}, self.prefix) + [f"{accumulator} += {term}"]
+        body = _assignments(definitions, {term: expression}, self.prefix) + [f"{accumulator} += {term}"]
+        if not region.shape:
+            return body
+        header, _ = loop_header(region.shape, region.leaves, names, size_of, region.axes)
+        return _nest(header, body)
+
+    def sum_with_partials(self, region: Region, accumulator: str) -> list[str]:
+        """One loop adding each term to the accumulator and its partials to the leaves'
+        adjoints (the target's adjoint is 1, so the forward sweep can do both)."""
+        names = self.index_names[:len(region.shape)]
+        definitions, outputs, targets = _partials(region, names, self.prefix)
+        expression, _, _ = _at_elements(region, names, self.prefix)
+        term = f"{self.prefix}_term"
+        body = _assignments(definitions, {term: expression, **outputs}, self.prefix) + [f"{accumulator} += {term}"]
+        body += [f"{_adjoint_element(value, region, names)} += {name}" for name, value in targets]
         if not region.shape:
             return body
         header, _ = loop_header(region.shape, region.leaves, names, size_of, region.axes)
@@ -210,10 +296,10 @@ class RegionEmitter:
 
     def sum_adjoint(self, region: Region) -> list[str]:
         names = self.index_names[:len(region.shape)]
-        outputs, targets = _partials(region, names, self.prefix)
+        definitions, outputs, targets = _partials(region, names, self.prefix)
         if not targets:
             return []
-        body = emit_assignments(outputs, self.prefix)
+        body = _assignments(definitions, outputs, self.prefix)
         body += [f"{_adjoint_element(value, region, names)} += {name}" for name, value in targets]
         if not region.shape:
             return body

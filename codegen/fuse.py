@@ -18,7 +18,7 @@ import sympy
 
 from codegen import ir
 from codegen.emit import NotSupportedYet, Value
-from codegen.sympy_numba import emit_assignments
+from codegen.sympy_numba import NumbaPrinter, emit_assignments, stabilise
 from ppl.catalogue.builtin_expressions import ELEMENTWISE
 
 _ARITHMETIC = {"+", "-", "*", "/", "**"}
@@ -239,23 +239,174 @@ def _nest(header: list[str], body: list[str]) -> list[str]:
     return header + ["    " * len(header) + line for line in body]
 
 
+# ---- loop-invariant hoisting -----------------------------------------------------
+
+def _varies(value: Value, region: Region, index_names) -> bool:
+    """Whether a leaf's element (or its adjoint's) changes from one iteration to the next."""
+    if value.is_scalar:
+        return False
+    access = element(value, region.shape, index_names, region.axes)[len(value.code) + 1:-1]
+    return any(part.strip() in index_names for part in access.split(","))
+
+
+class _Hoister:
+    """Replaces the maximal loop-invariant subexpressions of loop-body expressions by named
+    temporaries `<prefix>_h<k>` (the same subexpression, the same name), computed before the loop.
+    Within a sum or a product, the invariant operands are grouped into one temporary."""
+
+    def __init__(self, varying: set, prefix: str):
+        self.varying = varying
+        self.prefix = prefix
+        self.hoisted: dict = {}      # expression → symbol, in order of discovery
+
+    def invariant(self, expression) -> bool:
+        return not (expression.free_symbols & self.varying)
+
+    def __call__(self, expression):
+        if self.invariant(expression):
+            if expression.is_Atom:
+                return expression
+            if expression not in self.hoisted:
+                self.hoisted[expression] = sympy.Symbol(f"{self.prefix}_h{len(self.hoisted)}", real=True)
+            return self.hoisted[expression]
+        if expression.is_Atom or not expression.args:
+            return expression
+        if expression.is_Add or expression.is_Mul:
+            fixed = [a for a in expression.args if self.invariant(a)]
+            moving = [self(a) for a in expression.args if not self.invariant(a)]
+            if fixed:
+                moving.insert(0, self(expression.func(*fixed)))
+            return expression.func(*moving)
+        return expression.func(*[self(a) for a in expression.args])
+
+    def lines(self) -> list[str]:
+        if not self.hoisted:
+            return []
+        return emit_assignments({symbol.name: expression for expression, symbol in self.hoisted.items()},
+                                f"{self.prefix}_hc", stable=True)
+
+
+def _split_sum(expression, invariant):
+    """expression = constant + coefficient * varying, with constant and coefficient invariant
+    (None where there is none) — the varying terms share the coefficient, else it is 1."""
+    constant, terms = [], []
+    for term in sympy.Add.make_args(expression):
+        (constant if invariant(term) else terms).append(term)
+    pairs = []
+    for term in terms:
+        factors = sympy.Mul.make_args(term)
+        pairs.append((sympy.Mul(*[f for f in factors if invariant(f)]),
+                      sympy.Mul(*[f for f in factors if not invariant(f)])))
+    coefficients = {c for c, _ in pairs}
+    if len(coefficients) == 1:
+        coefficient, varying = coefficients.pop(), sympy.Add(*[v for _, v in pairs])
+    else:
+        coefficient, varying = sympy.S.One, sympy.Add(*terms)
+    return (sympy.Add(*constant) if constant else None), coefficient, varying
+
+
+class _Loop:
+    """One loop over a region: lines before it (hoisted invariants, accumulators), its body, and
+    lines after it (accumulated sums times their invariant coefficients).
+
+    `assign(name, expression)` computes a value in the body; `accumulate(target, expression,
+    across)` adds expression into target at every element — where the target is the same at
+    every element (`across`), invariant terms become one product with the number of elements and
+    an invariant coefficient multiplies the accumulated sum once, after the loop."""
+
+    def __init__(self, region: Region, index_names, prefix: str, sizes):
+        self.region, self.names, self.prefix, self.sizes = region, index_names, prefix, sizes
+        varying = {sympy.Symbol(element(value, region.shape, index_names, region.axes), real=True)
+                   for _, value in region.leaves if _varies(value, region, index_names)}
+        self.hoister = _Hoister(varying, prefix)
+        self.fixed_definitions: dict = {}     # loop-invariant intermediates, computed before the loop
+        self.definitions: dict = {}
+        self.outputs: dict = {}
+        self.accumulations: list[tuple[str, str]] = []   # (target, output name) in the body
+        self.sums: list[tuple[str, str]] = []            # (accumulator, initial value) before the loop
+        self.accumulators: dict = {}                     # varying expression → the accumulator of its sum
+        self.after: list[tuple[str, sympy.Expr]] = []    # (target, expression) after the loop
+        self.uses_count = False
+
+    def define(self, definitions: dict):
+        """The region's named intermediates (already at the current element), in order."""
+        for name, definition in definitions.items():
+            definition = stabilise(definition)
+            if self.hoister.invariant(definition):
+                self.fixed_definitions[name] = definition
+            else:
+                self.hoister.varying.add(sympy.Symbol(name, real=True))
+                self.definitions[name] = self.hoister(definition)
+
+    def assign(self, name: str, expression):
+        self.outputs[name] = self.hoister(stabilise(expression))
+
+    def accumulate(self, target: str, name: str, expression, across: bool):
+        expression = self.hoister(stabilise(expression))
+        if not across:
+            self.outputs[name] = expression
+            self.accumulations.append((target, name))
+            return
+        constant, coefficient, varying = _split_sum(expression, self.hoister.invariant)
+        total = sympy.S.Zero
+        if constant is not None:
+            self.uses_count = True
+            total += sympy.Symbol(f"{self.prefix}_n", real=True) * constant
+        if varying != 0:
+            if coefficient == 1 and constant is None:
+                self.outputs[name] = varying
+                self.accumulations.append((target, name))
+                return
+            if varying not in self.accumulators:    # the same sum serves every target that needs it
+                self.accumulators[varying] = accumulator = f"{name}_sum"
+                self.sums.append((accumulator, "0.0"))
+                self.outputs[name] = varying
+                self.accumulations.append((accumulator, name))
+            total += coefficient * sympy.Symbol(self.accumulators[varying], real=True)
+        self.after.append((target, total))
+
+    def lines(self, header: list[str], extra_body: list[str] = ()) -> list[str]:
+        before = emit_assignments(self.fixed_definitions, f"{self.prefix}_ic", stable=True) \
+            if self.fixed_definitions else []
+        if self.uses_count:
+            before.append(f"{self.prefix}_n = {' * '.join(self.sizes)}")
+        before += self.hoister.lines()
+        before += [f"{name} = {initial}" for name, initial in self.sums]
+        body = emit_assignments(self.definitions, f"{self.prefix}_i", stable=True) if self.definitions else []
+        body += emit_assignments(self.outputs, self.prefix, stable=True)
+        body += list(extra_body)
+        body += [f"{target} += {name}" for target, name in self.accumulations]
+        printer = NumbaPrinter()
+        after = [f"{target} += {printer.doprint(total)}" for target, total in self.after if total != 0]
+        return before + _nest(header, body) + after
+
+
 class RegionEmitter:
-    """Lines for a region's value, its sum into the target, and their adjoints."""
+    """Lines for a region's value, its sum into the target, and their adjoints.
+
+    A region with a shape is one loop; what does not change from one element to the next is
+    computed once before it (see _Loop)."""
 
     def __init__(self, index_prefix: str, temporary_prefix: str):
         self.index_names = [f"{index_prefix}{axis}" for axis in range(8)]
         self.prefix = temporary_prefix
 
+    def _loop(self, region: Region):
+        names = self.index_names[:len(region.shape)]
+        header, sizes = loop_header(region.shape, region.leaves, names, size_of, region.axes)
+        return names, header, _Loop(region, names, self.prefix, sizes)
+
     def value(self, region: Region, target: Value) -> list[str]:
         if not region.shape:
             expression, _, definitions = _at_elements(region, [], self.prefix)
             return _assignments(definitions, {target.code: expression}, self.prefix)
-        names = self.index_names[:len(region.shape)]
-        header, sizes = loop_header(region.shape, region.leaves, names, size_of, region.axes)
+        names, header, loop = self._loop(region)
         expression, _, definitions = _at_elements(region, names, self.prefix)
+        sizes = loop.sizes
         allocate = f"{target.code} = np.empty(({', '.join(sizes)}{',' if len(sizes) == 1 else ''}))"
-        body = _assignments(definitions, {f"{target.code}[{', '.join(names)}]": expression}, self.prefix)
-        return [allocate] + _nest(header, body)
+        loop.define(definitions)
+        loop.assign(f"{target.code}[{', '.join(names)}]", expression)
+        return [allocate] + loop.lines(header)
 
     def value_adjoint(self, region: Region, target: Value) -> list[str]:
         names = self.index_names[:len(region.shape)]
@@ -263,22 +414,28 @@ class RegionEmitter:
         if not targets:
             return []
         seed = f"{target.adjoint}[{', '.join(names)}]" if region.shape else target.adjoint
-        body = _assignments(definitions, outputs, self.prefix)
-        body += [f"{_adjoint_element(value, region, names)} += {seed} * {name}" for name, value in targets]
         if not region.shape:
-            return body
-        header, _ = loop_header(region.shape, region.leaves, names, size_of, region.axes)
-        return _nest(header, body)
+            body = _assignments(definitions, outputs, self.prefix)
+            return body + [f"{_adjoint_element(value, region, names)} += {seed} * {name}" for name, value in targets]
+        names, header, loop = self._loop(region)
+        seed_symbol = sympy.Symbol(seed, real=True)
+        loop.hoister.varying.add(seed_symbol)
+        loop.define(definitions)
+        for name, value in targets:
+            loop.accumulate(_adjoint_element(value, region, names), name, seed_symbol * outputs[name],
+                            across=not _varies(value, region, names))
+        return loop.lines(header)
 
     def sum_into(self, region: Region, accumulator: str) -> list[str]:
         names = self.index_names[:len(region.shape)]
         expression, _, definitions = _at_elements(region, names, self.prefix)
         term = f"{self.prefix}_term"
-        body = _assignments(definitions, {term: expression}, self.prefix) + [f"{accumulator} += {term}"]
         if not region.shape:
-            return body
-        header, _ = loop_header(region.shape, region.leaves, names, size_of, region.axes)
-        return _nest(header, body)
+            return _assignments(definitions, {term: expression}, self.prefix) + [f"{accumulator} += {term}"]
+        names, header, loop = self._loop(region)
+        loop.define(definitions)
+        loop.accumulate(accumulator, term, expression, across=True)
+        return loop.lines(header)
 
     def sum_with_partials(self, region: Region, accumulator: str) -> list[str]:
         """One loop adding each term to the accumulator and its partials to the leaves'
@@ -287,24 +444,31 @@ class RegionEmitter:
         definitions, outputs, targets = _partials(region, names, self.prefix)
         expression, _, _ = _at_elements(region, names, self.prefix)
         term = f"{self.prefix}_term"
-        body = _assignments(definitions, {term: expression, **outputs}, self.prefix) + [f"{accumulator} += {term}"]
-        body += [f"{_adjoint_element(value, region, names)} += {name}" for name, value in targets]
         if not region.shape:
-            return body
-        header, _ = loop_header(region.shape, region.leaves, names, size_of, region.axes)
-        return _nest(header, body)
+            body = _assignments(definitions, {term: expression, **outputs}, self.prefix) + [f"{accumulator} += {term}"]
+            return body + [f"{_adjoint_element(value, region, names)} += {name}" for name, value in targets]
+        names, header, loop = self._loop(region)
+        loop.define(definitions)
+        loop.accumulate(accumulator, term, expression, across=True)
+        for name, value in targets:
+            loop.accumulate(_adjoint_element(value, region, names), name, outputs[name],
+                            across=not _varies(value, region, names))
+        return loop.lines(header)
 
     def sum_adjoint(self, region: Region) -> list[str]:
         names = self.index_names[:len(region.shape)]
         definitions, outputs, targets = _partials(region, names, self.prefix)
         if not targets:
             return []
-        body = _assignments(definitions, outputs, self.prefix)
-        body += [f"{_adjoint_element(value, region, names)} += {name}" for name, value in targets]
         if not region.shape:
-            return body
-        header, _ = loop_header(region.shape, region.leaves, names, size_of, region.axes)
-        return _nest(header, body)
+            body = _assignments(definitions, outputs, self.prefix)
+            return body + [f"{_adjoint_element(value, region, names)} += {name}" for name, value in targets]
+        names, header, loop = self._loop(region)
+        loop.define(definitions)
+        for name, value in targets:
+            loop.accumulate(_adjoint_element(value, region, names), name, outputs[name],
+                            across=not _varies(value, region, names))
+        return loop.lines(header)
 
 
 def _adjoint_element(value: Value, region: Region, names) -> str:

@@ -158,15 +158,19 @@ for _method in [m for m in dir(PythonCodePrinter) if m.startswith("_print_")]:
         setattr(NumbaPrinter, _method, NumbaPrinter._print_Function)
 
 
-def emit_assignments(outputs: dict[str, sympy.Expr], temporary_prefix: str = "common") -> list[str]:
+def emit_assignments(outputs: dict[str, sympy.Expr], temporary_prefix: str = "common",
+                     stable: bool = False) -> list[str]:
     """Lines computing each output name, sharing common subexpressions.
 
     ``outputs`` maps a target name (a valid Python identifier) to an
     expression in symbols named as the variables in scope where the lines
-    will run.  Returns one statement per line, temporaries first.
+    will run.  Returns one statement per line, temporaries first.  ``stable``:
+    the expressions have been through ``stabilise`` already.
     """
     names = list(outputs)
-    expressions = [stabilise(sympy.sympify(outputs[name])) for name in names]
+    expressions = [sympy.sympify(outputs[name]) for name in names]
+    if not stable:
+        expressions = [stabilise(e) for e in expressions]
     temporaries = sympy.numbered_symbols(f"{temporary_prefix}_")
     shared, reduced = sympy.cse(expressions, symbols=temporaries)
     printer = NumbaPrinter()

@@ -465,8 +465,10 @@ class ModelEmitter:
             if s.type.rank > 1:
                 view += f".reshape({shape_code(s.type.shape, self.scope)})"
                 reverse = [f"grad_out[{offset}:{offset} + {size}] += {u_value.adjoint}.ravel()"]
-            else:
-                reverse = [f"grad_out[{offset}:{offset} + {size}] += {u_value.adjoint}"]
+            else:   # the adjoint is grad_out's window itself (zeroed when the gradient starts)
+                self.emit_op(Op(forward=[f"{u_value.code} = {view}"],
+                                adjoint_init=[f"{u_value.adjoint} = grad_out[{offset}:{offset} + {size}]"]))
+                return u_value
             forward = [f"{u_value.code} = {view}"]
         self.emit_op(Op(forward=forward, adjoint_init=[zeros_like(u_value)], reverse=reverse))
         return u_value
@@ -474,6 +476,10 @@ class ModelEmitter:
     def _real_param(self, s, offset, size):
         u_value = self._unconstrained_slice(s, offset, size)
         param = self.bind(s.name, s.type, True)
+        if s.type.shape:   # the same array: one adjoint
+            self.emit_op(Op(forward=[f"{param.code} = {u_value.code}"],
+                            adjoint_init=[f"{param.adjoint} = {u_value.adjoint}"]))
+            return
         self.emit_op(Op(forward=[f"{param.code} = {u_value.code}"], adjoint_init=[zeros_like(param)],
                         reverse=[f"{u_value.adjoint} += {param.adjoint}"]))
 
@@ -757,10 +763,10 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
     out += ["", "", "@numba.njit(cache=True)", "def log_density_without_jacobian(u, real_data, int_data):"]
     out += indent(prologue + ["lp = 0.0"] + _lines(fast_ops, "without_jacobian") + ["return lp"])
     out += ["", "", "@numba.njit(cache=True)", "def log_density_gradient(u, grad_out, real_data, int_data):"]
-    forward: list[str] = []
+    forward: list[str] = ["grad_out[:] = 0.0"]   # before the forward sweep: params' adjoints are its windows
     for op in fast_ops:   # each top-level adjoint starts at zero right where its value is made
         forward += (op.forward if op.gradient_forward is None else op.gradient_forward) + op.adjoint_init
-    reverse = ["grad_out[:] = 0.0"] + _lines(list(reversed(fast_ops)), "reverse")
+    reverse = _lines(list(reversed(fast_ops)), "reverse")
     out += indent(prologue + ["lp = 0.0"] + forward + ["", "# adjoint sweep"] + reverse + ["return lp"])
     out += ["", "", "@numba.njit(cache=True)", "def constrain(u, real_data, int_data):"]
     out += indent(prologue + ["lp = 0.0"] + _lines(param_ops, "forward") + [_return_tuple(params)])

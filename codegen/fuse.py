@@ -51,6 +51,8 @@ def unrolled_matmul(expr: ir.BinaryOp):
     span = expr.span
 
     def pick(value, k, leading_slice=False):
+        if not leading_slice and _slice_start(value) is not None:   # a[s:][k] → a[s + k]
+            value, k = value.value, _slice_start(value) + k
         index = ir.ScalarIndex(ir.Constant(k, ir.INT, span))
         items = (ir.SliceIndex(None, None, None), index) if leading_slice else (index,)
         shape = value.type.shape[:1] if leading_slice else value.type.shape[1:]
@@ -66,6 +68,20 @@ def unrolled_matmul(expr: ir.BinaryOp):
                            else ir.Type("real", expr.type.shape), span)
         total = term if total is None else ir.BinaryOp("+", total, term, term.type, span)
     return total if expr.type.dtype == "real" else None
+
+
+def _slice_start(value):
+    """s where value is `a[s:...]` (a literal start of at least 0, no step) along a's first axis."""
+    if not isinstance(value, ir.IndexOp) or len(value.items) != 1 or not isinstance(value.items[0], ir.SliceIndex):
+        return None
+    item = value.items[0]
+    if item.step is not None:
+        return None
+    if item.start is None:
+        return 0
+    if isinstance(item.start, ir.Constant) and isinstance(item.start.value, int) and item.start.value >= 0:
+        return item.start.value
+    return None
 
 
 @dataclass

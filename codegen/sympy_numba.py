@@ -103,6 +103,13 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_Abs(self, expr):
         return f"abs({self._print(expr.args[0])})"
 
+    def _print_Mul(self, expr):
+        # a fractional coefficient prints as one float (-0.5/x, not -(0.5)/x nor -1/2/x)
+        coefficient, rest = expr.as_coeff_Mul()
+        if coefficient.is_Rational and not coefficient.is_Integer:
+            expr = sympy.Mul(sympy.Float(coefficient), rest)
+        return super()._print_Mul(expr)
+
     def _print_Rational(self, expr):
         return repr(float(expr.p) / float(expr.q))
 
@@ -173,6 +180,17 @@ def emit_assignments(outputs: dict[str, sympy.Expr], temporary_prefix: str = "co
         expressions = [stabilise(e) for e in expressions]
     temporaries = sympy.numbered_symbols(f"{temporary_prefix}_")
     shared, reduced = sympy.cse(expressions, symbols=temporaries)
+    # an output that is one temporary whole gives the temporary its name (no `name = _c_3` lines)
+    renaming = {}
+    temporaries_made = {symbol for symbol, _ in shared}
+    for name, value in zip(names, reduced):
+        if value in temporaries_made and value not in renaming and name.isidentifier():
+            renaming[value] = sympy.Symbol(name, real=True)
+    if renaming:
+        shared = [(renaming.get(symbol, symbol), value.xreplace(renaming)) for symbol, value in shared]
+        kept = [(name, value.xreplace(renaming)) for name, value in zip(names, reduced)
+                if not (value in renaming and renaming[value].name == name)]
+        names, reduced = [name for name, _ in kept], [value for _, value in kept]
     printer = NumbaPrinter()
     lines = [f"{symbol} = {printer.doprint(value)}" for symbol, value in shared]
     lines += [f"{name} = {printer.doprint(value)}" for name, value in zip(names, reduced)]

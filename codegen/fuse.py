@@ -307,7 +307,17 @@ def _split_sum(expression, invariant):
     (None where there is none) — the varying terms share the coefficient, else it is 1."""
     constant, terms = [], []
     for term in sympy.Add.make_args(expression):
-        (constant if invariant(term) else terms).append(term)
+        if invariant(term):
+            constant.append(term)
+            continue
+        moving = [f for f in sympy.Mul.make_args(term) if not invariant(f)]
+        if len(moving) == 1 and moving[0].is_Add and any(invariant(a) for a in moving[0].args):
+            # c (k + v): the constant c k, the term c v
+            outside = sympy.Mul(*[f for f in sympy.Mul.make_args(term) if invariant(f)])
+            for part in moving[0].args:
+                (constant if invariant(part) else terms).append(outside * part)
+            continue
+        terms.append(term)
     pairs = []
     for term in terms:
         factors = sympy.Mul.make_args(term)
@@ -319,6 +329,12 @@ def _split_sum(expression, invariant):
     else:
         coefficient, varying = sympy.S.One, sympy.Add(*terms)
     return (sympy.Add(*constant) if constant else None), coefficient, varying
+
+
+def _prepare(expression):
+    """Stable rewrites, then common factors out of sums (-0.5 (2 a - 2 b)/s**2 → -(a - b)/s**2),
+    so that an invariant factor stands apart from what varies."""
+    return sympy.factor_terms(stabilise(expression))
 
 
 class _Loop:
@@ -347,7 +363,7 @@ class _Loop:
     def define(self, definitions: dict):
         """The region's named intermediates (already at the current element), in order."""
         for name, definition in definitions.items():
-            definition = stabilise(definition)
+            definition = _prepare(definition)
             if self.hoister.invariant(definition):
                 self.fixed_definitions[name] = definition
             else:
@@ -355,10 +371,10 @@ class _Loop:
                 self.definitions[name] = self.hoister(definition)
 
     def assign(self, name: str, expression):
-        self.outputs[name] = self.hoister(stabilise(expression))
+        self.outputs[name] = self.hoister(_prepare(expression))
 
     def accumulate(self, target: str, name: str, expression, across: bool):
-        expression = self.hoister(stabilise(expression))
+        expression = self.hoister(_prepare(expression))
         if not across:
             self.outputs[name] = expression
             self.accumulations.append((target, name))

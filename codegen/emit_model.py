@@ -38,6 +38,11 @@ _FREE_SIZE = {"simplex": "{K} - 1", "ordered": "{K}", "positive_ordered": "{K}",
 _EVENT_MODULE = {"simplex": "vector", "ordered": "vector", "positive_ordered": "vector"}
 
 
+# NumPy's error model: a division by zero gives inf or nan (which the samplers reject), never an exception
+JIT = '@numba.njit(cache=True, error_model="numpy")'
+JIT_FIXED_SIGNATURE = ('@numba.njit("float64(float64[::1], float64[::1], float64[::1], int64[::1])", '
+                       'cache=True, error_model="numpy")')
+
 class ModelEmitter:
     def __init__(self, program: ir.Program, forward_only: bool = False):
         self.program = program
@@ -684,7 +689,7 @@ def _unconstrain_function(program, inputs, outputs, prologue) -> list[str]:
                       f"    {module}.{kind}_unconstrain({param.code}[_b], "
                       f"u_out[{offset} + _b * ({event_size}):{offset} + (_b + 1) * ({event_size})])"]
     signature = ", ".join(["real_data", "int_data", "u_out"] + arguments)
-    return ["@numba.njit(cache=True)", f"def unconstrain({signature}):"] + indent(prologue + lines + ["return u_out"])
+    return [JIT, f"def unconstrain({signature}):"] + indent(prologue + lines + ["return u_out"])
 
 
 def _return_tuple(codes) -> str:
@@ -755,26 +760,27 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
            "", "import math", "", "import numba", "import numpy as np", "",
            "from ppl import event_kernels, runtime, samplers, special", "from ppl.transforms import matrix, vector", "", ""]
 
-    out += ["@numba.njit(cache=True)", "def transformed_data(real_data, int_data):"]
+    out += [JIT, "def transformed_data(real_data, int_data):"]
     out += indent(_unpack_lines(input_layout, inputs, data_emitter.scope) + _lines(data_ops, "forward")
                   + [f"return ({td_returns}{',' if len(outputs) == 1 else ''})"])
-    out += ["", "", "@numba.njit(cache=True)", "def log_density(u, real_data, int_data):"]
+    out += ["", "", JIT, "def log_density(u, real_data, int_data):"]
     out += indent(prologue + ["lp = 0.0"] + _lines(fast_ops, "forward") + ["return lp"])
-    out += ["", "", "@numba.njit(cache=True)", "def log_density_without_jacobian(u, real_data, int_data):"]
+    out += ["", "", JIT, "def log_density_without_jacobian(u, real_data, int_data):"]
     out += indent(prologue + ["lp = 0.0"] + _lines(fast_ops, "without_jacobian") + ["return lp"])
-    out += ["", "", "@numba.njit(cache=True)", "def log_density_gradient(u, grad_out, real_data, int_data):"]
+    # one fixed signature: the samplers take this function as a first-class argument
+    out += ["", "", JIT_FIXED_SIGNATURE, "def log_density_gradient(u, grad_out, real_data, int_data):"]
     forward: list[str] = ["grad_out[:] = 0.0"]   # before the forward sweep: params' adjoints are its windows
     for op in fast_ops:   # each top-level adjoint starts at zero right where its value is made
         forward += (op.forward if op.gradient_forward is None else op.gradient_forward) + op.adjoint_init
     reverse = _lines(list(reversed(fast_ops)), "reverse")
     out += indent(prologue + ["lp = 0.0"] + forward + ["", "# adjoint sweep"] + reverse + ["return lp"])
-    out += ["", "", "@numba.njit(cache=True)", "def constrain(u, real_data, int_data):"]
+    out += ["", "", JIT, "def constrain(u, real_data, int_data):"]
     out += indent(prologue + ["lp = 0.0"] + _lines(param_ops, "forward") + [_return_tuple(params)])
     saved = [symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.DETERMINISTIC]
-    out += ["", "", "@numba.njit(cache=True)", "def deterministics(u, real_data, int_data):"]
+    out += ["", "", JIT, "def deterministics(u, real_data, int_data):"]
     out += indent(prologue + ["lp = 0.0"] + _lines(model_ops, "forward")
                   + [_return_tuple(emitter.scope[n].code for n in saved)])
-    out += ["", "", "@numba.njit(cache=True)", "def generate(u, real_data, int_data, seed):"]
+    out += ["", "", JIT, "def generate(u, real_data, int_data, seed):"]
     generated = [symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.GEN]
     try:
         gen_emitter = ModelEmitter(program, forward_only=True)
@@ -789,9 +795,27 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
     out += indent(body)
     out += ["", ""] + _unconstrain_function(program, inputs, outputs, prologue)
     sizes = " + ".join(f"({size})" for _, _, size in param_emitter.param_offsets) or "0"
-    out += ["", "", "@numba.njit(cache=True)", "def dimension(real_data, int_data):"]
+    out += ["", "", JIT, "def dimension(real_data, int_data):"]
     out += indent(prologue + [f"return {sizes}"])
+    terms_lines, term_spans = _log_density_terms(new_emitter(forward_only=True), program)
+    out += ["", "", JIT, "def log_density_terms(u, real_data, int_data, lp_after):"]
+    out += indent(prologue + ["lp = 0.0"] + terms_lines + ["return lp"])
     out += [""]
-    facts = {"deterministics": saved, "generated": generated, "inputs": inputs, "outputs": outputs, "full_layout": full_layout, "input_layout": input_layout,
+    facts = {"term_spans": term_spans, "deterministics": saved, "generated": generated, "inputs": inputs, "outputs": outputs, "full_layout": full_layout, "input_layout": input_layout,
              "params": [p.name for p in program.params]}
     return "\n".join(out), facts
+
+
+def _log_density_terms(emitter, program) -> tuple[list[str], list]:
+    """The log density again, writing the running total after each top-level statement
+    into lp_after[k]: when sampling cannot start, the first k whose total is not finite
+    names the statement to blame.  Returns the lines and each k's statement span."""
+    lines, spans = [], []
+    kept = [s for s in program.statements
+            if not is_transformed_data(program, s, emitter.transformed) and s.stage != "gen"
+            and not isinstance(s, ir.DataDeclaration)]
+    for statement in kept:
+        lines += _lines(emitter.block([statement]), "forward")
+        lines.append(f"lp_after[{len(spans)}] = lp")
+        spans.append(statement.span)
+    return lines, spans

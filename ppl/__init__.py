@@ -7,8 +7,23 @@
 __version__ = "0.1.0"
 
 from ppl.errors import (DataError, InternalError, ModelError, ModelNameError,  # noqa: E402
-                        ModelStructureError, ModelSyntaxError, ModelTypeError)
+                        ModelStructureError, ModelSyntaxError, ModelTypeError, SamplingError)
 from ppl.model import Model, compile, model  # noqa: E402
 
+
+def read_csv(path):
+    """A Fit from a CSV file written by `Fit.to_csv` (see ppl.io)."""
+    from ppl.io import read_csv as read
+
+    return read(path)
+
+
+def load_fit(path):
+    """A Fit from a file written by `Fit.save` (see ppl.io)."""
+    from ppl.io import load_fit as load
+
+    return load(path)
+
+
 __all__ = ["DataError", "InternalError", "Model", "ModelError", "ModelNameError", "ModelStructureError",
-           "ModelSyntaxError", "ModelTypeError", "compile", "model", "__version__"]
+           "ModelSyntaxError", "ModelTypeError", "SamplingError", "compile", "load_fit", "model", "read_csv", "__version__"]

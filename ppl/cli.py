@@ -3,7 +3,8 @@
     ppl check MODEL.ppl [--data D]    outline of data, params (and their transforms), quantities, statements;
                                       with --data, also validate a data file
     ppl show MODEL.ppl --ast|--ir     a stage's dump
-    ppl sample MODEL.ppl --data D     (needs the compiler back end: not implemented yet)
+    ppl sample MODEL.ppl --data D     sample the posterior (NUTS by default), print the summary;
+                                      --output draws.csv writes every draw
 
 Errors in the model print as located messages without a traceback; exit 1.
 """
@@ -35,13 +36,29 @@ def main(argv: list[str] | None = None) -> int:
 
     sample = commands.add_parser("sample", help="sample a model's posterior")
     sample.add_argument("model")
-    sample.add_argument("--data", required=False)
+    sample.add_argument("--data", help="data file (JSON, Stan's format); omit for a model without data")
+    sample.add_argument("--chains", type=int, default=4)
+    sample.add_argument("--warmup", type=int, default=1000)
+    sample.add_argument("--draws", type=int, default=1000)
+    sample.add_argument("--seed", type=int, default=None)
+    sample.add_argument("--method", choices=["nuts", "hmc"], default="nuts")
+    sample.add_argument("--metric", choices=["diag", "dense", "unit"], default="diag")
+    sample.add_argument("--target-accept", type=float, default=0.8)
+    sample.add_argument("--max-treedepth", type=int, default=10)
+    sample.add_argument("--num-leapfrog-steps", type=int, default=None, help="for --method hmc")
+    sample.add_argument("--thin", type=int, default=1)
+    sample.add_argument("--cores", type=int, default=None)
+    sample.add_argument("--output", help="write the draws (with sampler statistics) to this CSV file")
+    sample.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     args = parser.parse_args(argv)
     try:
         return _run(args)
     except ModelError as error:
         print(error, file=sys.stderr)
+        return 1
+    except ValueError as error:   # a bad sampler setting
+        print(f"ppl {args.command}: {error}", file=sys.stderr)
         return 1
     except NotImplementedError as error:
         print(f"ppl {args.command}: {error}", file=sys.stderr)
@@ -61,9 +78,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     import ppl
 
-    if args.command == "sample":
-        raise NotImplementedError("sampling is not implemented yet; `ppl check MODEL.ppl` checks a model")
     model = ppl.compile(args.model)
+    if args.command == "sample":
+        return _sample(model, args)
     if args.command == "check":
         if args.data:
             import warnings
@@ -92,6 +109,33 @@ def _run(args) -> int:
         print(program_text(model.ir), end="")
     else:
         print(model.code(), end="")
+    return 0
+
+
+def _sample(model, args) -> int:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = model.sample(args.data if args.data else {}, chains=args.chains, warmup=args.warmup,
+                           draws=args.draws, seed=args.seed, method=args.method, metric=args.metric,
+                           target_accept=args.target_accept, max_treedepth=args.max_treedepth,
+                           num_leapfrog_steps=args.num_leapfrog_steps, thin=args.thin, cores=args.cores,
+                           progress=not args.no_progress)
+    for warning in caught:
+        if "data not used by the model" in str(warning.message) or "SamplerWarning" in warning.category.__name__:
+            continue
+        print(f"warning: {warning.message}", file=sys.stderr)
+    timing = fit.timing
+    print(f"{model.name}: {fit.num_chains} chains x {fit.num_draws} draws ({args.method}), seed {fit.seed}; "
+          f"warmup {timing['warmup_seconds'].max():.2f} s, sampling {timing['sampling_seconds'].max():.2f} s "
+          f"(slowest chain)\n")
+    print(fit.summary())
+    report = fit.diagnose()
+    print("\n" + report)
+    if args.output:
+        fit.to_csv(args.output)
+        print(f"\ndraws written to {args.output}")
     return 0
 
 

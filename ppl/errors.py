@@ -107,6 +107,10 @@ class DataError(ModelError):
     """Data given for a model is missing, mis-shaped, non-finite or out of bounds."""
 
 
+class SamplingError(ModelError):
+    """Sampling cannot start or go on: no initial point with a finite log density, a bad init."""
+
+
 class InternalError(Exception):
     """Something went wrong inside ppl itself: this is a bug in ppl."""
 

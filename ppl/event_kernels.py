@@ -22,7 +22,7 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 # ---- triangular solves ------------------------------------------------------------
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def solve_lower(factor, right_side):
     """z with factor @ z = right_side, factor lower triangular (forward substitution)."""
     size = right_side.shape[0]
@@ -35,7 +35,7 @@ def solve_lower(factor, right_side):
     return z
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def solve_upper_transposed(factor, right_side):
     """a with factor.T @ a = right_side, factor lower triangular (back substitution)."""
     size = right_side.shape[0]
@@ -50,7 +50,7 @@ def solve_upper_transposed(factor, right_side):
 
 # ---- multivariate normal with a Cholesky factor of its covariance ------------------
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def mvn_tril_log_density(x, loc, factor):
     """log N(x | loc, L L^T) = -|z|^2 / 2 - sum(log diag L) - K log(2 pi) / 2, z = L^-1 (x - loc)."""
     size = x.shape[0]
@@ -61,7 +61,7 @@ def mvn_tril_log_density(x, loc, factor):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def mvn_tril_log_density_vjp(x, loc, factor, weight, x_adj, loc_adj, factor_adj):
     """With z = L^-1 (x - loc) and a = L^-T z:
     d/dx = -a, d/dloc = a, d/dL[i, j] = a[i] z[j] (i >= j) - [i == j] / L[i, i]."""
@@ -78,7 +78,7 @@ def mvn_tril_log_density_vjp(x, loc, factor, weight, x_adj, loc_adj, factor_adj)
 
 # ---- Cholesky factor ------------------------------------------------------------------
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cholesky(matrix):
     """Lower L with L L^T = matrix (reads the lower triangle); NaN when not positive definite."""
     size = matrix.shape[0]
@@ -99,7 +99,7 @@ def cholesky(matrix):
     return factor
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cholesky_vjp(factor, factor_adj, matrix_adj):
     """Adjoint of L = cholesky(A) for symmetric A (Murray 2016, "Differentiation of the
     Cholesky decomposition", eq. 10): P = Phi(L^T Lbar) with Phi the lower triangle with
@@ -127,7 +127,7 @@ def cholesky_vjp(factor, factor_adj, matrix_adj):
 
 # ---- squared-exponential covariance -----------------------------------------------------
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def exp_quad_cov(points, amplitude, length_scale):
     """K[i, j] = amplitude^2 exp(-(x_i - x_j)^2 / (2 length_scale^2)) for scalar points."""
     size = points.shape[0]
@@ -139,7 +139,7 @@ def exp_quad_cov(points, amplitude, length_scale):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def exp_quad_cov_vjp(points, amplitude, length_scale, out_adj):
     """(d amplitude, d length_scale): dK/da = 2 K / a, dK/dl = K d^2 / l^3."""
     size = points.shape[0]
@@ -156,7 +156,7 @@ def exp_quad_cov_vjp(points, amplitude, length_scale, out_adj):
 
 # ---- Dirichlet ------------------------------------------------------------------------------
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def dirichlet_log_density(x, concentration):
     """sum((a - 1) log x) + lgamma(sum a) - sum(lgamma a)."""
     total = math.lgamma(np.sum(concentration))
@@ -165,7 +165,7 @@ def dirichlet_log_density(x, concentration):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def dirichlet_log_density_vjp(x, concentration, weight, x_adj, concentration_adj):
     """d/dx_k = (a_k - 1) / x_k; d/da_k = log x_k + digamma(sum a) - digamma(a_k)."""
     total = digamma(np.sum(concentration))
@@ -176,21 +176,21 @@ def dirichlet_log_density_vjp(x, concentration, weight, x_adj, concentration_adj
 
 # ---- Categorical -----------------------------------------------------------------------------
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def categorical_probs_log_density(category, probs):
     if category < 0 or category >= probs.shape[0]:
         return -math.inf
     return math.log(probs[category])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def categorical_probs_log_density_vjp(category, probs, weight, probs_adj):
     """d/dprobs[k] = [k == category] / probs[category]."""
     if 0 <= category < probs.shape[0]:
         probs_adj[category] += weight / probs[category]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def categorical_logits_log_density(category, logits):
     """logits[category] - logsumexp(logits)."""
     if category < 0 or category >= logits.shape[0]:
@@ -199,7 +199,7 @@ def categorical_logits_log_density(category, logits):
     return logits[category] - largest - math.log(np.sum(np.exp(logits - largest)))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def categorical_logits_log_density_vjp(category, logits, weight, logits_adj):
     """d/dlogits = onehot(category) - softmax(logits)."""
     largest = np.max(logits)
@@ -213,7 +213,7 @@ def categorical_logits_log_density_vjp(category, logits, weight, logits_adj):
 
 # ---- LKJ on Cholesky factors of correlation matrices ---------------------------------------------
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lkj_log_normaliser(size, concentration):
     """-log c_K(eta), from Lewandowski, Kurowicka & Joe (2009), eq. 16:
     c = prod_{k=1}^{K-1} [2^{(2 eta - 2 + K - k)} B(eta + (K-k-1)/2, eta + (K-k-1)/2)]^{K-k}."""
@@ -225,7 +225,7 @@ def lkj_log_normaliser(size, concentration):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lkj_log_normaliser_derivative(size, concentration):
     total = 0.0
     for k in range(1, size):
@@ -234,7 +234,7 @@ def lkj_log_normaliser_derivative(size, concentration):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lkj_cholesky_log_density(factor, concentration):
     """log normaliser + sum_{k>=1} (K - k - 1 + 2 (eta - 1)) log L[k, k] (Stan's lkj_corr_cholesky)."""
     size = factor.shape[0]
@@ -244,7 +244,7 @@ def lkj_cholesky_log_density(factor, concentration):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lkj_cholesky_log_density_vjp(factor, concentration, weight, factor_adj):
     """Returns d/d concentration; adds d/dL[k, k] = (K - k - 1 + 2 (eta - 1)) / L[k, k]."""
     size = factor.shape[0]

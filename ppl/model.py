@@ -1,8 +1,8 @@
 """The user's entry points: `ppl.compile(path)` and `ppl.model(text)`.
 
-A Model holds the checked program.  Compiling to native code and sampling are
-built in later stages of ppl; until they exist, the methods that need them
-raise NotImplementedError saying so, rather than doing something half-way.
+A Model holds the checked program; `condition(data)` compiles it (or loads it
+from the cache) and binds data, giving a Posterior; `sample` does both and
+runs the samplers.
 """
 
 from __future__ import annotations
@@ -59,9 +59,10 @@ class Model:
         except ModelError as error:
             raise error.with_source(self.source)
 
-    def sample(self, *args, **kwargs):
-        raise NotImplementedError("sampling is not implemented yet: ppl currently parses and checks models "
-                                  "(ppl check); the compiler back end and samplers come next")
+    def sample(self, data, **settings):
+        """Condition on data and sample the posterior: `model.condition(data).sample(...)`
+        (see ppl.Posterior.sample for the settings)."""
+        return self.condition(data).sample(**settings)
 
     def condition(self, data, strict: bool = False):
         """The posterior given data, as a function of the unconstrained params (ppl.Posterior).

@@ -22,6 +22,7 @@ class Posterior:
         self._module = module
         self._facts = facts
         inputs = {name: bound.values[name] for name, _ in facts["inputs"]}
+        self.data = dict(bound.values)
         real_data, int_data = facts["input_layout"].pack(inputs)
         transformed = module.transformed_data(real_data, int_data)
         values = dict(inputs)
@@ -97,6 +98,25 @@ class Posterior:
         """One draw of the generated quantities at u (reproducible for a given seed)."""
         values = self._module.generate(self._vector(u), self.real_data, self.int_data, int(seed))
         return {name: np.asarray(value) for name, value in zip(self._facts["generated"], values)}
+
+    def sample(self, *, chains=4, warmup=1000, draws=1000, seed=None, method="nuts", thin=1, init=None,
+               target_accept=0.8, max_treedepth=10, metric="diag", step_size=None, num_leapfrog_steps=None,
+               save_warmup=False, progress=True, cores=None):
+        """Draws from this posterior with NUTS (default) or static HMC; returns a ppl.Fit.
+
+        Warmup adapts the step size (dual averaging towards target_accept for NUTS;
+        TFP's simple multiplicative adaptation for HMC) and, unless metric="unit",
+        a diagonal (or, with metric="dense", dense) inverse metric in Stan's windows.
+        step_size is the initial step size (adapted during warmup).  init: constrained
+        param values (a dict, or one dict per chain), validated against the
+        constraints; by default uniform(-2, 2) on the unconstrained scale.  The same
+        seed gives the same draws whatever `cores` is."""
+        from ppl.sampling.run import sample
+
+        return sample(self, chains=chains, warmup=warmup, draws=draws, seed=seed, method=method, thin=thin,
+                      init=init, target_accept=target_accept, max_treedepth=max_treedepth, metric=metric,
+                      step_size=step_size, num_leapfrog_steps=num_leapfrog_steps, save_warmup=save_warmup,
+                      progress=progress, cores=cores)
 
     def __repr__(self) -> str:
         return f"<ppl.Posterior of {self.model.name!r}: dim={self.dim}>"

@@ -15,7 +15,7 @@ import numba
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def softplus(x):
     """log(1 + exp(x)) without overflow."""
     if x > 0.0:
@@ -23,13 +23,13 @@ def softplus(x):
     return math.log1p(math.exp(x))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def log_sigmoid(x):
     """log(1 / (1 + exp(-x))) = -softplus(-x)."""
     return -softplus(-x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def sigmoid(x):
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -37,7 +37,7 @@ def sigmoid(x):
     return e / (1.0 + e)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def logaddexp(a, b):
     """log(exp(a) + exp(b)); -inf when both are -inf."""
     if a == -math.inf and b == -math.inf:
@@ -47,7 +47,7 @@ def logaddexp(a, b):
     return b + math.log1p(math.exp(a - b))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def log1m_exp(x):
     """log(1 - exp(x)) for x < 0, switching form at -log 2 (Maechler 2012)."""
     if x > -0.6931471805599453:
@@ -55,13 +55,13 @@ def log1m_exp(x):
     return math.log1p(-math.exp(x))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def Phi(x):
     """The standard normal CDF."""
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def digamma(x):
     """d/dx lgamma(x): recurrence up to x >= 20, then the asymptotic series (whose first
     omitted term there is below 1e-17).
@@ -84,7 +84,7 @@ def digamma(x):
     return result + math.log(x) - 0.5 * inverse - series
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def trigamma(x):
     """d/dx digamma(x), by recurrence to x >= 20 and the asymptotic series (x > 0)."""
     result = 0.0
@@ -99,12 +99,12 @@ def trigamma(x):
     return result + series
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lbeta(a, b):
     return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def sign(x):
     """The derivative of abs: -1, 0 or 1."""
     if x > 0.0:

@@ -39,11 +39,30 @@ def test_show_ir_and_ast():
     assert "sigma[t] = sqrt(" in ast_dump.stdout
 
 
-def test_unimplemented_stages_say_so():
-    result = run("sample", str(EXAMPLES / "linreg.ppl"))
-    assert result.returncode == 2
-    assert "not implemented yet" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_sample_prints_the_summary_and_the_diagnosis_and_writes_csv(tmp_path):
+    output = tmp_path / "draws.csv"
+    result = run("sample", str(EXAMPLES / "linreg.ppl"), "--data", str(EXAMPLES / "linreg.data.json"),
+                 "--warmup", "300", "--draws", "200", "--seed", "1", "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "4 chains x 200 draws (nuts), seed 1" in out
+    for column in ("mean", "sd", "q5", "q50", "q95", "ess_bulk", "ess_tail", "r_hat"):
+        assert column in out.splitlines()[2]
+    assert "w[2]" in out and "sigma" in out and "y_rep[0]" in out
+    assert "Divergences:" in out and "E-BFMI" in out and "R-hat" in out
+    import ppl
+
+    fit = ppl.read_csv(output)
+    assert fit["w"].shape == (4, 200, 3)
+
+
+def test_sample_errors_are_messages(tmp_path):
+    missing = run("sample", str(EXAMPLES / "linreg.ppl"))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "'N'" in missing.stderr
+    bad = run("sample", str(EXAMPLES / "linreg.ppl"), "--data", str(EXAMPLES / "linreg.data.json"), "--chains", "0")
+    assert bad.returncode == 1 and "chains must be an integer >= 1" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 def test_show_code_prints_the_generated_module(tmp_path):

@@ -27,14 +27,14 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _log_cosh(argument):
     """log(cosh(argument)) without overflow: |a| + log1p(exp(-2 |a|)) - log 2."""
     magnitude = np.abs(argument)
     return magnitude + np.log1p(np.exp(-2.0 * magnitude)) - np.log(2.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _cholesky_lower(matrix, factor_out):
     """Lower Cholesky factor of a symmetric positive-definite matrix (plain Cholesky–Banachiewicz)."""
     size = matrix.shape[0]
@@ -50,7 +50,7 @@ def _cholesky_lower(matrix, factor_out):
                 factor_out[i, j] = total / factor_out[j, j]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _lower_times_transpose(factor, matrix_out):
     """X = L L^T for lower-triangular L, computed on the lower triangle and mirrored (exactly symmetric)."""
     size = factor.shape[0]
@@ -63,7 +63,7 @@ def _lower_times_transpose(factor, matrix_out):
             matrix_out[j, i] = total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _lower_times_transpose_vjp(factor, x_adjoint, factor_adjoint_out):
     """Adjoint of X = L L^T on the lower triangle of L: L_adjoint = (X_adjoint + X_adjoint^T) L."""
     size = factor.shape[0]
@@ -79,7 +79,7 @@ def _lower_times_transpose_vjp(factor, x_adjoint, factor_adjoint_out):
 # ---- Cholesky factor of a correlation matrix ------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _corr_cholesky_factor(unconstrained, factor_out):
     """L from canonical partial correlations z = tanh(u), row by row:
 
@@ -100,7 +100,7 @@ def _corr_cholesky_factor(unconstrained, factor_out):
         factor_out[i, i] = np.exp(-log_scale)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _corr_log_det_jacobian(unconstrained, size, of_correlation_matrix):
     """-sum_{i>j} c_ij log cosh(u_ij), with c_ij = i + 1 - j for u -> strictly lower L, and
     c_ij = K - j for u -> strictly lower X = L L^T (L_jj enters K - 1 - j entries of X)."""
@@ -113,7 +113,7 @@ def _corr_log_det_jacobian(unconstrained, size, of_correlation_matrix):
     return log_det_jacobian
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _corr_log_det_jacobian_vjp(unconstrained, size, of_correlation_matrix, unconstrained_adjoint_out):
     """d/du of `_corr_log_det_jacobian`: d log cosh(u)/du = tanh(u)."""
     for i in range(1, size):
@@ -123,7 +123,7 @@ def _corr_log_det_jacobian_vjp(unconstrained, size, of_correlation_matrix, uncon
             unconstrained_adjoint_out[start + j] -= coefficient * np.tanh(unconstrained[start + j])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _corr_cholesky_factor_vjp(unconstrained, factor_adjoint, unconstrained_adjoint_out):
     """J^T L_adjoint for `_corr_cholesky_factor` (lower triangle of L_adjoint, diagonal included).
 
@@ -150,7 +150,7 @@ def _corr_cholesky_factor_vjp(unconstrained, factor_adjoint, unconstrained_adjoi
             later_adjoint += factor_adjoint[i, j] * tanh_argument * scale
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def corr_cholesky_constrain(unconstrained, factor_out):
     """Cholesky factor of a K x K correlation matrix from K (K - 1) / 2 reals.
 
@@ -168,7 +168,7 @@ def corr_cholesky_constrain(unconstrained, factor_out):
     return _corr_log_det_jacobian(unconstrained, factor_out.shape[0], False)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def corr_cholesky_unconstrain(factor, unconstrained_out):
     """z_ij = L_ij / sqrt(sum_{k>=j} L_ik^2) (the row's remaining length, summed from the
     diagonal back for accuracy),  u_ij = atanh(z_ij)."""
@@ -181,7 +181,7 @@ def corr_cholesky_unconstrain(factor, unconstrained_out):
             unconstrained_out[start + j] = np.arctanh(factor[i, j] / np.sqrt(remaining))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def corr_cholesky_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out):
     """J^T x_adjoint (lower triangle of x_adjoint; the upper entries of L are constant zero)
     plus d log|J| / du = -(i + 1 - j) tanh(u_ij)."""
@@ -193,7 +193,7 @@ def corr_cholesky_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_
 # ---- correlation matrix ------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def corr_constrain(unconstrained, correlation_out):
     """K x K correlation matrix X = L L^T, L = corr_cholesky_constrain(u) (diagonal set to exactly 1).
 
@@ -215,7 +215,7 @@ def corr_constrain(unconstrained, correlation_out):
     return _corr_log_det_jacobian(unconstrained, size, True)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def corr_unconstrain(correlation, unconstrained_out):
     """u = corr_cholesky_unconstrain(cholesky(X))."""
     size = correlation.shape[0]
@@ -224,7 +224,7 @@ def corr_unconstrain(correlation, unconstrained_out):
     corr_cholesky_unconstrain(factor, unconstrained_out)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def corr_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out):
     """L_adjoint = (X_adjoint + X_adjoint^T) L, then J^T of u -> L, plus -(K - j) tanh(u_ij)."""
     size = x_adjoint.shape[0]
@@ -239,7 +239,7 @@ def corr_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out):
 # ---- Cholesky factor of a covariance matrix, and the covariance matrix ---------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cov_cholesky_constrain(unconstrained, factor_out):
     """Lower-triangular K x K factor with positive diagonal from K (K + 1) / 2 reals,
     filled row by row:  L_ij = u_ij (i > j),  L_ii = exp(u_ii),  log|J| = sum_i u_ii.
@@ -259,7 +259,7 @@ def cov_cholesky_constrain(unconstrained, factor_out):
     return log_det_jacobian
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cov_cholesky_unconstrain(factor, unconstrained_out):
     """u_ij = L_ij (i > j),  u_ii = log L_ii."""
     size = factor.shape[0]
@@ -270,7 +270,7 @@ def cov_cholesky_unconstrain(factor, unconstrained_out):
         unconstrained_out[start + i] = np.log(factor[i, i])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _cov_cholesky_factor_vjp(unconstrained, factor_adjoint, diagonal_log_det_coefficient,
                              unconstrained_adjoint_out):
     # dL_ij/du_ij = 1 off the diagonal, exp(u_ii) on it; log|J| has coefficient c_i on u_ii
@@ -283,14 +283,14 @@ def _cov_cholesky_factor_vjp(unconstrained, factor_adjoint, diagonal_log_det_coe
                                                  + diagonal_log_det_coefficient[i])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cov_cholesky_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out):
     """u_adjoint_ij += x_adjoint_ij (i > j);  u_adjoint_ii += x_adjoint_ii exp(u_ii) + 1."""
     size = x_adjoint.shape[0]
     _cov_cholesky_factor_vjp(unconstrained, x_adjoint, np.ones(size), unconstrained_adjoint_out)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cov_constrain(unconstrained, covariance_out):
     """K x K symmetric positive-definite matrix X = L L^T, L = cov_cholesky_constrain(u).
 
@@ -312,7 +312,7 @@ def cov_constrain(unconstrained, covariance_out):
     return log_det_jacobian
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cov_unconstrain(covariance, unconstrained_out):
     """u = cov_cholesky_unconstrain(cholesky(X))."""
     size = covariance.shape[0]
@@ -321,7 +321,7 @@ def cov_unconstrain(covariance, unconstrained_out):
     cov_cholesky_unconstrain(factor, unconstrained_out)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cov_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out):
     """L_adjoint = (X_adjoint + X_adjoint^T) L, then through L = cov_cholesky_constrain(u),
     plus d log|J| / du_ii = K - i + 1."""

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _sigmoid(argument):
     """1 / (1 + exp(-argument)) without overflow."""
     if argument >= 0.0:
@@ -33,7 +33,7 @@ def _sigmoid(argument):
     return exp_argument / (1.0 + exp_argument)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _log_sigmoid(argument):
     """log(sigmoid(argument)) = -log1p(exp(-argument)) without overflow."""
     if argument >= 0.0:
@@ -44,7 +44,7 @@ def _log_sigmoid(argument):
 # ---- simplex --------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def simplex_constrain(unconstrained, simplex_out):
     """Stick-breaking map from K - 1 reals onto the K-simplex.
 
@@ -75,7 +75,7 @@ def simplex_constrain(unconstrained, simplex_out):
     return log_det_jacobian
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def simplex_unconstrain(simplex, unconstrained_out):
     """Inverse stick-breaking: with the stick left before break k written as the
     sum of the elements from k on (more accurate than 1 minus the earlier ones),
@@ -89,7 +89,7 @@ def simplex_unconstrain(simplex, unconstrained_out):
         remaining += simplex[k]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def simplex_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out):
     """Reverse sweep of `simplex_constrain`, with a_k = u_k - log(K - k - 1), s_k = log stick_k:
 
@@ -116,7 +116,7 @@ def simplex_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out):
 # ---- ordered and positive_ordered ---------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _ordered_constrain(unconstrained, ordered_out, positive):
     size = ordered_out.shape[0]
     if positive:
@@ -131,14 +131,14 @@ def _ordered_constrain(unconstrained, ordered_out, positive):
     return log_det_jacobian
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _ordered_unconstrain(ordered, unconstrained_out, positive):
     unconstrained_out[0] = np.log(ordered[0]) if positive else ordered[0]
     for k in range(1, ordered.shape[0]):
         unconstrained_out[k] = np.log(ordered[k] - ordered[k - 1])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _ordered_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out, positive):
     # x_k depends on u_j (j <= k) through exp(u_j) (or u_0 itself): the adjoint of u_j
     # is exp(u_j) times the sum of x_adjoint from j on, plus 1 from log|J| = sum of u_j
@@ -153,7 +153,7 @@ def _ordered_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out, 
         unconstrained_adjoint_out[0] += suffix_adjoint
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def ordered_constrain(unconstrained, ordered_out):
     """Strictly increasing vector from K reals:
 
@@ -164,19 +164,19 @@ def ordered_constrain(unconstrained, ordered_out):
     return _ordered_constrain(unconstrained, ordered_out, False)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def ordered_unconstrain(ordered, unconstrained_out):
     """u_0 = x_0,  u_k = log(x_k - x_{k-1})."""
     _ordered_unconstrain(ordered, unconstrained_out, False)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def ordered_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out):
     """u_adjoint_0 += sum_k x_adjoint_k;  u_adjoint_j += exp(u_j) sum_{k>=j} x_adjoint_k + 1."""
     _ordered_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out, False)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def positive_ordered_constrain(unconstrained, positive_ordered_out):
     """Strictly increasing positive vector from K reals:
 
@@ -188,13 +188,13 @@ def positive_ordered_constrain(unconstrained, positive_ordered_out):
     return _ordered_constrain(unconstrained, positive_ordered_out, True)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def positive_ordered_unconstrain(positive_ordered, unconstrained_out):
     """u_0 = log x_0,  u_k = log(x_k - x_{k-1})."""
     _ordered_unconstrain(positive_ordered, unconstrained_out, True)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def positive_ordered_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out):
     """u_adjoint_j += exp(u_j) sum_{k>=j} x_adjoint_k + 1."""
     _ordered_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out, True)

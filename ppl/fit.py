@@ -1,0 +1,225 @@
+"""`Fit`: the result of sampling.
+
+    fit["w"]                 # draws, [chains, draws, *shape] (params constrained,
+                             # deterministics, generated quantities)
+    fit.stats["diverging"]   # per-draw sampler statistics, [chains, draws]
+    fit.warmup["w"]          # warmup draws, with save_warmup=True
+    fit.timing               # seconds of warmup and sampling, gradient evaluations, per chain
+    fit.summary()            # a table per scalar element
+
+Statistics follow Stan's names without the trailing underscores:
+accept_stat, step_size, tree_depth, n_leapfrog, diverging, energy, lp
+(lp is the log density on the unconstrained scale, with the Jacobian, as
+Stan's lp__).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ppl.errors import did_you_mean
+
+STAT_DTYPES = {"tree_depth": np.int64, "n_leapfrog": np.int64, "diverging": bool}
+
+
+class Fit:
+    def __init__(self, draws: dict, stats: dict, *, kinds: dict, warmup: dict | None = None,
+                 warmup_stats: dict | None = None, timing: dict | None = None, step_size=None,
+                 inverse_metric=None, seed=None, method="nuts", settings=None, model_name="model",
+                 unconstrained=None, provenance=None, observed_data=None):
+        self._draws = draws
+        self.stats = stats
+        self.kinds = kinds                       # name → "param" | "deterministic" | "generated"
+        self.warmup = warmup
+        self.warmup_stats = warmup_stats
+        self.timing = timing or {}
+        self.step_size = step_size               # adapted step size per chain
+        self.inverse_metric = inverse_metric     # adapted inverse metric per chain
+        self.seed = seed
+        self.method = method
+        self.settings = settings or {}
+        self.model_name = model_name
+        self.unconstrained = unconstrained       # [chains, draws, dim]
+        self.provenance = provenance or {}       # model_text, data_hash, versions (for save/load)
+        self.observed_data = observed_data       # data on the left of a `~`, for ArviZ
+
+    # ---- access ------------------------------------------------------------
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self._draws[name]
+        except KeyError:
+            suggestion = did_you_mean(name, self._draws)
+            known = ", ".join(self._draws) or "none"
+            raise KeyError(f"no quantity named {name!r} in this fit{'; ' + suggestion if suggestion else ''} "
+                           f"(known: {known})") from None
+
+    def __contains__(self, name) -> bool:
+        return name in self._draws
+
+    def __iter__(self):
+        return iter(self._draws)
+
+    def keys(self):
+        return self._draws.keys()
+
+    def names(self, kind: str | None = None) -> list[str]:
+        return [name for name, k in self.kinds.items() if kind is None or k == kind]
+
+    @property
+    def num_chains(self) -> int:
+        return next(iter(self.stats.values())).shape[0]
+
+    @property
+    def num_draws(self) -> int:
+        return next(iter(self.stats.values())).shape[1]
+
+    @property
+    def num_divergent(self) -> int:
+        return int(self.stats["diverging"].sum())
+
+    def __repr__(self) -> str:
+        return (f"<ppl.Fit of {self.model_name!r}: {self.num_chains} chains x {self.num_draws} draws, "
+                f"{len(self.names('param'))} params, method={self.method!r}>")
+
+    # ---- reports -----------------------------------------------------------
+
+    def summary(self, names=None, kinds=("param", "deterministic", "generated")):
+        """A table of one row per scalar element (see ppl.summary.Summary)."""
+        from ppl.summary import summarize
+
+        return summarize(self, names=names, kinds=kinds)
+
+    def diagnose(self) -> str:
+        """A report in the spirit of CmdStan's diagnose (see ppl.report)."""
+        from ppl.report import diagnose
+
+        return diagnose(self)
+
+    # ---- outputs -----------------------------------------------------------
+
+    def plot_trace(self, names=None):
+        """Traces and per-chain densities (a matplotlib Figure; see ppl.plots)."""
+        from ppl.plots import plot_trace
+
+        return plot_trace(self, names)
+
+    def plot_posterior(self, names=None):
+        """Pooled posterior histograms with the mean and 90% interval (a Figure)."""
+        from ppl.plots import plot_posterior
+
+        return plot_posterior(self, names)
+
+    def plot_pair(self, names=None):
+        """Pairwise scatter plots, divergent draws in red (a Figure)."""
+        from ppl.plots import plot_pair
+
+        return plot_pair(self, names)
+
+    def to_arviz(self):
+        """An arviz.InferenceData (ArviZ is optional; see ppl.export)."""
+        from ppl.export import to_arviz
+
+        return to_arviz(self)
+
+    def to_csv(self, path) -> None:
+        """Every draw as a CSV row (see ppl.io); `ppl.read_csv(path)` reads it back."""
+        from ppl.io import to_csv
+
+        to_csv(self, path)
+
+    def save(self, path) -> None:
+        """Everything, losslessly, as .npz (see ppl.io); `ppl.load_fit(path)` reads it back."""
+        from ppl.io import save
+
+        save(self, path)
+
+    def sampler_warnings(self) -> list[str]:
+        """One line per problem Stan would warn about after sampling."""
+        lines = []
+        total = self.num_chains * self.num_draws
+        divergent = self.num_divergent
+        if divergent:
+            lines.append(f"{divergent} of {total} draws ({100.0 * divergent / total:.1f}%) ended with a divergence: "
+                         f"try target_accept=0.95 or a non-centred parameterisation")
+        if self.method == "nuts":
+            depth = self.settings.get("max_treedepth", 10)
+            saturated = int((self.stats["tree_depth"] >= depth).sum())
+            if saturated:
+                lines.append(f"{saturated} of {total} draws ({100.0 * saturated / total:.1f}%) hit the maximum "
+                             f"tree depth {depth}: try max_treedepth={depth + 2} or a better parameterisation")
+        return lines
+
+    # ---- construction ------------------------------------------------------
+
+    @classmethod
+    def from_chains(cls, posterior, results: list[dict], *, seed, method, settings) -> "Fit":
+        """Map each chain's saved unconstrained draws through the model's compiled
+        constrain, deterministics and generate functions."""
+        from ppl.export import observed_data_of
+        from ppl.sampling.chain import STAT_NAMES
+
+        kinds = {name: "param" for name in posterior.params}
+        kinds.update({name: "deterministic" for name in posterior._facts["deterministics"]})
+        kinds.update({name: "generated" for name in posterior._facts["generated"]})
+
+        def quantities(prefix):
+            per_chain = [_quantities_of(posterior, r[prefix + "draws"], r[prefix + "seeds"]) for r in results]
+            return {name: np.stack([chain[name] for chain in per_chain]) for name in kinds}, \
+                {name: np.stack([r[prefix + "stats"][:, k] for r in results]).astype(STAT_DTYPES.get(name, float))
+                 for k, name in enumerate(STAT_NAMES)}
+
+        draws, stats = quantities("")
+        warmup = warmup_stats = None
+        if settings.get("save_warmup"):
+            warmup, warmup_stats = quantities("warmup_")
+        timing = {"warmup_seconds": np.array([r["warmup_seconds"] for r in results]),
+                  "sampling_seconds": np.array([r["sampling_seconds"] for r in results]),
+                  "gradient_evaluations": np.array([r["gradient_evaluations"] for r in results])}
+        fit = cls(draws, stats, kinds=kinds, warmup=warmup, warmup_stats=warmup_stats, timing=timing,
+                  step_size=np.array([r["step_size"] for r in results]),
+                  inverse_metric=np.stack([r["inverse_metric"] for r in results]), seed=seed, method=method,
+                  settings=settings, model_name=posterior.model.name,
+                  unconstrained=np.stack([r["draws"] for r in results]), provenance=_provenance(posterior),
+                  observed_data=observed_data_of(posterior.model.ir, posterior.data))
+        for line in fit.sampler_warnings():
+            warnings.warn(line, SamplerWarning, stacklevel=4)
+        return fit
+
+
+def _provenance(posterior) -> dict:
+    import hashlib
+
+    import numba
+
+    import ppl
+
+    digest = hashlib.sha256(posterior.real_data.tobytes() + posterior.int_data.tobytes()).hexdigest()
+    return {"model_text": posterior.model.source.text, "data_hash": digest,
+            "versions": {"ppl": ppl.__version__, "numba": numba.__version__, "numpy": np.__version__}}
+
+
+class SamplerWarning(UserWarning):
+    """Divergences or tree-depth saturation after sampling."""
+
+
+def _quantities_of(posterior, unconstrained: np.ndarray, seeds: np.ndarray) -> dict[str, np.ndarray]:
+    """Every saved quantity at each draw of one chain, stacked: name → [draws, *shape]."""
+    module, real_data, int_data = posterior._module, posterior.real_data, posterior.int_data
+    names = (list(posterior.params), list(posterior._facts["deterministics"]), list(posterior._facts["generated"]))
+    rows: dict[str, list] = {name: [] for group in names for name in group}
+    for u, seed in zip(unconstrained, seeds):
+        u = np.ascontiguousarray(u)
+        groups = [module.constrain(u, real_data, int_data)]
+        if names[1]:
+            groups.append(module.deterministics(u, real_data, int_data))
+        if names[2]:
+            groups.append(module.generate(u, real_data, int_data, int(seed)))
+        for group_names, values in zip([g for g in names if g], groups):
+            for name, value in zip(group_names, values):
+                rows[name].append(np.asarray(value, dtype=float) if not np.issubdtype(np.asarray(value).dtype, np.integer)
+                                  else np.asarray(value))
+    count = unconstrained.shape[0]
+    return {name: (np.stack(values) if values else np.zeros((count,))) for name, values in rows.items()}

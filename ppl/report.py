@@ -1,0 +1,69 @@
+"""`fit.diagnose()`: a text report in the spirit of CmdStan's `diagnose`: each
+check says what it found and what to try.
+
+Checks: divergent transitions (with their fraction), tree-depth saturation
+(NUTS), E-BFMI per chain (below 0.3 suggests the momentum resampling cannot
+explore the energy distribution: Betancourt 2016), and per scalar element,
+rank-normalised R-hat above 1.01 and bulk or tail ESS below 100 per chain
+(Vehtari et al. 2021)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+BFMI_THRESHOLD = 0.3
+RHAT_THRESHOLD = 1.01
+ESS_PER_CHAIN = 100
+
+
+def diagnose(fit) -> str:
+    from ppl import diagnostics
+
+    lines = []
+    chains, draws = fit.num_chains, fit.num_draws
+    total = chains * draws
+    divergent = fit.num_divergent
+    if divergent:
+        lines.append(f"Divergences: {divergent} of {total} draws ({100.0 * divergent / total:.1f}%) ended with a "
+                     f"divergent transition. Try a higher target_accept (e.g. 0.95) or reparameterise "
+                     f"(a non-centred parameterisation for hierarchical scales).")
+    else:
+        lines.append("Divergences: none.")
+    if fit.method == "nuts":
+        depth = fit.settings.get("max_treedepth", 10)
+        saturated = int((np.asarray(fit.stats["tree_depth"]) >= depth).sum())
+        if saturated:
+            lines.append(f"Tree depth: {saturated} of {total} draws ({100.0 * saturated / total:.1f}%) hit the "
+                         f"maximum tree depth {depth}. Try max_treedepth={depth + 2}, or reparameterise so the "
+                         f"posterior's scales are more alike.")
+        else:
+            lines.append(f"Tree depth: no draw hit the maximum of {depth}.")
+    bfmi = np.atleast_1d(diagnostics.bfmi(np.asarray(fit.stats["energy"])))
+    low = [k for k, value in enumerate(bfmi) if value < BFMI_THRESHOLD]
+    if low:
+        listed = ", ".join(f"chain {k}: {bfmi[k]:.2f}" for k in low)
+        lines.append(f"E-BFMI: below {BFMI_THRESHOLD} ({listed}). The sampler may not explore the tails; "
+                     f"try reparameterising (heavy tails or funnels).")
+    else:
+        lines.append(f"E-BFMI: satisfactory in every chain (min {bfmi.min():.2f}).")
+    summary = fit.summary(kinds=("param",))
+    rows = summary.to_dict()
+    high_rhat = [name for name, row in rows.items() if row["r_hat"] > RHAT_THRESHOLD]
+    low_ess = [name for name, row in rows.items()
+               if min(row["ess_bulk"], row["ess_tail"]) < ESS_PER_CHAIN * chains]
+    if high_rhat:
+        lines.append(f"R-hat: above {RHAT_THRESHOLD} for {_list(high_rhat)}. The chains disagree: run longer "
+                     f"warmup, check for multimodality, or give better inits.")
+    else:
+        lines.append(f"R-hat: at most {RHAT_THRESHOLD} for every param.")
+    if low_ess:
+        lines.append(f"ESS: bulk or tail ESS below {ESS_PER_CHAIN * chains} ({ESS_PER_CHAIN} per chain) for "
+                     f"{_list(low_ess)}. Draw more, or reparameterise to reduce autocorrelation.")
+    else:
+        lines.append(f"ESS: at least {ESS_PER_CHAIN} per chain for every param.")
+    return "\n".join(lines)
+
+
+def _list(names, limit=8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

@@ -1,0 +1,186 @@
+"""`Posterior.sample`: chains on threads, each in native code (ppl/sampling/chain.py).
+
+Each chain has its own generator stream, derived from (seed, chain index), and
+does its work in two native calls (warmup, then sampling), timed separately.
+The chains release the GIL, so `cores` threads run them truly in parallel; a
+chain's draws do not depend on which thread ran it or on how many there were.
+The main thread polls their progress for the bar.  Afterwards the saved
+unconstrained draws are mapped to the constrained params, deterministics and
+generated quantities by the model's own compiled functions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ppl.errors import SamplingError
+from ppl.progress import ProgressBar
+from ppl.sampling import rng
+
+METHODS = ("nuts", "hmc")
+METRICS = ("diag", "dense", "unit")
+INIT_TRIES = 100
+INIT_RADIUS = 2.0
+MAX_DELTA_H = 1000.0
+HMC_ADAPTATION_RATE = 0.01       # TFP's SimpleStepSizeAdaptation default
+DEFAULT_NUM_LEAPFROG_STEPS = 10
+
+
+def _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
+                    num_leapfrog_steps, cores):
+    def integer(name, value, smallest):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < smallest:
+            raise ValueError(f"{name} must be an integer >= {smallest}, not {value!r}")
+
+    integer("chains", chains, 1)
+    integer("warmup", warmup, 0)
+    integer("draws", draws, 1)
+    integer("thin", thin, 1)
+    integer("max_treedepth", max_treedepth, 1)
+    if cores is not None:
+        integer("cores", cores, 1)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, not {method!r}")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}, not {metric!r}")
+    if not (isinstance(target_accept, (int, float)) and 0.0 < target_accept < 1.0):
+        raise ValueError(f"target_accept must be a number strictly between 0 and 1, not {target_accept!r}")
+    if step_size is not None and not (isinstance(step_size, (int, float)) and math.isfinite(step_size)
+                                      and step_size > 0):
+        raise ValueError(f"step_size must be a positive number, not {step_size!r}")
+    if num_leapfrog_steps is not None:
+        if method != "hmc":
+            raise ValueError("num_leapfrog_steps applies to method='hmc' only (NUTS chooses its own)")
+        integer("num_leapfrog_steps", num_leapfrog_steps, 1)
+
+
+def _initial_points(posterior, init, chains):
+    """One unconstrained starting point per chain from user inits (constrained values,
+    validated against the constraints), or None for random ones."""
+    if init is None:
+        return [None] * chains
+    if isinstance(init, dict):
+        init = [init] * chains
+    if not isinstance(init, (list, tuple)) or len(init) != chains or not all(isinstance(i, dict) for i in init):
+        raise ValueError(f"init must be a dict of param values (constrained) or a list of {chains} such dicts")
+    return [posterior.unconstrain(values) for values in init]
+
+
+def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="nuts", thin=1, init=None,
+           target_accept=0.8, max_treedepth=10, metric="diag", step_size=None, num_leapfrog_steps=None,
+           save_warmup=False, progress=True, cores=None):
+    _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
+                    num_leapfrog_steps, cores)
+    from ppl.fit import Fit
+    from ppl.sampling import chain as native   # compiled once, loaded from Numba's disk cache
+    from ppl.sampling.adaptation import window_schedule
+
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+    seed = int(seed)
+    starts = _initial_points(posterior, init, chains)
+    dim = posterior.dim
+    cores = min(cores or os.cpu_count() or 1, chains)
+
+    int_settings = np.zeros(native.INT_SETTINGS, dtype=np.int64)
+    int_settings[native.METHOD] = native.NUTS if method == "nuts" else native.HMC
+    int_settings[native.MAX_TREEDEPTH] = max_treedepth
+    int_settings[native.NUM_LEAPFROG_STEPS] = num_leapfrog_steps or DEFAULT_NUM_LEAPFROG_STEPS
+    int_settings[native.DENSE] = 1 if metric == "dense" else 0
+    int_settings[native.THIN] = thin
+    int_settings[native.INIT_TRIES] = INIT_TRIES
+    int_settings[native.ADAPT_STEP_SIZE] = 1
+    int_settings[native.ADAPT_METRIC] = 0 if metric == "unit" else 1
+    float_settings = np.zeros(native.FLOAT_SETTINGS)
+    float_settings[native.STEP_SIZE] = step_size or 1.0
+    float_settings[native.TARGET_ACCEPT] = target_accept
+    float_settings[native.MAX_DELTA_H] = MAX_DELTA_H
+    float_settings[native.INIT_RADIUS] = INIT_RADIUS
+    float_settings[native.ADAPTATION_RATE] = HMC_ADAPTATION_RATE
+    windows = window_schedule(warmup)
+    saved_warmup = (warmup + thin - 1) // thin if save_warmup else 0
+    saved_draws = (draws + thin - 1) // thin
+    stat_count = len(native.STAT_NAMES)
+    progress_counts = np.zeros((chains, 3), dtype=np.int64)   # iterations, divergences, gradients
+    gradient = posterior._module.log_density_gradient
+    real_data, int_data = posterior.real_data, posterior.int_data
+
+    def run(index):
+        state = rng.stream_state(seed, index)
+        position = np.zeros(dim) if starts[index] is None else np.array(starts[index], dtype=np.float64)
+        inverse_metric_diagonal = np.ones(dim)
+        inverse_metric_dense = np.eye(dim) if metric == "dense" else np.zeros((0, 0))
+        step = np.array([float_settings[native.STEP_SIZE]])
+        out = {"warmup_draws": np.zeros((saved_warmup, dim)), "warmup_stats": np.zeros((saved_warmup, stat_count)),
+               "warmup_seeds": np.zeros(saved_warmup, dtype=np.int64),
+               "draws": np.zeros((saved_draws, dim)), "stats": np.zeros((saved_draws, stat_count)),
+               "seeds": np.zeros(saved_draws, dtype=np.int64)}
+        phases = (("warmup", warmup, 1, int(save_warmup)), ("sampling", draws, 0, 1))
+        for phase, iterations, adapt, save in phases:
+            settings = int_settings.copy()
+            settings[native.ITERATIONS] = iterations
+            settings[native.ADAPT] = adapt
+            settings[native.SAVE] = save
+            settings[native.INIT_GIVEN] = 0 if (starts[index] is None and phase == "warmup") else 1
+            prefix = "warmup_" if phase == "warmup" else ""
+            started = time.perf_counter()
+            status = native.run_chain(gradient, real_data, int_data, state, position, settings, float_settings,
+                                      inverse_metric_diagonal, inverse_metric_dense, step, windows,
+                                      out[prefix + "draws"], out[prefix + "stats"], out[prefix + "seeds"],
+                                      progress_counts[index])
+            out[phase + "_seconds"] = time.perf_counter() - started
+            if status != native.OK:
+                out["status"], out["position"] = status, position
+                return out
+        out["status"] = native.OK
+        out["gradient_evaluations"] = int(progress_counts[index, 2])
+        out["step_size"] = step[0]
+        out["inverse_metric"] = inverse_metric_dense if metric == "dense" else inverse_metric_diagonal
+        return out
+
+    bar = ProgressBar(chains * (warmup + draws), progress)
+    with ThreadPoolExecutor(max_workers=cores) as pool:
+        futures = [pool.submit(run, index) for index in range(chains)]
+        while not all(f.done() for f in futures):
+            time.sleep(0.1)
+            done = int(progress_counts[:, 0].sum())
+            bar.update(done, int(progress_counts[:, 1].sum()), "sampling")
+        results = [f.result() for f in futures]
+    bar.close()
+    for index, result in enumerate(results):
+        if result["status"] != native.OK:
+            raise _start_failure(posterior, result, index, starts[index] is not None)
+    return Fit.from_chains(posterior, results, seed=seed, method=method, settings=dict(
+        chains=chains, warmup=warmup, draws=draws, thin=thin, target_accept=target_accept,
+        max_treedepth=max_treedepth, metric=metric, save_warmup=save_warmup))
+
+
+def _start_failure(posterior, result, chain_index, user_init):
+    """A SamplingError naming the first statement whose log density is not finite at
+    the (last tried) initial point."""
+    position = result["position"]
+    spans = posterior._facts["term_spans"]
+    lp_after = np.zeros(max(len(spans), 1))
+    posterior._module.log_density_terms(position, posterior.real_data, posterior.int_data, lp_after)
+    culprit = next((k for k in range(len(spans)) if not math.isfinite(lp_after[k])), None)
+    where = f"chain {chain_index}: " if chain_index else ""
+    if user_init:
+        message = f"{where}the log density is not finite at the given init"
+        hint = "choose init values inside the support of every distribution they meet"
+    else:
+        message = (f"{where}no initial point with a finite log density and gradient in {INIT_TRIES} "
+                   f"tries of uniform(-{INIT_RADIUS:g}, {INIT_RADIUS:g}) on the unconstrained scale")
+        hint = "give init={...} with values where the model is defined, or check the data and the supports"
+    if culprit is None:
+        return SamplingError(message + " (the log density is finite; its gradient is not)", None,
+                             hint=hint).with_source(posterior.model.source)
+    value = lp_after[culprit]
+    before = lp_after[culprit - 1] if culprit else 0.0
+    return SamplingError(f"{message}: this statement's log density is {value - before}", spans[culprit],
+                         hint=hint).with_source(posterior.model.source)

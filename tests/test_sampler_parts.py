@@ -119,7 +119,7 @@ def test_nuts_transition_on_a_standard_normal_keeps_the_target():
     no_data, no_ints = np.zeros(1), np.zeros(1, np.int64)
     log_density = standard_normal_log_density(position, gradient, no_data, no_ints)
     trajectory, stack, levels = nuts.workspace(dim, 10)
-    info = np.zeros(5)
+    info = np.zeros(6)
     samples = np.empty((draws, dim))
     depths = np.empty(draws)
     for k in range(draws):

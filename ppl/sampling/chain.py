@@ -25,8 +25,10 @@ from ppl.sampling.hamiltonian import LOG_DENSITY_GRADIENT, evaluate
 
 # int settings
 ITERATIONS, ADAPT, METHOD, MAX_TREEDEPTH, NUM_LEAPFROG_STEPS, DENSE, THIN, SAVE, INIT_GIVEN, ADAPT_STEP_SIZE = range(10)
-INIT_TRIES, ADAPT_METRIC = 10, 11
-INT_SETTINGS = 12
+INIT_TRIES, ADAPT_METRIC, STEP_SIZE_RULE, STEP_SIZE_HEURISTIC = 10, 11, 12, 13
+INT_SETTINGS = 14
+# step-size adaptation rules
+DUAL_AVERAGING, SIMPLE = 0, 1
 # float settings
 STEP_SIZE, TARGET_ACCEPT, MAX_DELTA_H, INIT_RADIUS, ADAPTATION_RATE = range(5)
 FLOAT_SETTINGS = 5
@@ -34,6 +36,8 @@ FLOAT_SETTINGS = 5
 NUTS, HMC = 0, 1
 # columns of the per-draw statistics
 STAT_NAMES = ("accept_stat", "step_size", "tree_depth", "n_leapfrog", "diverging", "energy", "lp")
+ACCEPTED = len(STAT_NAMES)            # one more column: whether the draw moved (HMC's is_accepted)
+STAT_COLUMNS = ACCEPTED + 1
 # statuses
 OK, INIT_FAILED, INIT_NOT_FINITE = 0, 1, 2
 
@@ -88,8 +92,10 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, int_se
     step_size = step_size_io[0]
     averaging = np.zeros(5)
     adapt_step = adapt and int_settings[ADAPT_STEP_SIZE] == 1
+    dual_averaging = int_settings[STEP_SIZE_RULE] == DUAL_AVERAGING
+    heuristic = int_settings[STEP_SIZE_HEURISTIC] == 1
     if adapt_step:
-        if method == NUTS:
+        if heuristic:
             step_size = adaptation.initial_step_size(log_density_gradient, real_data, int_data, state, position,
                                                      gradient, log_density, step_size, inverse_metric_diagonal,
                                                      inverse_metric_dense, metric_factor, trajectory)
@@ -100,7 +106,7 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, int_se
     mean = np.zeros(dim)
     second_moment = np.zeros((dim, dim)) if dense else np.zeros((dim, 1))
 
-    info = np.zeros(5)
+    info = np.zeros(6)
     saved = 0
     for iteration in range(iterations):
         if method == NUTS:
@@ -115,7 +121,7 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, int_se
                                          trajectory, info)
         used_step_size = step_size
         if adapt_step:
-            if method == NUTS:
+            if dual_averaging:
                 step_size = adaptation.dual_averaging_update(info[0], target_accept, averaging)
             else:
                 step_size = adaptation.simple_step_size_update(step_size, info[0], target_accept,
@@ -131,11 +137,12 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, int_se
                 mean[:] = 0.0
                 second_moment[:, :] = 0.0
                 window_index += 1
-                if adapt_step:
+                if adapt_step and heuristic:
                     step_size = adaptation.initial_step_size(log_density_gradient, real_data, int_data, state,
                                                              position, gradient, log_density, step_size,
                                                              inverse_metric_diagonal, inverse_metric_dense,
                                                              metric_factor, trajectory)
+                if adapt_step:
                     adaptation.dual_averaging_init(step_size, averaging)
         if int_settings[SAVE] == 1 and iteration % thin == 0:
             draws[saved, :] = position
@@ -146,13 +153,14 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, int_se
             statistics[saved, 4] = info[3]
             statistics[saved, 5] = info[4]
             statistics[saved, 6] = log_density
+            statistics[saved, ACCEPTED] = info[5]
             seeds[saved] = rng.seed_for_numpy(state)
             saved += 1
         progress[0] += 1
         progress[2] += np.int64(info[2])
         if info[3] > 0.0:
             progress[1] += 1
-    if adapt_step and method == NUTS and iterations > 0:
+    if adapt_step and dual_averaging and iterations > 0:
         step_size = adaptation.dual_averaging_final(averaging)
     step_size_io[0] = step_size
     return OK

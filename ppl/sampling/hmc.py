@@ -19,7 +19,7 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
                num_leapfrog_steps, inverse_metric_diagonal, inverse_metric_dense, metric_factor, max_delta_h,
                trajectory, info):
     """One HMC draw, in place on (position, gradient); returns the new log density.
-    info: [accept_stat, tree_depth (0), n_leapfrog, diverging, energy]."""
+    info: [accept_stat, tree_depth (0), n_leapfrog, diverging, energy, accepted]."""
     q, p, g, v = trajectory[_Q], trajectory[_P], trajectory[_G], trajectory[_V]
     sample_momentum(state, inverse_metric_diagonal, inverse_metric_dense, metric_factor, p)
     trajectory[_P0, :] = p
@@ -45,7 +45,9 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
     info[2] = steps
     info[3] = 1.0 if diverging else 0.0
     info[0] = accept_stat
-    if rng.uniform(state) < accept_stat:
+    accepted = rng.uniform(state) < accept_stat
+    info[5] = 1.0 if accepted else 0.0
+    if accepted:
         position[:] = q
         gradient[:] = g
         info[4] = energy

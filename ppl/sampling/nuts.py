@@ -143,7 +143,8 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
                inverse_metric_diagonal, inverse_metric_dense, metric_factor, max_treedepth, max_delta_h,
                trajectory, stack, levels, info):
     """One NUTS draw from (position, gradient, log_density), updated in place; returns
-    the new log density.  info: [accept_stat, tree_depth, n_leapfrog, diverging, energy]."""
+    the new log density.  info: [accept_stat, tree_depth, n_leapfrog, diverging, energy,
+    moved (1 when the draw is not the starting point)]."""
     dim = position.shape[0]
     q, p, g, v = trajectory[_Q], trajectory[_P], trajectory[_G], trajectory[_V]
     sample_momentum(state, inverse_metric_diagonal, inverse_metric_dense, metric_factor, p)
@@ -158,6 +159,7 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
     log_density_sample = log_density
     log_weight = 0.0
     counters = np.zeros(4)
+    moved = False
     depth = 0
     while depth < max_treedepth:
         forward = rng.uniform(state) > 0.5
@@ -185,6 +187,7 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
             trajectory[_P_SAMPLE, :] = subtree[_P_PROP]
             trajectory[_G_SAMPLE, :] = subtree[_G_PROP]
             log_density_sample = levels[0, 1]
+            moved = True
         log_weight = log_add_exp(log_weight, log_weight_subtree)
         if forward:
             persists = merge_persists(trajectory[_V_BCK], trajectory[_V_FWD], trajectory[_P_FWD], trajectory[_RHO],
@@ -216,4 +219,5 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
     info[2] = counters[0]
     info[3] = counters[2]
     info[4] = -log_density_sample + kinetic_energy(trajectory[_P_SAMPLE], v)
+    info[5] = 1.0 if moved else 0.0
     return log_density_sample

@@ -97,6 +97,8 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     int_settings[native.INIT_TRIES] = INIT_TRIES
     int_settings[native.ADAPT_STEP_SIZE] = 1
     int_settings[native.ADAPT_METRIC] = 0 if metric == "unit" else 1
+    int_settings[native.STEP_SIZE_RULE] = native.DUAL_AVERAGING if method == "nuts" else native.SIMPLE
+    int_settings[native.STEP_SIZE_HEURISTIC] = 1
     float_settings = np.zeros(native.FLOAT_SETTINGS)
     float_settings[native.STEP_SIZE] = step_size or 1.0
     float_settings[native.TARGET_ACCEPT] = target_accept
@@ -106,7 +108,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     windows = window_schedule(warmup)
     saved_warmup = (warmup + thin - 1) // thin if save_warmup else 0
     saved_draws = (draws + thin - 1) // thin
-    stat_count = len(native.STAT_NAMES)
+    stat_count = native.STAT_COLUMNS
     progress_counts = np.zeros((chains, 3), dtype=np.int64)   # iterations, divergences, gradients
     gradient = posterior._module.log_density_gradient
     real_data, int_data = posterior.real_data, posterior.int_data

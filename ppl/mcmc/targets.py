@@ -96,7 +96,15 @@ def native_target(target_log_prob_fn, current_state, bijectors=None) -> NativeTa
             if getattr(bijector, "forward_min_event_ndims", 0) != 0:
                 raise NotImplementedError(f"TransformedTransitionKernel supports elementwise bijectors only, "
                                           f"not {type(bijector).__name__}")
-    value, _ = _call(target_log_prob_fn, parts, single)
+    try:
+        value, _ = _call(target_log_prob_fn, parts, single)
+    except (TypeError, ValueError):
+        raise
+    except Exception as error:
+        shapes = ", ".join(str(list(p.shape)) for p in parts)
+        raise ValueError(f"target_log_prob_fn failed on the initial state (shapes {shapes}): as in TFP, it must "
+                         f"accept a batch of states (chains on the leading axes) and return one value per "
+                         f"chain ({type(error).__name__}: {error})") from error
     chain_shape = np.shape(value)
     part_shapes = []
     for k, part in enumerate(parts):

@@ -1,3 +1,44 @@
-"""ppl.distributions: TFP-style distribution classes (see base.py for the shape rules)."""
+"""ppl.distributions: TFP-style distribution classes (see base.py for the shape rules).
+
+    import ppl.distributions as tfd
+    tfd.Normal(loc=[0., 2., 4.], scale=1.).log_prob(xs[..., None])     # [200, 3]
+
+One class per catalogue family (``ppl/catalogue/distributions/``), with TFP's
+names and parameter names; log densities of the scalar families come from
+the catalogue's SymPy definitions (imported lazily: importing this package
+imports neither SymPy nor SciPy).  A test checks ``__all__`` against the
+catalogue.
+"""
 
 from ppl.distributions.base import Distribution, ParameterError, ShapeError  # noqa: F401
+from ppl.distributions.counts import Bernoulli, BetaBinomial, Binomial, NegativeBinomial, Poisson
+from ppl.distributions.gaussian_process import GaussianProcess, GaussianProcessRegressionModel
+from ppl.distributions.independent import Independent, Sample
+from ppl.distributions.lkj import LKJ, LKJCholesky
+from ppl.distributions.location_scale import (Cauchy, HalfCauchy, HalfNormal, HalfStudentT, Laplace, Logistic,
+                                              LogNormal, Normal, StudentT)
+from ppl.distributions.mixture_same_family import MixtureSameFamily
+from ppl.distributions.multivariate_normal import (MVN, MultivariateNormalDiag, MultivariateNormalFullCovariance,
+                                                   MultivariateNormalTriL, MVNDiag, MVNTriL)
+from ppl.distributions.positive_and_bounded import Beta, Chi2, Exponential, Gamma, InverseGamma, Uniform, Weibull
+from ppl.distributions.simplex import Categorical, Dirichlet, Multinomial
+
+from ppl.distributions.transformed import TransformedDistribution
+
+__all__ = [
+    "Distribution", "ParameterError", "ShapeError",
+    # scalar continuous
+    "Normal", "HalfNormal", "LogNormal", "StudentT", "HalfStudentT", "Cauchy", "HalfCauchy", "Laplace", "Logistic",
+    "Exponential", "Gamma", "InverseGamma", "Chi2", "Weibull", "Beta", "Uniform",
+    # scalar discrete
+    "Bernoulli", "Binomial", "BetaBinomial", "Poisson", "NegativeBinomial",
+    # categories and the simplex
+    "Categorical", "Multinomial", "Dirichlet",
+    # multivariate normals and correlation matrices
+    "MultivariateNormalDiag", "MVNDiag", "MultivariateNormalTriL", "MVNTriL",
+    "MultivariateNormalFullCovariance", "MVN", "LKJ", "LKJCholesky",
+    # built from other distributions
+    "Independent", "Sample", "MixtureSameFamily", "TransformedDistribution",
+    # Gaussian processes
+    "GaussianProcess", "GaussianProcessRegressionModel",
+]

@@ -131,19 +131,27 @@ class Distribution:
 
     def log_cdf(self, value) -> np.ndarray:
         if type(self)._log_cdf is Distribution._log_cdf:
-            return np.log(self.cdf(value))
+            with np.errstate(divide="ignore"):
+                return np.log(self.cdf(value))
         value = np.asarray(value, dtype=np.float64)
         return np.broadcast_to(self._log_cdf(value), self._value_batch_shape(value))
 
     def mean(self) -> np.ndarray:
         return self._broadcast_statistic(self._mean())
 
+    def _has_no_spread(self) -> bool:
+        return type(self)._variance is Distribution._variance and type(self)._stddev is Distribution._stddev
+
     def variance(self) -> np.ndarray:
+        if self._has_no_spread():
+            raise NotImplementedError(f"{type(self).__name__} has no variance")
         if type(self)._variance is Distribution._variance:
             return self.stddev() ** 2
         return self._broadcast_statistic(self._variance())
 
     def stddev(self) -> np.ndarray:
+        if self._has_no_spread():
+            raise NotImplementedError(f"{type(self).__name__} has no stddev")
         if type(self)._stddev is Distribution._stddev:
             return np.sqrt(self.variance())
         return self._broadcast_statistic(self._stddev())

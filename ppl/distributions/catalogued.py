@@ -1,0 +1,92 @@
+"""The base of every library class whose family the catalogue declares.
+
+A catalogue declaration (``ppl/catalogue/distributions/<family>.py``) names
+the parameters in TFP's order, each with its domain and event letters, the
+alternatives (exactly one of ``logits=`` / ``probs=``), the support and the
+log density as a SymPy expression.  A library class adds only what the
+declaration does not carry — the sampler, moments and cdf — and derives the
+rest here:
+
+* which parameters were given, and TFP's defaults for the others
+  (``Uniform()`` is on [0, 1));
+* validation: each parameter against its declared domain
+  (``ppl.distributions.domains``), ParameterError naming it;
+* batch shape: the parameters' batch parts broadcast (their event axes, from
+  the declared letters, stay on the right); event shape: the declared event
+  letters, sized from the parameters (a Dirichlet's K is the last axis of
+  its concentration);
+* ``log_prob``: the catalogue's own expression, lambdified to NumPy by
+  ``ppl.catalogue.density.numpy_log_density`` on first use (that module
+  imports SymPy, so it is imported here lazily: ``import ppl.distributions``
+  stays SymPy-free), and -inf outside the declared support.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ppl.catalogue.distributions import DISTRIBUTIONS
+from ppl.distributions import domains
+from ppl.distributions.base import Distribution, ParameterError, broadcast_parameters
+
+
+class CataloguedDistribution(Distribution):
+    """A Distribution whose parameters, shapes, validation and log density come from
+    the catalogue declaration named by the class attribute ``family``."""
+
+    family: str = ""
+    dtype_of_draws = np.float64
+
+    def __init__(self, name: str | None = None, validate_args: bool = True, **given_parameters):
+        declaration = DISTRIBUTIONS[self.family]
+        self.declaration = declaration
+        given = {key: value for key, value in given_parameters.items() if value is not None}
+        for group in declaration.alternatives:
+            chosen = [key for key in group if key in given]
+            if len(chosen) != 1:
+                raise ParameterError(f"{declaration.name} takes exactly one of "
+                                     f"{' or '.join(f'{key}=' for key in group)}; got "
+                                     f"{', '.join(f'{key}=' for key in chosen) or 'neither'}")
+        in_groups = {key for group in declaration.alternatives for key in group}
+        values = {}
+        for parameter in declaration.parameters:
+            if parameter.name in given:
+                values[parameter.name] = given[parameter.name]
+            elif parameter.name not in in_groups:
+                if parameter.default is None:
+                    raise ParameterError(f"{declaration.name} needs its parameter {parameter.name}")
+                values[parameter.name] = parameter.default
+        event_ranks = {key: len(declaration.parameter(key).event) for key in values}
+        arrays, batch_shape = broadcast_parameters(values, event_ranks)
+        if validate_args:
+            for key, array in arrays.items():
+                domains.validate_parameter(declaration.parameter(key).domain, key, array)
+        letter_sizes = {}
+        for key, array in arrays.items():
+            letters = declaration.parameter(key).event
+            for letter, size in zip(letters, array.shape[array.ndim - len(letters):]):
+                if letter_sizes.setdefault(letter, size) != size:
+                    raise ParameterError(f"{declaration.name}: {key}'s axis {letter} has size {size}, "
+                                         f"but another parameter gives {letter_sizes[letter]}")
+        self._given = tuple(values)
+        self._event_size = letter_sizes.get("K")
+        for parameter in declaration.parameters:
+            setattr(self, parameter.name, arrays.get(parameter.name))
+        event_shape = tuple(letter_sizes[letter] for letter in declaration.event)
+        super().__init__(name or declaration.name, batch_shape, event_shape, dtype=self.dtype_of_draws,
+                         parameters=dict(arrays))
+
+    def _log_prob(self, value: np.ndarray) -> np.ndarray:
+        from ppl.catalogue.density import numpy_log_density
+
+        size = self._event_size if self._needs_size() else None
+        log_density = numpy_log_density(self.family, self._given, size=size)
+        parameters = {key: self.parameters[key] for key in self._given}
+        result = log_density(value, **parameters)
+        bounds = tuple(self.parameters[key] for key in self.declaration.support_bounds)
+        with np.errstate(invalid="ignore"):
+            inside = domains.in_support(self.declaration.support, value, bounds, categories=self._event_size)
+        return np.where(inside, result, -np.inf)
+
+    def _needs_size(self) -> bool:
+        return bool(self.declaration.event) or any(p.event for p in self.declaration.parameters)

@@ -1,0 +1,157 @@
+"""Discrete families on the integers: Bernoulli, Binomial, BetaBinomial, Poisson,
+NegativeBinomial.
+
+Families with a success probability take it as ``logits=`` (log-odds) or
+``probs=``, exactly one (the catalogue declares them alternatives);
+``probs_parameter()`` and ``logits_parameter()`` give either form, as TFP's
+do.  Poisson takes ``rate=`` or ``log_rate=``.  Draws are integers; as in TFP,
+Bernoulli draws have an integer dtype and the count families float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ppl.distributions import special_functions as special
+from ppl.distributions.catalogued import CataloguedDistribution
+
+
+def _draw_shape(distribution, count):
+    return (count,) + distribution.batch_shape
+
+
+class _SuccessProbability:
+    """probs = sigmoid(logits), logits = log(probs) - log1p(-probs), whichever was given."""
+
+    def probs_parameter(self):
+        if self.probs is not None:
+            return np.asarray(self.probs)
+        return special.sigmoid(self.logits)
+
+    def logits_parameter(self):
+        if self.logits is not None:
+            return np.asarray(self.logits)
+        return np.log(self.probs) - np.log1p(-self.probs)
+
+
+class Bernoulli(_SuccessProbability, CataloguedDistribution):
+    """Bernoulli(logits= or probs=) on {0, 1}: mean p, variance p (1 - p), mode 1 where p > 1/2."""
+
+    family = "Bernoulli"
+    dtype_of_draws = np.int64
+
+    def __init__(self, logits=None, probs=None, validate_args=True, name="Bernoulli"):
+        super().__init__(name, validate_args, logits=logits, probs=probs)
+
+    def _sample(self, count, rng):
+        return (rng.uniform(size=_draw_shape(self, count)) < self.probs_parameter()).astype(np.int64)
+
+    def _mean(self):
+        return self.probs_parameter()
+
+    def _variance(self):
+        p = self.probs_parameter()
+        return p * (1 - p)
+
+    def _mode(self):
+        return (self.probs_parameter() > 0.5).astype(np.float64)
+
+
+class Binomial(_SuccessProbability, CataloguedDistribution):
+    """Binomial(total_count n, logits= or probs=): successes in n trials; mean n p,
+    variance n p (1 - p), mode floor((n + 1) p) clipped to n."""
+
+    family = "Binomial"
+
+    def __init__(self, total_count, logits=None, probs=None, validate_args=True, name="Binomial"):
+        super().__init__(name, validate_args, total_count=total_count, logits=logits, probs=probs)
+
+    def _sample(self, count, rng):
+        return rng.binomial(self.total_count.astype(np.int64), self.probs_parameter(),
+                            size=_draw_shape(self, count))
+
+    def _mean(self):
+        return self.total_count * self.probs_parameter()
+
+    def _variance(self):
+        p = self.probs_parameter()
+        return self.total_count * p * (1 - p)
+
+    def _mode(self):
+        return np.minimum(np.floor((self.total_count + 1) * self.probs_parameter()), self.total_count)
+
+
+class BetaBinomial(CataloguedDistribution):
+    """BetaBinomial(total_count n, concentration1 a, concentration0 b): Binomial(n, p),
+    p ~ Beta(a, b).  Mean n a/(a + b), variance n a b (a + b + n) / ((a + b)² (a + b + 1))."""
+
+    family = "BetaBinomial"
+
+    def __init__(self, total_count, concentration1, concentration0, validate_args=True, name="BetaBinomial"):
+        super().__init__(name, validate_args, total_count=total_count, concentration1=concentration1,
+                         concentration0=concentration0)
+
+    def _sample(self, count, rng):
+        shape = _draw_shape(self, count)
+        probs = rng.beta(self.concentration1, self.concentration0, size=shape)
+        return rng.binomial(np.broadcast_to(self.total_count, shape).astype(np.int64), probs)
+
+    def _mean(self):
+        return self.total_count * self.concentration1 / (self.concentration1 + self.concentration0)
+
+    def _variance(self):
+        n, a, b = self.total_count, self.concentration1, self.concentration0
+        return n * a * b * (a + b + n) / ((a + b) ** 2 * (a + b + 1))
+
+
+class Poisson(CataloguedDistribution):
+    """Poisson(rate= or log_rate=): mean = variance = rate, mode floor(rate)."""
+
+    family = "Poisson"
+
+    def __init__(self, rate=None, log_rate=None, validate_args=True, name="Poisson"):
+        super().__init__(name, validate_args, rate=rate, log_rate=log_rate)
+
+    def rate_parameter(self):
+        return np.asarray(self.rate) if self.rate is not None else np.exp(self.log_rate)
+
+    def _sample(self, count, rng):
+        return rng.poisson(self.rate_parameter(), size=_draw_shape(self, count))
+
+    def _mean(self):
+        return self.rate_parameter()
+
+    def _variance(self):
+        return self.rate_parameter()
+
+    def _mode(self):
+        return np.floor(self.rate_parameter())
+
+
+class NegativeBinomial(_SuccessProbability, CataloguedDistribution):
+    """NegativeBinomial(total_count r, logits= or probs= p), TFP's convention: the number
+    of successes (probability p each) before r failures.  Mean r p/(1 - p), variance
+    r p/(1 - p)², mode floor((r - 1) p/(1 - p)) for r > 1, else 0.
+
+    NumPy's negative_binomial(n, q) counts failures before n successes of probability q,
+    so a draw is negative_binomial(r, 1 - p)."""
+
+    family = "NegativeBinomial"
+
+    def __init__(self, total_count, logits=None, probs=None, validate_args=True, name="NegativeBinomial"):
+        super().__init__(name, validate_args, total_count=total_count, logits=logits, probs=probs)
+
+    def _sample(self, count, rng):
+        failure = special.sigmoid(-self.logits_parameter())
+        return rng.negative_binomial(self.total_count, failure, size=_draw_shape(self, count))
+
+    def _mean(self):
+        return self.total_count * np.exp(self.logits_parameter())
+
+    def _variance(self):
+        p = self.probs_parameter()
+        return self.total_count * p / (1 - p) ** 2
+
+    def _mode(self):
+        odds = np.exp(self.logits_parameter())
+        return np.where(self.total_count > 1, np.floor((self.total_count - 1) * odds), 0.0)

@@ -18,6 +18,13 @@ def read_csv(path):
     return read(path)
 
 
+def sbc(model, data, n_sims=100, **settings):
+    """Simulation-based calibration of a model (see ppl.calibration)."""
+    from ppl.calibration import sbc as calibrate
+
+    return calibrate(model, data, n_sims, **settings)
+
+
 def load_fit(path):
     """A Fit from a file written by `Fit.save` (see ppl.io)."""
     from ppl.io import load_fit as load
@@ -26,4 +33,4 @@ def load_fit(path):
 
 
 __all__ = ["DataError", "InternalError", "Model", "ModelError", "ModelNameError", "ModelStructureError",
-           "ModelSyntaxError", "ModelTypeError", "SamplingError", "compile", "load_fit", "model", "read_csv", "__version__"]
+           "ModelSyntaxError", "ModelTypeError", "SamplingError", "compile", "load_fit", "model", "read_csv", "sbc", "__version__"]

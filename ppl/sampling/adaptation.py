@@ -26,7 +26,7 @@ import numba
 import numpy as np
 
 from ppl.sampling import rng
-from ppl.sampling.hamiltonian import evaluate, kinetic_energy, leapfrog, sample_momentum, velocity
+from ppl.sampling.hamiltonian import evaluate, kinetic_energy, leapfrog_energy, sample_momentum, velocity
 
 DUAL_AVERAGING_GAMMA = 0.05
 DUAL_AVERAGING_T0 = 10.0
@@ -148,12 +148,8 @@ def initial_step_size(log_density_gradient, real_data, int_data, state, position
         sample_momentum(state, inverse_metric_diagonal, inverse_metric_dense, metric_factor, p)
         velocity(p, inverse_metric_diagonal, inverse_metric_dense, v)
         initial_energy = -log_density + kinetic_energy(p, v)
-        new_log_density = leapfrog(log_density_gradient, real_data, int_data, q, p, g, step_size,
-                                   inverse_metric_diagonal, inverse_metric_dense, v)
-        velocity(p, inverse_metric_diagonal, inverse_metric_dense, v)
-        energy = -new_log_density + kinetic_energy(p, v)
-        if math.isnan(energy):
-            energy = math.inf
+        _, energy = leapfrog_energy(log_density_gradient, real_data, int_data, q, p, g, step_size,
+                                    inverse_metric_diagonal, inverse_metric_dense, v)
         delta = initial_energy - energy
         if direction == 0:   # the first step only picks the direction, as in Stan
             direction = 1 if delta > log_target else -1

@@ -103,6 +103,20 @@ def leapfrog(log_density_gradient, real_data, int_data, q, p, grad, step_size,
 
 
 @numba.njit(cache=True, error_model="numpy")
+def leapfrog_energy(log_density_gradient, real_data, int_data, q, p, grad, step_size,
+                    inverse_metric_diagonal, inverse_metric_dense, v):
+    """A leapfrog step, then the energy H at the new point (inf when not finite);
+    v holds the new velocity M^{-1} p.  Returns (log density, energy)."""
+    log_density = leapfrog(log_density_gradient, real_data, int_data, q, p, grad, step_size,
+                           inverse_metric_diagonal, inverse_metric_dense, v)
+    velocity(p, inverse_metric_diagonal, inverse_metric_dense, v)
+    energy = -log_density + kinetic_energy(p, v)
+    if math.isnan(energy):
+        energy = math.inf
+    return log_density, energy
+
+
+@numba.njit(cache=True, error_model="numpy")
 def log_add_exp(a, b):
     if a == -math.inf:
         return b

@@ -27,7 +27,7 @@ import numba
 import numpy as np
 
 from ppl.sampling import rng
-from ppl.sampling.hamiltonian import kinetic_energy, leapfrog, log_add_exp, sample_momentum, velocity
+from ppl.sampling.hamiltonian import kinetic_energy, leapfrog_energy, log_add_exp, sample_momentum, velocity
 
 # rows of the trajectory workspace [TRAJECTORY_ROWS, dim]
 _Q, _P, _G, _V = 0, 1, 2, 3                      # the moving point and a velocity scratch
@@ -89,12 +89,8 @@ def _build_subtree(log_density_gradient, real_data, int_data, state, depth, step
     scratch = trajectory[_SCRATCH]
     top = 0
     for leaf in range(1 << depth):
-        log_density = leapfrog(log_density_gradient, real_data, int_data, q, p, g, step_size,
-                               inverse_metric_diagonal, inverse_metric_dense, v)
-        velocity(p, inverse_metric_diagonal, inverse_metric_dense, v)
-        energy = -log_density + kinetic_energy(p, v)
-        if math.isnan(energy):
-            energy = math.inf
+        log_density, energy = leapfrog_energy(log_density_gradient, real_data, int_data, q, p, g, step_size,
+                                              inverse_metric_diagonal, inverse_metric_dense, v)
         counters[0] += 1.0
         counters[3] = log_density
         log_weight = initial_energy - energy

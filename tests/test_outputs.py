@@ -86,3 +86,23 @@ def test_plots_return_figures(fit, tmp_path):
         figure.savefig(tmp_path / "plot.png")
         assert (tmp_path / "plot.png").stat().st_size > 1000
     assert len(fit.plot_trace(["w"]).axes) == 6     # 3 elements x (trace, density)
+
+
+def test_summary_to_pandas(fit):
+    pandas = pytest.importorskip("pandas")
+    frame = fit.summary(names=["w", "sigma"]).to_pandas()
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.index) == ["w[0]", "w[1]", "w[2]", "sigma"]
+    assert frame.loc["sigma", "mean"] == pytest.approx(fit["sigma"].mean())
+
+
+def test_the_plot_example_saves_its_figures(tmp_path):
+    pytest.importorskip("matplotlib")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("plot_linreg", EXAMPLES / "plot_linreg.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    example.main(tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["linreg_pair.png", "linreg_posterior.png",
+                                                              "linreg_trace.png"]

@@ -212,14 +212,14 @@ def _quantities_of(posterior, unconstrained: np.ndarray, seeds: np.ndarray) -> d
     rows: dict[str, list] = {name: [] for group in names for name in group}
     for u, seed in zip(unconstrained, seeds):
         u = np.ascontiguousarray(u)
-        groups = [module.constrain(u, real_data, int_data)]
+        groups = [(names[0], module.constrain(u, real_data, int_data))]
         if names[1]:
-            groups.append(module.deterministics(u, real_data, int_data))
+            groups.append((names[1], module.deterministics(u, real_data, int_data)))
         if names[2]:
-            groups.append(module.generate(u, real_data, int_data, int(seed)))
-        for group_names, values in zip([g for g in names if g], groups):
+            groups.append((names[2], module.generate(u, real_data, int_data, int(seed))))
+        for group_names, values in groups:
             for name, value in zip(group_names, values):
-                rows[name].append(np.asarray(value, dtype=float) if not np.issubdtype(np.asarray(value).dtype, np.integer)
-                                  else np.asarray(value))
+                value = np.asarray(value)
+                rows[name].append(value if np.issubdtype(value.dtype, np.integer) else value.astype(float))
     count = unconstrained.shape[0]
     return {name: (np.stack(values) if values else np.zeros((count,))) for name, values in rows.items()}

@@ -243,3 +243,10 @@ def test_csv_and_npz_round_trips(tmp_path, normal_mean):
     assert loaded.provenance["data_hash"] == fit.provenance["data_hash"]
     header = (tmp_path / "draws.csv").read_text().splitlines()[1]
     assert header.startswith("chain__,draw__,accept_stat__") and '"mu[0]"' not in header and "mu[0]" in header
+
+
+def test_a_model_with_only_generated_quantities():
+    model = ppl.model("data mu: real\ngen y ~ Normal(mu, 1)\n", "gen_only.ppl")
+    fit = model.sample({"mu": 2.0}, seed=1, progress=False, draws=500, warmup=100)
+    assert fit.names("param") == [] and fit["y"].shape == (4, 500)
+    assert abs(fit["y"].mean() - 2.0) < 0.15 and abs(fit["y"].std() - 1.0) < 0.1

@@ -86,9 +86,13 @@ def load_module(text: str, program):
     source_path = folder / "model.py"
     facts_path = folder / "facts.pickle"
     if not (source_path.exists() and facts_path.exists()):
+        from codegen.emit import NotSupportedYet
         from codegen.emit_model import emit_module   # the emitter (and SymPy) load only here
 
-        source, facts = emit_module(program)
+        try:
+            source, facts = emit_module(program)
+        except NotSupportedYet as error:
+            raise not_supported(str(error), error.span) from None
         folder.mkdir(parents=True, exist_ok=True)
         _atomic_write(source_path, source.encode())
         _atomic_write(facts_path, pickle.dumps(facts))
@@ -102,6 +106,14 @@ def load_module(text: str, program):
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module, facts
+
+
+def not_supported(message: str, span):
+    from ppl.errors import ModelNotSupportedError
+
+    return ModelNotSupportedError(f"the compiler cannot emit this yet: {message}", span,
+                                  hint="the model is valid; rewrite this statement with what docs/language.md "
+                                       "lists as compiled, or see its section 'Not compiled yet'")
 
 
 def generated_source(text: str, program) -> str:

@@ -29,7 +29,10 @@ from codegen.shapes import Dim
 
 
 class NotSupportedYet(NotImplementedError):
-    """A construct the compiler back end cannot emit yet (the front end accepted it)."""
+    """A construct the compiler back end cannot emit yet (the front end accepted it).
+    `span` is the statement it came from, set as the error leaves that statement."""
+
+    span = None
 
 
 @dataclass

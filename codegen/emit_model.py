@@ -8,10 +8,18 @@
   (unconstrained, Jacobian included);
 * ``log_density_gradient(u, grad_out, real_data, int_data)`` → the same,
   writing its gradient into grad_out;
+* ``log_density_without_jacobian(u, real_data, int_data)`` → for ``log_prob``;
 * ``constrain(u, real_data, int_data)`` → the params (a tuple, declaration order);
-* ``unconstrain(params..., real_data, int_data, u_out)``.
+* ``unconstrain(real_data, int_data, u_out, *params)``;
+* ``deterministics(u, real_data, int_data)`` and ``generate(u, real_data, int_data, seed)``
+  → the saved quantities of a draw;
+* ``dimension(real_data, int_data)`` → the number of unconstrained coordinates;
+* ``log_density_terms(u, real_data, int_data, lp_after)`` → the running total after
+  each top-level statement (to name the statement to blame when sampling cannot start).
 
-See codegen/emit.py for how the gradient is built.
+``log_density_gradient`` has an explicit signature so that the samplers, compiled
+once, take it as a first-class function.  See codegen/emit.py for how the gradient
+is built and docs/compiler.md for a walk-through of the emitted code.
 """
 
 from __future__ import annotations
@@ -284,7 +292,12 @@ class ModelEmitter:
     def statement(self, s):
         if (s.stage == "gen" and not self.include_gen) or isinstance(s, ir.DataDeclaration):
             return
-        getattr(self, "_" + type(s).__name__)(s)
+        try:
+            getattr(self, "_" + type(s).__name__)(s)
+        except NotSupportedYet as error:   # the innermost statement is the most precise place
+            if error.span is None:
+                error.span = s.span
+            raise
 
     def _is_transformed_data(self, name) -> bool:
         return name in self.transformed
@@ -790,8 +803,11 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
         gen_ops = gen_emitter.top_level(program.statements)
         body = (["np.random.seed(seed)"] + prologue + ["lp = 0.0"] + _lines(gen_ops, "forward")
                 + [_return_tuple(gen_emitter.scope[n].code for n in generated)])
-    except NotSupportedYet as error:
+    except NotSupportedYet as error:   # sampling refuses such a model before it starts (facts below)
         body = [f"raise NotImplementedError({str(error)!r})"]
+        generate_unsupported = (str(error), error.span)
+    else:
+        generate_unsupported = None
     out += indent(body)
     out += ["", ""] + _unconstrain_function(program, inputs, outputs, prologue)
     sizes = " + ".join(f"({size})" for _, _, size in param_emitter.param_offsets) or "0"
@@ -801,7 +817,7 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
     out += ["", "", JIT, "def log_density_terms(u, real_data, int_data, lp_after):"]
     out += indent(prologue + ["lp = 0.0"] + terms_lines + ["return lp"])
     out += [""]
-    facts = {"term_spans": term_spans, "deterministics": saved, "generated": generated, "inputs": inputs, "outputs": outputs, "full_layout": full_layout, "input_layout": input_layout,
+    facts = {"generate_unsupported": generate_unsupported, "term_spans": term_spans, "deterministics": saved, "generated": generated, "inputs": inputs, "outputs": outputs, "full_layout": full_layout, "input_layout": input_layout,
              "params": [p.name for p in program.params]}
     return "\n".join(out), facts
 

@@ -7,7 +7,7 @@
 __version__ = "0.1.0"
 
 from ppl.errors import (DataError, InternalError, ModelError, ModelNameError,  # noqa: E402
-                        ModelStructureError, ModelSyntaxError, ModelTypeError, SamplingError)
+                        ModelNotSupportedError, ModelStructureError, ModelSyntaxError, ModelTypeError, SamplingError)
 from ppl.model import Model, compile, model  # noqa: E402
 
 
@@ -32,5 +32,5 @@ def load_fit(path):
     return load(path)
 
 
-__all__ = ["DataError", "InternalError", "Model", "ModelError", "ModelNameError", "ModelStructureError",
+__all__ = ["DataError", "InternalError", "Model", "ModelError", "ModelNameError", "ModelNotSupportedError", "ModelStructureError",
            "ModelSyntaxError", "ModelTypeError", "SamplingError", "compile", "load_fit", "model", "read_csv", "sbc", "__version__"]

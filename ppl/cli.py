@@ -2,7 +2,7 @@
 
     ppl check MODEL.ppl [--data D]    outline of data, params (and their transforms), quantities, statements;
                                       with --data, also validate a data file
-    ppl show MODEL.ppl --ast|--ir     a stage's dump
+    ppl show MODEL.ppl --ast|--ir|--code   a stage's dump (the parsed program, the typed IR, the Numba source)
     ppl sample MODEL.ppl --data D     sample the posterior (NUTS by default), print the summary;
                                       --output draws.csv writes every draw
 

@@ -107,6 +107,10 @@ class DataError(ModelError):
     """Data given for a model is missing, mis-shaped, non-finite or out of bounds."""
 
 
+class ModelNotSupportedError(ModelError):
+    """The model is valid, but the compiler cannot emit one of its constructs yet."""
+
+
 class SamplingError(ModelError):
     """Sampling cannot start or go on: no initial point with a finite log density, a bad init."""
 

@@ -76,8 +76,12 @@ class Model:
     def code(self) -> str:
         """The generated Numba source of this model."""
         from codegen.build import generated_source
+        from ppl.errors import ModelError
 
-        return generated_source(self.source.text, self.ir)
+        try:
+            return generated_source(self.source.text, self.ir)
+        except ModelError as error:
+            raise error.with_source(self.source)
 
     def __repr__(self) -> str:
         return f"<ppl.Model {self.name!r}: {len(self.ir.params)} params, {len(self.ir.data)} data>"

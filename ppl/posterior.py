@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppl.errors import DataError
+from ppl.errors import DataError, ModelError
 
 
 class Posterior:
@@ -94,8 +94,17 @@ class Posterior:
         values = self._module.deterministics(self._vector(u), self.real_data, self.int_data)
         return {name: np.asarray(value) for name, value in zip(self._facts["deterministics"], values)}
 
+    def check_generated_quantities(self) -> None:
+        """Raise ModelNotSupportedError, at its statement, if a `gen` draw cannot be compiled."""
+        unsupported = self._facts.get("generate_unsupported")
+        if unsupported and self._facts["generated"]:
+            from codegen.build import not_supported
+
+            raise not_supported(*unsupported).with_source(self.model.source)
+
     def generate(self, u, seed: int = 0) -> dict[str, np.ndarray]:
         """One draw of the generated quantities at u (reproducible for a given seed)."""
+        self.check_generated_quantities()
         values = self._module.generate(self._vector(u), self.real_data, self.int_data, int(seed))
         return {name: np.asarray(value) for name, value in zip(self._facts["generated"], values)}
 
@@ -137,7 +146,10 @@ def condition(model, data, strict: bool = False) -> Posterior:
     from codegen.build import load_module
 
     bound = model.check_data(data, strict=strict)
-    module, facts = load_module(model.source.text, model.ir)
+    try:
+        module, facts = load_module(model.source.text, model.ir)
+    except ModelError as error:
+        raise error.with_source(model.source)
     if facts is None:
         raise DataError("internal: the model's generated code has no facts")
     return Posterior(model, module, facts, bound)

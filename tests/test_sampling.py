@@ -250,3 +250,15 @@ def test_a_model_with_only_generated_quantities():
     fit = model.sample({"mu": 2.0}, seed=1, progress=False, draws=500, warmup=100)
     assert fit.names("param") == [] and fit["y"].shape == (4, 500)
     assert abs(fit["y"].mean() - 2.0) < 0.15 and abs(fit["y"].std() - 1.0) < 0.1
+
+
+def test_constructs_the_compiler_cannot_emit_yet_are_located_errors():
+    model = ppl.model("param x: real[3]\nx ~ Normal(0, 1)\nm = max(x)\n", "max.ppl")
+    with pytest.raises(ppl.ModelNotSupportedError) as caught:
+        model.condition({})
+    assert caught.value.line == 3 and "max.ppl:3:1" in str(caught.value) and "cannot emit this yet" in str(caught.value)
+    gen = ppl.model("param x: real\nx ~ Normal(0, 1)\ngen z ~ Dirichlet([1.0, 2.0])\n", "gen_dirichlet.ppl")
+    posterior = gen.condition({})
+    with pytest.raises(ppl.ModelNotSupportedError) as caught:
+        posterior.sample(progress=False)
+    assert caught.value.line == 3 and "Dirichlet" in str(caught.value)

@@ -81,6 +81,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     from ppl.sampling import chain as native   # compiled once, loaded from Numba's disk cache
     from ppl.sampling.adaptation import window_schedule
 
+    posterior.check_generated_quantities()   # before the chains run, not after
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2 ** 63))
     seed = int(seed)

@@ -288,9 +288,12 @@ class ModelEmitter:
             self.ops = outer
 
     include_gen = False
+    values_only = False   # deterministics and generate: the values, not the target's terms
 
     def statement(self, s):
         if (s.stage == "gen" and not self.include_gen) or isinstance(s, ir.DataDeclaration):
+            return
+        if self.values_only and s.stage != "gen" and isinstance(s, (ir.SampleStatement, ir.TargetIncrement)):
             return
         try:
             getattr(self, "_" + type(s).__name__)(s)
@@ -407,7 +410,8 @@ class ModelEmitter:
         body = self.nested_block(s.body)
         self.scope = outer_scope
         header = f"for {variable.code} in range({start}, {stop}, {step}):"
-        op = Op(forward=[header] + indent(_lines(body, "forward")), recompute=[])
+        body_lines = _lines(body, "forward")
+        op = Op(forward=[header] + indent(body_lines) if body_lines else [], recompute=[])   # empty: no loop
         reverse_body = (_lines(body, "recompute") + _lines(body, "adjoint_init")
                         + _lines(list(reversed(body)), "reverse"))
         if any(o.reverse for o in body):
@@ -760,6 +764,7 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
         return emitter
 
     emitter = new_emitter()                    # every value materialised: saved deterministics
+    emitter.values_only = True
     prologue = _unpack_lines(full_layout, inputs + outputs, emitter.scope)
     model_ops = emitter.top_level(program.statements)
     fast = new_emitter(fast=True)              # log density and gradient
@@ -798,6 +803,7 @@ def emit_module(program: ir.Program) -> tuple[str, dict]:
     try:
         gen_emitter = ModelEmitter(program, forward_only=True)
         gen_emitter.include_gen = True
+        gen_emitter.values_only = True
         for name, type_ in inputs + outputs:
             gen_emitter.bind(name, type_, False)
         gen_ops = gen_emitter.top_level(program.statements)

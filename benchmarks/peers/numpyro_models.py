@@ -1,0 +1,147 @@
+"""The example gallery (examples/*.ppl) written in NumPyro, faithfully: same priors, same
+parameterisation, same data (0-based indices as in the data files), same parameter names.
+
+A param with no prior statement in the ppl model is flat on its support there (as in Stan);
+here it is ``ImproperUniform`` over the same support.  ``MODELS[name] = (model, arguments)``
+where ``arguments(data)`` turns the Stan-format JSON dict into the model's keyword arguments.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpyro
+import numpyro.distributions as dist
+from numpyro.distributions import constraints
+
+
+def _flat(name, support, shape=()):
+    return numpyro.sample(name, dist.ImproperUniform(support, (), shape))
+
+
+def ar_k(K, T, y):
+    alpha = _flat("alpha", constraints.real)
+    beta = _flat("beta", constraints.real, (K,))
+    sigma = numpyro.sample("sigma", dist.HalfCauchy(2.5))
+    # lags[t - K, k] = y[t - K + k] for t in K..T-1
+    index = jnp.arange(K, T)[:, None] - K + jnp.arange(K)[None, :]
+    numpyro.sample("y", dist.Normal(alpha + y[index] @ beta, sigma), obs=y[K:])
+
+
+def correlated_mvn(N, K, Y):
+    mu = numpyro.sample("mu", dist.Normal(0.0, 10.0).expand([K]))
+    sigma = numpyro.sample("sigma", dist.HalfCauchy(2.5).expand([K]))
+    L = numpyro.sample("L", dist.LKJCholesky(K, concentration=2.0))
+    numpyro.sample("Y", dist.MultivariateNormal(mu, scale_tril=sigma[:, None] * L), obs=Y)
+
+
+def dirichlet_simplex(K, N, alpha, y):
+    theta = numpyro.sample("theta", dist.Dirichlet(alpha))
+    numpyro.sample("y", dist.Categorical(probs=theta), obs=y)
+
+
+def eight_schools_centered(J, y, sigma):
+    mu = numpyro.sample("mu", dist.Normal(0.0, 5.0))
+    tau = numpyro.sample("tau", dist.HalfCauchy(5.0))
+    theta = numpyro.sample("theta", dist.Normal(mu, tau).expand([J]))
+    numpyro.sample("y", dist.Normal(theta, sigma), obs=y)
+
+
+def eight_schools_noncentered(J, y, sigma):
+    mu = numpyro.sample("mu", dist.Normal(0.0, 5.0))
+    tau = numpyro.sample("tau", dist.HalfCauchy(5.0))
+    theta_tilde = numpyro.sample("theta_tilde", dist.Normal(0.0, 1.0).expand([J]))
+    numpyro.sample("y", dist.Normal(mu + tau * theta_tilde, sigma), obs=y)
+
+
+def garch11(T, r, sigma1):
+    mu = _flat("mu", constraints.real)
+    alpha0 = _flat("alpha0", constraints.positive)
+    alpha1 = _flat("alpha1", constraints.unit_interval)
+    # beta1 is flat on [0, 1 - alpha1]: sample it as a fraction of that interval and add the
+    # interval's length as the Jacobian (NumPyro's param-dependent supports do not give Stan's density)
+    beta1_fraction = _flat("beta1_fraction", constraints.unit_interval)
+    beta1 = numpyro.deterministic("beta1", (1.0 - alpha1) * beta1_fraction)
+    numpyro.factor("beta1_jacobian", jnp.log1p(-alpha1))
+
+    def step(previous_sigma, previous_r):
+        sigma = jnp.sqrt(alpha0 + alpha1 * (previous_r - mu) ** 2 + beta1 * previous_sigma ** 2)
+        return sigma, sigma
+
+    _, rest = jax.lax.scan(step, jnp.asarray(sigma1, dtype=r.dtype), r[:-1])
+    sigma = jnp.concatenate([jnp.asarray([sigma1], dtype=r.dtype), rest])
+    numpyro.sample("r", dist.Normal(mu, sigma), obs=r)
+
+
+def gp_regression(N, x, y):
+    amplitude = numpyro.sample("amplitude", dist.HalfNormal(2.0))
+    length_scale = numpyro.sample("length_scale", dist.InverseGamma(5.0, 5.0))
+    sigma = numpyro.sample("sigma", dist.HalfNormal(1.0))
+    distance = x[:, None] - x[None, :]
+    cov = amplitude ** 2 * jnp.exp(-0.5 * distance ** 2 / length_scale ** 2) + jnp.eye(N) * sigma ** 2
+    numpyro.sample("y", dist.MultivariateNormal(jnp.zeros(N), covariance_matrix=cov), obs=y)
+
+
+def linreg(N, x, y):
+    w = numpyro.sample("w", dist.Normal(0.0, 1.0).expand([3]))
+    sigma = numpyro.sample("sigma", dist.LogNormal(1.0, 5.0))
+    mu = w[0] + w[1:] @ x
+    numpyro.sample("y", dist.Normal(mu, sigma), obs=y)
+
+
+def linreg_known_noise(N, x, y):
+    w = numpyro.sample("w", dist.Normal(0.0, 1.0).expand([3]))
+    numpyro.sample("y", dist.Normal(w[0] + w[1:] @ x, 0.5), obs=y)
+
+
+def logistic_regression(N, K, X, y):
+    alpha = numpyro.sample("alpha", dist.Normal(0.0, 2.5))
+    beta = numpyro.sample("beta", dist.Normal(0.0, 2.5).expand([K]))
+    numpyro.sample("y", dist.Bernoulli(logits=alpha + X @ beta), obs=y)
+
+
+def normal_mixture(N, y):
+    mu = _flat("mu", constraints.ordered_vector, (2,))
+    numpyro.factor("mu_prior", dist.Normal(0.0, 10.0).log_prob(mu).sum())
+    sigma = numpyro.sample("sigma", dist.HalfNormal(5.0).expand([2]))
+    weights = numpyro.sample("weights", dist.Dirichlet(jnp.array([2.0, 2.0])))
+    mixture = dist.MixtureSameFamily(dist.Categorical(probs=weights), dist.Normal(mu, sigma))
+    numpyro.sample("y", mixture, obs=y)
+
+
+def radon_hierarchical(N, J, county, floor, log_radon):
+    mu_a = numpyro.sample("mu_a", dist.Normal(0.0, 10.0))
+    sigma_a = numpyro.sample("sigma_a", dist.HalfNormal(5.0))
+    a = numpyro.sample("a", dist.Normal(mu_a, sigma_a).expand([J]))
+    b = numpyro.sample("b", dist.Normal(0.0, 10.0))
+    sigma_y = numpyro.sample("sigma_y", dist.HalfNormal(5.0))
+    numpyro.sample("log_radon", dist.Normal(a[county] + b * floor, sigma_y), obs=log_radon)
+
+
+def _real(value):
+    return jnp.asarray(value, dtype=jnp.float64)
+
+
+def _int(value):
+    return jnp.asarray(value, dtype=jnp.int32)
+
+
+_KINDS = {
+    "ar_k": {"K": int, "T": int, "y": _real},
+    "correlated_mvn": {"N": int, "K": int, "Y": _real},
+    "dirichlet_simplex": {"K": int, "N": int, "alpha": _real, "y": _int},
+    "eight_schools_centered": {"J": int, "y": _real, "sigma": _real},
+    "eight_schools_noncentered": {"J": int, "y": _real, "sigma": _real},
+    "garch11": {"T": int, "r": _real, "sigma1": float},
+    "gp_regression": {"N": int, "x": _real, "y": _real},
+    "linreg": {"N": int, "x": _real, "y": _real},
+    "linreg_known_noise": {"N": int, "x": _real, "y": _real},
+    "logistic_regression": {"N": int, "K": int, "X": _real, "y": _int},
+    "normal_mixture": {"N": int, "y": _real},
+    "radon_hierarchical": {"N": int, "J": int, "county": _int, "floor": _real, "log_radon": _real},
+}
+
+MODELS = {
+    name: (globals()[name], (lambda kinds: lambda data: {k: f(data[k]) for k, f in kinds.items()})(kinds))
+    for name, kinds in _KINDS.items()
+}

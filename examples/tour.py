@@ -167,15 +167,9 @@ def bijectors(folder: Path) -> None:
           f"of a copy (a Cholesky): {fresh_seconds * 1e3:.0f} ms; same factor: {np.allclose(cached, fresh)}")
 
 
-TOUR_REGRESSION = """
-# the tour's regression, its noise scale known
-data N: int<lower=1>
-data x: real[2, N]
-data y: real[N]
-param w: real[3]
-w ~ MVNDiag(zeros(3), ones(3))
-y ~ Normal(w[0] + w[1:] @ x, 0.5)
-"""
+# the tour's regression with its noise scale known: the gallery's linreg_known_noise.ppl
+# (w ~ Normal(0, 1) elementwise is the tour's MultivariateNormalDiag(zeros(3), ones(3)))
+TOUR_REGRESSION = Path(__file__).parent / "linreg_known_noise.ppl"
 
 
 def markov_chain_monte_carlo(folder: Path) -> None:
@@ -184,7 +178,7 @@ def markov_chain_monte_carlo(folder: Path) -> None:
     true_w = np.array([-1., 2., 3.])
     xs = rng.uniform(-1., 1., [2, 50])
     ys = true_w[0] + true_w[1:] @ xs + rng.normal(0., .5, size=50)
-    posterior = ppl.model(TOUR_REGRESSION, "tour_regression.ppl").condition({"N": 50, "x": xs, "y": ys})
+    posterior = ppl.compile(TOUR_REGRESSION).condition({"N": 50, "x": xs, "y": ys})
 
     hmc = mcmc.HamiltonianMonteCarlo(target_log_prob_fn=posterior, step_size=0.1, num_leapfrog_steps=2)
     samples, kernel_results = mcmc.sample_chain(num_results=1000, num_burnin_steps=500,

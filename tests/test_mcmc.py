@@ -1,20 +1,15 @@
 """ppl.mcmc: TFP's kernel interface on the native samplers — the tour's regression
 cells, a Python (value, gradient) target, TransformedTransitionKernel, and errors."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import ppl
 import ppl.mcmc as mcmc
 
-TOUR_REGRESSION = """
-data N: int<lower=1>
-data x: real[2, N]
-data y: real[N]
-param w: real[3]
-w ~ MVNDiag(zeros(3), ones(3))
-y ~ Normal(w[0] + w[1:] @ x, 0.5)
-"""
+TOUR_REGRESSION = Path(__file__).parent.parent / "examples" / "linreg_known_noise.ppl"   # the tour's model
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +17,7 @@ def tour():
     rng = np.random.default_rng(0)
     xs = rng.uniform(-1.0, 1.0, [2, 50])
     ys = -1.0 + np.array([2.0, 3.0]) @ xs + rng.normal(0.0, 0.5, size=50)
-    posterior = ppl.model(TOUR_REGRESSION, "tour_regression.ppl").condition({"N": 50, "x": xs, "y": ys})
+    posterior = ppl.compile(TOUR_REGRESSION).condition({"N": 50, "x": xs, "y": ys})
     # the exact posterior of w: Gaussian with precision I + X X' / 0.25
     design = np.vstack([np.ones(50), xs])
     precision = np.eye(3) + design @ design.T / 0.25

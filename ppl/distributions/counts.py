@@ -6,6 +6,11 @@ Families with a success probability take it as ``logits=`` (log-odds) or
 ``probs_parameter()`` and ``logits_parameter()`` give either form, as TFP's
 do.  Poisson takes ``rate=`` or ``log_rate=``.  Draws are integers; as in TFP,
 Bernoulli draws have an integer dtype and the count families float64.
+
+Their cdfs are those of the integer part, F(x) = P(X <= floor(x)), as TFP's:
+Poisson's is the incomplete gamma Q(k + 1, rate), Binomial's and
+NegativeBinomial's the incomplete beta, BetaBinomial's the running sum of its
+masses (``special_functions``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,12 @@ class _SuccessProbability:
             return np.asarray(self.logits)
         return np.log(self.probs) - np.log1p(-self.probs)
 
+    def _success_and_failure(self):
+        """(p, 1 - p), each accurate on its own: sigmoid(±logits) when logits were given."""
+        if self.probs is not None:
+            return np.asarray(self.probs), 1.0 - np.asarray(self.probs)
+        return special.sigmoid(self.logits), special.sigmoid(-self.logits)
+
 
 class Bernoulli(_SuccessProbability, CataloguedDistribution):
     """Bernoulli(logits= or probs=) on {0, 1}: mean p, variance p (1 - p), mode 1 where p > 1/2."""
@@ -45,6 +56,16 @@ class Bernoulli(_SuccessProbability, CataloguedDistribution):
 
     def _sample(self, count, rng):
         return (rng.uniform(size=_draw_shape(self, count)) < self.probs_parameter()).astype(np.int64)
+
+    def _log_cdf(self, x):
+        """log(1 - p) on [0, 1), 0 from 1 on, -inf below 0."""
+        with np.errstate(divide="ignore"):
+            log_failure = (special.log_sigmoid(-self.logits) if self.logits is not None
+                           else np.log1p(-np.asarray(self.probs)))
+        return np.where(x < 0, -np.inf, np.where(x < 1, log_failure, 0.0))
+
+    def _cdf(self, x):
+        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.probs_parameter()
@@ -69,6 +90,19 @@ class Binomial(_SuccessProbability, CataloguedDistribution):
     def _sample(self, count, rng):
         return rng.binomial(self.total_count.astype(np.int64), self.probs_parameter(),
                             size=_draw_shape(self, count))
+
+    def _log_cdf(self, x):
+        """P(X <= k) = I_(1-p)(n - k, k + 1) for 0 <= k < n, k = floor(x)."""
+        k = np.floor(x)
+        n = self.total_count
+        success, failure = self._success_and_failure()
+        inside = (k >= 0) & (k < n)
+        log_cdf = special.log_incomplete_beta(np.where(inside, n - k, 1.0), np.where(inside, k + 1, 1.0),
+                                              failure, success)[0]
+        return np.where(k < 0, -np.inf, np.where(k >= n, 0.0, log_cdf))
+
+    def _cdf(self, x):
+        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.total_count * self.probs_parameter()
@@ -96,6 +130,17 @@ class BetaBinomial(CataloguedDistribution):
         probs = rng.beta(self.concentration1, self.concentration0, size=shape)
         return rng.binomial(np.broadcast_to(self.total_count, shape).astype(np.int64), probs)
 
+    def _log_cdf(self, x):
+        """log Σ_{j <= floor(x)} p(j): the masses at 0, ..., max(n), summed in log space."""
+        support = np.arange(int(np.max(self.total_count)) + 1, dtype=np.float64)
+        log_masses = self._log_prob(support.reshape((-1,) + (1,) * len(self.batch_shape)))
+        log_masses = np.moveaxis(np.broadcast_to(log_masses, support.shape + self.batch_shape), 0, -1)
+        k = np.floor(x)
+        return np.where(k >= self.total_count, 0.0, special.log_cumulative_mass(log_masses, k))
+
+    def _cdf(self, x):
+        return np.exp(self._log_cdf(x))
+
     def _mean(self):
         return self.total_count * self.concentration1 / (self.concentration1 + self.concentration0)
 
@@ -117,6 +162,16 @@ class Poisson(CataloguedDistribution):
 
     def _sample(self, count, rng):
         return rng.poisson(self.rate_parameter(), size=_draw_shape(self, count))
+
+    def _log_cdf(self, x):
+        """P(X <= k) = Q(k + 1, rate), k = floor(x) >= 0."""
+        k = np.floor(x)
+        finite = (k >= 0) & (k < np.inf)
+        log_cdf = special.log_incomplete_gamma(np.where(finite, k + 1, 1.0), self.rate_parameter())[1]
+        return np.where(k < 0, -np.inf, np.where(k == np.inf, 0.0, log_cdf))
+
+    def _cdf(self, x):
+        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.rate_parameter()
@@ -144,6 +199,17 @@ class NegativeBinomial(_SuccessProbability, CataloguedDistribution):
     def _sample(self, count, rng):
         failure = special.sigmoid(-self.logits_parameter())
         return rng.negative_binomial(self.total_count, failure, size=_draw_shape(self, count))
+
+    def _log_cdf(self, x):
+        """P(X <= k) = I_(1-p)(r, k + 1), k = floor(x) >= 0 (scipy's nbinom(r, 1 - p), as TFP)."""
+        k = np.floor(x)
+        success, failure = self._success_and_failure()
+        finite = (k >= 0) & (k < np.inf)
+        log_cdf = special.log_incomplete_beta(self.total_count, np.where(finite, k + 1, 1.0), failure, success)[0]
+        return np.where(k < 0, -np.inf, np.where(k == np.inf, 0.0, log_cdf))
+
+    def _cdf(self, x):
+        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.total_count * np.exp(self.logits_parameter())

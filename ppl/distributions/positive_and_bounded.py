@@ -3,7 +3,11 @@
 Exponential, Gamma, InverseGamma, Chi2 and Weibull live on x > 0 (or x >= 0);
 Beta on (0, 1); Uniform on [low, high).  Sampling uses NumPy's Generator
 (its gamma takes a *scale*, the reciprocal of TFP's rate); log densities are
-the catalogue's (see ``CataloguedDistribution``).
+the catalogue's (see ``CataloguedDistribution``).  The Gamma-like cdfs are the
+regularised incomplete gamma P(a, x) or its complement Q, Beta's is I_x(a, b)
+(``special_functions.log_incomplete_gamma`` / ``log_incomplete_beta``); each
+log cdf is the logarithm those return, so it stays finite where the cdf
+underflows.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ class Exponential(CataloguedDistribution):
 
 class Gamma(CataloguedDistribution):
     """Gamma(concentration, rate): mean α/β, variance α/β², mode (α - 1)/β for α >= 1
-    (NaN below, as TFP with allow_nan_stats)."""
+    (NaN below, as TFP with allow_nan_stats); cdf P(α, β x)."""
 
     family = "Gamma"
 
@@ -55,6 +59,12 @@ class Gamma(CataloguedDistribution):
 
     def _sample(self, count, rng):
         return rng.gamma(self.concentration, 1.0 / self.rate, size=_draw_shape(self, count))
+
+    def _log_cdf(self, x):
+        return special.log_incomplete_gamma(self.concentration, self.rate * x)[0]
+
+    def _cdf(self, x):
+        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.concentration / self.rate
@@ -68,7 +78,8 @@ class Gamma(CataloguedDistribution):
 
 class InverseGamma(CataloguedDistribution):
     """InverseGamma(concentration α, scale β): 1/Y for Y ~ Gamma(α, rate=β).
-    Mean β/(α - 1) for α > 1, variance β²/((α - 1)² (α - 2)) for α > 2, mode β/(α + 1)."""
+    Mean β/(α - 1) for α > 1, variance β²/((α - 1)² (α - 2)) for α > 2, mode β/(α + 1);
+    cdf Q(α, β/x)."""
 
     family = "InverseGamma"
 
@@ -77,6 +88,15 @@ class InverseGamma(CataloguedDistribution):
 
     def _sample(self, count, rng):
         return 1.0 / rng.gamma(self.concentration, 1.0 / self.scale, size=_draw_shape(self, count))
+
+    def _log_cdf(self, x):
+        """P(1/Y <= x) = P(Y >= 1/x) = Q(α, β / x); 0 for x <= 0."""
+        with np.errstate(divide="ignore"):
+            scaled = np.where(x > 0, self.scale / np.where(x > 0, x, 1.0), np.inf)
+        return special.log_incomplete_gamma(self.concentration, scaled)[1]
+
+    def _cdf(self, x):
+        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -92,7 +112,8 @@ class InverseGamma(CataloguedDistribution):
 
 
 class Chi2(CataloguedDistribution):
-    """Chi2(df): Gamma(df/2, rate=1/2); mean df, variance 2 df, mode df - 2 for df >= 2."""
+    """Chi2(df): Gamma(df/2, rate=1/2); mean df, variance 2 df, mode df - 2 for df >= 2;
+    cdf P(df/2, x/2)."""
 
     family = "Chi2"
 
@@ -101,6 +122,12 @@ class Chi2(CataloguedDistribution):
 
     def _sample(self, count, rng):
         return rng.chisquare(self.df, size=_draw_shape(self, count))
+
+    def _log_cdf(self, x):
+        return special.log_incomplete_gamma(self.df / 2, x / 2)[0]
+
+    def _cdf(self, x):
+        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.df
@@ -142,7 +169,8 @@ class Weibull(CataloguedDistribution):
 
 class Beta(CataloguedDistribution):
     """Beta(concentration1 a, concentration0 b) on (0, 1): mean a/(a + b), variance
-    ab/((a + b)² (a + b + 1)), mode (a - 1)/(a + b - 2) when a, b > 1 (NaN otherwise)."""
+    ab/((a + b)² (a + b + 1)), mode (a - 1)/(a + b - 2) when a, b > 1 (NaN otherwise);
+    cdf I_x(a, b)."""
 
     family = "Beta"
 
@@ -151,6 +179,12 @@ class Beta(CataloguedDistribution):
 
     def _sample(self, count, rng):
         return rng.beta(self.concentration1, self.concentration0, size=_draw_shape(self, count))
+
+    def _log_cdf(self, x):
+        return special.log_incomplete_beta(self.concentration1, self.concentration0, x)[0]
+
+    def _cdf(self, x):
+        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.concentration1 / (self.concentration1 + self.concentration0)

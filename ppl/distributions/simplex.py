@@ -35,7 +35,7 @@ class _CategoryProbabilities:
 class Categorical(_CategoryProbabilities, CataloguedDistribution):
     """Categorical(logits= or probs=) over {0, ..., K - 1}: p(k) = softmax(logits)[k].
     Draws by the Gumbel-max trick, argmax_k (log p_k + G_k) with G_k standard Gumbel.
-    Mode argmax_k p_k; no mean or variance (as TFP)."""
+    Mode argmax_k p_k; no mean or variance (as TFP); cdf the running sum of p_k."""
 
     family = "Categorical"
     dtype_of_draws = np.int64
@@ -51,6 +51,13 @@ class Categorical(_CategoryProbabilities, CataloguedDistribution):
         log_probs = self.log_probs_parameter()
         gumbel = rng.gumbel(size=(count,) + log_probs.shape)
         return np.argmax(log_probs + gumbel, axis=-1)
+
+    def _log_cdf(self, x):
+        """log Σ_{j <= floor(x)} p_j: -inf below 0, 0 from K - 1 on."""
+        return special.log_cumulative_mass(self.log_probs_parameter(), np.floor(x))
+
+    def _cdf(self, x):
+        return np.exp(self._log_cdf(x))
 
     def _mode(self):
         return np.argmax(self.log_probs_parameter(), axis=-1).astype(np.float64)

@@ -9,6 +9,12 @@ log n! / Π x_k!.  The scalar functions of Python's ``math`` module are exact
 to rounding; ``np.vectorize`` lifts them to arrays, which is fast enough for
 parameters and REPL-sized values.  ``ppl/special.py`` holds the Numba
 versions used by generated code; this module must not import Numba.
+
+The regularised incomplete gamma P(a, x), Q(a, x) and beta I_x(a, b) (the
+cdfs of the Gamma, Beta, StudentT and count families) have no ``math``
+counterpart; they are written here as array loops over Numerical Recipes'
+series and continued fractions (Press et al. 2007, §6.2 and §6.4), in log
+space so that log cdfs stay finite where the cdfs underflow.
 """
 
 from __future__ import annotations
@@ -86,3 +92,250 @@ def logsumexp(values, axis=-1, keepdims=False):
     with np.errstate(divide="ignore"):
         result = np.log(np.sum(np.exp(values - maximum), axis=axis, keepdims=True)) + maximum
     return result if keepdims else np.squeeze(result, axis=axis)
+
+
+# ---- the regularised incomplete gamma and beta functions --------------------------------
+
+_EPSILON = np.finfo(np.float64).eps
+_TINY = 1e-300                    # Lentz's guard against a zero denominator
+_MAX_ITERATIONS = 20_000          # the series and fractions take O(sqrt(a)) terms
+_LOG_SQRT_TWO_PI = 0.5 * math.log(2.0 * math.pi)
+_STIRLING_COEFFICIENTS = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156)
+
+
+def stirling_correction(z):
+    """lgamma(z) - ((z - 1/2) log z - z + log √(2π)), the remainder of Stirling's formula.
+
+    For z >= 10, its asymptotic series Σ B_2k / (2k (2k - 1) z^(2k-1)) to seven terms
+    (the next is below 1e-17 there); below, the difference itself, whose terms are
+    small enough not to cancel badly.  Separating it lets the incomplete gamma and
+    beta prefactors cancel the large terms of lgamma analytically (``_log_prefactor_gamma``)."""
+    z = np.asarray(z, dtype=np.float64)
+    large = z >= 10.0
+    safe_large = np.where(large, z, 10.0)
+    inverse_square = 1.0 / safe_large ** 2
+    series = np.zeros_like(safe_large)
+    for coefficient in reversed(_STIRLING_COEFFICIENTS):
+        series = series * inverse_square + coefficient
+    series = series / safe_large
+    safe_small = np.where(large, 1.0, z)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        direct = lgamma(safe_small) - ((safe_small - 0.5) * np.log(safe_small) - safe_small + _LOG_SQRT_TWO_PI)
+    return np.where(large, series, direct)
+
+
+def _log_ratio_minus_linear(ratio, difference):
+    """log(r) - (r - 1) for r = ratio, given difference = r - 1 computed without cancellation:
+    log1p near r = 1, where log r and r - 1 nearly cancel; log r elsewhere (log1p would lose
+    r when r is tiny)."""
+    near = np.abs(difference) < 0.5
+    with np.errstate(divide="ignore"):
+        return np.where(near, np.log1p(np.where(near, difference, 0.0)) - difference, np.log(ratio) - difference)
+
+
+def _log_prefactor_gamma(a, x):
+    """log(x^a e^-x / Γ(a + 1)), written as a (log r - (r - 1)) - log √(2π a) - correction(a)
+    with r = x / a: the three terms of size a log a in a log x - x - lgamma(a + 1) cancel
+    exactly, so a = 1e4 loses no digits to them."""
+    return (a * _log_ratio_minus_linear(x / a, (x - a) / a) - _LOG_SQRT_TWO_PI - 0.5 * np.log(a)
+            - stirling_correction(a))
+
+
+def _log_prefactor_beta(a, b, x, y):
+    """log(x^a y^b / B(a, b)) for y = 1 - x, around the mode x0 = a / (a + b):
+
+        a (log r - (r - 1)) + b (log s - (s - 1)) + log √(ab / (2π (a + b)))
+            + correction(a + b) - correction(a) - correction(b),
+
+    r = x / x0, s = y / (1 - x0); the linear terms a (r - 1) + b (s - 1) sum to zero."""
+    total = a + b
+    x0 = a / total
+    y0 = b / total
+    return (a * _log_ratio_minus_linear(x / x0, (x - x0) / x0) + b * _log_ratio_minus_linear(y / y0, (y - y0) / y0)
+            + 0.5 * np.log(a * b / total) - _LOG_SQRT_TWO_PI
+            + stirling_correction(total) - stirling_correction(a) - stirling_correction(b))
+
+
+def _until_converged(step, state, answer):
+    """Iterate ``state = step(n, *state)`` (n = 1, 2, ...) over flat arrays, retiring each
+    entry once its ``converged`` flag is set: returns answer(*state) per entry.  Entries
+    still running after _MAX_ITERATIONS keep their last value."""
+    size = state[0].size
+    result = np.empty(size)
+    positions = np.arange(size)
+    for n in range(1, _MAX_ITERATIONS + 1):
+        if positions.size == 0:
+            return result
+        *state, converged = step(n, *state)
+        if converged.any():
+            result[positions[converged]] = answer(*state)[converged]
+            running = ~converged
+            positions = positions[running]
+            state = [array[running] for array in state]
+    result[positions] = answer(*state)
+    return result
+
+
+def _gamma_series_step(n, a, x, term, total):
+    term = term * x / (a + n)
+    total = total + term
+    return a, x, term, total, np.abs(term) < np.abs(total) * _EPSILON
+
+
+def _gamma_fraction_step(n, a, x, b, c, d, h):
+    """One step of the modified Lentz algorithm for Q's continued fraction (NR's gcf)."""
+    an = -n * (n - a)
+    b = b + 2.0
+    d = an * d + b
+    d = np.where(np.abs(d) < _TINY, _TINY, d)
+    c = b + an / c
+    c = np.where(np.abs(c) < _TINY, _TINY, c)
+    d = 1.0 / d
+    delta = d * c
+    h = h * delta
+    return a, x, b, c, d, h, np.abs(delta - 1.0) <= _EPSILON
+
+
+def log_incomplete_gamma(a, x):
+    """(log P(a, x), log Q(a, x)) for the regularised incomplete gamma functions
+
+        P(a, x) = γ(a, x) / Γ(a) = ∫_0^x t^(a-1) e^-t dt / Γ(a),   Q = 1 - P,
+
+    broadcast over a > 0 and x.  For x < a + 1, P from its series
+    x^a e^-x / Γ(a + 1) Σ_n x^n / ((a + 1) ... (a + n)); otherwise Q from its continued
+    fraction, by Lentz's method (Numerical Recipes §6.2).  The function computed directly
+    is accurate to a few ulps times √a; the other is its complement, taken in log space
+    (log1p(-exp)) so that neither underflows before its logarithm is taken."""
+    a, x = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(x, dtype=np.float64))
+    shape = a.shape
+    a, x = a.ravel(), x.ravel()
+    log_lower = np.full(a.shape, np.nan)
+    log_upper = np.full(a.shape, np.nan)
+    valid = a > 0
+    at_zero = valid & (x <= 0)
+    at_infinity = valid & (x == np.inf)
+    log_lower[at_zero], log_upper[at_zero] = -np.inf, 0.0
+    log_lower[at_infinity], log_upper[at_infinity] = 0.0, -np.inf
+    inside = valid & (x > 0) & (x < np.inf)
+    series = inside & (x < a + 1)
+    fraction = inside & ~series
+    if series.any():
+        sa, sx = a[series], x[series]
+        ones = np.ones_like(sa)
+        total = _until_converged(_gamma_series_step, [sa, sx, ones, ones], lambda a, x, term, total: total)
+        log_lower[series] = _log_prefactor_gamma(sa, sx) + np.log(total)
+        log_upper[series] = log1mexp(log_lower[series])
+    if fraction.any():
+        fa, fx = a[fraction], x[fraction]
+        b = fx + 1.0 - fa
+        state = [fa, fx, b, np.full_like(fa, 1.0 / _TINY), 1.0 / b, 1.0 / b]
+        h = _until_converged(_gamma_fraction_step, state, lambda a, x, b, c, d, h: h)
+        log_upper[fraction] = _log_prefactor_gamma(fa, fx) + np.log(fa) + np.log(h)
+        log_lower[fraction] = log1mexp(log_upper[fraction])
+    return log_lower.reshape(shape)[()], log_upper.reshape(shape)[()]
+
+
+def gammainc(a, x):
+    """The regularised lower incomplete gamma P(a, x) (scipy.special.gammainc)."""
+    return np.exp(log_incomplete_gamma(a, x)[0])
+
+
+def gammaincc(a, x):
+    """The regularised upper incomplete gamma Q(a, x) = 1 - P(a, x) (scipy.special.gammaincc)."""
+    return np.exp(log_incomplete_gamma(a, x)[1])
+
+
+def _beta_fraction_step(n, a, b, x, c, d, h):
+    """Two steps (the even and the odd term) of Lentz's method for I_x's continued
+    fraction (NR's betacf)."""
+    twice = 2.0 * n
+    numerator = n * (b - n) * x / ((a - 1.0 + twice) * (a + twice))
+    d = 1.0 + numerator * d
+    d = 1.0 / np.where(np.abs(d) < _TINY, _TINY, d)
+    c = 1.0 + numerator / c
+    c = np.where(np.abs(c) < _TINY, _TINY, c)
+    h = h * d * c
+    numerator = -(a + n) * (a + b + n) * x / ((a + twice) * (a + 1.0 + twice))
+    d = 1.0 + numerator * d
+    d = 1.0 / np.where(np.abs(d) < _TINY, _TINY, d)
+    c = 1.0 + numerator / c
+    c = np.where(np.abs(c) < _TINY, _TINY, c)
+    delta = d * c
+    h = h * delta
+    return a, b, x, c, d, h, np.abs(delta - 1.0) <= _EPSILON
+
+
+def _log_beta_fraction(a, b, x):
+    """log of NR's betacf(a, b, x), for x < (a + 1) / (a + b + 2), where it converges in
+    O(√max(a, b)) steps."""
+    d = 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / np.where(np.abs(d) < _TINY, _TINY, d)
+    state = [a, b, x, np.ones_like(a), d, d]
+    return np.log(_until_converged(_beta_fraction_step, state, lambda a, b, x, c, d, h: h))
+
+
+def log_incomplete_beta(a, b, x, y=None):
+    """(log I_x(a, b), log (1 - I_x(a, b))) for the regularised incomplete beta function
+
+        I_x(a, b) = ∫_0^x t^(a-1) (1 - t)^(b-1) dt / B(a, b),
+
+    broadcast over a, b > 0 and x.  ``y`` is 1 - x, for callers that know it more
+    accurately than 1 - x in floating point (a StudentT's t² / (ν + t²)); it must be
+    1 - x.  For x < (a + 1) / (a + b + 2) the continued fraction gives I_x(a, b)
+    directly; beyond, the symmetry 1 - I_x(a, b) = I_(1-x)(b, a) gives the complement
+    directly (Numerical Recipes §6.4).  The other of the pair is taken in log space."""
+    x = np.asarray(x, dtype=np.float64)
+    y = 1.0 - x if y is None else np.asarray(y, dtype=np.float64)
+    a, b, x, y = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), x, y)
+    shape = a.shape
+    a, b, x, y = a.ravel(), b.ravel(), x.ravel(), y.ravel()
+    log_lower = np.full(a.shape, np.nan)
+    log_upper = np.full(a.shape, np.nan)
+    valid = (a > 0) & (b > 0) & ~np.isnan(x) & ~np.isnan(y)
+    at_zero = valid & (x <= 0)
+    at_one = valid & ~at_zero & (y <= 0)
+    log_lower[at_zero], log_upper[at_zero] = -np.inf, 0.0
+    log_lower[at_one], log_upper[at_one] = 0.0, -np.inf
+    inside = valid & ~at_zero & ~at_one
+    direct = inside & (x < (a + 1.0) / (a + b + 2.0))
+    mirrored = inside & ~direct
+    if direct.any():
+        da, db, dx, dy = a[direct], b[direct], x[direct], y[direct]
+        log_lower[direct] = _log_prefactor_beta(da, db, dx, dy) + _log_beta_fraction(da, db, dx) - np.log(da)
+        log_upper[direct] = log1mexp(log_lower[direct])
+    if mirrored.any():
+        ma, mb, mx, my = a[mirrored], b[mirrored], x[mirrored], y[mirrored]
+        log_upper[mirrored] = _log_prefactor_beta(ma, mb, mx, my) + _log_beta_fraction(mb, ma, my) - np.log(mb)
+        log_lower[mirrored] = log1mexp(log_upper[mirrored])
+    return log_lower.reshape(shape)[()], log_upper.reshape(shape)[()]
+
+
+def betainc(a, b, x):
+    """The regularised incomplete beta I_x(a, b) (scipy.special.betainc)."""
+    return np.exp(log_incomplete_beta(a, b, x)[0])
+
+
+def log1mexp(log_value):
+    """log(1 - exp(v)) for v <= 0: log(-expm1(v)) near 0, log1p(-exp(v)) below -log 2
+    (Mächler 2012, "Accurately computing log(1 - exp(-|a|))")."""
+    log_value = np.asarray(log_value, dtype=np.float64)
+    near = log_value > -math.log(2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(near, np.log(-np.expm1(np.where(near, log_value, -1.0))),
+                        np.log1p(-np.exp(np.where(near, -1.0, log_value))))
+
+
+def log_cumulative_mass(log_masses, index):
+    """log Σ_{j <= index} p_j for log p_j along the last axis of ``log_masses`` (a cdf over
+    the support {0, ..., J - 1}); -inf for index < 0, exactly 0 for index >= J - 1, NaN for
+    a NaN index.  ``index`` broadcasts against the leading axes of log_masses."""
+    log_masses = np.asarray(log_masses, dtype=np.float64)
+    index = np.asarray(index, dtype=np.float64)
+    size = log_masses.shape[-1]
+    cumulative = np.logaddexp.accumulate(log_masses, axis=-1)
+    shape = np.broadcast_shapes(index.shape, log_masses.shape[:-1])
+    index = np.broadcast_to(index, shape)
+    position = np.clip(np.nan_to_num(index, nan=0.0), 0, size - 1).astype(np.int64)
+    gathered = np.take_along_axis(np.broadcast_to(cumulative, shape + (size,)), position[..., None], -1)[..., 0]
+    result = np.where(index < 0, -np.inf, np.where(index >= size - 1, 0.0, gathered))
+    return np.where(np.isnan(index), np.nan, result)[()]

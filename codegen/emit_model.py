@@ -33,6 +33,7 @@ from codegen import event_rules, ir, structural
 from codegen.emit import NotSupportedYet, Names, Op, Value, dim_code, indent, shape_code, zeros_like
 from codegen.fuse import Fuser, Region, RegionEmitter, fuse_at, is_fusable, loop_header, size_of, unrolled_matmul
 from codegen.sympy_numba import emit_assignments
+from ppl.catalogue.builtin_expressions import COVARIANCES
 from codegen.layout import data_inputs, data_layout, transformed_data_outputs
 from ppl.catalogue import constraints as C
 
@@ -161,10 +162,12 @@ class ModelEmitter:
             return f"({operator}{self.python(expr.operand)})"
         if isinstance(expr, ir.BinaryOp) and expr.op in _PYTHON_OPERATORS:
             return f"({self.python(expr.left)} {_PYTHON_OPERATORS[expr.op]} {self.python(expr.right)})"
-        if isinstance(expr, ir.IndexOp):
+        if isinstance(expr, ir.IndexOp) and not any(isinstance(i, ir.GatherIndex) for i in expr.items):
             return f"{self.python(expr.value)}[{self.index_code(expr.items)}]"
         if isinstance(expr, ir.Call) and expr.function == "size":
             return f"{self.value(expr.args[0]).code}.size"
+        if isinstance(expr, (ir.IndexOp, ir.Call)):   # gathers, reductions of int data
+            return self._structural(expr, None).code
         return self.value(expr).code
 
     def index_code(self, items) -> str:
@@ -192,11 +195,22 @@ class ModelEmitter:
             source = self.value(expr.value)
             gathers = [i for i in expr.items if isinstance(i, ir.GatherIndex)]
             out = output(source.active)
-            if gathers:
-                if len(expr.items) != 1:
-                    raise NotSupportedYet("gathers combined with other indices")
+            if gathers and len(expr.items) == 1:
                 indices = self.value(gathers[0].indices)
                 forward, reverse = structural.gather_first_axis(source, indices.code, out)
+            elif gathers:
+                if any(g.indices.type.rank != 1 for g in gathers):
+                    raise NotSupportedYet("gathers by int arrays of rank above 1 combined with other indices")
+                items = []
+                for item in expr.items:
+                    if isinstance(item, ir.GatherIndex):
+                        items.append(("gather", self.value(item.indices).code))
+                    elif isinstance(item, ir.ScalarIndex):
+                        items.append(("scalar", self.python(item.index)))
+                    else:
+                        items.append(("slice", self.index_code((item,))))
+                forward, reverse = structural.gather_with_other_indices(
+                    source, items, out, shape_code(expr.type.shape, self.scope))
             else:
                 forward, reverse = structural.index_basic(source, self.index_code(expr.items), out)
             return self._structural_op(out, forward, reverse)
@@ -212,13 +226,13 @@ class ModelEmitter:
         if isinstance(expr, ir.Call):
             return self._call(expr, output)
         if isinstance(expr, ir.LogProb):
-            raise NotSupportedYet(f"the log density of {expr.distribution.family} (an event distribution)")
+            return event_rules.log_prob(self, expr, output)
         raise NotSupportedYet(f"{type(expr).__name__} with params in it ({getattr(expr, 'op', '')})")
 
     def _call(self, expr: ir.Call, output) -> Value:
         name = expr.function
         options = dict(expr.options)
-        if name in ("sum", "mean", "logsumexp"):
+        if name in ("sum", "mean") or (name == "logsumexp" and "axis" not in options):
             source = self.value(expr.args[0])
             out = output(source.active, name)
             if "axis" in options:
@@ -226,6 +240,15 @@ class ModelEmitter:
             else:
                 rule = structural.reduce_all(name, source, out)
             return self._structural_op(out, *rule)
+        if name in structural.VECTOR_REDUCTIONS:
+            source = self.value(expr.args[0])
+            out = output(source.active, name)
+            return self._structural_op(out, *structural.reduce_vector(name, source, options.get("axis"), out))
+        if name in structural.VECTOR_MAPS:
+            source = self.value(expr.args[0])
+            out = output(source.active, name)
+            axis = options.get("axis", source.type.rank - 1)
+            return self._structural_op(out, *structural.map_vector(name, source, axis, out))
         if name == "dot":
             left, right = self.value(expr.args[0]), self.value(expr.args[1])
             out = output(left.active or right.active, "dot")
@@ -245,15 +268,33 @@ class ModelEmitter:
             source = self.value(expr.args[0])
             out = output(source.active, "cholesky")
             return self._structural_op(out, *event_rules.cholesky(source, out))
-        if name == "exp_quad_cov" and len(expr.args) == 3:
-            points, amplitude, length_scale = (self.value(a) for a in expr.args)
-            out = output(amplitude.active or length_scale.active, "cov")
-            return self._structural_op(out, *event_rules.exp_quad_cov(points, amplitude, length_scale, out))
-        if name == "diag" and expr.args[0].type.rank == 1:
+        if name in COVARIANCES:
+            return self._covariance(expr, output)
+        if name == "diag":
             source = self.value(expr.args[0])
             out = output(source.active, "diag")
-            return self._structural_op(out, *structural.diag_matrix(source, out))
+            rule = structural.diag_matrix if source.type.rank == 1 else structural.diagonal
+            return self._structural_op(out, *rule(source, out))
         raise NotSupportedYet(f"{name}() in the compiler")
+
+    def _covariance(self, expr: ir.Call, output) -> Value:
+        """A covariance function (exp_quad_cov, matern*_cov) of one or two point sets: the squared
+        distances (data) once, then one fused region of the covariance's SymPy expression of the
+        distance, amplitude and length scale, so that SymPy gives the partials in both."""
+        *point_sets, amplitude, length_scale = expr.args
+        points = [self.value(p) for p in point_sets]
+        if any(p.active for p in points):
+            raise NotSupportedYet(f"{expr.function}() of points that depend on params")
+        first, second = points[0], points[-1]
+        kernel = "squared_distances_scalar_points" if first.type.rank == 1 else "squared_distances"
+        distances = self.temporary(ir.Type("real", expr.type.shape), False, "squared_distances")
+        self.emit_op(Op(forward=[f"{distances.code} = event_kernels.{kernel}({first.code}, {second.code})"]))
+        fuser = self.fuser()
+        expression = COVARIANCES[expr.function](fuser.leaf_symbol(distances), fuser.convert(amplitude),
+                                                fuser.convert(length_scale))
+        region = Region(expression, list(fuser.leaves.values()), expr.type.shape,
+                        intermediates=dict(fuser.intermediates))
+        return self._emit_region_value(region, output(region.active, "cov"))
 
     def _structural_op(self, out: Value, forward, reverse) -> Value:
         op = Op(forward=forward)

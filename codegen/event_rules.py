@@ -2,11 +2,13 @@
 
 * MultivariateNormalDiag(loc, scale_diag) is a Normal summed over its event axis.
 * MultivariateNormalFullCovariance(loc, C) is MultivariateNormalTriL(loc, cholesky(C)).
-* GaussianProcess(ExponentiatedQuadratic(a, l), x, noise) is
-  MultivariateNormalFullCovariance(0, exp_quad_cov(x, a, l) + noise * eye(N)).
+* GaussianProcess(K(a, l), x, noise) is MultivariateNormalFullCovariance(0,
+  k_cov(x, a, l) + noise * eye(N)) for the kernels K with a covariance function k_cov
+  (ExponentiatedQuadratic → exp_quad_cov, Matern12/32/52 → matern12/32/52_cov).
 * MultivariateNormalTriL, Dirichlet, Categorical and LKJCholesky call the
   per-event kernels of ppl/event_kernels.py (value and hand-written adjoint),
-  in a loop over at most one batch axis.
+  in a loop over at most one batch axis.  `D(...).log_prob(x)` as an expression calls the
+  same kernels into a (batch-shaped) value, the kernel's adjoint weighted by that value's adjoint.
 * MixtureSameFamily(Categorical, F) with a scalar family F: a fused region
   over (values, components) of log w[k] + F.log_prob(x[i]; params[k]), then a
   log-sum-exp over components whose adjoint is the responsibilities.
@@ -17,6 +19,7 @@ from __future__ import annotations
 from codegen import ir
 from codegen.emit import NotSupportedYet, Op, Value, zeros_like
 from codegen.fuse import Fuser, Region
+from ppl.catalogue.builtin_expressions import KERNEL_COVARIANCES
 
 REAL = ir.REAL
 
@@ -47,14 +50,18 @@ def lower(distribution: ir.DistributionExpr) -> ir.DistributionExpr:
     if family == "GaussianProcess":
         kernel = arguments["kernel"]
         points = arguments["index_points"]
-        if kernel.family != "ExponentiatedQuadratic" or points.type.rank != 1:
-            raise NotSupportedYet("GaussianProcess with kernels other than ExponentiatedQuadratic on scalar points")
+        if kernel.family not in KERNEL_COVARIANCES:
+            raise NotSupportedYet(f"GaussianProcess with a {kernel.family} kernel")
         kernel_arguments = dict(kernel.arguments)
         size = points.type.shape[0]
         matrix = ir.Type("real", (size, size))
-        covariance = ir.Call("exp_quad_cov", (points, kernel_arguments["amplitude"], kernel_arguments["length_scale"]),
+        covariance = ir.Call(KERNEL_COVARIANCES[kernel.family],
+                             (points, kernel_arguments["amplitude"], kernel_arguments["length_scale"]),
                              (), matrix, distribution.span)
-        eye = ir.Call("eye", (ir.Call("size", (points,), (), ir.INT, distribution.span),), (), matrix,
+        first_feature = points if points.type.rank == 1 else ir.IndexOp(
+            points, (ir.SliceIndex(None, None, None), ir.ScalarIndex(ir.Constant(0, ir.INT, distribution.span))),
+            ir.Type(points.type.dtype, (size,)), distribution.span)
+        eye = ir.Call("eye", (ir.Call("size", (first_feature,), (), ir.INT, distribution.span),), (), matrix,
                       distribution.span)
         noise = ir.BinaryOp("*", arguments["observation_noise_variance"], eye, matrix, distribution.span)
         total = ir.BinaryOp("+", covariance, noise, matrix, distribution.span)
@@ -72,23 +79,45 @@ def needs_event_rule(distribution: ir.DistributionExpr) -> bool:
 
 def sample(emitter, value_expr, distribution: ir.DistributionExpr) -> None:
     """Emit `value ~ distribution` for an event distribution."""
-    family = distribution.family
-    if family == "MixtureSameFamily":
+    if distribution.family == "MixtureSameFamily":
         return _mixture(emitter, value_expr, distribution)
+    _kernel_term(emitter, *_kernel_inputs(emitter, value_expr, distribution))
+
+
+def log_prob(emitter, expr: ir.LogProb, output) -> Value:
+    """`D(...).log_prob(x)` of an event distribution, as a value of the batch shape."""
+    distribution = lower(expr.distribution)
+    if expr.distribution.family == "MultivariateNormalDiag":   # independent normals, summed over the event
+        terms_type = ir.Type("real", expr.type.shape + expr.distribution.type.event_shape)
+        terms = ir.LogProb(distribution, expr.value, terms_type, expr.span)
+        options = (("axis", terms_type.rank - 1),) if expr.type.shape else ()
+        return emitter.value(ir.Call("sum", (terms,), options, expr.type, expr.span))
+    if distribution.family == "MixtureSameFamily":
+        raise NotSupportedYet("MixtureSameFamily(...).log_prob(x) as an expression")
+    kernel, value, value_rank, parameters = _kernel_inputs(emitter, expr.value, distribution)
+    out = output(any(v.active for v in [value] + [p for p, _ in parameters]), "log_prob")
+    _kernel_term(emitter, kernel, value, value_rank, parameters, out)
+    return out
+
+
+def _kernel_inputs(emitter, value_expr, distribution):
+    """(kernel name, value, its event rank, [(parameter, event rank)]) of a kernel family."""
+    family = distribution.family
+    arguments = dict(distribution.arguments)
     if family == "Categorical":
-        return _categorical(emitter, value_expr, distribution)
+        kind = "probs" if "probs" in arguments else "logits"
+        return f"categorical_{kind}", emitter.value(value_expr), 0, [(emitter.value(arguments[kind]), 1)]
     if family not in _KERNELS:
         raise NotSupportedYet(f"{family} statements")
     kernel, parameter_names, ranks, value_rank = _KERNELS[family]
     value = emitter.value(value_expr)
-    arguments = dict(distribution.arguments)
     parameters = []
     for name, rank in zip(parameter_names, ranks):
         parameter = emitter.value(arguments[name])
         if name == "loc" and parameter.is_scalar:
             parameter = _filled_vector(emitter, parameter, value)
         parameters.append((parameter, rank))
-    _kernel_term(emitter, kernel, value, value_rank, parameters)
+    return kernel, value, value_rank, parameters
 
 
 def _filled_vector(emitter, scalar: Value, like: Value) -> Value:
@@ -113,7 +142,10 @@ def _batch(value: Value, value_rank: int, parameters) -> tuple[str | None, list]
     return f"{carrier.code}.shape[0]", batch_ranks
 
 
-def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters) -> None:
+def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters, out: Value | None = None) -> None:
+    """Call a kernel's log density per event: added to the target (out None), or written into
+    `out` (a scalar, or one entry per batch element); the adjoint calls the kernel's vjp with the
+    weight 1 (the target's adjoint) or out's adjoint."""
     size, batch_ranks = _batch(value, value_rank, parameters)
     n = next(emitter.loops)
     index = f"_b{n}"
@@ -123,7 +155,11 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
 
     inputs = [value] + [p for p, _ in parameters]
     arguments = ", ".join(at(v.code, b) for v, b in zip(inputs, batch_ranks))
-    forward = [f"lp += event_kernels.{kernel}_log_density({arguments})"]
+    if out is None:
+        target, weight = "lp +", "1.0"
+    else:
+        target, weight = at(out.code, size is not None) + " ", at(out.adjoint, size is not None)
+    forward = [f"{target}= event_kernels.{kernel}_log_density({arguments})"]
     adjoints = []
     returned = None
     for v, b in zip(inputs, batch_ranks):
@@ -133,23 +169,21 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
             returned = v   # the one scalar parameter (LKJ's concentration) comes back as a return value
             continue
         adjoints.append(at(v.adjoint, b) if v.active else f"np.zeros_like({at(v.code, b)})")
-    call = f"event_kernels.{kernel}_log_density_vjp({arguments}, 1.0, {', '.join(adjoints)})"
+    call = f"event_kernels.{kernel}_log_density_vjp({arguments}, {weight}, {', '.join(adjoints)})"
     reverse = [f"{returned.adjoint} += {call}" if returned is not None and returned.active else call]
     if size is not None:
         forward = [f"for {index} in range({size}):"] + ["    " + line for line in forward]
         reverse = [f"for {index} in range({size}):"] + ["    " + line for line in reverse]
-    op = Op(forward=forward, recompute=[])
-    if any(v.active for v in inputs):
+        if out is not None:
+            forward = [f"{out.code} = np.empty({size})"] + forward
+    active = any(v.active for v in inputs)
+    if out is None:
+        op = Op(forward=forward, recompute=[])
+    else:
+        op = Op(forward=forward, adjoint_init=[zeros_like(out)] if active else [])
+    if active:
         op.reverse = reverse
     emitter.emit_op(op)
-
-
-def _categorical(emitter, value_expr, distribution) -> None:
-    arguments = dict(distribution.arguments)
-    kind = "probs" if "probs" in arguments else "logits"
-    value = emitter.value(value_expr)
-    weights = emitter.value(arguments[kind])
-    _kernel_term(emitter, f"categorical_{kind}", value, 0, [(weights, 1)])
 
 
 def _mixture(emitter, value_expr, distribution) -> None:
@@ -205,20 +239,4 @@ def _mixture(emitter, value_expr, distribution) -> None:
 def cholesky(source: Value, out: Value):
     forward = [f"{out.code} = event_kernels.cholesky({source.code})"]
     adjoint = [f"event_kernels.cholesky_vjp({out.code}, {out.adjoint}, {source.adjoint})"] if source.active else []
-    return forward, adjoint
-
-
-def exp_quad_cov(points: Value, amplitude: Value, length_scale: Value, out: Value):
-    if points.active or points.type.rank != 1:
-        raise NotSupportedYet("exp_quad_cov of points that are params, or of vector-valued points")
-    call = f"event_kernels.exp_quad_cov({points.code}, {amplitude.code}, {length_scale.code})"
-    forward = [f"{out.code} = {call}"]
-    adjoint = []
-    if amplitude.active or length_scale.active:
-        adjoint = [f"_amplitude_adj, _length_scale_adj = event_kernels.exp_quad_cov_vjp("
-                   f"{points.code}, {amplitude.code}, {length_scale.code}, {out.adjoint})"]
-        if amplitude.active:
-            adjoint.append(f"{amplitude.adjoint} += _amplitude_adj")
-        if length_scale.active:
-            adjoint.append(f"{length_scale.adjoint} += _length_scale_adj")
     return forward, adjoint

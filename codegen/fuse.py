@@ -128,7 +128,7 @@ class Fuser:
         if isinstance(expr, ir.BinaryOp) and expr.op == "@" and unrolled_matmul(expr) is not None:
             return self.convert(unrolled_matmul(expr))
         if not is_fusable(expr):
-            return self._leaf(self.leaf(expr))
+            return self.leaf_symbol(self.leaf(expr))
         if isinstance(expr, ir.UnaryOp):
             operand = self.convert(expr.operand)
             return -operand if expr.op == "-" else operand
@@ -154,7 +154,8 @@ class Fuser:
             substitution[parameters[name]] = self.named(name, self.convert(argument))
         return density.xreplace(substitution)
 
-    def _leaf(self, value: Value):
+    def leaf_symbol(self, value: Value):
+        """The symbol standing for a value computed outside the region."""
         if value.code not in self.leaves:
             symbol = sympy.Symbol(f"leaf_{len(self.leaves)}", real=True)
             self.leaves[value.code] = (symbol, value)

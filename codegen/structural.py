@@ -96,10 +96,19 @@ def reduce_all(kind: str, source: Value, out: Value):
 
 
 def reduce_axis(kind: str, source: Value, axis: int, out: Value):
-    """sum / mean along one axis of a matrix."""
-    if source.type.rank != 2 or kind not in ("sum", "mean"):
-        raise NotSupportedYet(f"{kind}(axis=) on rank {source.type.rank}")
+    """sum / mean along one axis (of a vector: of every element)."""
+    if kind not in ("sum", "mean"):
+        raise NotSupportedYet(f"{kind}(axis=) in the compiler")
+    if source.type.rank == 1:
+        return reduce_all(kind, source, out)
     x, o = source.code, out.code
+    if source.type.rank > 2:   # one vector at a time; the adjoint spreads back over that vector
+        header, vector, position = _each_vector(source, axis)
+        scale = "" if kind == "sum" else f" / {x}.shape[{axis}]"
+        result_shape = ", ".join(f"{x}.shape[{a}]" for a in range(source.type.rank) if a != axis)
+        forward = [f"{o} = np.empty(({result_shape},))"] + _nested(header, f"{o}[{position}] = np.{kind}({x}[{vector}])")
+        adjoint = _nested(header, f"{source.adjoint}[{vector}] += {out.adjoint}[{position}]{scale}")
+        return forward, (adjoint if source.active else [])
     scale = "" if kind == "sum" else f" / {x}.shape[{axis}]"
     forward = [f"{o} = np.{kind}({x}, axis={axis})"]
     if axis == 0:
@@ -148,3 +157,96 @@ def diag_matrix(source: Value, out: Value):
     adjoint = [f"for _k in range({source.code}.shape[0]):",
                f"    {source.adjoint}[_k] += {out.adjoint}[_k, _k]"] if source.active else []
     return forward, adjoint
+
+
+def diagonal(source: Value, out: Value):
+    """The diagonal of a matrix (np.diag); adjoint: out_adj back onto the diagonal."""
+    forward = [f"{out.code} = np.diag({source.code})"]
+    adjoint = [f"for _k in range({out.code}.shape[0]):",
+               f"    {source.adjoint}[_k, _k] += {out.adjoint}[_k]"] if source.active else []
+    return forward, adjoint
+
+
+def gather_with_other_indices(source: Value, items: list[tuple[str, str]], out: Value, out_shape_code: str):
+    """out = source[...] where one or more int vectors (gathers) pair up element by element
+    with scalar indices and slices (NumPy's advanced indexing): `b[g, 0]`, `beta[group, item]`,
+    `x[:, g]`.  `items` are (kind, code) with kind "gather", "scalar" or "slice".  The paired
+    axis of the result stands where the gathers and scalars stand if they are adjacent, else
+    first (NumPy's rule).  One loop over the pairs copies each selected element (or row); the
+    adjoint scatter-adds them back, since a pair may repeat."""
+    advanced = [k for k, (kind, _) in enumerate(items) if kind != "slice"]
+    adjacent = advanced == list(range(advanced[0], advanced[-1] + 1))
+    position = sum(1 for kind, _ in items[:advanced[0]] if kind == "slice") if adjacent else 0
+    source_at = ", ".join(f"{code}[_k]" if kind == "gather" else code for kind, code in items)
+    out_parts = [":" for kind, _ in items if kind == "slice"]
+    out_parts.insert(position, "_k")
+    out_at = ", ".join(out_parts)
+    count = next(f"{code}.shape[0]" for kind, code in items if kind == "gather")
+    dtype = ", dtype=np.int64" if out.type.dtype == "int" else ""
+    forward = [f"{out.code} = np.empty({out_shape_code}{dtype})",
+               f"for _k in range({count}):",
+               f"    {out.code}[{out_at}] = {source.code}[{source_at}]"]
+    adjoint = [f"for _k in range({count}):",
+               f"    {source.adjoint}[{source_at}] += {out.adjoint}[{out_at}]"] if source.active else []
+    return forward, adjoint
+
+
+# ---- functions of one vector, along an axis ---------------------------------------------------
+#
+# Each is a kernel of ppl/event_kernels.py with its adjoint beside it (the formulas are in their
+# docstrings); these rules call it on the whole vector, or on every vector along `axis` of an array.
+
+VECTOR_REDUCTIONS = {"sd": "sd", "max": "max_element", "min": "min_element", "logsumexp": "logsumexp"}
+VECTOR_MAPS = ("softmax", "log_softmax", "cumsum")
+
+
+def _each_vector(source: Value, axis: int):
+    """Loop lines over every axis but `axis`, the source's vector at the current position, and
+    the position itself (an index into a reduction's result)."""
+    rank = source.type.rank
+    others = [a for a in range(rank) if a != axis]
+    header = ["    " * depth + f"for _v{a} in range({source.code}.shape[{a}]):" for depth, a in enumerate(others)]
+    vector = ", ".join(":" if a == axis else f"_v{a}" for a in range(rank))
+    position = ", ".join(f"_v{a}" for a in others)
+    return header, vector, position
+
+
+def _nested(header: list[str], line: str) -> list[str]:
+    return header + ["    " * len(header) + line]
+
+
+def reduce_vector(kind: str, source: Value, axis: int | None, out: Value):
+    """sd / max / min / logsumexp of every element (axis None) or along one axis."""
+    kernel = f"event_kernels.{VECTOR_REDUCTIONS[kind]}"
+    x, o = source.code, out.code
+    if axis is None or source.type.rank == 1:
+        vector, adjoint_vector = (x, source.adjoint) if source.type.rank == 1 else \
+            (f"{x}.ravel()", f"{source.adjoint}.reshape(-1)")   # adjoints are C-contiguous: a view
+        forward = [f"{o} = {kernel}({vector})"]
+        adjoint = [f"{kernel}_vjp({vector}, {o}, {out.adjoint}, {adjoint_vector})"]
+        return forward, (adjoint if source.active else [])
+    header, vector, position = _each_vector(source, axis)
+    dtype = ", dtype=np.int64" if out.type.dtype == "int" else ""
+    result_shape = ", ".join(f"{x}.shape[{a}]" for a in range(source.type.rank) if a != axis)
+    forward = [f"{o} = np.empty(({result_shape},){dtype})"] + \
+        _nested(header, f"{o}[{position}] = {kernel}({x}[{vector}])")
+    adjoint = _nested(header, f"{kernel}_vjp({x}[{vector}], {o}[{position}], {out.adjoint}[{position}], "
+                              f"{source.adjoint}[{vector}])")
+    return forward, (adjoint if source.active else [])
+
+
+def map_vector(kind: str, source: Value, axis: int, out: Value):
+    """softmax / log_softmax / cumsum along one axis: out has the source's shape."""
+    kernel = f"event_kernels.{kind}"
+    x, o = source.code, out.code
+    dtype = ", dtype=np.int64" if out.type.dtype == "int" else ""
+    allocate = f"{o} = np.empty({x}.shape{dtype})"
+    if source.type.rank == 1:
+        forward = [allocate, f"{kernel}({x}, {o})"]
+        adjoint = [f"{kernel}_vjp({x}, {o}, {out.adjoint}, {source.adjoint})"]
+        return forward, (adjoint if source.active else [])
+    header, vector, _ = _each_vector(source, axis)
+    forward = [allocate] + _nested(header, f"{kernel}({x}[{vector}], {o}[{vector}])")
+    adjoint = _nested(header, f"{kernel}_vjp({x}[{vector}], {o}[{vector}], {out.adjoint}[{vector}], "
+                              f"{source.adjoint}[{vector}])")
+    return forward, (adjoint if source.active else [])

@@ -1,4 +1,5 @@
-"""Numba kernels for log densities and matrix functions over one event, each
+"""Numba kernels for log densities and matrix functions over one event (and the
+functions of one vector that reductions and `axis=` maps call), each
 with its hand-written adjoint (vector-Jacobian product), for the generated
 code.  Scalar parts follow the catalogue's definitions; what SymPy cannot
 differentiate conveniently (triangular solves, Cholesky factors,
@@ -125,35 +126,6 @@ def cholesky_vjp(factor, factor_adj, matrix_adj):
             matrix_adj[i, j] += 0.5 * (result[i, j] + result[j, i])
 
 
-# ---- squared-exponential covariance -----------------------------------------------------
-
-@numba.njit(cache=True, error_model="numpy")
-def exp_quad_cov(points, amplitude, length_scale):
-    """K[i, j] = amplitude^2 exp(-(x_i - x_j)^2 / (2 length_scale^2)) for scalar points."""
-    size = points.shape[0]
-    out = np.empty((size, size))
-    for i in range(size):
-        for j in range(size):
-            distance = points[i] - points[j]
-            out[i, j] = amplitude * amplitude * math.exp(-0.5 * distance * distance / (length_scale * length_scale))
-    return out
-
-
-@numba.njit(cache=True, error_model="numpy")
-def exp_quad_cov_vjp(points, amplitude, length_scale, out_adj):
-    """(d amplitude, d length_scale): dK/da = 2 K / a, dK/dl = K d^2 / l^3."""
-    size = points.shape[0]
-    amplitude_adj = 0.0
-    length_scale_adj = 0.0
-    for i in range(size):
-        for j in range(size):
-            distance = points[i] - points[j]
-            value = amplitude * amplitude * math.exp(-0.5 * distance * distance / (length_scale * length_scale))
-            amplitude_adj += out_adj[i, j] * 2.0 * value / amplitude
-            length_scale_adj += out_adj[i, j] * value * distance * distance / length_scale ** 3
-    return amplitude_adj, length_scale_adj
-
-
 # ---- Dirichlet ------------------------------------------------------------------------------
 
 @numba.njit(cache=True, error_model="numpy")
@@ -253,3 +225,142 @@ def lkj_cholesky_log_density_vjp(factor, concentration, weight, factor_adj):
         factor_adj[k, k] += weight * (size - k - 1 + 2.0 * (concentration - 1.0)) / factor[k, k]
         concentration_adj += 2.0 * math.log(factor[k, k])
     return weight * concentration_adj
+
+
+# ---- functions of one vector (reductions and maps along an axis) ------------------------------
+#
+# The compiler calls these on a vector, or on each row or column of a matrix for `axis=`.
+# A reduction `value = f(x)` has `f_vjp(x, value, weight, x_adj)`; a map `f(x, out)` writes its
+# result into `out` and has `f_vjp(x, out, out_adj, x_adj)`.  Both add into x_adj.
+
+@numba.njit(cache=True, error_model="numpy")
+def sd(x):
+    """sqrt(sum((x - mean)^2) / (n - 1)): the sample standard deviation (Stan's sd)."""
+    size = x.shape[0]
+    mean = np.sum(x) / size
+    total = 0.0
+    for i in range(size):
+        total += (x[i] - mean) ** 2
+    return math.sqrt(total / (size - 1))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def sd_vjp(x, value, weight, x_adj):
+    """d sd / dx_i = (x_i - mean) / ((n - 1) sd)  (the deviations sum to zero, so the mean's own
+    dependence on x_i drops out)."""
+    size = x.shape[0]
+    mean = np.sum(x) / size
+    for i in range(size):
+        x_adj[i] += weight * (x[i] - mean) / ((size - 1) * value)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def max_element(x):
+    return np.max(x)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def max_element_vjp(x, value, weight, x_adj):
+    """The whole adjoint goes to the first largest element (a subgradient at ties)."""
+    x_adj[np.argmax(x)] += weight
+
+
+@numba.njit(cache=True, error_model="numpy")
+def min_element(x):
+    return np.min(x)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def min_element_vjp(x, value, weight, x_adj):
+    """The whole adjoint goes to the first smallest element."""
+    x_adj[np.argmin(x)] += weight
+
+
+@numba.njit(cache=True, error_model="numpy")
+def logsumexp(x):
+    """log(sum(exp(x))), shifted by the largest element so that nothing overflows."""
+    largest = np.max(x)
+    return largest + math.log(np.sum(np.exp(x - largest)))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def logsumexp_vjp(x, value, weight, x_adj):
+    """d/dx_i = exp(x_i - value) = softmax(x)_i."""
+    for i in range(x.shape[0]):
+        x_adj[i] += weight * math.exp(x[i] - value)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def softmax(x, out):
+    """out = exp(x - logsumexp(x))."""
+    normaliser = logsumexp(x)
+    for i in range(x.shape[0]):
+        out[i] = math.exp(x[i] - normaliser)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def softmax_vjp(x, out, out_adj, x_adj):
+    """With s = softmax(x) and g = out_adj: x_adj += s * (g - g . s)  (the Jacobian is diag(s) - s s^T)."""
+    projection = 0.0
+    for i in range(x.shape[0]):
+        projection += out_adj[i] * out[i]
+    for i in range(x.shape[0]):
+        x_adj[i] += out[i] * (out_adj[i] - projection)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def log_softmax(x, out):
+    """out = x - logsumexp(x)."""
+    normaliser = logsumexp(x)
+    for i in range(x.shape[0]):
+        out[i] = x[i] - normaliser
+
+
+@numba.njit(cache=True, error_model="numpy")
+def log_softmax_vjp(x, out, out_adj, x_adj):
+    """With g = out_adj: x_adj += g - softmax(x) * sum(g)  (the Jacobian is I - 1 softmax(x)^T)."""
+    total = np.sum(out_adj)
+    for i in range(x.shape[0]):
+        x_adj[i] += out_adj[i] - math.exp(out[i]) * total
+
+
+@numba.njit(cache=True, error_model="numpy")
+def cumsum(x, out):
+    """out[i] = x[0] + ... + x[i]."""
+    if x.shape[0] == 0:
+        return
+    out[0] = x[0]
+    for i in range(1, x.shape[0]):
+        out[i] = out[i - 1] + x[i]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def cumsum_vjp(x, out, out_adj, x_adj):
+    """x_i reaches every out[j] with j >= i: x_adj[i] += sum(out_adj[i:]), a reversed running sum."""
+    total = 0.0
+    for i in range(x.shape[0] - 1, -1, -1):
+        total += out_adj[i]
+        x_adj[i] += total
+
+
+# ---- distances between point sets, for the covariance functions ------------------------------------
+
+@numba.njit(cache=True, error_model="numpy")
+def squared_distances_scalar_points(first, second):
+    """D[i, j] = (x_i - y_j)^2 for scalar points."""
+    out = np.empty((first.shape[0], second.shape[0]))
+    for i in range(first.shape[0]):
+        for j in range(second.shape[0]):
+            out[i, j] = (first[i] - second[j]) ** 2
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def squared_distances(first, second):
+    """D[i, j] = |x_i - y_j|^2 for points of shape [N, F] and [M, F]."""
+    out = np.zeros((first.shape[0], second.shape[0]))
+    for i in range(first.shape[0]):
+        for j in range(second.shape[0]):
+            for f in range(first.shape[1]):
+                out[i, j] += (first[i, f] - second[j, f]) ** 2
+    return out

@@ -62,19 +62,6 @@ def test_cholesky_of_an_indefinite_matrix_is_nan():
     assert np.isnan(kernels.cholesky(np.array([[1.0, 2.0], [2.0, 1.0]]))).all()
 
 
-def test_exp_quad_cov_and_adjoint():
-    points = np.array([-1.0, 0.2, 0.7, 2.0])
-    amplitude, length_scale = 1.3, 0.8
-    value = kernels.exp_quad_cov(points, amplitude, length_scale)
-    expected = amplitude ** 2 * np.exp(-(points[:, None] - points[None, :]) ** 2 / (2 * length_scale ** 2))
-    assert np.allclose(value, expected)
-    weights = rng.normal(size=(4, 4))
-    amplitude_adj, length_scale_adj = kernels.exp_quad_cov_vjp(points, amplitude, length_scale, weights)
-    numeric = numeric_gradient(lambda v: np.sum(weights * kernels.exp_quad_cov(points, v[0], v[1])),
-                               [amplitude, length_scale])
-    assert np.allclose([amplitude_adj, length_scale_adj], numeric, rtol=1e-6)
-
-
 def test_dirichlet_value_and_adjoint():
     x = np.array([0.2, 0.5, 0.3])
     concentration = np.array([1.5, 2.0, 0.7])

@@ -253,10 +253,13 @@ def test_a_model_with_only_generated_quantities():
 
 
 def test_constructs_the_compiler_cannot_emit_yet_are_located_errors():
-    model = ppl.model("param x: real[3]\nx ~ Normal(0, 1)\nm = max(x)\n", "max.ppl")
+    model = ppl.model("param x: real[3]\nx ~ Normal(0, 1)\n"
+                      "m = MixtureSameFamily(Categorical(probs=[0.5, 0.5]), Normal([0.0, 1.0], 1.0)).log_prob(x[0])\n",
+                      "mixture.ppl")
     with pytest.raises(ppl.ModelNotSupportedError) as caught:
         model.condition({})
-    assert caught.value.line == 3 and "max.ppl:3:1" in str(caught.value) and "cannot emit this yet" in str(caught.value)
+    error = str(caught.value)
+    assert caught.value.line == 3 and "mixture.ppl:3:1" in error and "cannot emit this yet" in error
     gen = ppl.model("param x: real\nx ~ Normal(0, 1)\ngen z ~ Dirichlet([1.0, 2.0])\n", "gen_dirichlet.ppl")
     posterior = gen.condition({})
     with pytest.raises(ppl.ModelNotSupportedError) as caught:

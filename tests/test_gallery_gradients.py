@@ -10,24 +10,16 @@ import pytest
 pytestmark = pytest.mark.filterwarnings("ignore:ppl. data not used by the model")
 
 import ppl
+from reference_posteriors import data_path as reference_data
 
 ROOT = Path(__file__).parent.parent
-REFERENCES = ROOT.parent / "shared" / "reference-posteriors"
-REFERENCE_DATA = {
-    "arK": "arK-arK", "eight_schools_noncentered": "eight_schools-eight_schools_noncentered",
-    "gp_regr": "gp_pois_regr-gp_regr", "kidscore_interaction": "kidiq-kidscore_interaction",
-    "low_dim_gauss_mix": "low_dim_gauss_mix-low_dim_gauss_mix", "blr": "sblrc-blr",
-}
 MODELS = sorted((ROOT / "examples").glob("*.ppl")) + sorted((ROOT / "tests" / "posteriors").glob("*.ppl"))
 
 
 def data_for(path: Path):
     if path.parent.name == "examples":
         return path.with_suffix(".data.json")
-    folder = REFERENCES / REFERENCE_DATA[path.stem]
-    if not folder.is_dir():
-        pytest.skip(f"the shared reference posteriors are not beside this checkout ({REFERENCES})")
-    return folder / "data.json"
+    return reference_data(path.stem)
 
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: f"{p.parent.name}/{p.stem}")

@@ -8,19 +8,10 @@ import pytest
 pytestmark = pytest.mark.filterwarnings("ignore:ppl. data not used by the model")
 
 import ppl
+from reference_posteriors import FOLDERS, data_path
 
 ROOT = Path(__file__).parent.parent
-# posteriordb's data and reference summaries (BSD-3), copied from ../shared/reference-posteriors
-REFERENCES = ROOT / "tests" / "posteriors" / "reference"
-
-MODELS = {
-    "arK": "arK-arK",
-    "eight_schools_noncentered": "eight_schools-eight_schools_noncentered",
-    "gp_regr": "gp_pois_regr-gp_regr",
-    "kidscore_interaction": "kidiq-kidscore_interaction",
-    "low_dim_gauss_mix": "low_dim_gauss_mix-low_dim_gauss_mix",
-    "blr": "sblrc-blr",
-}
+MODELS = FOLDERS
 
 
 def test_every_reference_posterior_has_a_model():
@@ -30,5 +21,5 @@ def test_every_reference_posterior_has_a_model():
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_reference_model_checks_and_binds_its_data(name):
     model = ppl.compile(ROOT / "tests" / "posteriors" / f"{name}.ppl")
-    bound = model.check_data(REFERENCES / MODELS[name] / "data.json")
+    bound = model.check_data(data_path(name))
     assert set(bound.values) == {d.name for d in model.ir.data}

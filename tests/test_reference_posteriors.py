@@ -6,27 +6,16 @@ the sd within 15%; max rank-normalised R-hat below 1.01; no divergences."""
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import ppl
 from ppl import diagnostics
+from reference_posteriors import FOLDERS, REFERENCES, ROOT, data_path
 
-ROOT = Path(__file__).parent.parent
-# posteriordb's data and reference summaries (BSD-3), copied from ../shared/reference-posteriors
-REFERENCES = ROOT / "tests" / "posteriors" / "reference"
-
-# model file → (posteriordb folder, sampler settings the reference run used where they differ)
-POSTERIORS = {
-    "arK": ("arK-arK", {}),
-    "eight_schools_noncentered": ("eight_schools-eight_schools_noncentered", {"target_accept": 0.95}),
-    "gp_regr": ("gp_pois_regr-gp_regr", {}),
-    "kidscore_interaction": ("kidiq-kidscore_interaction", {}),
-    "low_dim_gauss_mix": ("low_dim_gauss_mix-low_dim_gauss_mix", {}),
-    "blr": ("sblrc-blr", {}),
-}
+# model file → sampler settings the reference run used where they differ from the defaults
+SETTINGS = {"eight_schools_noncentered": {"target_accept": 0.95}}
 
 pytestmark = pytest.mark.filterwarnings("ignore:ppl. data not used by the model")
 
@@ -41,12 +30,12 @@ def _element(fit, stan_name):
     return draws
 
 
-@pytest.mark.parametrize("name", sorted(POSTERIORS))
+@pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_reference_posterior(name):
-    folder, settings = POSTERIORS[name]
-    reference = json.loads((REFERENCES / folder / "reference.json").read_text())
+    settings = SETTINGS.get(name, {})
+    reference = json.loads((REFERENCES / FOLDERS[name] / "reference.json").read_text())
     model = ppl.compile(ROOT / "tests" / "posteriors" / f"{name}.ppl")
-    fit = model.sample(REFERENCES / folder / "data.json", chains=4, warmup=1000, draws=1000, seed=20261201,
+    fit = model.sample(data_path(name), chains=4, warmup=1000, draws=1000, seed=20261201,
                        progress=False, **settings)
     assert fit.num_divergent == 0
     problems = []

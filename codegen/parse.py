@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
+from pathlib import Path
 
 import lark
 from lark.indenter import Indenter
@@ -58,9 +59,18 @@ class _PplIndenter(Indenter):
                 hint="line up the statement with the block it belongs to")
 
 
+def _grammar_text() -> str:
+    """The grammar as installed (package `codegen.grammar`), or from the source tree's
+    grammar/ when codegen is imported from a checkout beside a non-editable install."""
+    try:
+        return resources.files("codegen.grammar").joinpath("ppl.lark").read_text()
+    except ModuleNotFoundError:
+        return (Path(__file__).resolve().parent.parent / "grammar" / "ppl.lark").read_text()
+
+
 @functools.lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
-    grammar = resources.files("codegen.grammar").joinpath("ppl.lark").read_text()
+    grammar = _grammar_text()
     return lark.Lark(grammar, parser="lalr", postlex=_PplIndenter(),
                      propagate_positions=True, maybe_placeholders=True, start="start")
 

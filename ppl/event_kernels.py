@@ -101,29 +101,44 @@ def cholesky(matrix):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _solve_upper_transposed_rows(factor, rows):
+    """In place, rows <- X with factor.T @ X = rows, factor lower triangular: back
+    substitution a whole row at a time (contiguous), X[i] = (rows[i] - sum_{k>i} L[k, i] X[k]) / L[i, i]."""
+    size = factor.shape[0]
+    width = rows.shape[1]
+    for i in range(size - 1, -1, -1):
+        for k in range(i + 1, size):
+            weight = factor[k, i]
+            if weight != 0.0:
+                for j in range(width):
+                    rows[i, j] -= weight * rows[k, j]
+        inverse = 1.0 / factor[i, i]
+        for j in range(width):
+            rows[i, j] *= inverse
+
+
+@numba.njit(cache=True, error_model="numpy")
 def cholesky_vjp(factor, factor_adj, matrix_adj):
     """Adjoint of L = cholesky(A) for symmetric A (Murray 2016, "Differentiation of the
     Cholesky decomposition", eq. 10): P = Phi(L^T Lbar) with Phi the lower triangle with
-    its diagonal halved, Abar = L^-T P L^-1, symmetrised: (Abar + Abar^T) / 2."""
+    its diagonal halved, Abar = L^-T P L^-1, symmetrised: (Abar + Abar^T) / 2.
+    Abar^T = L^-T (L^-T P)^T: two row-wise back substitutions, no temporaries per column."""
     size = factor.shape[0]
     product = np.zeros((size, size))
+    for k in range(size):   # (L^T Lbar)[i, j] = sum_k L[k, i] Lbar[k, j], lower part: j <= i <= k
+        for i in range(k + 1):
+            weight = factor[k, i]
+            if weight != 0.0:
+                for j in range(i + 1):
+                    product[i, j] += weight * factor_adj[k, j]
     for i in range(size):
-        for j in range(i + 1):
-            total = 0.0
-            for k in range(i, size):   # (L^T Lbar)[i, j] with L lower: k >= i, Lbar lower: k >= j
-                total += factor[k, i] * factor_adj[k, j]
-            product[i, j] = total
         product[i, i] *= 0.5
-    # Abar = L^-T P L^-1: solve L^T Y = P, then A L = Y^T ... (two triangular solves per column)
-    left = np.empty((size, size))
-    for column in range(size):
-        left[:, column] = solve_upper_transposed(factor, product[:, column])
-    result = np.empty((size, size))
-    for row in range(size):
-        result[row, :] = solve_upper_transposed(factor, left[row, :])
+    _solve_upper_transposed_rows(factor, product)          # X = L^-T P
+    transposed = np.ascontiguousarray(product.T)
+    _solve_upper_transposed_rows(factor, transposed)       # Abar^T = L^-T X^T
     for i in range(size):
         for j in range(size):
-            matrix_adj[i, j] += 0.5 * (result[i, j] + result[j, i])
+            matrix_adj[i, j] += 0.5 * (transposed[i, j] + transposed[j, i])
 
 
 # ---- Dirichlet ------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ class ModelEmitter:
         # the fast path of log_density and its gradient: elementwise deterministics are inlined into
         # the regions that read them, and top-level target terms add their partials as they go
         self.fast = False
+        self.needed = names_the_target_needs(program)   # with fast: the deterministics the target reads
         self.inlined: dict[str, tuple] = {}    # name → (IR expression, active)
         self.depth = 0
 
@@ -349,6 +350,8 @@ class ModelEmitter:
     def _Assign(self, s: ir.Assign):
         if self._is_transformed_data(s.name) and not self.forward_only_data:
             return
+        if self.fast and self.depth == 0 and s.role == ir.Role.DETERMINISTIC and s.name not in self.needed:
+            return   # saved for the output only: deterministics() computes it
         if self.fast and self.depth == 0 and s.role == ir.Role.DETERMINISTIC and is_fusable(s.value):
             self.inlined[s.name] = (s.value, self._active(s.value))
             return
@@ -594,6 +597,21 @@ class ModelEmitter:
                        f"    {module}.{kind}_constrain_vjp({window}, {param.adjoint}[_b{n}], {gradient})"]
         self.emit_op(Op(forward=forward, recompute=[allocate], adjoint_init=[zeros_like(param)],
                         reverse=reverse, without_jacobian=[line.replace("lp += ", "_ = ") for line in forward]))
+
+
+def names_the_target_needs(program: ir.Program) -> set[str]:
+    """The names read by what adds to the target (`~`, `target +=`, loops and branches, which
+    may hold either), directly or through the values those read: one backward pass over the
+    top level.  A saved deterministic outside this set (a correlation matrix L @ L.T kept for
+    the output) is left out of the log density and its gradient."""
+    needed: set[str] = set()
+    for statement in reversed(program.statements):
+        if statement.stage == "gen" or isinstance(statement, ir.DataDeclaration):
+            continue
+        is_value = isinstance(statement, (ir.Assign, ir.ArrayDeclaration, ir.IndexAssign))
+        if not is_value or writes(statement) & needed:
+            needed |= reads(statement)
+    return needed
 
 
 def writes(statement) -> set[str]:

@@ -154,6 +154,9 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
         return f"{code}[{index}]" if batch_rank else code
 
     inputs = [value] + [p for p, _ in parameters]
+    if out is None and kernel in _ROW_KERNELS and batch_ranks[0] == 1 and not any(batch_ranks[1:]):
+        _rows_term(emitter, kernel, inputs)   # only the value has a batch axis: one call for all rows
+        return
     arguments = ", ".join(at(v.code, b) for v, b in zip(inputs, batch_ranks))
     if out is None:
         target, weight = "lp +", "1.0"
@@ -161,6 +164,7 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
         target, weight = at(out.code, size is not None) + " ", at(out.adjoint, size is not None)
     forward = [f"{target}= event_kernels.{kernel}_log_density({arguments})"]
     adjoints = []
+    discards = []      # one scratch event for the adjoints nobody reads (data), made once, not per event
     returned = None
     for v, b in zip(inputs, batch_ranks):
         if v.type.dtype == "int":
@@ -168,7 +172,12 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
         if v.is_scalar:
             returned = v   # the one scalar parameter (LKJ's concentration) comes back as a return value
             continue
-        adjoints.append(at(v.adjoint, b) if v.active else f"np.zeros_like({at(v.code, b)})")
+        if v.active:
+            adjoints.append(at(v.adjoint, b))
+        else:
+            scratch = f"_discarded{n}_{len(discards)}"
+            discards.append(f"{scratch} = np.zeros({v.code}.shape[1:])" if b else f"{scratch} = np.zeros_like({v.code})")
+            adjoints.append(scratch)
     call = f"event_kernels.{kernel}_log_density_vjp({arguments}, {weight}, {', '.join(adjoints)})"
     reverse = [f"{returned.adjoint} += {call}" if returned is not None and returned.active else call]
     if size is not None:
@@ -176,6 +185,7 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
         reverse = [f"for {index} in range({size}):"] + ["    " + line for line in reverse]
         if out is not None:
             forward = [f"{out.code} = np.empty({size})"] + forward
+    reverse = discards + reverse
     active = any(v.active for v in inputs)
     if out is None:
         op = Op(forward=forward, recompute=[])
@@ -183,6 +193,26 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
         op = Op(forward=forward, adjoint_init=[zeros_like(out)] if active else [])
     if active:
         op.reverse = reverse
+    emitter.emit_op(op)
+
+
+# kernels with a `<kernel>_log_density_rows` variant: the sum over a batch of values that
+# share their parameters, with scratch space allocated once per call instead of per row
+_ROW_KERNELS = {"mvn_tril"}
+
+
+def _rows_term(emitter, kernel: str, inputs) -> None:
+    arguments = ", ".join(v.code for v in inputs)
+    op = Op(forward=[f"lp += event_kernels.{kernel}_log_density_rows({arguments})"], recompute=[])
+    if any(v.active for v in inputs):
+        discards, adjoints = [], []
+        for k, v in enumerate(inputs):
+            if v.active:
+                adjoints.append(v.adjoint)
+            else:
+                adjoints.append(f"_discarded_rows_{k}")
+                discards.append(f"_discarded_rows_{k} = np.zeros_like({v.code})")
+        op.reverse = discards + [f"event_kernels.{kernel}_log_density_rows_vjp({arguments}, 1.0, {', '.join(adjoints)})"]
     emitter.emit_op(op)
 
 
@@ -223,14 +253,12 @@ def _mixture(emitter, value_expr, distribution) -> None:
     rows = "1" if len(region_shape) == 1 else f"{terms.code}.shape[0]"
     row = (lambda code: code) if len(region_shape) == 1 else (lambda code: f"{code}[_n]")
     forward = [f"for _n in range({rows}):",
-               f"    _largest = np.max({row(terms.code)})",
-               f"    lp += _largest + math.log(np.sum(np.exp({row(terms.code)} - _largest)))"]
+               f"    lp += event_kernels.logsumexp({row(terms.code)})"]
     op = Op(forward=forward, recompute=[])
-    if terms.active:
+    if terms.active:   # d logsumexp / d term = softmax of the row
         op.reverse = [f"for _n in range({rows}):",
-                      f"    _largest = np.max({row(terms.code)})",
-                      f"    _total = _largest + math.log(np.sum(np.exp({row(terms.code)} - _largest)))",
-                      f"    {row(terms.adjoint)} += np.exp({row(terms.code)} - _total)"]
+                      f"    event_kernels.logsumexp_vjp({row(terms.code)}, event_kernels.logsumexp({row(terms.code)}), "
+                      f"1.0, {row(terms.adjoint)})"]
     emitter.emit_op(op)
 
 

@@ -77,6 +77,52 @@ def mvn_tril_log_density_vjp(x, loc, factor, weight, x_adj, loc_adj, factor_adj)
         factor_adj[i, i] -= weight / factor[i, i]
 
 
+@numba.njit(cache=True, error_model="numpy")
+def mvn_tril_log_density_rows(x, loc, factor):
+    """The sum over the rows of x of mvn_tril_log_density(x[n], loc, factor): one scratch
+    vector for all rows instead of temporaries per row."""
+    size = factor.shape[0]
+    z = np.empty(size)
+    total = 0.0
+    for n in range(x.shape[0]):
+        for i in range(size):   # z = L^-1 (x[n] - loc), forward substitution
+            value = x[n, i] - loc[i]
+            for j in range(i):
+                value -= factor[i, j] * z[j]
+            z[i] = value / factor[i, i]
+            total -= 0.5 * z[i] * z[i]
+    log_determinant = 0.0
+    for i in range(size):
+        log_determinant += math.log(factor[i, i])
+    return total - x.shape[0] * (log_determinant + 0.5 * size * _LOG_2PI)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def mvn_tril_log_density_rows_vjp(x, loc, factor, weight, x_adj, loc_adj, factor_adj):
+    """mvn_tril_log_density_vjp summed over the rows of x (x_adj is [rows, K])."""
+    size = factor.shape[0]
+    z = np.empty(size)
+    a = np.empty(size)
+    for n in range(x.shape[0]):
+        for i in range(size):
+            value = x[n, i] - loc[i]
+            for j in range(i):
+                value -= factor[i, j] * z[j]
+            z[i] = value / factor[i, i]
+        for i in range(size - 1, -1, -1):   # a = L^-T z, back substitution
+            value = z[i]
+            for j in range(i + 1, size):
+                value -= factor[j, i] * a[j]
+            a[i] = value / factor[i, i]
+        for i in range(size):
+            x_adj[n, i] -= weight * a[i]
+            loc_adj[i] += weight * a[i]
+            for j in range(i + 1):
+                factor_adj[i, j] += weight * a[i] * z[j]
+    for i in range(size):
+        factor_adj[i, i] -= weight * x.shape[0] / factor[i, i]
+
+
 # ---- Cholesky factor ------------------------------------------------------------------
 
 @numba.njit(cache=True, error_model="numpy")
@@ -293,9 +339,15 @@ def min_element_vjp(x, value, weight, x_adj):
 
 @numba.njit(cache=True, error_model="numpy")
 def logsumexp(x):
-    """log(sum(exp(x))), shifted by the largest element so that nothing overflows."""
+    """log(sum(exp(x))), shifted by the largest element so that nothing overflows
+    (two passes, no temporary array: it runs once per row of a mixture)."""
     largest = np.max(x)
-    return largest + math.log(np.sum(np.exp(x - largest)))
+    if not math.isfinite(largest):
+        return largest
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += math.exp(x[i] - largest)
+    return largest + math.log(total)
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -108,3 +108,19 @@ def test_lkj_cholesky_adjoint():
     assert concentration_adj == pytest.approx(numeric[0], rel=1e-6)
     numeric_factor = numeric_gradient(lambda v: kernels.lkj_cholesky_log_density(v, 1.7), factor)
     assert np.allclose(adjoint, np.diag(np.diag(numeric_factor)), rtol=1e-6)
+
+
+def test_mvn_rows_kernels_equal_the_sum_of_per_row_kernels():
+    size, rows = 3, 7
+    factor = np.linalg.cholesky(np.array([[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]]))
+    x, loc = rng.normal(size=(rows, size)), rng.normal(size=size)
+    expected = sum(kernels.mvn_tril_log_density(x[n], loc, factor) for n in range(rows))
+    assert kernels.mvn_tril_log_density_rows(x, loc, factor) == pytest.approx(expected, rel=1e-13)
+    x_adj, loc_adj, factor_adj = np.zeros_like(x), np.zeros(size), np.zeros((size, size))
+    kernels.mvn_tril_log_density_rows_vjp(x, loc, factor, 0.7, x_adj, loc_adj, factor_adj)
+    expected_x, expected_loc, expected_factor = np.zeros_like(x), np.zeros(size), np.zeros((size, size))
+    for n in range(rows):
+        kernels.mvn_tril_log_density_vjp(x[n], loc, factor, 0.7, expected_x[n], expected_loc, expected_factor)
+    np.testing.assert_allclose(x_adj, expected_x, rtol=1e-12)
+    np.testing.assert_allclose(loc_adj, expected_loc, rtol=1e-12)
+    np.testing.assert_allclose(factor_adj, expected_factor, rtol=1e-12)

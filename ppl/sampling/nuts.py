@@ -32,7 +32,7 @@ from ppl.sampling.hamiltonian import kinetic_energy, leapfrog_energy, log_add_ex
 # rows of the trajectory workspace [TRAJECTORY_ROWS, dim]
 _Q, _P, _G, _V = 0, 1, 2, 3                      # the moving point and a velocity scratch
 _Q_FWD, _P_FWD, _G_FWD, _V_FWD = 4, 5, 6, 7      # the forward edge of the trajectory
-_Q_BCK, _P_BCK, _G_BCK, _V_BCK = 8, 9, 10, 11    # the backward edge
+_Q_BCK, _P_BCK, _G_BCK, _V_BCK = 8, 9, 10, 11    # the backward edge (each edge: q, p, grad, velocity in a row)
 _Q_SAMPLE, _P_SAMPLE, _G_SAMPLE = 12, 13, 14     # the draw chosen so far
 _RHO, _SCRATCH = 15, 16                          # sum of momenta of the trajectory; scratch
 TRAJECTORY_ROWS = 17
@@ -150,8 +150,7 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
                         (_Q_BCK, position), (_P_BCK, p), (_G_BCK, gradient), (_V_BCK, v),
                         (_Q_SAMPLE, position), (_P_SAMPLE, p), (_G_SAMPLE, gradient), (_RHO, p)):
         trajectory[row, :] = source
-    log_density_fwd = log_density
-    log_density_bck = log_density
+    edge_log_density = np.array([log_density, log_density])   # at the forward, backward edge
     log_density_sample = log_density
     log_weight = 0.0
     counters = np.zeros(4)
@@ -159,18 +158,14 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
     depth = 0
     while depth < max_treedepth:
         forward = rng.uniform(state) > 0.5
-        if forward:
-            q[:] = trajectory[_Q_FWD]
-            p[:] = trajectory[_P_FWD]
-            g[:] = trajectory[_G_FWD]
-            edge_log_density = log_density_fwd
-        else:
-            q[:] = trajectory[_Q_BCK]
-            p[:] = trajectory[_P_BCK]
-            g[:] = trajectory[_G_BCK]
-            edge_log_density = log_density_bck
+        side = 0 if forward else 1                       # the edge the trajectory grows from
+        edge = _Q_FWD if forward else _Q_BCK             # its rows: q, p, grad, velocity
+        far = _Q_BCK if forward else _Q_FWD              # the other edge's rows
+        q[:] = trajectory[edge]
+        p[:] = trajectory[edge + 1]
+        g[:] = trajectory[edge + 2]
         valid = _build_subtree(log_density_gradient, real_data, int_data, state, depth,
-                               step_size if forward else -step_size, initial_energy, edge_log_density,
+                               step_size if forward else -step_size, initial_energy, edge_log_density[side],
                                inverse_metric_diagonal, inverse_metric_dense, max_delta_h,
                                trajectory, stack, levels, counters)
         if not valid:
@@ -185,24 +180,15 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
             log_density_sample = levels[0, 1]
             moved = True
         log_weight = log_add_exp(log_weight, log_weight_subtree)
-        if forward:
-            persists = merge_persists(trajectory[_V_BCK], trajectory[_V_FWD], trajectory[_P_FWD], trajectory[_RHO],
-                                      subtree[_V_BEG], subtree[_P_BEG], subtree[_V_END], subtree[_RHO_S],
-                                      trajectory[_SCRATCH])
-            trajectory[_Q_FWD, :] = q
-            trajectory[_P_FWD, :] = p
-            trajectory[_G_FWD, :] = g
-            trajectory[_V_FWD, :] = subtree[_V_END]
-            log_density_fwd = counters[3]
-        else:
-            persists = merge_persists(trajectory[_V_FWD], trajectory[_V_BCK], trajectory[_P_BCK], trajectory[_RHO],
-                                      subtree[_V_BEG], subtree[_P_BEG], subtree[_V_END], subtree[_RHO_S],
-                                      trajectory[_SCRATCH])
-            trajectory[_Q_BCK, :] = q
-            trajectory[_P_BCK, :] = p
-            trajectory[_G_BCK, :] = g
-            trajectory[_V_BCK, :] = subtree[_V_END]
-            log_density_bck = counters[3]
+        # the old trajectory's far end, its near end (the edge), and the new subtree
+        persists = merge_persists(trajectory[far + 3], trajectory[edge + 3], trajectory[edge + 1], trajectory[_RHO],
+                                  subtree[_V_BEG], subtree[_P_BEG], subtree[_V_END], subtree[_RHO_S],
+                                  trajectory[_SCRATCH])
+        trajectory[edge, :] = q
+        trajectory[edge + 1, :] = p
+        trajectory[edge + 2, :] = g
+        trajectory[edge + 3, :] = subtree[_V_END]
+        edge_log_density[side] = counters[3]
         for i in range(dim):
             trajectory[_RHO, i] += subtree[_RHO_S, i]
         if not persists:

@@ -22,32 +22,57 @@ def _draw_shape(distribution, count):
     return (count,) + distribution.batch_shape
 
 
-class Normal(CataloguedDistribution):
-    """Normal(loc, scale): density exp(-z²/2) / (scale √(2π)), z = (x - loc) / scale;
-    cdf Φ(z) = erfc(-z/√2) / 2."""
+class _SymmetricLocationScale(CataloguedDistribution):
+    """X = loc + scale Z for a standard Z symmetric about 0 (Normal, Cauchy, Laplace,
+    Logistic): sampling, cdf, mean, mode and sd follow from Z's.  A subclass gives
+    `_standard_draws(rng, shape)`, `_standard_cdf(z)`, `standard_stddev`, and
+    `_standard_log_cdf(z)` where a form stabler than log(cdf) exists."""
 
-    family = "Normal"
+    standard_stddev = 1.0
 
-    def __init__(self, loc, scale, validate_args=True, name="Normal"):
-        super().__init__(name, validate_args, loc=loc, scale=scale)
+    def __init__(self, loc, scale, validate_args=True, name=None):
+        super().__init__(name or self.family, validate_args, loc=loc, scale=scale)
+
+    def _standardised(self, x):
+        return (x - self.loc) / self.scale
 
     def _sample(self, count, rng):
-        return rng.normal(self.loc, self.scale, size=_draw_shape(self, count))
+        return self.loc + self.scale * self._standard_draws(rng, _draw_shape(self, count))
 
     def _cdf(self, x):
-        return special.ndtr((x - self.loc) / self.scale)
+        return self._standard_cdf(self._standardised(x))
 
     def _log_cdf(self, x):
-        return special.log_ndtr((x - self.loc) / self.scale)
+        return self._standard_log_cdf(self._standardised(x))
+
+    def _standard_log_cdf(self, z):
+        with np.errstate(divide="ignore"):
+            return np.log(self._standard_cdf(z))
 
     def _mean(self):
         return self.loc
 
     def _stddev(self):
-        return self.scale
+        return self.standard_stddev * self.scale
 
     def _mode(self):
         return self.loc
+
+
+class Normal(_SymmetricLocationScale):
+    """Normal(loc, scale): density exp(-z²/2) / (scale √(2π)), z = (x - loc) / scale;
+    cdf Φ(z) = erfc(-z/√2) / 2."""
+
+    family = "Normal"
+
+    def _standard_draws(self, rng, shape):
+        return rng.standard_normal(size=shape)
+
+    def _standard_cdf(self, z):
+        return special.ndtr(z)
+
+    def _standard_log_cdf(self, z):
+        return special.log_ndtr(z)
 
 
 class HalfNormal(CataloguedDistribution):
@@ -189,28 +214,25 @@ class HalfStudentT(CataloguedDistribution):
         return self.loc
 
 
-class Cauchy(CataloguedDistribution):
+class Cauchy(_SymmetricLocationScale):
     """Cauchy(loc, scale): cdf 1/2 + atan(z)/π; no mean or variance (NaN, as TFP)."""
 
     family = "Cauchy"
 
-    def __init__(self, loc, scale, validate_args=True, name="Cauchy"):
-        super().__init__(name, validate_args, loc=loc, scale=scale)
+    def _standard_draws(self, rng, shape):
+        return rng.standard_cauchy(size=shape)
 
-    def _sample(self, count, rng):
-        return self.loc + self.scale * rng.standard_cauchy(size=_draw_shape(self, count))
-
-    def _cdf(self, x):
-        return 0.5 + np.arctan((x - self.loc) / self.scale) / math.pi
+    def _standard_cdf(self, z):
+        return 0.5 + np.arctan(z) / math.pi
 
     def _mean(self):
         return np.full(self.batch_shape, np.nan)
 
-    def _variance(self):
+    def _stddev(self):
         return np.full(self.batch_shape, np.nan)
 
-    def _mode(self):
-        return self.loc
+    def _variance(self):
+        return np.full(self.batch_shape, np.nan)
 
 
 class HalfCauchy(CataloguedDistribution):
@@ -238,53 +260,30 @@ class HalfCauchy(CataloguedDistribution):
         return self.loc
 
 
-class Laplace(CataloguedDistribution):
+class Laplace(_SymmetricLocationScale):
     """Laplace(loc, scale): variance 2 scale²; cdf exp(z)/2 for z < 0, 1 - exp(-z)/2 after."""
 
     family = "Laplace"
+    standard_stddev = math.sqrt(2.0)
 
-    def __init__(self, loc, scale, validate_args=True, name="Laplace"):
-        super().__init__(name, validate_args, loc=loc, scale=scale)
+    def _standard_draws(self, rng, shape):
+        return rng.laplace(0.0, 1.0, size=shape)
 
-    def _sample(self, count, rng):
-        return rng.laplace(self.loc, self.scale, size=_draw_shape(self, count))
-
-    def _cdf(self, x):
-        z = (x - self.loc) / self.scale
+    def _standard_cdf(self, z):
         return np.where(z < 0, 0.5 * np.exp(np.minimum(z, 0.0)), 1.0 - 0.5 * np.exp(-np.maximum(z, 0.0)))
 
-    def _mean(self):
-        return self.loc
 
-    def _stddev(self):
-        return math.sqrt(2.0) * self.scale
-
-    def _mode(self):
-        return self.loc
-
-
-class Logistic(CataloguedDistribution):
+class Logistic(_SymmetricLocationScale):
     """Logistic(loc, scale): cdf sigmoid(z); variance π² scale² / 3."""
 
     family = "Logistic"
+    standard_stddev = math.pi / math.sqrt(3.0)
 
-    def __init__(self, loc, scale, validate_args=True, name="Logistic"):
-        super().__init__(name, validate_args, loc=loc, scale=scale)
+    def _standard_draws(self, rng, shape):
+        return rng.logistic(0.0, 1.0, size=shape)
 
-    def _sample(self, count, rng):
-        return rng.logistic(self.loc, self.scale, size=_draw_shape(self, count))
+    def _standard_cdf(self, z):
+        return special.sigmoid(z)
 
-    def _cdf(self, x):
-        return special.sigmoid((x - self.loc) / self.scale)
-
-    def _log_cdf(self, x):
-        return special.log_sigmoid((x - self.loc) / self.scale)
-
-    def _mean(self):
-        return self.loc
-
-    def _stddev(self):
-        return self.scale * math.pi / math.sqrt(3.0)
-
-    def _mode(self):
-        return self.loc
+    def _standard_log_cdf(self, z):
+        return special.log_sigmoid(z)

@@ -14,12 +14,14 @@ Two conventions live here, because users arrive from both:
   ``tfp.mcmc``'s definitions, which differ from ArviZ's in the estimator, not
   only in the layout (see their docstrings).
 
-Everything is vectorised over quantities: the draws are moved to a
-``[quantities, chains, draws]`` array and each step (ranking, FFT
-autocovariance, Geyer's truncation) works on all quantities at once, in blocks
-small enough to stay in cache.  The module needs only NumPy; the two special
-functions it needs (the normal quantile for rank normalisation and the beta
-quantile for quantile MCSEs) are written out below.
+The ArviZ-convention estimators run in ``ppl.diagnostic_kernels``: compiled
+(Numba) kernels that take one quantity at a time through ranking, folding and
+Geyer's truncated autocorrelation sum, on slices of the quantities in parallel
+threads, so 10,000 quantities of 4,000 draws take about a second (see
+``benchmarks/diagnostics.py``).  The kernels compile on first use and are cached on
+disk.  What stays here is NumPy: validation, ArviZ's rules for degenerate input,
+the two special functions the estimators need (the normal quantile for rank
+normalisation and the beta quantile for quantile MCSEs), and TFP's functions.
 
 References: Vehtari, Gelman, Simpson, Carpenter, Bürkner (2021), Rank-normalization,
 folding, and localization: an improved R-hat for assessing convergence of MCMC,
@@ -31,27 +33,34 @@ disintegrations in Hamiltonian Monte Carlo (arXiv:1604.00695).
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 __all__ = ["bfmi", "effective_sample_size", "ess_bulk", "ess_mean", "ess_quantile", "ess_tail",
-           "mcse_mean", "mcse_quantile", "mcse_sd", "potential_scale_reduction", "rhat"]
+           "mcse_mean", "mcse_quantile", "mcse_sd", "potential_scale_reduction", "rhat", "summary_columns"]
 
 _ARVIZ_LAYOUT = "[chains, draws] or [chains, draws, *shape]"
 _MIN_DRAWS = 4                          # ArviZ returns nan below this many draws per chain
-_RESOLUTION = np.finfo(float).resolution  # ArviZ's "constant chain" threshold, 1e-15
-_BLOCK_ELEMENTS = 1 << 20               # about 8 MB of float64 per block of quantities
+_BLOCK_ELEMENTS = 1 << 20               # about 8 MB of float64 per block of quantities (TFP's functions)
+_ELEMENTS_PER_THREAD = 1 << 18          # below this many draws in all, threads cost more than they save
+_DIRECT_LAGS = 64                       # autocovariances by dot products up to this lag, then by FFT
+# Rows of the kernels' output (ppl.diagnostic_kernels; repeated to keep import ppl free of Numba)
+_RHAT, _RHAT_SPLIT, _ESS_BULK, _ESS_MEAN, _SD, _MCSE_SD, _MCSE_QUANTILE, _ESS_QUANTILE = range(8)
 _TAIL_PROBABILITIES = (0.05, 0.95)
-_ONE_SIGMA_PROBABILITIES = (0.1586553, 0.8413447)  # Phi(-1), Phi(1) as ArviZ writes them
 
 
 # --------------------------------------------------------------------------------------
-# Layout
+# --------------------------------------------------------------------------------------
+# Layout and dispatch to the compiled kernels
 
 
-def _quantities_first(draws):
-    """Validate ArviZ's layout and return ``([quantities, chains, draws] float64, shape)``."""
+def _draws_last(draws):
+    """Validate ArviZ's layout and return ``([chains, draws, quantities] float64, shape)``:
+    the caller's own memory when it is already contiguous float64."""
     array = np.asarray(draws, dtype=float)
     if array.ndim < 2:
         raise ValueError(f"expected draws shaped {_ARVIZ_LAYOUT}; got an array of shape {array.shape} "
@@ -60,38 +69,47 @@ def _quantities_first(draws):
     if chains < 1 or num_draws < 1:
         raise ValueError(f"expected draws shaped {_ARVIZ_LAYOUT} with at least one chain and one draw; "
                          f"got an array of shape {array.shape}")
-    shape = array.shape[2:]
-    return np.moveaxis(array.reshape(chains, num_draws, -1), 2, 0), shape  # a view; blocks are copied
+    return np.ascontiguousarray(array.reshape(chains, num_draws, -1)), array.shape[2:]
 
 
-def _split_chains(draws):
-    """[K, C, N] -> [K, 2C, N // 2]: first and last halves as separate chains.
+def _threads_for(quantities, draws_per_quantity):
+    """One thread per core for large problems; small ones run in the caller's thread."""
+    if quantities * draws_per_quantity < _ELEMENTS_PER_THREAD:
+        return 1
+    return max(1, min(os.cpu_count() or 1, quantities * draws_per_quantity // _ELEMENTS_PER_THREAD))
 
-    For odd N the middle draw is dropped, as in ArviZ (TFP drops the last one instead).
+
+def _compiled(draws, rows, probabilities=()):
+    """Run ``diagnostic_kernels.diagnose_quantities`` for the given output rows on
+    [chains, draws, quantities] draws, spread over threads by slices of quantities.
+
+    Returns the kernel's [rows, quantities] output (rows it was not asked for are
+    nan).  ``probabilities`` are the quantiles whose indicator ESS fills rows
+    ESS_QUANTILE + p (and whose first one's MCSE fills MCSE_QUANTILE).
     """
-    half = draws.shape[2] // 2
-    return np.concatenate([draws[:, :, :half], draws[:, :, draws.shape[2] - half:]], axis=1)
+    from ppl import diagnostic_kernels as kernels   # compiled once, then loaded from Numba's disk cache
 
+    chains, num_draws, quantities = draws.shape
+    assert kernels.ESS_QUANTILE == _ESS_QUANTILE, "row numbers out of step with ppl.diagnostic_kernels"
+    wanted = np.zeros(kernels.ESS_QUANTILE, dtype=bool)
+    wanted[list(rows)] = True
+    table = (_normal_scores_table(2 * chains * (num_draws // 2)) if wanted[kernels.RHAT] or wanted[kernels.ESS_BULK]
+             else np.empty(0))
+    probabilities = np.asarray(probabilities, dtype=float).reshape(-1)
+    out = np.full((kernels.ESS_QUANTILE + probabilities.size, quantities), np.nan)
 
-def _in_blocks(function, draws, *arguments, per_quantity=()):
-    """Apply ``function(draws[k:l], *arguments, *(a[k:l] for a in per_quantity)) -> [l - k]``
-    to blocks of quantities and join the results.
+    def run(first, stop):
+        kernels.diagnose_quantities(draws, wanted, table, probabilities, first, stop, _DIRECT_LAGS, out)
 
-    Each step touches every element a few times; blocks of about a million
-    elements keep those passes in cache instead of in fresh, page-faulting memory.
-    """
-    quantities = draws.shape[0]
-    if quantities == 0:
-        return np.empty(0)
-    block = max(1, _BLOCK_ELEMENTS // max(1, draws[0].size))
-    return np.concatenate([function(np.ascontiguousarray(draws[start:start + block]), *arguments,
-                                    *(values[start:start + block] for values in per_quantity))
-                           for start in range(0, quantities, block)])
-
-
-def _has_nan(draws):
-    """[K] flags; reduced in the caller's [chains, draws, K] memory order, which is contiguous."""
-    return np.isnan(np.moveaxis(draws, 0, -1)).any(axis=(0, 1))
+    threads = _threads_for(quantities, chains * num_draws)
+    if threads == 1:
+        run(0, quantities)
+        return out
+    bounds = np.linspace(0, quantities, threads + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for future in [pool.submit(run, first, stop) for first, stop in zip(bounds[:-1], bounds[1:])]:
+            future.result()
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -160,344 +178,36 @@ def inverse_normal_cdf(probability):
         return np.vectorize(_inverse_normal_cdf_scalar, otypes=[float])(probabilities)
 
 
-_STIRLING_SERIES = (-3617.0 / 122400.0, 1.0 / 156.0, -691.0 / 360360.0, 1.0 / 1188.0,
-                    -1.0 / 1680.0, 1.0 / 1260.0, -1.0 / 360.0, 1.0 / 12.0)  # B_2k / (2k (2k - 1))
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-
-
-def _log_gamma(x):
-    """log Gamma(x) for x >= 1: recurrence up to 10, then Stirling's series to z^-15.
-
-    The first omitted term is below 2e-18 at 10.
-    """
-    shifted = np.array(x, dtype=float)
-    log_product = np.zeros_like(shifted)
-    for _ in range(10):
-        small = shifted < 10.0
-        if not small.any():
-            break
-        log_product += np.where(small, np.log(shifted), 0.0)
-        shifted = np.where(small, shifted + 1.0, shifted)
-    inverse = 1.0 / shifted
-    inverse_squared = inverse * inverse
-    series = np.zeros_like(shifted)
-    for coefficient in _STIRLING_SERIES:
-        series = series * inverse_squared + coefficient
-    return (shifted - 0.5) * np.log(shifted) - shifted + _HALF_LOG_2PI + series * inverse - log_product
-
-
-def _incomplete_beta_continued_fraction(x, a, b):
-    """The continued fraction of I_x(a, b) (modified Lentz), vectorised; converges fast
-    for x < (a + 1) / (a + b + 2)."""
-    tiny = 1e-300
-    c = np.ones_like(x)
-    d = 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / np.where(np.abs(d) < tiny, tiny, d)
-    h = d.copy()
-    for m in range(1, 100_000):
-        for numerator in (m * (b - m) * x / ((a + 2 * m - 1.0) * (a + 2 * m)),
-                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1.0))):
-            d = 1.0 + numerator * d
-            d = 1.0 / np.where(np.abs(d) < tiny, tiny, d)
-            c = 1.0 + numerator / c
-            c = np.where(np.abs(c) < tiny, tiny, c)
-            delta = c * d
-            h *= delta
-        if np.all(np.abs(delta - 1.0) < 1e-15):
-            break
-    return h
-
-
-def _regularized_incomplete_beta(x, a, b, log_beta):
-    """I_x(a, b) = B(x; a, b) / B(a, b) for 0 < x < 1, a, b >= 1 (arrays)."""
-    direct = x < (a + 1.0) / (a + b + 2.0)
-    front = np.exp(a * np.log(x) + b * np.log1p(-x) - log_beta)
-    fraction = _incomplete_beta_continued_fraction(np.where(direct, x, 1.0 - x), np.where(direct, a, b),
-                                                   np.where(direct, b, a))
-    return np.where(direct, front * fraction / a, 1.0 - front * fraction / b)
-
-
-def _beta_quantile(probability, a, b):
-    """The p-quantile of Beta(a, b), a, b >= 1, vectorised (scipy.stats.beta.ppf), to about
-    1e-13 relative (1e-10 when a or b is near 1 and the other is in the thousands, where
-    log B(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b) cancels); ample for choosing order
-    statistics.
-
-    Start from the Abramowitz-Stegun normal approximation (26.5.22, with 26.2.23
-    for the normal quantile) and take safeguarded Halley steps on I_x(a, b) = p,
-    as in Numerical Recipes' ``invbetai``.
-    """
-    a, b, probability = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
-                                            np.asarray(probability, dtype=float))
-    log_beta = _log_gamma(a) + _log_gamma(b) - _log_gamma(a + b)
-    smaller = np.where(probability < 0.5, probability, 1.0 - probability)
-    t = np.sqrt(-2.0 * np.log(smaller))
-    normal = (2.30753 + t * 0.27061) / (1.0 + t * (0.99229 + t * 0.04481)) - t
-    normal = np.where(probability < 0.5, -normal, normal)
-    al = (normal * normal - 3.0) / 6.0
-    h = 2.0 / (1.0 / (2.0 * a - 1.0) + 1.0 / (2.0 * b - 1.0))
-    w = (normal * np.sqrt(al + h) / h
-         - (1.0 / (2.0 * b - 1.0) - 1.0 / (2.0 * a - 1.0)) * (al + 5.0 / 6.0 - 2.0 / (3.0 * h)))
-    x = a / (a + b * np.exp(2.0 * w))
-    polishing = False
-    for _ in range(50):
-        error = _regularized_incomplete_beta(x, a, b, log_beta) - probability
-        density = np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - log_beta)
-        newton = error / density
-        curvature = newton * ((a - 1.0) / x - (b - 1.0) / (1.0 - x))
-        step = newton / (1.0 - 0.5 * np.minimum(1.0, curvature))
-        proposed = x - step
-        proposed = np.where(proposed <= 0.0, 0.5 * x, proposed)
-        proposed = np.where(proposed >= 1.0, 0.5 * (x + 1.0), proposed)
-        close = np.all((np.abs(proposed - x) <= 1e-12 * proposed) | ~np.isfinite(proposed))
-        x = proposed
-        if polishing:
-            break
-        polishing = close  # one more (cubically convergent) step reaches rounding level
-    return x
-
-
 # --------------------------------------------------------------------------------------
-# Building blocks on [K, C, N] arrays
+# Building blocks
 
 
+@functools.lru_cache(maxsize=8)
 def _normal_scores_table(size):
     """Phi^{-1}((r - 3/8) / (size + 1/4)) for every average rank r = 1, 1.5, ..., size.
 
     Blom's (1958) offset c = 3/8, as in Vehtari et al. (2021) and ArviZ.  Average
     ranks are half-integers, so a table indexed by 2(r - 1) covers all of them and
-    the normal quantile is evaluated 2 size - 1 times, not once per draw.
+    the normal quantile is evaluated 2 size - 1 times, not once per draw.  (Cached;
+    the kernels only read it.)
     """
     average_ranks = np.arange(2 * size - 1) / 2.0 + 1.0
     return inverse_normal_cdf((average_ranks - 0.375) / (size - 2 * 0.375 + 1))
-
-
-def _row_offsets(values):
-    return (np.arange(values.shape[0]) * values.shape[1])[:, None]
-
-
-def _gather(values, indices):
-    """values[k, indices[k, j]] for [K, S] arrays (np.take_along_axis, by flat index)."""
-    return values.ravel()[indices + _row_offsets(values)]
-
-
-def _doubled_average_ranks(sorted_values):
-    """For [K, S] values sorted along each row, 2 (average rank - 1): twice the position,
-    except that a run of ties shares first + last position of the run (the ranks of
-    scipy.stats.rankdata(method="average")).  Ties are usually few, so they are found
-    and fixed on a compressed list rather than with passes over every element.
-    """
-    quantities, size = sorted_values.shape
-    doubled = np.broadcast_to(2 * np.arange(size), (quantities, size)).copy()
-    tie_with_previous = np.zeros((quantities, size), bool)
-    tie_with_previous[:, 1:] = sorted_values[:, 1:] == sorted_values[:, :-1]
-    if not tie_with_previous.any():
-        return doubled
-    tied = tie_with_previous.copy()
-    tied[:, :-1] |= tie_with_previous[:, 1:]
-    flat = np.flatnonzero(tied)                       # tied elements, in order, runs contiguous
-    starts = ~tie_with_previous.ravel()[flat]
-    ends = np.append(starts[1:], True)
-    first = np.maximum.accumulate(np.where(starts, flat, 0))
-    last = np.minimum.accumulate(np.where(ends, flat, flat[-1])[::-1])[::-1]
-    doubled.ravel()[flat] = first + last - 2 * (flat // size) * size
-    return doubled
-
-
-def _scores_in_place(order, sorted_values, table):
-    """Normal scores of ranks, put back where the sorted values came from ([K, S] arrays)."""
-    scores = np.empty(sorted_values.shape)
-    scores.ravel()[order + _row_offsets(order)] = table[_doubled_average_ranks(sorted_values)]
-    return scores
-
-
-def _rank_normalise(draws, table):
-    """Replace each quantity's draws (pooled over chains) by the normal scores of their ranks."""
-    pooled = draws.reshape(draws.shape[0], -1)
-    order = np.argsort(pooled, axis=-1)
-    return _scores_in_place(order, _gather(pooled, order), table).reshape(draws.shape)
-
-
-def _bulk_and_folded_scores(draws, table):
-    """Rank-normalised draws and rank-normalised folded draws |x - median|, from one sort.
-
-    Sorted, the folded values form two ascending runs: those below the median read
-    backwards, then those above it.  A stable sort (timsort) merges two runs in
-    linear time, so the folded ranks cost a merge instead of a second full sort.
-    """
-    pooled = draws.reshape(draws.shape[0], -1)
-    size = pooled.shape[1]
-    order = np.argsort(pooled, axis=-1)
-    sorted_values = _gather(pooled, order)
-    bulk = _scores_in_place(order, sorted_values, table)
-    middle = size // 2
-    if size % 2:
-        median = sorted_values[:, middle:middle + 1]
-    else:
-        median = (sorted_values[:, middle - 1:middle] + sorted_values[:, middle:middle + 1]) / 2.0
-    folded = np.abs(sorted_values - median)
-    below = (sorted_values < median).sum(axis=1, keepdims=True)
-    position = np.arange(size)
-    source = np.where(position < below, below - 1 - position, position)
-    runs = _gather(folded, source)
-    merge = np.argsort(runs, axis=-1, kind="stable")
-    folded_order = _gather(order, _gather(source, merge))
-    tail = _scores_in_place(folded_order, _gather(runs, merge), table)
-    return bulk.reshape(draws.shape), tail.reshape(draws.shape)
-
-
-def _type7_quantiles(draws, probabilities):
-    """R's type-7 quantiles of each quantity's pooled draws, as scipy's mquantiles(alphap=1,
-    betap=1) computes them (ArviZ's ``_quantile``); [K, C, N] -> one [K, 1, 1] per probability."""
-    pooled = draws.reshape(draws.shape[0], -1)
-    size = pooled.shape[1]
-    indices, weights = [], []
-    for probability in probabilities:
-        aleph = size * probability + (1.0 + probability * (1.0 - 1.0 - 1.0))
-        index = int(np.floor(np.clip(aleph, 1, size - 1)))
-        indices.append(index)
-        weights.append(float(np.clip(aleph - index, 0.0, 1.0)))
-    partitioned = np.partition(pooled, sorted({i for index in indices for i in (index - 1, index)}), axis=-1)
-    return [((1.0 - gamma) * partitioned[:, index - 1] + gamma * partitioned[:, index])[:, None, None]
-            for index, gamma in zip(indices, weights)]
-
-
-def _split_indicator_ess(draws, quantile):
-    return _geyer_effective_sample_size(_split_chains((draws <= quantile).astype(float)))
-
-
-def _potential_scale_reduction_of(draws):
-    """Gelman-Rubin R-hat of [K, C, N] chains: sqrt(((N - 1) / N W + B / N) / W), with
-    W the mean within-chain variance and B / N the variance of the chain means."""
-    num_draws = draws.shape[2]
-    between_over_n = draws.mean(axis=2).var(axis=1, ddof=1)
-    within = draws.var(axis=2, ddof=1).mean(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sqrt((num_draws * between_over_n / within + num_draws - 1) / num_draws)
-
-
-def _fast_fourier_length(target):
-    """The smallest 2^i 3^j 5^k >= target (scipy's next_fast_len for real FFTs)."""
-    best = 1 << max(0, (target - 1).bit_length())
-    power_of_five = 1
-    while power_of_five < best:
-        power_of_three = power_of_five
-        while power_of_three < best:
-            candidate = power_of_three
-            while candidate < target:
-                candidate *= 2
-            best = min(best, candidate)
-            power_of_three *= 3
-        power_of_five *= 5
-    return best
-
-
-def _mean_autocovariance(draws):
-    """Autocovariance at lags 0..N-1 of each chain (divided by N), averaged over chains,
-    by FFT: the mean periodogram's inverse transform is the mean autocovariance."""
-    num_draws = draws.shape[2]
-    length = _fast_fourier_length(2 * num_draws)
-    spectrum = np.fft.rfft(draws - draws.mean(axis=2, keepdims=True), n=length, axis=2)
-    periodogram = (spectrum.real ** 2 + spectrum.imag ** 2).mean(axis=1)
-    return np.fft.irfft(periodogram, n=length, axis=1)[:, :num_draws] / num_draws
-
-
-def _geyer_effective_sample_size(draws):
-    """Multi-chain ESS of [K, C, N] draws, Vehtari et al. (2021) eq. 10-11 with Geyer's
-    initial monotone sequence; [K].
-
-    The combined autocorrelation is rho_t = 1 - (W - mean_c acov_{c,t}) / var+, with
-    W the mean within-chain variance and var+ = (N - 1)/N W + B/N.  Geyer's initial
-    positive sequence sums the pairs P_k = rho_2k + rho_2k+1 while they are positive
-    (at most up to lag N - 2); his monotone sequence replaces each P_k by the running
-    minimum.  tau = -1 + 2 sum_{k < K} P_k + rho_2K (the even term of the first
-    non-positive pair when it is itself positive), floored at 1 / log10(C N), and
-    ESS = C N / tau.  This is ArviZ's loop written over all quantities at once.
-    """
-    quantities, chains, num_draws = draws.shape
-    size = chains * num_draws
-    autocovariance = _mean_autocovariance(draws)
-    mean_variance = autocovariance[:, 0] * num_draws / (num_draws - 1.0)
-    variance_plus = mean_variance * (num_draws - 1.0) / num_draws
-    if chains > 1:
-        variance_plus = variance_plus + draws.mean(axis=2).var(axis=1, ddof=1)
-    last_pair = max((num_draws - 3) // 2, 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rho = 1.0 - (mean_variance[:, None] - autocovariance[:, :2 * last_pair + 2]) / variance_plus[:, None]
-    rho[:, 0] = 1.0
-    pairs = rho.reshape(quantities, last_pair + 1, 2)
-    pair_sums = pairs.sum(axis=2)
-    stops = ~(pair_sums > 0.0)
-    stops[:, last_pair] = True
-    stop = np.argmax(stops, axis=1)
-    monotone = np.minimum.accumulate(pair_sums, axis=1)
-    kept = np.arange(last_pair + 1) < stop[:, None]
-    every = np.arange(quantities)
-    stop_even = pairs[every, stop, 0]
-    tail = np.where((pair_sums[every, stop] >= 0.0) | (stop_even > 0.0), stop_even, 0.0)
-    tau = -1.0 + 2.0 * np.where(kept, monotone, 0.0).sum(axis=1) + tail
-    tau = np.maximum(tau, 1.0 / np.log10(size))
-    ess = size / tau
-    ess[np.isnan(pairs).any(axis=(1, 2))] = np.nan
-    constant = (draws.max(axis=(1, 2)) - draws.min(axis=(1, 2))) < _RESOLUTION
-    ess[constant] = size
-    return ess
-
-
-def _ess_bulk_block(draws, table):
-    return _geyer_effective_sample_size(_rank_normalise(_split_chains(draws), table))
-
-
-def _ess_mean_block(draws):
-    return _geyer_effective_sample_size(_split_chains(draws))
-
-
-def _ess_quantile_block(draws, probability):
-    (quantile,) = _type7_quantiles(draws, [probability])
-    return _split_indicator_ess(draws, quantile)
-
-
-def _ess_tail_block(draws):
-    low, high = (_split_indicator_ess(draws, quantile) for quantile in _type7_quantiles(draws, _TAIL_PROBABILITIES))
-    return np.where(high < low, high, low)
-
-
-def _rhat_rank_block(draws, table):
-    bulk_scores, folded_scores = _bulk_and_folded_scores(_split_chains(draws), table)
-    bulk = _potential_scale_reduction_of(bulk_scores)
-    tail = _potential_scale_reduction_of(folded_scores)
-    return np.where(tail > bulk, tail, bulk)  # Python's max(bulk, tail): nan bulk stays nan
-
-
-def _mcse_mean_block(draws):
-    return draws.std(axis=(1, 2), ddof=1) / np.sqrt(_ess_mean_block(draws))
-
-
-def _mcse_sd_block(draws):
-    squared_deviations = (draws - draws.mean(axis=(1, 2), keepdims=True)) ** 2
-    ess = _ess_mean_block(squared_deviations)
-    mean_square = squared_deviations.mean(axis=(1, 2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        variance_of_variance = ((squared_deviations ** 2).mean(axis=(1, 2)) - mean_square ** 2) / ess
-        return np.sqrt(variance_of_variance / mean_square / 4.0)
-
-
-def _order_statistics_block(draws, lower_index, upper_index):
-    """Half the distance between the given order statistics of each quantity's pooled draws."""
-    pooled = np.sort(draws.reshape(draws.shape[0], -1), axis=-1)
-    every = np.arange(pooled.shape[0])
-    return (pooled[every, upper_index] - pooled[every, lower_index]) / 2.0
 
 
 def _finish(result, draws, shape, minimum_chains=1):
     """Apply ArviZ's validity rules (nan for any nan draw, fewer than 4 draws, or too few
     chains) and restore the quantities' shape."""
     result = np.asarray(result, dtype=float)
-    if draws.shape[2] < _MIN_DRAWS or draws.shape[1] < minimum_chains:
-        result = np.full(draws.shape[0], np.nan)
+    if draws.shape[1] < _MIN_DRAWS or draws.shape[0] < minimum_chains:
+        result = np.full(draws.shape[2], np.nan)
     else:
-        result = np.where(_has_nan(draws), np.nan, result)
+        result = np.where(np.isnan(draws).any(axis=(0, 1)), np.nan, result)
     return result.reshape(shape)
+
+
+def _too_short(draws, minimum_chains=1):
+    return draws.shape[1] < _MIN_DRAWS or draws.shape[0] < minimum_chains
 
 
 def _check_probability(probability):
@@ -506,8 +216,15 @@ def _check_probability(probability):
     return float(probability)
 
 
+def _tail_of(low, high):
+    return np.where(high < low, high, low)  # Python's min(low, high), as ArviZ takes it
+
+
 # --------------------------------------------------------------------------------------
 # ArviZ convention: [chains, draws, *shape]
+#
+# The estimators run in ppl.diagnostic_kernels, one quantity at a time; the formulas
+# are in the docstrings below and in the kernels'.
 
 
 def rhat(x, method="rank"):
@@ -525,15 +242,12 @@ def rhat(x, method="rank"):
     """
     if method not in ("rank", "split"):
         raise ValueError(f"rhat method must be 'rank' or 'split'; got {method!r}")
-    draws, shape = _quantities_first(x)
-    if draws.shape[1] < 2 or draws.shape[2] < _MIN_DRAWS:
-        return _finish(np.zeros(draws.shape[0]), draws, shape, minimum_chains=2)
-    if method == "rank":
-        table = _normal_scores_table(2 * draws.shape[1] * (draws.shape[2] // 2))
-        result = _in_blocks(_rhat_rank_block, draws, table)
-    else:
-        result = _in_blocks(lambda block: _potential_scale_reduction_of(_split_chains(block)), draws)
-    return _finish(result, draws, shape, minimum_chains=2)
+    draws, shape = _draws_last(x)
+    if _too_short(draws, minimum_chains=2):
+        return _finish(np.zeros(draws.shape[2]), draws, shape, minimum_chains=2)
+    if method == "split":
+        return _finish(_compiled(draws, [_RHAT_SPLIT])[_RHAT_SPLIT], draws, shape, minimum_chains=2)
+    return _finish(_compiled(draws, [_RHAT])[_RHAT], draws, shape, minimum_chains=2)
 
 
 def ess_bulk(x):
@@ -541,47 +255,48 @@ def ess_bulk(x):
     sequence, Vehtari et al. 2021 eq. 10-11) of the split chains' rank-normalised
     draws.  It measures how well the centre of the distribution is explored, and
     exists even when the mean does not."""
-    draws, shape = _quantities_first(x)
-    if draws.shape[2] < _MIN_DRAWS:
-        return _finish(np.zeros(draws.shape[0]), draws, shape)
-    table = _normal_scores_table(2 * draws.shape[1] * (draws.shape[2] // 2))
-    return _finish(_in_blocks(_ess_bulk_block, draws, table), draws, shape)
+    draws, shape = _draws_last(x)
+    if _too_short(draws):
+        return _finish(np.zeros(draws.shape[2]), draws, shape)
+    return _finish(_compiled(draws, [_ESS_BULK])[_ESS_BULK], draws, shape)
 
 
 def ess_tail(x):
     """Tail effective sample size: the smaller of the ESS of the 5% and 95% quantiles,
     each the split-chain ESS of the indicator I(x <= quantile) (Vehtari et al. 2021)."""
-    draws, shape = _quantities_first(x)
-    if draws.shape[2] < _MIN_DRAWS:
-        return _finish(np.zeros(draws.shape[0]), draws, shape)
-    return _finish(_in_blocks(_ess_tail_block, draws), draws, shape)
+    draws, shape = _draws_last(x)
+    if _too_short(draws):
+        return _finish(np.zeros(draws.shape[2]), draws, shape)
+    out = _compiled(draws, [], _TAIL_PROBABILITIES)
+    return _finish(_tail_of(out[_ESS_QUANTILE], out[_ESS_QUANTILE + 1]), draws, shape)
 
 
 def ess_mean(x):
     """Effective sample size of the mean: the split-chain ESS of the raw draws."""
-    draws, shape = _quantities_first(x)
-    if draws.shape[2] < _MIN_DRAWS:
-        return _finish(np.zeros(draws.shape[0]), draws, shape)
-    return _finish(_in_blocks(_ess_mean_block, draws), draws, shape)
+    draws, shape = _draws_last(x)
+    if _too_short(draws):
+        return _finish(np.zeros(draws.shape[2]), draws, shape)
+    return _finish(_compiled(draws, [_ESS_MEAN])[_ESS_MEAN], draws, shape)
 
 
 def ess_quantile(x, q):
     """Effective sample size of the q-quantile: the split-chain ESS of I(x <= Q_q), with
     Q_q the type-7 sample quantile of all draws."""
     probability = _check_probability(q)
-    draws, shape = _quantities_first(x)
-    if draws.shape[2] < _MIN_DRAWS:
-        return _finish(np.zeros(draws.shape[0]), draws, shape)
-    return _finish(_in_blocks(_ess_quantile_block, draws, probability), draws, shape)
+    draws, shape = _draws_last(x)
+    if _too_short(draws):
+        return _finish(np.zeros(draws.shape[2]), draws, shape)
+    return _finish(_compiled(draws, [], [probability])[_ESS_QUANTILE], draws, shape)
 
 
 def mcse_mean(x):
     """Monte Carlo standard error of the mean: sd(x) / sqrt(ess_mean(x)), sd over all
     draws with ddof=1."""
-    draws, shape = _quantities_first(x)
-    if draws.shape[2] < _MIN_DRAWS:
-        return _finish(np.zeros(draws.shape[0]), draws, shape)
-    return _finish(_in_blocks(_mcse_mean_block, draws), draws, shape)
+    draws, shape = _draws_last(x)
+    if _too_short(draws):
+        return _finish(np.zeros(draws.shape[2]), draws, shape)
+    out = _compiled(draws, [_ESS_MEAN, _SD])
+    return _finish(out[_SD] / np.sqrt(out[_ESS_MEAN]), draws, shape)
 
 
 def mcse_sd(x):
@@ -596,10 +311,10 @@ def mcse_sd(x):
     (ArviZ before 0.14 batched the chains instead; posterior's R package uses
     the ESS of the folded draws.)  nan for constant draws.
     """
-    draws, shape = _quantities_first(x)
-    if draws.shape[2] < _MIN_DRAWS:
-        return _finish(np.zeros(draws.shape[0]), draws, shape)
-    return _finish(_in_blocks(_mcse_sd_block, draws), draws, shape)
+    draws, shape = _draws_last(x)
+    if _too_short(draws):
+        return _finish(np.zeros(draws.shape[2]), draws, shape)
+    return _finish(_compiled(draws, [_MCSE_SD])[_MCSE_SD], draws, shape)
 
 
 def mcse_quantile(x, q):
@@ -611,18 +326,28 @@ def mcse_quantile(x, q):
     clamped), and the MCSE is half their distance, a one-sigma interval's half width.
     """
     probability = _check_probability(q)
-    draws, shape = _quantities_first(x)
-    if draws.shape[2] < _MIN_DRAWS:
-        return _finish(np.zeros(draws.shape[0]), draws, shape)
-    ess = _in_blocks(_ess_quantile_block, draws, probability)
-    with np.errstate(invalid="ignore"):
-        lower, upper = (_beta_quantile(bound, ess * probability + 1.0, ess * (1.0 - probability) + 1.0)
-                        for bound in _ONE_SIGMA_PROBABILITIES)
-    size = draws.shape[1] * draws.shape[2]
-    lower_index = np.floor(np.fmax(lower * size - 1, 0)).astype(int)
-    upper_index = np.ceil(np.fmin(upper * size - 1, size - 1)).astype(int)
-    half_width = _in_blocks(_order_statistics_block, draws, per_quantity=(lower_index, upper_index))
-    return _finish(half_width, draws, shape)
+    draws, shape = _draws_last(x)
+    if _too_short(draws):
+        return _finish(np.zeros(draws.shape[2]), draws, shape)
+    return _finish(_compiled(draws, [_MCSE_QUANTILE], [probability])[_MCSE_QUANTILE], draws, shape)
+
+
+def summary_columns(x):
+    """The diagnostics ``fit.summary()`` shows, for draws shaped [chains, draws, *shape]:
+    a dict of ``mcse_mean``, ``ess_bulk``, ``ess_tail`` and ``r_hat`` arrays of shape,
+    each equal to its own function's result.  One pass over the draws, and one sort of
+    each quantity's draws serves R-hat, bulk ESS and the tail quantiles."""
+    draws, shape = _draws_last(x)
+    names = ("mcse_mean", "ess_bulk", "ess_tail", "r_hat")
+    if _too_short(draws):
+        nothing = _finish(np.zeros(draws.shape[2]), draws, shape)
+        return {name: nothing.copy() for name in names}
+    out = _compiled(draws, [_RHAT, _ESS_BULK, _ESS_MEAN, _SD], _TAIL_PROBABILITIES)
+    return {"mcse_mean": _finish(out[_SD] / np.sqrt(out[_ESS_MEAN]), draws, shape),
+            "ess_bulk": _finish(out[_ESS_BULK], draws, shape),
+            "ess_tail": _finish(_tail_of(out[_ESS_QUANTILE], out[_ESS_QUANTILE + 1]), draws, shape),
+            "r_hat": _finish(out[_RHAT], draws, shape, minimum_chains=2)}
+
 
 
 def bfmi(energy):
@@ -699,6 +424,22 @@ def potential_scale_reduction(chains_states, independent_chain_ndims=1, split_ch
         raise ValueError(f"independent_chain_ndims must be an integer >= 1; got {independent_chain_ndims}")
     return _map_structure(lambda state: _potential_scale_reduction_single(
         state, int(independent_chain_ndims), split_chains), chains_states)
+
+
+def _fast_fourier_length(target):
+    """The smallest 2^i 3^j 5^k >= target (scipy's next_fast_len for real FFTs)."""
+    best = 1 << max(0, (target - 1).bit_length())
+    power_of_five = 1
+    while power_of_five < best:
+        power_of_three = power_of_five
+        while power_of_three < best:
+            candidate = power_of_three
+            while candidate < target:
+                candidate *= 2
+            best = min(best, candidate)
+            power_of_three *= 3
+        power_of_five *= 5
+    return best
 
 
 def _lag_products_block(series, length, max_lags):

@@ -95,8 +95,7 @@ def summarize(fit, names=None, kinds=("param", "deterministic", "generated")) ->
         quantiles = np.quantile(flat, QUANTILES, axis=(0, 1))
         extra = {}
         if diagnostics:
-            extra = {"mcse_mean": diagnostics.mcse_mean(flat), "ess_bulk": diagnostics.ess_bulk(flat),
-                     "ess_tail": diagnostics.ess_tail(flat), "r_hat": diagnostics.rhat(flat)}
+            extra = diagnostics.summary_columns(flat)
         element_names = [element for element, _ in _elements(name, draws)]
         for k, element in enumerate(element_names):
             values = {"mean": float(mean[k]), "sd": float(sd[k])}

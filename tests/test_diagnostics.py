@@ -10,7 +10,8 @@ import scipy.special
 import scipy.stats
 
 from ppl import diagnostics
-from ppl.diagnostics import _beta_quantile, inverse_normal_cdf
+from ppl.diagnostic_kernels import beta_quantile
+from ppl.diagnostics import inverse_normal_cdf
 
 
 def autoregressive(rng, chains, draws, coefficient, shape=()):
@@ -38,6 +39,10 @@ def chain_table():
         "four draws": rng.standard_normal((2, 4)),
         "three draws": rng.standard_normal((3, 3)),
         "constant": np.full((4, 100), 2.5),
+        "random walk (FFT autocovariance)": np.cumsum(rng.standard_normal((4, 400)), axis=1),
+        "lognormal, long right tail": np.exp(2.0 * rng.standard_normal((4, 1000))),
+        "many ties (counts)": rng.poisson(3.0, (4, 1000)).astype(float),
+        "small spread around a large offset": 1e3 + 1e-2 * rng.standard_normal((4, 300)),
         "each chain constant": np.repeat(np.arange(4.0)[:, None], 50, axis=1),
     }
 
@@ -131,13 +136,68 @@ def test_trailing_shape_is_kept_and_each_quantity_is_independent():
         np.testing.assert_allclose(result, one_at_a_time, rtol=1e-12)
 
 
-def test_blocks_of_quantities_agree_with_one_block(monkeypatch):
-    draws = np.random.default_rng(8).standard_normal((2, 50, 37))
-    whole = [diagnostics.rhat(draws), diagnostics.ess_bulk(draws), diagnostics.mcse_quantile(draws, 0.4)]
-    monkeypatch.setattr(diagnostics, "_BLOCK_ELEMENTS", 300)  # three quantities per block
-    blocked = [diagnostics.rhat(draws), diagnostics.ess_bulk(draws), diagnostics.mcse_quantile(draws, 0.4)]
-    for one, other in zip(whole, blocked):
-        np.testing.assert_array_equal(one, other)
+ALL_DIAGNOSTICS = {
+    "rhat": diagnostics.rhat, "rhat split": lambda x: diagnostics.rhat(x, method="split"),
+    "ess_bulk": diagnostics.ess_bulk, "ess_tail": diagnostics.ess_tail, "ess_mean": diagnostics.ess_mean,
+    "ess_quantile": lambda x: diagnostics.ess_quantile(x, 0.4), "mcse_mean": diagnostics.mcse_mean,
+    "mcse_sd": diagnostics.mcse_sd, "mcse_quantile": lambda x: diagnostics.mcse_quantile(x, 0.4),
+}
+
+
+def test_threads_and_the_fft_fallback_change_nothing(monkeypatch):
+    rng = np.random.default_rng(8)
+    draws = np.concatenate([autoregressive(rng, 3, 201, 0.95, shape=(20,)),
+                            rng.standard_normal((3, 201, 17))], axis=2)
+    alone = {name: function(draws) for name, function in ALL_DIAGNOSTICS.items()}
+    monkeypatch.setattr(diagnostics, "_ELEMENTS_PER_THREAD", 600)   # several threads, uneven slices
+    for name, function in ALL_DIAGNOSTICS.items():
+        np.testing.assert_array_equal(function(draws), alone[name], err_msg=name)
+    monkeypatch.setattr(diagnostics, "_DIRECT_LAGS", 0)             # every autocovariance by FFT
+    for name, function in ALL_DIAGNOSTICS.items():
+        np.testing.assert_allclose(function(draws), alone[name], rtol=1e-10, atol=0, err_msg=name)
+
+
+def test_summary_columns_are_the_functions_results():
+    rng = np.random.default_rng(9)
+    for draws in (autoregressive(rng, 4, 300, 0.7, shape=(2, 3)), autoregressive(rng, 2, 301, 0.2, shape=(4,)),
+                  rng.standard_normal((1, 50))):
+        columns = diagnostics.summary_columns(draws)
+        np.testing.assert_array_equal(columns["r_hat"], diagnostics.rhat(draws))
+        np.testing.assert_array_equal(columns["ess_bulk"], diagnostics.ess_bulk(draws))
+        np.testing.assert_array_equal(columns["ess_tail"], diagnostics.ess_tail(draws))
+        np.testing.assert_array_equal(columns["mcse_mean"], diagnostics.mcse_mean(draws))
+
+
+def test_infinite_draws_give_an_answer_without_crashing():
+    draws = np.random.default_rng(10).standard_normal((2, 100, 3))
+    draws[0, 5, 0], draws[1, 7, 0], draws[1, 9, 1] = np.inf, -np.inf, np.inf
+    for name, function in ALL_DIAGNOSTICS.items():
+        result = function(draws)
+        assert result.shape == (3,), name
+        assert np.all(np.isfinite(result[2])), name   # the finite quantity is unaffected
+
+
+@pytest.mark.parametrize("case", ["normal", "cauchy", "lognormal", "integers", "constant", "infinities",
+                                  "tiny range", "two values"])
+def test_sorting_kernels_agree_with_numpy(case):
+    from ppl import diagnostic_kernels as kernels
+    rng = np.random.default_rng(12)
+    size = 3001
+    values = {"normal": rng.standard_normal(size), "cauchy": rng.standard_cauchy(size),
+              "lognormal": np.exp(3.0 * rng.standard_normal(size)),
+              "integers": rng.integers(0, 4, size).astype(float), "constant": np.full(size, -2.0),
+              "infinities": np.concatenate([[np.inf, -np.inf, np.inf], rng.standard_normal(size - 3)]),
+              "tiny range": 1.0 + 1e-300 * rng.standard_normal(size),
+              "two values": np.where(rng.random(size) < 0.01, 1e300, -1e300)}[case]
+    order, sorted_values = np.empty(size, np.int64), np.empty(size)
+    scratch = kernels._sort_scratch(size)
+    kernels._sort_with_order(values, order, sorted_values, scratch)
+    np.testing.assert_array_equal(sorted_values, np.sort(values))
+    np.testing.assert_array_equal(values[order], sorted_values)
+    np.testing.assert_array_equal(np.sort(order), np.arange(size))
+    expected = np.sort(values)
+    for first, second in [(0, 0), (0, 1), (1499, 1500), (size - 2, size - 1), (10, 2900), (700, 702)]:
+        assert kernels._order_statistic_pair(values, first, second, scratch) == (expected[first], expected[second])
 
 
 def test_iid_chains_have_rhat_near_one_and_ess_near_the_number_of_draws():
@@ -249,8 +309,9 @@ def test_beta_quantile_matches_scipy():
     probability = np.array([0.1586553, 0.8413447, 0.5, 0.01, 0.99])[:, None]
     a = np.array([1.0, 1.3, 2.5, 31.0, 200.5, 1500.0, 4000.0, 1.0, 60000.0])
     b = np.array([1.0, 7.0, 2.5, 1.2, 3000.5, 1500.0, 30.0, 9000.0, 40000.0])
-    np.testing.assert_allclose(_beta_quantile(probability, a, b), scipy.stats.beta.ppf(probability, a, b),
-                               rtol=1e-10, atol=0)
+    ours = np.array([[beta_quantile(p, alpha, beta) for alpha, beta in zip(a, b)] for p in probability[:, 0]])
+    np.testing.assert_allclose(ours, scipy.stats.beta.ppf(probability, a, b), rtol=1e-10, atol=0)
+    assert np.isnan(beta_quantile(0.5, np.nan, 2.0))
 
 
 # ---------------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def _split_chains(series, out):
 
 SortScratch = namedtuple("SortScratch", "bucket_of bucket_ends sample values order")
 _SAMPLE = 32                  # values sampled to choose the buckets' range
-_BUCKETS_PER_VALUE = 4        # most buckets then hold at most one value
+_BUCKETS_PER_VALUE = 2        # most buckets then hold at most one value
 _SELECTION_BUCKETS = 256      # for finding a few order statistics
 
 
@@ -254,34 +254,46 @@ def _sort_with_order(values, order, sorted_values, scratch):
 
 
 @numba.njit(**_KERNEL)
-def _order_statistic_pair(values, first, second, scratch):
-    """(x_(first), x_(second)), 0-based positions first <= second of the sorted values,
-    without sorting them all: count the values in 256 buckets, then sort only those in
-    the buckets from first's to second's."""
-    size = values.size
+def _selection_histogram(values, scratch):
+    """Count the values in 256 buckets (scratch.bucket_ends[b] = how many lie in buckets
+    before b) for _order_statistic_pair; returns the buckets' (low, scale), scale 0 when
+    the values cannot be bucketed."""
     buckets = _SELECTION_BUCKETS
     low, scale = _bucket_scale(values, scratch.sample, buckets)
-    if scale == 0.0:                       # constant, or infinities: sort everything
-        for i in range(size):
-            scratch.values[i] = values[i]
-            scratch.order[i] = i
-        _shell_sort(scratch.values, scratch.order, 0, size)
-        return scratch.values[first], scratch.values[second]
+    if scale == 0.0:
+        return low, scale
     starts = scratch.bucket_ends
     for bucket in range(buckets + 1):
         starts[bucket] = 0
-    for i in range(size):
+    for i in range(values.size):
         starts[_bucket(values[i], low, scale, buckets) + 1] += 1
     running = 0
     for bucket in range(1, buckets + 1):
         running += starts[bucket]
         starts[bucket] = running
+    return low, scale
+
+
+@numba.njit(**_KERNEL)
+def _order_statistic_pair(values, first, second, low, scale, scratch):
+    """(x_(first), x_(second)), 0-based positions first <= second of the sorted values,
+    given their _selection_histogram, without sorting them all: only the values in the
+    buckets from first's to second's are sorted."""
+    size = values.size
+    kept_values, kept_order = scratch.values, scratch.order
+    if scale == 0.0:                       # constant, or infinities: sort everything
+        for i in range(size):
+            kept_values[i] = values[i]
+            kept_order[i] = i
+        _shell_sort(kept_values, kept_order, 0, size)
+        return kept_values[first], kept_values[second]
+    buckets = _SELECTION_BUCKETS
+    starts = scratch.bucket_ends
     low_bucket, high_bucket = _bucket_holding(starts, buckets, first), _bucket_holding(starts, buckets, second)
     # bucket(x) in [low_bucket, high_bucket] <=> low_bound <= (x - low) scale < high_bound, exactly
     low_bound = float(low_bucket) if low_bucket > 0 else -np.inf
     high_bound = float(high_bucket + 1) if high_bucket < buckets - 1 else np.inf
     open_top = high_bucket == buckets - 1  # (where +inf goes)
-    kept_values, kept_order = scratch.values, scratch.order
     count = 0
     for i in range(size):                  # branch-free: store always, advance when kept
         offset = (values[i] - low) * scale
@@ -709,19 +721,17 @@ def _type7_position(size, probability):
 
 
 @numba.njit(**_KERNEL)
-def _quantile_mcse(series, probability, ess, scratch):
+def _quantile_mcse_ranks(size, probability, ess):
     """Vehtari et al. (2021, section 4.3): the quantile's rank is roughly
     Beta(E q + 1, E (1 - q) + 1) distributed; its 15.9% and 84.1% quantiles a, b give the
-    order statistics x_(floor(a S - 1)) and x_(ceil(b S - 1)) (clamped; a nan bound
-    means the whole range, as ArviZ's nanmax/nanmin have it), and the MCSE is half
-    their distance."""
-    size = series.size
+    order statistics x_(floor(a S - 1)) and x_(ceil(b S - 1)) (0-based, clamped; a nan
+    bound means the whole range, as ArviZ's nanmax/nanmin have it), whose half distance
+    is the MCSE."""
     lower = beta_quantile(_ONE_SIGMA[0], ess * probability + 1.0, ess * (1.0 - probability) + 1.0) * size - 1.0
     upper = beta_quantile(_ONE_SIGMA[1], ess * probability + 1.0, ess * (1.0 - probability) + 1.0) * size - 1.0
     first = int(math.floor(lower)) if lower > 0.0 else 0
     second = int(math.ceil(upper)) if upper < size - 1.0 else size - 1
-    below, above = _order_statistic_pair(series.ravel(), first, second, scratch)
-    return (above - below) / 2.0
+    return first, second
 
 
 @numba.njit(numba.void(_DRAWS, numba.boolean[::1], _VECTOR, _VECTOR, numba.int64, numba.int64, numba.int64,
@@ -774,14 +784,23 @@ def diagnose_quantities(draws, wanted, table, probabilities, first, stop, direct
                 out[SD, k] = math.sqrt(_variance(flat, _mean(flat), 1))
             if wanted[MCSE_SD]:
                 out[MCSE_SD, k] = _sd_mcse(series, direct_lags, work)
+            low, scale = 0.0, 0.0
+            if probabilities.size and not sorted_already:
+                low, scale = _selection_histogram(series.ravel(), scratch)
             for p in range(probabilities.size):
                 i, weight = _type7_position(size, probabilities[p])
                 if sorted_already:
                     below, above = work.sorted_values[i - 1], work.sorted_values[i]
                 else:
-                    below, above = _order_statistic_pair(series.ravel(), i - 1, i, scratch)
+                    below, above = _order_statistic_pair(series.ravel(), i - 1, i, low, scale, scratch)
                 quantile = (1.0 - weight) * below + weight * above
                 ess = _indicator_ess(series, quantile, direct_lags, work)
                 out[ESS_QUANTILE + p, k] = ess
                 if p == 0 and wanted[MCSE_QUANTILE]:
-                    out[MCSE_QUANTILE, k] = _quantile_mcse(series, probabilities[0], ess, scratch)
+                    first_rank, second_rank = _quantile_mcse_ranks(size, probabilities[0], ess)
+                    if sorted_already:
+                        below, above = work.sorted_values[first_rank], work.sorted_values[second_rank]
+                    else:
+                        below, above = _order_statistic_pair(series.ravel(), first_rank, second_rank, low, scale,
+                                                             scratch)
+                    out[MCSE_QUANTILE, k] = (above - below) / 2.0

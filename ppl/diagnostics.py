@@ -36,7 +36,10 @@ from __future__ import annotations
 import functools
 import math
 import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
@@ -46,7 +49,7 @@ __all__ = ["bfmi", "effective_sample_size", "ess_bulk", "ess_mean", "ess_quantil
 _ARVIZ_LAYOUT = "[chains, draws] or [chains, draws, *shape]"
 _MIN_DRAWS = 4                          # ArviZ returns nan below this many draws per chain
 _BLOCK_ELEMENTS = 1 << 20               # about 8 MB of float64 per block of quantities (TFP's functions)
-_ELEMENTS_PER_THREAD = 1 << 18          # below this many draws in all, threads cost more than they save
+_ELEMENTS_PER_THREAD = 1 << 20          # below this many draws in all, threads cost more than they save
 _DIRECT_LAGS = 64                       # autocovariances by dot products up to this lag, then by FFT
 # Rows of the kernels' output (ppl.diagnostic_kernels; repeated to keep import ppl free of Numba)
 _RHAT, _RHAT_SPLIT, _ESS_BULK, _ESS_MEAN, _SD, _MCSE_SD, _MCSE_QUANTILE, _ESS_QUANTILE = range(8)
@@ -79,6 +82,48 @@ def _threads_for(quantities, draws_per_quantity):
     return max(1, min(os.cpu_count() or 1, quantities * draws_per_quantity // _ELEMENTS_PER_THREAD))
 
 
+_background_compilation = None
+
+
+def _kernels_cached():
+    """Whether Numba's disk cache (beside the source, or under NUMBA_CACHE_DIR) holds the
+    kernels; a miss only costs a redundant background import."""
+    name = "diagnostic_kernels.diagnose_quantities-*.nbi"
+    if any((Path(__file__).parent / "__pycache__").glob(name)):
+        return True
+    custom = os.environ.get("NUMBA_CACHE_DIR")
+    return bool(custom) and any(Path(custom).glob(f"**/{name}"))
+
+
+def compile_in_background():
+    """Start compiling the diagnostic kernels in another process, if they are not cached.
+
+    They take about 13 s to compile, once per installation; ``sample`` calls this as it
+    starts, so that the compilation overlaps the sampler's own first-use compilation
+    (which leaves the second core idle) and the first summary need not wait for it.
+    """
+    global _background_compilation
+    if _background_compilation is not None or "ppl.diagnostic_kernels" in sys.modules or _kernels_cached():
+        return
+    package_root = str(Path(__file__).resolve().parent.parent)
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [package_root] + [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]))
+    try:
+        _background_compilation = subprocess.Popen([sys.executable, "-c", "import ppl.diagnostic_kernels"],
+                                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                                   env=environment)
+    except OSError:   # no subprocesses here: the first diagnostic compiles in this process instead
+        _background_compilation = None
+
+
+def _kernels():
+    """ppl.diagnostic_kernels, after any background compilation has written the cache."""
+    if _background_compilation is not None:
+        _background_compilation.wait()
+    from ppl import diagnostic_kernels   # compiled once, then loaded from Numba's disk cache
+    return diagnostic_kernels
+
+
 def _compiled(draws, rows, probabilities=()):
     """Run ``diagnostic_kernels.diagnose_quantities`` for the given output rows on
     [chains, draws, quantities] draws, spread over threads by slices of quantities.
@@ -87,8 +132,7 @@ def _compiled(draws, rows, probabilities=()):
     nan).  ``probabilities`` are the quantiles whose indicator ESS fills rows
     ESS_QUANTILE + p (and whose first one's MCSE fills MCSE_QUANTILE).
     """
-    from ppl import diagnostic_kernels as kernels   # compiled once, then loaded from Numba's disk cache
-
+    kernels = _kernels()
     chains, num_draws, quantities = draws.shape
     assert kernels.ESS_QUANTILE == _ESS_QUANTILE, "row numbers out of step with ppl.diagnostic_kernels"
     wanted = np.zeros(kernels.ESS_QUANTILE, dtype=bool)
@@ -105,7 +149,10 @@ def _compiled(draws, rows, probabilities=()):
     if threads == 1:
         run(0, quantities)
         return out
-    bounds = np.linspace(0, quantities, threads + 1).astype(int)
+    # Slices of a few hundred quantities, taken by whichever thread is free, so that one
+    # slow slice (a stuck chain's long autocorrelation, a busy core) does not hold up the rest.
+    slices = max(threads, quantities * chains * num_draws // _ELEMENTS_PER_THREAD)
+    bounds = np.linspace(0, quantities, slices + 1).astype(int)
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for future in [pool.submit(run, first, stop) for first, stop in zip(bounds[:-1], bounds[1:])]:
             future.result()

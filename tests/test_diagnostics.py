@@ -196,8 +196,10 @@ def test_sorting_kernels_agree_with_numpy(case):
     np.testing.assert_array_equal(values[order], sorted_values)
     np.testing.assert_array_equal(np.sort(order), np.arange(size))
     expected = np.sort(values)
+    low, scale = kernels._selection_histogram(values, scratch)
     for first, second in [(0, 0), (0, 1), (1499, 1500), (size - 2, size - 1), (10, 2900), (700, 702)]:
-        assert kernels._order_statistic_pair(values, first, second, scratch) == (expected[first], expected[second])
+        assert (kernels._order_statistic_pair(values, first, second, low, scale, scratch)
+                == (expected[first], expected[second]))
 
 
 def test_iid_chains_have_rhat_near_one_and_ess_near_the_number_of_draws():
@@ -445,4 +447,4 @@ def test_effective_sample_size_of_iid_draws_is_the_number_of_draws():
 def test_all_lists_exactly_the_diagnostics():
     public = {name for name, value in vars(diagnostics).items()
               if callable(value) and not name.startswith("_") and getattr(value, "__module__", "") == "ppl.diagnostics"}
-    assert set(diagnostics.__all__) == public - {"inverse_normal_cdf"}
+    assert set(diagnostics.__all__) == public - {"inverse_normal_cdf", "compile_in_background"}

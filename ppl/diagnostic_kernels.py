@@ -55,29 +55,27 @@ _INDICES = numba.int64[::1]
 
 
 @numba.njit(**_KERNEL)
-def _load_tile(draws, first, width, tile):
+def _load_tile(draws, first, width, tile, sums):
     """tile[j, :chains * draws] = draws[:, :, first + j] for j < width (rows padded by a
-    cache line, so that the eight rows written together do not share cache sets)."""
+    cache line, so that the eight rows written together do not share cache sets), and
+    sums[j] their sum: NaN when a draw is NaN (or when +inf and -inf both occur, which
+    _has_nan then tells apart), found while the draws pass through anyway."""
     chains, num_draws, _ = draws.shape
+    for j in range(width):
+        sums[j] = 0.0
     for c in range(chains):
         for n in range(num_draws):
             at = c * num_draws + n
             for j in range(width):
-                tile[j, at] = draws[c, n, first + j]
+                value = draws[c, n, first + j]
+                tile[j, at] = value
+                sums[j] += value
 
 
-@numba.njit(**_SUMS)
+@numba.njit(**_KERNEL)
 def _has_nan(series):
-    """Any NaN in the block?  A NaN makes the sum NaN; so do +inf and -inf together,
-    which the exact check then tells apart."""
-    values = series.ravel()
-    total = 0.0
-    for i in range(values.size):
-        total += values[i]
-    if not math.isnan(total):
-        return False
-    for i in range(values.size):
-        if math.isnan(values[i]):
+    for value in series.ravel():
+        if math.isnan(value):
             return True
     return False
 
@@ -750,18 +748,18 @@ def diagnose_quantities(draws, wanted, table, probabilities, first, stop, direct
     chains, num_draws, _ = draws.shape
     half = num_draws // 2
     size = chains * num_draws
-    tile = np.empty((TILE, size + _TILE_PADDING))
+    tile, sums = np.empty((TILE, size + _TILE_PADDING)), np.empty(TILE)
     work = _workspace(chains, num_draws)
     scratch = _sort_scratch(size)
     ranks_wanted = wanted[RHAT] or wanted[ESS_BULK]
     sorted_already = ranks_wanted and num_draws % 2 == 0   # the split then drops no draw
     for tile_first in range(first, stop, TILE):
         width = min(TILE, stop - tile_first)
-        _load_tile(draws, tile_first, width, tile)
+        _load_tile(draws, tile_first, width, tile, sums)
         for j in range(width):
             k = tile_first + j
             series = tile[j, :size].reshape((chains, num_draws))
-            if _has_nan(series):
+            if math.isnan(sums[j]) and _has_nan(series):
                 for row in range(out.shape[0]):
                     out[row, k] = np.nan
                 continue

@@ -93,6 +93,18 @@ def check_against_arviz(draws):
         expected = np.array([float(theirs(sample[:, :, i])) for i in range(sample.shape[2])])
         error = np.max(np.abs(ours(sample) - expected) / np.abs(expected))
         print(f"  {name:28s} max relative difference from ArviZ {error:.1e}")
+    subset = np.ascontiguousarray(draws[:, :, :1000])   # ArviZ takes quantities one by one: a subset
+    print(f"  seconds on {subset.shape[2]} of the quantities, ArviZ {arviz.__version__} (NumPy path) vs ppl:")
+    dataset = arviz.convert_to_dataset(subset)
+    on_dataset = {"rhat": lambda: arviz.rhat(dataset, method="rank"),
+                  "ess_bulk": lambda: arviz.ess(dataset, method="bulk"),
+                  "ess_tail": lambda: arviz.ess(dataset, method="tail"),
+                  "mcse_sd": lambda: arviz.mcse(dataset, method="sd"),
+                  "mcse_quantile(0.3)": lambda: arviz.mcse(dataset, method="quantile", prob=0.3)}
+    for name, (ours, _) in pairs.items():
+        theirs_seconds = best_time(on_dataset[name], 1)
+        ours_seconds = best_time(lambda: ours(subset), 3)
+        print(f"  {name:28s} {theirs_seconds:7.3f} s vs {ours_seconds:7.3f} s ({theirs_seconds / ours_seconds:5.0f}x)")
 
 
 def main():

@@ -72,7 +72,7 @@ def _draws_last(draws):
     if chains < 1 or num_draws < 1:
         raise ValueError(f"expected draws shaped {_ARVIZ_LAYOUT} with at least one chain and one draw; "
                          f"got an array of shape {array.shape}")
-    return np.ascontiguousarray(array.reshape(chains, num_draws, -1)), array.shape[2:]
+    return np.ascontiguousarray(array.reshape(chains, num_draws, math.prod(array.shape[2:]))), array.shape[2:]
 
 
 def _threads_for(quantities, draws_per_quantity):

@@ -8,17 +8,26 @@ array (one cache line holds the same draw of eight quantities), then ranks, fold
 autocorrelates each one in scratch memory that stays in cache.  ``ppl.diagnostics``
 calls the kernels on slices of the quantities from several threads (``nogil``).
 
-Two choices make them fast without changing a single result beyond rounding:
+Three choices make them fast without changing a result beyond rounding:
 
-* Ranks come from a bucket sort: values are spread over as many buckets as there are
-  draws by linear interpolation between the minimum and the maximum (monotone, so the
-  buckets are in order), and each bucket, usually of one to three values, is sorted
-  on its own.  Heavy tails crowd the middle buckets; a crowded bucket falls back to a
-  comparison sort, so the cost is never worse than sorting.
+* Ranks come from a bucket sort: values are spread over twice as many buckets as
+  there are draws by linear interpolation over the bulk of their range (monotone, so
+  the buckets are in order; tails beyond the range go to the end buckets), counted,
+  placed, and then put in order within buckets by one insertion sort, which is
+  linear because each bucket holds a value or two.  Crowded buckets (heavy tails,
+  ties) are Shell-sorted first, so the cost stays near n log n at worst.
+* The quantiles ESS and MCSE need are order statistics, not a sorted array: a
+  histogram of 256 buckets says which bucket holds the wanted positions, and only
+  that bucket's values are sorted.
 * Geyer's initial sequence stops at the first negative pair of autocorrelations,
-  usually within a few dozen lags, so autocovariances are computed lag by lag (a dot
-  product each) and the FFT, which computes every lag, is used only for chains whose
-  sequence runs past ``direct_lags``.
+  usually within a few dozen lags, so autocovariances are computed lag by lag (a
+  vectorised dot product each) and the FFT, which computes every lag, is used only
+  for chains whose sequence runs past ``direct_lags``.
+
+Loops that would branch on the data at random (the folded merge, gathering a
+bucket's values) are written without branches.  One entry point,
+``diagnose_quantities``, computes whichever rows are asked for, so that a summary
+sorts each quantity once for R-hat, bulk ESS and the tail quantiles together.
 
 The estimators themselves are Vehtari et al. (2021) as ArviZ 0.23 computes them; the
 docstrings of ``ppl.diagnostics`` give the formulas.  The entry points have fixed
@@ -40,14 +49,12 @@ _SUMS = dict(_KERNEL, fastmath={"reassoc", "contract"})
 
 TILE = 8                      # float64 values per 64-byte cache line
 _TILE_PADDING = 8
-_CROWDED_BUCKET = 16          # above this many values a bucket is bucketed again
-ALL_EQUAL, UNBUCKETED = -1, -2
+_CROWDED_BUCKET = 16          # above this many values a bucket is Shell-sorted first
 _RESOLUTION = np.finfo(float).resolution  # ArviZ's "constant chain" threshold, 1e-15
 
 _DRAWS = numba.float64[:, :, ::1]
 _VECTOR = numba.float64[::1]
 _MATRIX = numba.float64[:, ::1]
-_INDICES = numba.int64[::1]
 
 
 # --------------------------------------------------------------------------------------
@@ -111,7 +118,7 @@ def _split_chains(series, out):
 
 SortScratch = namedtuple("SortScratch", "bucket_of bucket_ends sample values order")
 _SAMPLE = 32                  # values sampled to choose the buckets' range
-_BUCKETS_PER_VALUE = 2        # most buckets then hold at most one value
+_BUCKETS_PER_VALUE = 2        # most buckets then hold a value or none
 _SELECTION_BUCKETS = 256      # for finding a few order statistics
 
 

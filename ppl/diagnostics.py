@@ -118,8 +118,10 @@ def compile_in_background():
 
 def _kernels():
     """ppl.diagnostic_kernels, after any background compilation has written the cache."""
+    global _background_compilation
     if _background_compilation is not None:
         _background_compilation.wait()
+        _background_compilation = None
     from ppl import diagnostic_kernels   # compiled once, then loaded from Numba's disk cache
     return diagnostic_kernels
 

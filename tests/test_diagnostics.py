@@ -444,6 +444,26 @@ def test_effective_sample_size_of_iid_draws_is_the_number_of_draws():
     assert isinstance(pair, tuple) and pair[0].shape == (3, 4) and pair[1].shape == (3, 4)
 
 
+def test_background_compilation_is_skipped_once_the_kernels_are_loaded(monkeypatch):
+    diagnostics.rhat(np.zeros((2, 10)))            # loads (or compiles) the kernels in this process
+    monkeypatch.setattr(diagnostics, "_background_compilation", None)
+    diagnostics.compile_in_background()
+    assert diagnostics._background_compilation is None
+
+
+def test_a_running_background_compilation_is_waited_for(monkeypatch):
+    class Compilation:
+        waited = False
+
+        def wait(self):
+            Compilation.waited = True
+
+    monkeypatch.setattr(diagnostics, "_background_compilation", Compilation())
+    draws = np.random.default_rng(13).standard_normal((2, 50))
+    assert np.isfinite(diagnostics.ess_bulk(draws))
+    assert Compilation.waited and diagnostics._background_compilation is None
+
+
 def test_all_lists_exactly_the_diagnostics():
     public = {name for name, value in vars(diagnostics).items()
               if callable(value) and not name.startswith("_") and getattr(value, "__module__", "") == "ppl.diagnostics"}

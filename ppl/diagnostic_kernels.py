@@ -200,9 +200,12 @@ def _bucket_scale(values, sample, buckets):
 
 
 @numba.njit(**_KERNEL)
-def _bucket(value, low, scale, buckets):
-    offset = (value - low) * scale      # inf for +inf: clamp before converting
-    return 0 if offset < 0.0 else (int(offset) if offset < buckets else buckets - 1)
+def _buckets_of(values, low, scale, buckets, bucket_of):
+    """bucket_of[i] = clamp(floor((values[i] - low) scale), 0, buckets - 1): a loop of its
+    own, so that it vectorises."""
+    for i in range(values.size):
+        offset = (values[i] - low) * scale   # inf for +inf: clamp before converting
+        bucket_of[i] = 0 if offset < 0.0 else (int(offset) if offset < buckets else buckets - 1)
 
 
 @numba.njit(**_KERNEL)
@@ -212,12 +215,11 @@ def _bucket_starts(values, low, scale, scratch):
     size = values.size
     buckets = _BUCKETS_PER_VALUE * size
     bucket_of, starts = scratch.bucket_of, scratch.bucket_ends
+    _buckets_of(values, low, scale, buckets, bucket_of)
     for bucket in range(buckets + 1):
         starts[bucket] = 0
     for i in range(size):
-        bucket = _bucket(values[i], low, scale, buckets)
-        bucket_of[i] = bucket
-        starts[bucket + 1] += 1
+        starts[bucket_of[i] + 1] += 1
     largest, running = 0, 0
     for bucket in range(1, buckets + 1):   # a running total in a register, not in memory
         largest = max(largest, starts[bucket])
@@ -267,11 +269,12 @@ def _selection_histogram(values, scratch):
     low, scale = _bucket_scale(values, scratch.sample, buckets)
     if scale == 0.0:
         return low, scale
-    starts = scratch.bucket_ends
+    starts, bucket_of = scratch.bucket_ends, scratch.bucket_of
+    _buckets_of(values, low, scale, buckets, bucket_of)
     for bucket in range(buckets + 1):
         starts[bucket] = 0
     for i in range(values.size):
-        starts[_bucket(values[i], low, scale, buckets) + 1] += 1
+        starts[bucket_of[i] + 1] += 1
     running = 0
     for bucket in range(1, buckets + 1):
         running += starts[bucket]
@@ -451,6 +454,23 @@ def _lag_product(centred, chains, length, lag):
     return total
 
 
+@numba.njit(**_SUMS)
+def _lag_pair_product(centred, chains, length, lag):
+    """(sum d[n] d[n + lag], sum d[n] d[n + lag + 1]) over chains and n, in one pass over
+    the draws (lag <= length - 2)."""
+    at_lag, after_lag = 0.0, 0.0
+    for c in range(chains):
+        base = c * length
+        early = centred[base:base + length - lag - 1]
+        late = centred[base + lag:base + length - 1]
+        later = centred[base + lag + 1:base + length]
+        for n in range(early.size):
+            at_lag += early[n] * late[n]
+            after_lag += early[n] * later[n]
+        at_lag += centred[base + length - lag - 1] * centred[base + length - 1]   # lag's last product
+    return at_lag, after_lag
+
+
 @numba.njit(**_KERNEL)
 def _fft(real, imaginary, cosines, sines):
     """In-place iterative radix-2 FFT (decimation in time); len a power of two, with
@@ -509,9 +529,8 @@ def _all_lag_products(centred, chains, length, products):
 
 @numba.njit(**_KERNEL)
 def _geyer_ess(values, chains, length, direct_lags, centred, means, products):
-    """Multi-chain ESS of [chains, length] draws with Geyer's initial monotone sequence
-    (Vehtari et al. 2021, eq. 10-11; ppl.diagnostics._geyer_effective_sample_size's
-    docstring spells out the truncation), nan for an undefined autocorrelation."""
+    """Multi-chain ESS of [chains, length] draws (flat, chain after chain): the number of
+    draws for constant draws (range below 1e-15, as ArviZ), else _geyer_ess_centred."""
     size = chains * length
     low, high = _value_range(values, size)
     if high - low < _RESOLUTION:
@@ -521,6 +540,48 @@ def _geyer_ess(values, chains, length, direct_lags, centred, means, products):
         chain, out, mean = values[c * length:(c + 1) * length], centred[c * length:(c + 1) * length], means[c]
         for n in range(length):
             out[n] = chain[n] - mean
+    return _geyer_ess_centred(centred, means, chains, length, direct_lags, products)
+
+
+@numba.njit(**_KERNEL)
+def _ess_of_split(series, direct_lags, work):
+    """Multi-chain ESS of a [C, N] series split in halves (first halves, then last halves;
+    the middle draw of an odd N dropped, as ArviZ's _split_chains), centred as it is split."""
+    chains, num_draws = series.shape
+    half = num_draws // 2
+    low, high = np.inf, -np.inf
+    for part in range(2):
+        offset = 0 if part == 0 else num_draws - half
+        for c in range(chains):
+            chain = series[c, offset:offset + half]
+            index = part * chains + c
+            chain_low, chain_high = _value_range(chain, half)
+            low, high = min(low, chain_low), max(high, chain_high)
+            mean = _mean(chain)
+            work.means[index] = mean
+            out = work.centred[index * half:(index + 1) * half]
+            for n in range(half):
+                out[n] = chain[n] - mean
+    if high - low < _RESOLUTION:
+        return float(2 * chains * half)
+    return _geyer_ess_centred(work.centred, work.means, 2 * chains, half, direct_lags, work.products)
+
+
+@numba.njit(**_KERNEL)
+def _geyer_ess_centred(centred, means, chains, length, direct_lags, products):
+    """Multi-chain ESS of centred [chains, length] draws with Geyer's initial monotone
+    sequence (Vehtari et al. 2021, eq. 10-11), nan for an undefined autocorrelation.
+
+    The combined autocorrelation is rho_t = 1 - (W - mean_c acov_{c,t}) / var+, with W
+    the mean within-chain variance and var+ = (N - 1)/N W + B/N.  Geyer's initial
+    positive sequence sums the pairs P_k = rho_2k + rho_2k+1 while they are positive
+    (at most up to lag N - 2); his monotone sequence replaces each P_k by the running
+    minimum.  tau = -1 + 2 sum_{k < K} P_k + rho_2K (the even term of the first
+    non-positive pair when it is itself positive), floored at 1 / log10(C N), and
+    ESS = C N / tau.  Lags come two at a time from one pass over the draws, until
+    ``direct_lags``; past it, every lag at once from the FFT.
+    """
+    size = chains * length
     lag_scale = 1.0 / (chains * length)
     mean_variance = _lag_product(centred, chains, length, 0) * lag_scale * length / (length - 1.0)
     variance_plus = mean_variance * (length - 1.0) / length
@@ -537,16 +598,14 @@ def _geyer_ess(values, chains, length, direct_lags, centred, means, products):
         if 2 * k + 1 >= direct_lags and not every_lag_known:
             _all_lag_products(centred, chains, length, products)
             every_lag_known = True
-        even, odd = 1.0, 0.0
-        for lag in (2 * k, 2 * k + 1):
-            if lag == 0:
-                continue
-            product = products[lag] if every_lag_known else _lag_product(centred, chains, length, lag)
-            rho = 1.0 - (mean_variance - product * lag_scale) / variance_plus
-            if lag % 2:
-                odd = rho
-            else:
-                even = rho
+        if every_lag_known:
+            even_product, odd_product = products[2 * k], products[2 * k + 1]
+        elif k == 0:
+            even_product, odd_product = 0.0, _lag_product(centred, chains, length, 1)
+        else:
+            even_product, odd_product = _lag_pair_product(centred, chains, length, 2 * k)
+        even = 1.0 if k == 0 else 1.0 - (mean_variance - even_product * lag_scale) / variance_plus
+        odd = 1.0 - (mean_variance - odd_product * lag_scale) / variance_plus
         pair = even + odd
         if math.isnan(pair):
             return np.nan
@@ -558,15 +617,6 @@ def _geyer_ess(values, chains, length, direct_lags, centred, means, products):
     tail = stop_even if (stop_pair >= 0.0 or stop_even > 0.0) else 0.0
     tau = max(-1.0 + 2.0 * total + tail, 1.0 / math.log10(size))
     return size / tau
-
-
-@numba.njit(**_KERNEL)
-def _ess_of_split(series, direct_lags, work):
-    """Multi-chain ESS of a [C, N] series split in halves."""
-    chains, num_draws = series.shape
-    _split_chains(series, work.split)
-    return _geyer_ess(work.split, 2 * chains, num_draws // 2, direct_lags, work.centred, work.means,
-                      work.products)
 
 
 @numba.njit(**_KERNEL)

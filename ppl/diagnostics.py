@@ -17,11 +17,11 @@ Two conventions live here, because users arrive from both:
 The ArviZ-convention estimators run in ``ppl.diagnostic_kernels``: compiled
 (Numba) kernels that take one quantity at a time through ranking, folding and
 Geyer's truncated autocorrelation sum, on slices of the quantities in parallel
-threads, so 10,000 quantities of 4,000 draws take about a second (see
+threads, so all of them for 10,000 quantities of 4,000 draws take under 2 s (see
 ``benchmarks/diagnostics.py``).  The kernels compile on first use and are cached on
 disk.  What stays here is NumPy: validation, ArviZ's rules for degenerate input,
-the two special functions the estimators need (the normal quantile for rank
-normalisation and the beta quantile for quantile MCSEs), and TFP's functions.
+the normal quantile for the rank normalisation's table of scores (the beta quantile
+for quantile MCSEs is compiled with the kernels), and TFP's functions.
 
 References: Vehtari, Gelman, Simpson, Carpenter, Bürkner (2021), Rank-normalization,
 folding, and localization: an improved R-hat for assessing convergence of MCMC,
@@ -98,7 +98,7 @@ def _kernels_cached():
 def compile_in_background():
     """Start compiling the diagnostic kernels in another process, if they are not cached.
 
-    They take about 13 s to compile, once per installation; ``sample`` calls this as it
+    They take about 12 s to compile, once per installation; ``sample`` calls this as it
     starts, so that the compilation overlaps the sampler's own first-use compilation
     (which leaves the second core idle) and the first summary need not wait for it.
     """

@@ -42,6 +42,11 @@ from collections import namedtuple
 import numba
 import numpy as np
 
+# The rows of diagnose_quantities's output, defined once beside their readers
+from ppl.diagnostics import (_ESS_BULK as ESS_BULK, _ESS_MEAN as ESS_MEAN, _ESS_QUANTILE as ESS_QUANTILE,
+                             _MCSE_QUANTILE as MCSE_QUANTILE, _MCSE_SD as MCSE_SD, _RHAT as RHAT,
+                             _RHAT_SPLIT as RHAT_SPLIT, _SD as SD)
+
 _KERNEL = dict(cache=True, nogil=True, error_model="numpy")
 # Reassociation lets LLVM vectorise the long sums of products; their order changes
 # only rounding, far below the 1e-8 agreement with ArviZ the tests ask for.
@@ -644,12 +649,12 @@ def _sd_mcse(series, direct_lags, work):
     for c in range(chains):
         for n in range(num_draws):
             deviation = (series[c, n] - mean) ** 2
-            work.indicator[c, n] = deviation
+            work.derived[c, n] = deviation
             mean_square += deviation
             mean_fourth += deviation * deviation
     mean_square /= series.size
     mean_fourth /= series.size
-    ess = _ess_of_split(work.indicator, direct_lags, work)
+    ess = _ess_of_split(work.derived, direct_lags, work)
     return math.sqrt((mean_fourth - mean_square ** 2) / ess / mean_square / 4.0)
 
 
@@ -659,12 +664,12 @@ def _indicator_ess(series, quantile, direct_lags, work):
     chains, num_draws = series.shape
     for c in range(chains):
         for n in range(num_draws):
-            work.indicator[c, n] = 1.0 if series[c, n] <= quantile else 0.0
-    return _ess_of_split(work.indicator, direct_lags, work)
+            work.derived[c, n] = 1.0 if series[c, n] <= quantile else 0.0
+    return _ess_of_split(work.derived, direct_lags, work)
 
 
 Workspace = namedtuple("Workspace", "split scores sorted_values order folded folded_values folded_order centred "
-                                    "means products indicator")
+                                    "means products derived")
 
 
 @numba.njit(**_KERNEL)
@@ -760,10 +765,6 @@ _ONE_SIGMA = (0.1586553, 0.8413447)  # Phi(-1), Phi(1) as ArviZ writes them
 
 # --------------------------------------------------------------------------------------
 # The entry point
-
-
-RHAT, RHAT_SPLIT, ESS_BULK, ESS_MEAN, SD, MCSE_SD, MCSE_QUANTILE, ESS_QUANTILE = range(8)
-"""Rows of ``diagnose_quantities``'s output; ESS_QUANTILE + p is the p-th probability's."""
 
 
 @numba.njit(**_KERNEL)

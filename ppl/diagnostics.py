@@ -51,7 +51,8 @@ _MIN_DRAWS = 4                          # ArviZ returns nan below this many draw
 _BLOCK_ELEMENTS = 1 << 20               # about 8 MB of float64 per block of quantities (TFP's functions)
 _ELEMENTS_PER_THREAD = 1 << 20          # below this many draws in all, threads cost more than they save
 _DIRECT_LAGS = 64                       # autocovariances by dot products up to this lag, then by FFT
-# Rows of the kernels' output (ppl.diagnostic_kernels; repeated to keep import ppl free of Numba)
+# Rows of ppl.diagnostic_kernels.diagnose_quantities's output (ESS_QUANTILE + p for the p-th
+# probability); defined here, where the results are read, so that this module needs no Numba
 _RHAT, _RHAT_SPLIT, _ESS_BULK, _ESS_MEAN, _SD, _MCSE_SD, _MCSE_QUANTILE, _ESS_QUANTILE = range(8)
 _TAIL_PROBABILITIES = (0.05, 0.95)
 
@@ -136,13 +137,12 @@ def _compiled(draws, rows, probabilities=()):
     """
     kernels = _kernels()
     chains, num_draws, quantities = draws.shape
-    assert kernels.ESS_QUANTILE == _ESS_QUANTILE, "row numbers out of step with ppl.diagnostic_kernels"
-    wanted = np.zeros(kernels.ESS_QUANTILE, dtype=bool)
+    wanted = np.zeros(_ESS_QUANTILE, dtype=bool)
     wanted[list(rows)] = True
-    table = (_normal_scores_table(2 * chains * (num_draws // 2)) if wanted[kernels.RHAT] or wanted[kernels.ESS_BULK]
+    table = (_normal_scores_table(2 * chains * (num_draws // 2)) if wanted[_RHAT] or wanted[_ESS_BULK]
              else np.empty(0))
     probabilities = np.asarray(probabilities, dtype=float).reshape(-1)
-    out = np.full((kernels.ESS_QUANTILE + probabilities.size, quantities), np.nan)
+    out = np.full((_ESS_QUANTILE + probabilities.size, quantities), np.nan)
 
     def run(first, stop):
         kernels.diagnose_quantities(draws, wanted, table, probabilities, first, stop, _DIRECT_LAGS, out)

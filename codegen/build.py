@@ -25,8 +25,10 @@ import numba
 import numpy
 
 import ppl
+from codegen.deep_stack import on_deep_stack
+from ppl.errors import ModelNotSupportedError
 
-_FORMAT = 2   # bump when the layout of a cache folder or of what it pickles changes
+_FORMAT = 3   # bump when the layout of a cache folder or of what it pickles changes
 
 
 def cache_root() -> Path:
@@ -68,8 +70,8 @@ def load_program(text: str):
     if not path.exists():
         return None
     try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)
+        data = path.read_bytes()
+        return on_deep_stack(lambda: pickle.loads(data))   # deep expressions pickle deep
     except Exception:   # a damaged or stale cache entry is rebuilt, never trusted
         return None
 
@@ -77,48 +79,49 @@ def load_program(text: str):
 def store_program(text: str, program) -> None:
     folder = model_folder(text)
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic_write(folder / "program.pickle", pickle.dumps(program))
+    _atomic_write(folder / "program.pickle", on_deep_stack(lambda: pickle.dumps(program)))
 
 
-def load_module(text: str, program):
-    """The generated module of a model, emitting and writing it on first use."""
+def load_generated(text: str):
+    """The cached generated module's (source, facts) of a model text, or None (absent or damaged)."""
     folder = model_folder(text)
-    source_path = folder / "model.py"
-    facts_path = folder / "facts.pickle"
-    if not (source_path.exists() and facts_path.exists()):
-        from codegen.emit import NotSupportedYet
-        from codegen.emit_model import emit_module   # the emitter (and SymPy) load only here
+    try:
+        source = (folder / "model.py").read_text()
+        with open(folder / "facts.pickle", "rb") as handle:
+            facts = pickle.load(handle)
+    except Exception:   # absent, or a damaged or stale cache entry: emitted anew, never trusted
+        return None
+    return source, facts
 
-        try:
-            source, facts = emit_module(program)
-        except NotSupportedYet as error:
-            raise not_supported(str(error), error.span) from None
-        folder.mkdir(parents=True, exist_ok=True)
-        _atomic_write(source_path, source.encode())
-        _atomic_write(facts_path, pickle.dumps(facts))
-    with open(facts_path, "rb") as handle:
-        facts = pickle.load(handle)
+
+def store_generated(text: str, source: str, facts) -> None:
+    folder = model_folder(text)
+    folder.mkdir(parents=True, exist_ok=True)
+    _atomic_write(folder / "model.py", source.encode())
+    _atomic_write(folder / "facts.pickle", pickle.dumps(facts))
+
+
+def import_generated(text: str):
+    """Import a model's generated module from its cache folder (Numba compiles or loads its functions)."""
+    folder = model_folder(text)
     module_name = f"ppl_model_{folder.name}"
     if module_name in sys.modules:
-        return sys.modules[module_name], facts
-    spec = importlib.util.spec_from_file_location(module_name, source_path)
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, folder / "model.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module, facts
+    sys.modules[module_name] = module   # before it runs: Numba's cache looks the module up by name
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]     # a failed import is not kept
+        raise
+    return module
 
 
 def not_supported(message: str, span):
-    from ppl.errors import ModelNotSupportedError
-
     return ModelNotSupportedError(f"the compiler cannot emit this yet: {message}", span,
                                   hint="the model is valid; rewrite this statement with what docs/language.md "
                                        "lists as compiled, or see its section 'Not compiled yet'")
-
-
-def generated_source(text: str, program) -> str:
-    load_module(text, program)
-    return (model_folder(text) / "model.py").read_text()
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

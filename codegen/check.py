@@ -12,6 +12,8 @@ are filled only when declared, the model never reads a `gen` quantity, and a
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import replace
 
 from codegen import ast, ir
@@ -474,7 +476,31 @@ class _Checker(CallChecker, ExprChecker):
                 raise ModelTypeError(f"the {bound.name} bound of shape {shape_str(value.type.shape)} does not fit "
                                      f"the declared shape {shape_str(dims)}", bound.value.span)
             values[bound.name] = value
-        return ir.Bounds(values.get("lower"), values.get("upper"))
+        return _finite_bounds(values, t)
+
+
+def _finite_bounds(values: dict, t: ast.TypeExpr) -> ir.Bounds:
+    """Constant bounds: an infinite one is no bound (as in Stan: `upper=1e309` is `upper=inf`);
+    NaN, or an interval with no values, is an error here rather than NaN at every draw."""
+    if not values:
+        return ir.Bounds()
+    constants = {name: _constant_value(value) for name, value in values.items()}
+    span = t.bounds[0].span
+    for name, constant in constants.items():
+        if constant is not None and math.isnan(constant):
+            raise ModelTypeError(f"the {name} bound is not a number", span)
+    lower, upper = constants.get("lower"), constants.get("upper")
+    if (lower == math.inf or upper == -math.inf
+            or lower is not None and upper is not None and lower >= upper):
+        shown = ", ".join(f"{name}={constants[name]:g}" for name in ("lower", "upper")
+                          if constants.get(name) is not None)
+        raise ModelTypeError(f"the bounds leave no values ({shown})", span,
+                             hint="the lower bound must be below the upper bound")
+    if lower == -math.inf:
+        values.pop("lower")
+    if upper == math.inf:
+        values.pop("upper")
+    return ir.Bounds(values.get("lower"), values.get("upper"))
 
 
 def _defined_name(statement):

@@ -388,8 +388,12 @@ def constant_int(expr) -> int | None:
 
 
 def constant_number(expr) -> float | None:
+    """The value of a number literal (or its negation) as float64 (±inf beyond its range), else None."""
     if isinstance(expr, ir.Constant):
-        return float(expr.value)
+        try:
+            return float(expr.value)
+        except OverflowError:
+            return float("inf") if expr.value > 0 else float("-inf")
     if isinstance(expr, ir.UnaryOp) and expr.op in ("-", "+"):
         inner = constant_number(expr.operand)
         if inner is not None:

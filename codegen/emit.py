@@ -20,6 +20,7 @@ read has not changed).
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import keyword
 from dataclasses import dataclass, field
@@ -68,22 +69,51 @@ class Op:
         return self.forward if self.recompute is None else self.recompute
 
 
-_GENERATED = {"u", "grad_out", "real_data", "int_data", "lp", "np", "math", "numba", "special",
-              "vector", "matrix", "runtime"}
-_PYTHON_BUILTINS = {"abs", "min", "max", "sum", "range", "len", "int", "float", "print", "round", "pow",
-                    "list", "tuple", "dict", "set", "type", "id", "input", "open", "object", "map",
-                    "filter", "zip", "all", "any", "iter", "next", "hash", "format", "bool", "str"}
+# the imports of every generated module (codegen/emit_model.py writes them at its top)
+MODULE_IMPORTS = ("import math", "", "import numba", "import numpy as np", "",
+                  "from ppl import event_kernels, runtime, samplers, special",
+                  "from ppl.transforms import matrix, vector")
+# the generated functions and their arguments and accumulators
+GENERATED_FUNCTIONS = ("transformed_data", "log_density", "log_density_without_jacobian", "log_density_gradient",
+                       "constrain", "unconstrain", "deterministics", "generate", "dimension", "log_density_terms")
+FUNCTION_LOCALS = ("u", "grad_out", "real_data", "int_data", "u_out", "seed", "lp", "lp_after")
+
+# Generated names are made from a model name and one of these suffixes (`mu_adj`, `w_offset`,
+# `w_u`), or start with one of these prefixes (`t_3_matmul`, `_c2_term`, `_i0_1`, `_k`).
+GENERATED_SUFFIXES = ("_adj", "_offset", "_u")
+GENERATED_PREFIXES = ("_", "t_", "leaf_", "common_")
+
+
+def _imported_names(imports) -> set[str]:
+    names = set()
+    for line in imports:
+        words = line.replace(",", " ").split()
+        if words[:1] == ["import"]:
+            names.add(words[-1])          # `import numpy as np` binds np
+        elif words[:1] == ["from"]:
+            names.update(words[3:])       # `from ppl import a, b` binds a and b
+    return names
+
+
+RESERVED = frozenset(_imported_names(MODULE_IMPORTS) | set(GENERATED_FUNCTIONS) | set(FUNCTION_LOCALS)
+                     | set(dir(builtins)) | set(keyword.kwlist))
 
 
 class Names:
-    """Python names for model names (kept as written unless they clash) and fresh temporaries."""
+    """Python names for model names, and fresh temporaries.
+
+    A model name is kept as written when it cannot meet a generated name: not reserved, not
+    starting with a generated prefix, not ending with a generated suffix or with `_`.  Any other
+    gets a trailing `_` (`np` → `np_`, `Rt_adj` → `Rt_adj_`).  The map is one-to-one, and no
+    generated name ends with `_`, so user names and generated names never meet."""
 
     def __init__(self):
         self.counter = itertools.count()
 
     @staticmethod
     def of(name: str) -> str:
-        if keyword.iskeyword(name) or name in _GENERATED or name in _PYTHON_BUILTINS or name.startswith("t_"):
+        if (name in RESERVED or name.startswith(GENERATED_PREFIXES) or name.endswith(GENERATED_SUFFIXES)
+                or name.endswith("_")):
             return f"{name}_"
         return name
 
@@ -97,15 +127,48 @@ def indent(lines: list[str], depth: int = 1) -> list[str]:
 
 
 def dim_code(dim: Dim, names: dict[str, "Value"]) -> str:
-    """A size as Python text in the generated function's local names."""
+    """A size as Python text in the generated function's local names, parenthesised when it is a
+    sum (so `D * (K - 1)` stays one)."""
     if dim.opaque is not None:
         raise NotSupportedYet(f"a size the compiler cannot express yet: {dim}")
-    text = str(dim)
-    for name in sorted(dim.names, key=len, reverse=True):
+
+    def local(name: str) -> str:
         value = names.get(name)
-        if value is not None and value.code != name:
-            text = text.replace(name, value.code)
-    return text
+        return name if value is None else value.code
+
+    text = dim.render(local)
+    return f"({text})" if dim.is_sum else text
+
+
+class SizeCode:
+    """Python text of an integer size that arithmetic builds on, so that a size formula written
+    once for ints (a transform's `free_size`, in ppl.transforms) also writes its code:
+    `free_size(SizeCode("K"))` is `(K * (K - 1)) // 2`."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _combine(self, operator: str, other) -> "SizeCode":
+        other_text = other.text if isinstance(other, SizeCode) else repr(int(other))
+        return SizeCode(f"({self.text} {operator} {other_text})")
+
+    def __add__(self, other):
+        return self._combine("+", other)
+
+    def __sub__(self, other):
+        return self._combine("-", other)
+
+    def __mul__(self, other):
+        return self._combine("*", other)
+
+    def __floordiv__(self, other):
+        return self._combine("//", other)
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def shape_code(shape, names) -> str:

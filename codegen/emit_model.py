@@ -26,47 +26,79 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 
 import sympy
 
 from codegen import event_rules, ir, structural
-from codegen.emit import NotSupportedYet, Names, Op, Value, dim_code, indent, shape_code, zeros_like
+from codegen.emit import MODULE_IMPORTS, NotSupportedYet, Names, Op, SizeCode, Value, dim_code, indent, shape_code, zeros_like
 from codegen.fuse import Fuser, Region, RegionEmitter, fuse_at, is_fusable, loop_header, size_of, unrolled_matmul
-from codegen.sympy_numba import emit_assignments
+from codegen.sympy_numba import emit_assignments, float_code
 from ppl.catalogue.builtin_expressions import COVARIANCES
-from codegen.layout import data_inputs, data_layout, transformed_data_outputs
-from ppl.catalogue import constraints as C
+from codegen.check_exprs import constant_number
+from codegen.dataflow import Analysis
+from codegen.facts import ModelFacts
+from ppl.errors import InternalError
+from ppl.sampling.signature import LOG_DENSITY_GRADIENT_ARGUMENTS, LOG_DENSITY_GRADIENT_SIGNATURE
+from ppl.transforms import transform
 
 _PYTHON_OPERATORS = {"and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
                      ">=": ">=", "+": "+", "-": "-", "*": "*", "//": "//", "%": "%", "/": "/", "**": "**"}
 
-# unconstrained coordinates per event, as code of the event size K
-_FREE_SIZE = {"simplex": "{K} - 1", "ordered": "{K}", "positive_ordered": "{K}",
-              "corr_cholesky": "{K} * ({K} - 1) // 2", "corr": "{K} * ({K} - 1) // 2",
-              "cov_cholesky": "{K} * ({K} + 1) // 2", "cov": "{K} * ({K} + 1) // 2"}
-_EVENT_MODULE = {"simplex": "vector", "ordered": "vector", "positive_ordered": "vector"}
+def event_transform_of(constraint: ir.ParamConstraint):
+    """The registry's transform of a param's constraint, and the generated code's name for the
+    module holding its Numba functions (the last part of the module's path)."""
+    found = transform(constraint.constraint.name)
+    return found, found.module.rsplit(".", 1)[-1]
+
+
+def event_free_size_code(constraint: ir.ParamConstraint, scope) -> str:
+    """The unconstrained coordinates of one event, as code: the registry's formula applied to code."""
+    found, _ = event_transform_of(constraint)
+    return str(found.free_size(SizeCode(dim_code(constraint.event_shape[-1], scope))))
+
 
 
 # NumPy's error model: a division by zero gives inf or nan (which the samplers reject), never an exception
 JIT = '@numba.njit(cache=True, error_model="numpy")'
-JIT_FIXED_SIGNATURE = ('@numba.njit("float64(float64[::1], float64[::1], float64[::1], int64[::1])", '
-                       'cache=True, error_model="numpy")')
+JIT_FIXED_SIGNATURE = f'@numba.njit("{LOG_DENSITY_GRADIENT_SIGNATURE}", cache=True, error_model="numpy")'
+
+@dataclass(frozen=True)
+class Mode:
+    """What one generated function includes: a row of FUNCTIONS, read by the emitter."""
+    data_stage: bool = False    # the transformed-data statements (else: everything else)
+    adjoints: bool = False      # the adjoint sweep's lines (the gradient)
+    inline: bool = False        # elementwise deterministics inlined where read; unneeded ones left out
+    target: bool = True         # the target's terms (`~` of data and params, `target +=`)
+    gen: bool = False           # the `gen` statements
+
+
+# the generated functions, each with what it includes
+FUNCTIONS = {
+    "transformed_data": Mode(data_stage=True, target=False),
+    "log_density": Mode(adjoints=True, inline=True),     # and log_density_gradient, log_density_without_jacobian
+    "constrain": Mode(target=False),                      # over the param declarations only
+    "deterministics": Mode(target=False),
+    "generate": Mode(target=False, gen=True),
+    "log_density_terms": Mode(),
+}
+
 
 class ModelEmitter:
-    def __init__(self, program: ir.Program, forward_only: bool = False):
+    def __init__(self, program: ir.Program, analysis: Analysis, mode: Mode):
         self.program = program
+        self.analysis = analysis
+        self.mode = mode
         self.names = Names()
         self.scope: dict[str, Value] = {}
         self.ops: list[Op] = []
         self.regions = itertools.count()
         self.loops = itertools.count()
-        self.forward_only = forward_only
         self.param_offsets: list[tuple[ir.ParamDeclaration, str, str]] = []   # (decl, offset, size code)
-        self.transformed = transformed_data_names(program)
-        # the fast path of log_density and its gradient: elementwise deterministics are inlined into
-        # the regions that read them, and top-level target terms add their partials as they go
-        self.fast = False
-        self.needed = names_the_target_needs(program)   # with fast: the deterministics the target reads
+        self.transformed = analysis.transformed
+        # the fast path of log_density and its gradient (mode.inline): elementwise deterministics are
+        # inlined into the regions that read them, and top-level target terms add their partials as they go
+        self.needed = analysis.needed
         self.inlined: dict[str, tuple] = {}    # name → (IR expression, active)
         self.depth = 0
 
@@ -78,7 +110,7 @@ class ModelEmitter:
         return value
 
     def emit_op(self, op: Op):
-        if self.forward_only:
+        if not self.mode.adjoints:
             op.adjoint_init, op.reverse = [], []
         self.ops.append(op)
 
@@ -94,7 +126,7 @@ class ModelEmitter:
     def value(self, expr, name: str | None = None) -> Value:
         """Emit ops computing expr; return the Value holding it (named `name` when new)."""
         if isinstance(expr, ir.Constant):
-            literal = repr(float(expr.value)) if expr.type.dtype == "real" else repr(int(expr.value))
+            literal = float_code(expr.value) if expr.type.dtype == "real" else repr(int(expr.value))
             return Value(literal, expr.type, False)
         if isinstance(expr, ir.Variable):
             if expr.name in self.inlined:   # needed whole after all: compute it now, once
@@ -109,7 +141,8 @@ class ModelEmitter:
                 return self.value(unrolled, name)
         if is_fusable(expr):
             return self._fused(expr, name)
-        if expr.type.dtype in ("int", "bool") and not self._active(expr):
+        # ints are never differentiated; a comparison is piecewise constant (zero derivative) even of params
+        if (expr.type.dtype in ("int", "bool") and not self._active(expr)) or expr.type.dtype == "bool":
             out = Value(self.names.of(name) if name else self.names.temporary(), expr.type, False)
             self.emit_op(Op(forward=[f"{out.code} = {self.python(expr)}"]))
             return out
@@ -146,7 +179,7 @@ class ModelEmitter:
         emitter = self.region_emitter()
         op = Op(forward=emitter.sum_into(region, "lp"), recompute=[], without_jacobian=[] if jacobian else None)
         if region.active:
-            if self.fast and self.depth == 0:
+            if self.mode.inline and self.depth == 0:
                 op.gradient_forward = emitter.sum_with_partials(region, "lp")
             else:
                 op.reverse = emitter.sum_adjoint(region)
@@ -167,9 +200,11 @@ class ModelEmitter:
             return f"{self.python(expr.value)}[{self.index_code(expr.items)}]"
         if isinstance(expr, ir.Call) and expr.function == "size":
             return f"{self.value(expr.args[0]).code}.size"
-        if isinstance(expr, (ir.IndexOp, ir.Call)):   # gathers, reductions of int data
+        if isinstance(expr, (ir.IndexOp, ir.Call, ir.Stack)):   # gathers, reductions, list literals
             return self._structural(expr, None).code
-        return self.value(expr).code
+        if expr.type.dtype == "real":
+            return self.value(expr).code
+        raise NotSupportedYet(f"{type(expr).__name__} of integers ({getattr(expr, 'op', '')})")
 
     def index_code(self, items) -> str:
         parts = []
@@ -309,7 +344,7 @@ class ModelEmitter:
 
     def top_level(self, statements) -> list[Op]:
         keep = [s for s in statements
-                if is_transformed_data(self.program, s, self.transformed) == self.forward_only_data]
+                if self.analysis.is_transformed_data(self.program, s) == self.mode.data_stage]
         return self.block(keep)
 
     def nested_block(self, statements) -> list[Op]:
@@ -329,30 +364,43 @@ class ModelEmitter:
         finally:
             self.ops = outer
 
-    include_gen = False
-    values_only = False   # deterministics and generate: the values, not the target's terms
-
     def statement(self, s):
-        if (s.stage == "gen" and not self.include_gen) or isinstance(s, ir.DataDeclaration):
+        if (s.stage == "gen" and not self.mode.gen) or isinstance(s, ir.DataDeclaration):
             return
-        if self.values_only and s.stage != "gen" and isinstance(s, (ir.SampleStatement, ir.TargetIncrement)):
+        if not self.mode.target and s.stage != "gen" and isinstance(s, (ir.SampleStatement, ir.TargetIncrement)):
             return
+        first = len(self.ops)
         try:
             getattr(self, "_" + type(s).__name__)(s)
         except NotSupportedYet as error:   # the innermost statement is the most precise place
             if error.span is None:
                 error.span = s.span
             raise
+        except InternalError:
+            raise
+        except Exception as error:   # a bug in the emitter: say where, keep the cause
+            raise InternalError(f"the compiler failed on this statement ({type(error).__name__}: {error})",
+                                s.span) from error
+        written = [op for op in self.ops[first:] if op.forward]
+        if written and not isinstance(s, ir.ParamDeclaration):
+            comment = self._comment(s)
+            written[0].forward = [comment] + written[0].forward
+            if written[0].gradient_forward is not None:
+                written[0].gradient_forward = [comment] + written[0].gradient_forward
 
-    def _is_transformed_data(self, name) -> bool:
-        return name in self.transformed
+    def _comment(self, s) -> str:
+        """`# line 12: y ~ Normal(mu, sigma)`: the model line a block of generated code comes from."""
+        lines = self.program.source_text.splitlines()
+        text = lines[s.span.line - 1].strip() if s.span and 0 < s.span.line <= len(lines) else ""
+        return f"# line {s.span.line}: {text}" if text else "#"
 
     def _Assign(self, s: ir.Assign):
-        if self._is_transformed_data(s.name) and not self.forward_only_data:
+        if s.name in self.transformed and not self.mode.data_stage:
             return
-        if self.fast and self.depth == 0 and s.role == ir.Role.DETERMINISTIC and s.name not in self.needed:
+        if self.mode.inline and self.depth == 0 and s.role == ir.Role.DETERMINISTIC and s.name not in self.needed:
             return   # saved for the output only: deterministics() computes it
-        if self.fast and self.depth == 0 and s.role == ir.Role.DETERMINISTIC and is_fusable(s.value):
+        if (self.mode.inline and self.depth == 0 and s.role == ir.Role.DETERMINISTIC and is_fusable(s.value)
+                and s.name not in self.analysis.read_in_blocks):   # a block reads it whole: computed once here
             self.inlined[s.name] = (s.value, self._active(s.value))
             return
         value = self.value(s.value, name=s.name)
@@ -367,10 +415,8 @@ class ModelEmitter:
             op.reverse = [f"{value.adjoint} += {bound.adjoint}"]
         self.emit_op(op)
 
-    forward_only_data = False
-
     def _ArrayDeclaration(self, s: ir.ArrayDeclaration):
-        if self._is_transformed_data(s.name) and not self.forward_only_data:
+        if s.name in self.transformed and not self.mode.data_stage:
             return
         active = s.stage == "model"
         array = self.bind(s.name, s.type, active)
@@ -382,7 +428,7 @@ class ModelEmitter:
         self.emit_op(op)
 
     def _IndexAssign(self, s: ir.IndexAssign):
-        if self._is_transformed_data(s.name) and not self.forward_only_data:
+        if s.name in self.transformed and not self.mode.data_stage:
             return
         array = self.scope[s.name]
         value = self.value(s.value)
@@ -503,22 +549,19 @@ class ModelEmitter:
         size = self._free_size_code(s)
         self.emit_op(Op(forward=[f"{offset} = {start}"]))
         self.param_offsets.append((s, offset, size))
-        kind = constraint.constraint.name
-        if kind == "real":
-            self._real_param(s, offset, size)
-        elif kind in ("lower", "upper", "interval"):
-            self._bounded_param(s, offset, size, kind)
-        elif kind in _FREE_SIZE:
-            self._event_param(s, offset, kind)
+        found, _ = event_transform_of(constraint)
+        if found.kind == "event":
+            self._event_param(s, offset)
+        elif constraint.constraint.bounded:
+            self._bounded_param(s, offset, size, found.name)
         else:
-            raise NotSupportedYet(f"params constrained to {kind}")
+            self._real_param(s, offset, size)
 
     def _free_size_code(self, s: ir.ParamDeclaration) -> str:
         c = s.constraint
         batch = [dim_code(d, self.scope) for d in c.batch_shape]
         if c.event_shape:
-            per_event = _FREE_SIZE[c.constraint.name].format(K=f"({dim_code(c.event_shape[-1], self.scope)})")
-            batch.append(f"({per_event})")
+            batch.append(event_free_size_code(c, self.scope))
         return " * ".join(batch) if batch else "1"
 
     def _unconstrained_slice(self, s, offset, size, active=True) -> Value:
@@ -560,10 +603,11 @@ class ModelEmitter:
         for bound_name, expr in (("lower", bounds.lower), ("upper", bounds.upper)):
             if expr is None:
                 continue
-            bound_value = self.value(expr)
-            if bound_value.code[0].isdigit() or bound_value.code.startswith("-"):
-                substitution[getattr(transform, bound_name)] = sympy.Float(bound_value.code)
+            constant = constant_number(expr)
+            if constant is not None:   # a literal bound folds into the transform's expression
+                substitution[getattr(transform, bound_name)] = sympy.Float(constant)
                 continue
+            bound_value = self.value(expr)
             symbol = sympy.Symbol(f"leaf_{bound_name}", real=True)
             leaves.append((symbol, bound_value))
             substitution[getattr(transform, bound_name)] = symbol
@@ -573,12 +617,13 @@ class ModelEmitter:
         self.sum_into_target(Region(transform.log_det_jacobian.xreplace(substitution), leaves, shape),
                              jacobian=True)
 
-    def _event_param(self, s, offset, kind):
+    def _event_param(self, s, offset):
         c = s.constraint
+        found, module = event_transform_of(c)
+        kind = found.name
         if len(c.batch_shape) > 1:
             raise NotSupportedYet(f"{kind} params with more than one batch axis")
-        module = _EVENT_MODULE.get(kind, "matrix")
-        event_size = _FREE_SIZE[kind].format(K=f"({dim_code(c.event_shape[-1], self.scope)})")
+        event_size = event_free_size_code(c, self.scope)
         param = self.bind(s.name, s.type, True)
         allocate = f"{param.code} = np.empty({shape_code(s.type.shape, self.scope)})"
         if not c.batch_shape:
@@ -599,108 +644,6 @@ class ModelEmitter:
                         reverse=reverse, without_jacobian=[line.replace("lp += ", "_ = ") for line in forward]))
 
 
-def names_the_target_needs(program: ir.Program) -> set[str]:
-    """The names read by what adds to the target (`~`, `target +=`, loops and branches, which
-    may hold either), directly or through the values those read: one backward pass over the
-    top level.  A saved deterministic outside this set (a correlation matrix L @ L.T kept for
-    the output) is left out of the log density and its gradient."""
-    needed: set[str] = set()
-    for statement in reversed(program.statements):
-        if statement.stage == "gen" or isinstance(statement, ir.DataDeclaration):
-            continue
-        is_value = isinstance(statement, (ir.Assign, ir.ArrayDeclaration, ir.IndexAssign))
-        if not is_value or writes(statement) & needed:
-            needed |= reads(statement)
-    return needed
-
-
-def writes(statement) -> set[str]:
-    """The names a statement defines or fills (recursively through blocks)."""
-    if isinstance(statement, (ir.Assign, ir.ArrayDeclaration, ir.IndexAssign)):
-        return {statement.name}
-    if isinstance(statement, ir.ForLoop):
-        return set().union(*(writes(s) for s in statement.body)) if statement.body else set()
-    if isinstance(statement, ir.IfElse):
-        return set().union(*(writes(s) for s in statement.then_body + statement.else_body))
-    return set()
-
-
-def reads(statement) -> set[str]:
-    """The names a statement reads (recursively through blocks)."""
-    expressions = []
-    if isinstance(statement, ir.Assign):
-        expressions = [statement.value]
-    elif isinstance(statement, ir.IndexAssign):
-        expressions = [statement.value] + [part for item in statement.items for part in _item_parts(item)]
-    elif isinstance(statement, (ir.SampleStatement,)):
-        expressions = [statement.value, statement.distribution]
-    elif isinstance(statement, ir.TargetIncrement):
-        expressions = [statement.value]
-    elif isinstance(statement, ir.ForLoop):
-        expressions = [statement.start, statement.stop, statement.step]
-        return _names(expressions).union(*(reads(s) for s in statement.body))
-    elif isinstance(statement, ir.IfElse):
-        return _names([statement.condition]).union(*(reads(s) for s in statement.then_body + statement.else_body))
-    return _names(expressions)
-
-
-def _names(expressions) -> set[str]:
-    return {sub.name for expr in expressions for sub in ir.walk_expr(expr) if isinstance(sub, ir.Variable)}
-
-
-def _item_parts(item):
-    if isinstance(item, ir.ScalarIndex):
-        return [item.index]
-    if isinstance(item, ir.GatherIndex):
-        return [item.indices]
-    return [p for p in (item.start, item.stop, item.step) if p is not None]
-
-
-def transformed_data_names(program: ir.Program) -> set[str]:
-    """The transformed-data values computed once at binding.  A data-only value written by a
-    statement that also involves params (a fill inside a model loop), or read from one, is
-    computed in the model's functions instead (demoted until nothing changes)."""
-    names = {symbol.name for symbol in program.symbols if symbol.role == ir.Role.TRANSFORMED_DATA}
-    while True:
-        demoted = set()
-        for statement in program.statements:
-            written = writes(statement) & names
-            if not written:
-                continue
-            if statement.stage != "data" or (writes(statement) - names - _locals(statement)) \
-                    or (reads(statement) & (_all_names(program) - names - _data_names(program) - _locals(statement))):
-                demoted |= written
-        if not demoted:
-            return names
-        names -= demoted
-
-
-def _locals(statement) -> set[str]:
-    if isinstance(statement, ir.ForLoop):
-        return {statement.var} | {s.name for s in statement.body if isinstance(s, ir.Assign)} \
-            .union(*(_locals(s) for s in statement.body))
-    if isinstance(statement, ir.IfElse):
-        return {s.name for s in statement.then_body + statement.else_body if isinstance(s, ir.Assign)} \
-            .union(*(_locals(s) for s in statement.then_body + statement.else_body))
-    return set()
-
-
-def _all_names(program) -> set[str]:
-    return {symbol.name for symbol in program.symbols}
-
-
-def _data_names(program) -> set[str]:
-    return {d.name for d in program.data}
-
-
-def is_transformed_data(program: ir.Program, statement, names: set[str]) -> bool:
-    """Whether a top-level statement belongs to the once-per-binding transformed data function."""
-    if statement.stage != "data" or isinstance(statement, ir.DataDeclaration):
-        return False
-    written = writes(statement) - _locals(statement)
-    return bool(written) and written <= names
-
-
 def _broadcast_region_shape(region: Region):
     from codegen.shapes import broadcast_shapes
 
@@ -714,26 +657,27 @@ def _constant(expr):
     return constant_int(expr)
 
 
-def _unconstrain_function(program, inputs, outputs, prologue) -> list[str]:
+def _unconstrain_function(program, analysis, prologue) -> list[str]:
     """unconstrain(real_data, int_data, u_out, *params): the inverse transforms, param by param."""
     from ppl.transforms.scalar import scalar_transform_expressions
 
-    emitter = ModelEmitter(program, forward_only=True)
-    for name, type_ in inputs + outputs:
+    emitter = ModelEmitter(program, analysis, FUNCTIONS["constrain"])
+    for name, type_ in analysis.inputs + analysis.outputs:
         emitter.bind(name, type_, False)
     lines: list[str] = []
     previous = None
     arguments = []
     for declaration in program.params:
         constraint = declaration.constraint
-        kind = constraint.constraint.name
+        found, module = event_transform_of(constraint)
+        kind = found.name
         param = emitter.bind(declaration.name, declaration.type, False)
         arguments.append(param.code)
         offset = f"{param.code}_offset"
         size = emitter._free_size_code(declaration)
         lines.append(f"{offset} = {'0' if previous is None else previous}")
         previous = f"{offset} + {size}"
-        if kind in ("real", "lower", "upper", "interval"):
+        if found.kind == "scalar":
             transform = scalar_transform_expressions(kind)
             x = sympy.Symbol("leaf_x", real=True)
             leaves = [(x, param)]
@@ -756,8 +700,7 @@ def _unconstrain_function(program, inputs, outputs, prologue) -> list[str]:
             else:
                 lines += emitter.region_emitter().value(region, Value(f"u_out[{offset}]", declaration.type, False))
             continue
-        module = _EVENT_MODULE.get(kind, "matrix")
-        event_size = _FREE_SIZE[kind].format(K=f"({dim_code(constraint.event_shape[-1], emitter.scope)})")
+        event_size = event_free_size_code(constraint, emitter.scope)
         if not constraint.batch_shape:
             lines.append(f"{module}.{kind}_unconstrain({param.code}, u_out[{offset}:{offset} + {event_size}])")
         else:
@@ -799,92 +742,77 @@ def _unpack_lines(layout, names_types, scope) -> list[str]:
     return lines
 
 
-def emit_module(program: ir.Program) -> tuple[str, dict]:
-    """The generated module's text, and facts the runtime needs (layouts, param names)."""
-    inputs = data_inputs(program)
-    transformed = transformed_data_names(program)
-    outputs = [(name, type_) for name, type_ in transformed_data_outputs(program) if name in transformed]
-    full_layout = data_layout(inputs + outputs)
-    input_layout = data_layout(inputs)
+def emit_module(program: ir.Program, analysis: Analysis) -> tuple[str, ModelFacts]:
+    """The generated module's text, and the facts the runtime needs (layouts, names)."""
+    inputs, outputs = list(analysis.inputs), list(analysis.outputs)
 
-    # transformed data: forward only, over data-stage statements
-    data_emitter = ModelEmitter(program, forward_only=True)
-    data_emitter.forward_only_data = True
-    for name, type_ in inputs:
-        data_emitter.bind(name, type_, False)
-    data_ops = data_emitter.top_level(program.statements)
-    td_returns = ", ".join(data_emitter.scope[name].code for name, _ in outputs)
-
-    def new_emitter(fast=False, forward_only=False):
-        emitter = ModelEmitter(program, forward_only=forward_only)
-        emitter.fast = fast
-        for name, type_ in inputs + outputs:
+    def emitter_for(function: str) -> ModelEmitter:
+        emitter = ModelEmitter(program, analysis, FUNCTIONS[function])
+        for name, type_ in (inputs if function == "transformed_data" else inputs + outputs):
             emitter.bind(name, type_, False)
         return emitter
 
-    emitter = new_emitter()                    # every value materialised: saved deterministics
-    emitter.values_only = True
-    prologue = _unpack_lines(full_layout, inputs + outputs, emitter.scope)
-    model_ops = emitter.top_level(program.statements)
-    fast = new_emitter(fast=True)              # log density and gradient
-    fast_ops = fast.top_level(program.statements)
-    param_emitter = new_emitter(forward_only=True)
+    data_emitter = emitter_for("transformed_data")
+    data_ops = data_emitter.top_level(program.statements)
+    td_returns = [data_emitter.scope[name].code for name, _ in outputs]
+
+    values = emitter_for("deterministics")
+    prologue = _unpack_lines(analysis.full_layout, inputs + outputs, values.scope)
+    value_ops = values.top_level(program.statements)
+    density = emitter_for("log_density")
+    density_ops = density.top_level(program.statements)
+    param_emitter = emitter_for("constrain")
     param_ops = param_emitter.top_level([s for s in program.statements if isinstance(s, ir.ParamDeclaration)])
     params = [param_emitter.scope[p.name].code for p in program.params]
-
-    source_name = program.filename
-    out = [f'"""Generated by ppl from {source_name}. Do not edit: ppl writes it anew when the model changes."""',
-           "", "import math", "", "import numba", "import numpy as np", "",
-           "from ppl import event_kernels, runtime, samplers, special", "from ppl.transforms import matrix, vector", "", ""]
-
-    out += [JIT, "def transformed_data(real_data, int_data):"]
-    out += indent(_unpack_lines(input_layout, inputs, data_emitter.scope) + _lines(data_ops, "forward")
-                  + [f"return ({td_returns}{',' if len(outputs) == 1 else ''})"])
-    out += ["", "", JIT, "def log_density(u, real_data, int_data):"]
-    out += indent(prologue + ["lp = 0.0"] + _lines(fast_ops, "forward") + ["return lp"])
-    out += ["", "", JIT, "def log_density_without_jacobian(u, real_data, int_data):"]
-    out += indent(prologue + ["lp = 0.0"] + _lines(fast_ops, "without_jacobian") + ["return lp"])
-    # one fixed signature: the samplers take this function as a first-class argument
-    out += ["", "", JIT_FIXED_SIGNATURE, "def log_density_gradient(u, grad_out, real_data, int_data):"]
-    forward: list[str] = ["grad_out[:] = 0.0"]   # before the forward sweep: params' adjoints are its windows
-    for op in fast_ops:   # each top-level adjoint starts at zero right where its value is made
-        forward += (op.forward if op.gradient_forward is None else op.gradient_forward) + op.adjoint_init
-    reverse = _lines(list(reversed(fast_ops)), "reverse")
-    out += indent(prologue + ["lp = 0.0"] + forward + ["", "# adjoint sweep"] + reverse + ["return lp"])
-    out += ["", "", JIT, "def constrain(u, real_data, int_data):"]
-    out += indent(prologue + ["lp = 0.0"] + _lines(param_ops, "forward") + [_return_tuple(params)])
     saved = [symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.DETERMINISTIC]
-    out += ["", "", JIT, "def deterministics(u, real_data, int_data):"]
-    out += indent(prologue + ["lp = 0.0"] + _lines(model_ops, "forward")
-                  + [_return_tuple(emitter.scope[n].code for n in saved)])
-    out += ["", "", JIT, "def generate(u, real_data, int_data, seed):"]
     generated = [symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.GEN]
+
+    out = [f'"""Generated by ppl from {program.filename}. Do not edit: ppl writes it anew when the model changes."""',
+           "", *MODULE_IMPORTS, "", ""]
+
+    def function(decorator: str, signature: str, body: list[str]):
+        out.extend([decorator, f"def {signature}:", *indent(body), "", ""])
+
+    function(JIT, "transformed_data(real_data, int_data)",
+             _unpack_lines(analysis.input_layout, inputs, data_emitter.scope) + _lines(data_ops, "forward")
+             + [_return_tuple(td_returns)])
+    function(JIT, "log_density(u, real_data, int_data)",
+             prologue + ["lp = 0.0"] + _lines(density_ops, "forward") + ["return lp"])
+    function(JIT, "log_density_without_jacobian(u, real_data, int_data)",
+             prologue + ["lp = 0.0"] + _lines(density_ops, "without_jacobian") + ["return lp"])
+    # one fixed signature: the samplers take this function as a first-class argument
+    forward: list[str] = ["grad_out[:] = 0.0"]   # before the forward sweep: params' adjoints are its windows
+    for op in density_ops:   # each top-level adjoint starts at zero right where its value is made
+        forward += (op.forward if op.gradient_forward is None else op.gradient_forward) + op.adjoint_init
+    reverse = _lines(list(reversed(density_ops)), "reverse")
+    function(JIT_FIXED_SIGNATURE, f"log_density_gradient({', '.join(LOG_DENSITY_GRADIENT_ARGUMENTS)})",
+             prologue + ["lp = 0.0"] + forward + ["", "# adjoint sweep"] + reverse + ["return lp"])
+    function(JIT, "constrain(u, real_data, int_data)",
+             prologue + ["lp = 0.0"] + _lines(param_ops, "forward") + [_return_tuple(params)])
+    function(JIT, "deterministics(u, real_data, int_data)",
+             prologue + ["lp = 0.0"] + _lines(value_ops, "forward")
+             + [_return_tuple(values.scope[n].code for n in saved)])
+    generate_unsupported = None
     try:
-        gen_emitter = ModelEmitter(program, forward_only=True)
-        gen_emitter.include_gen = True
-        gen_emitter.values_only = True
-        for name, type_ in inputs + outputs:
-            gen_emitter.bind(name, type_, False)
+        gen_emitter = emitter_for("generate")
         gen_ops = gen_emitter.top_level(program.statements)
         body = (["np.random.seed(seed)"] + prologue + ["lp = 0.0"] + _lines(gen_ops, "forward")
                 + [_return_tuple(gen_emitter.scope[n].code for n in generated)])
     except NotSupportedYet as error:   # sampling refuses such a model before it starts (facts below)
         body = [f"raise NotImplementedError({str(error)!r})"]
         generate_unsupported = (str(error), error.span)
-    else:
-        generate_unsupported = None
-    out += indent(body)
-    out += ["", ""] + _unconstrain_function(program, inputs, outputs, prologue)
-    sizes = " + ".join(f"({size})" for _, _, size in param_emitter.param_offsets) or "0"
-    out += ["", "", JIT, "def dimension(real_data, int_data):"]
-    out += indent(prologue + [f"return {sizes}"])
-    terms_lines, term_spans = _log_density_terms(new_emitter(forward_only=True), program)
-    out += ["", "", JIT, "def log_density_terms(u, real_data, int_data, lp_after):"]
-    out += indent(prologue + ["lp = 0.0"] + terms_lines + ["return lp"])
-    out += [""]
-    facts = {"generate_unsupported": generate_unsupported, "term_spans": term_spans, "deterministics": saved, "generated": generated, "inputs": inputs, "outputs": outputs, "full_layout": full_layout, "input_layout": input_layout,
-             "params": [p.name for p in program.params]}
-    return "\n".join(out), facts
+    function(JIT, "generate(u, real_data, int_data, seed)", body)
+    out.extend(_unconstrain_function(program, analysis, prologue) + ["", ""])
+    sizes = " + ".join(f"{size}" for _, _, size in param_emitter.param_offsets) or "0"
+    function(JIT, "dimension(real_data, int_data)", prologue + [f"return {sizes}"])
+    terms_lines, term_spans = _log_density_terms(emitter_for("log_density_terms"), program)
+    function(JIT, "log_density_terms(u, real_data, int_data, lp_after)",
+             prologue + ["lp = 0.0"] + terms_lines + ["return lp"])
+    facts = ModelFacts(params=tuple(p.name for p in program.params), deterministics=tuple(saved),
+                       generated=tuple(generated), inputs=tuple(inputs), outputs=tuple(outputs),
+                       input_layout=analysis.input_layout, full_layout=analysis.full_layout,
+                       term_spans=tuple(term_spans), generate_unsupported=generate_unsupported)
+    return "\n".join(out[:-1]), facts
 
 
 def _log_density_terms(emitter, program) -> tuple[list[str], list]:
@@ -893,7 +821,7 @@ def _log_density_terms(emitter, program) -> tuple[list[str], list]:
     names the statement to blame.  Returns the lines and each k's statement span."""
     lines, spans = [], []
     kept = [s for s in program.statements
-            if not is_transformed_data(program, s, emitter.transformed) and s.stage != "gen"
+            if not emitter.analysis.is_transformed_data(program, s) and s.stage != "gen"
             and not isinstance(s, ir.DataDeclaration)]
     for statement in kept:
         lines += _lines(emitter.block([statement]), "forward")

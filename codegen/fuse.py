@@ -99,6 +99,19 @@ class Region:
         return any(value.active for _, value in self.leaves)
 
 
+def number(value, dtype: str):
+    """A literal as SymPy sees it.  Small integers stay exact (powers `x ** 2` differentiate and
+    print cleanly); every other number is a float, so that SymPy never evaluates a density's
+    constants exactly (`lgamma(2000)` as log(1999!), a power of 2**31) and generated code is
+    floating point throughout."""
+    if dtype == "int" and abs(int(value)) <= SMALL_INTEGER:
+        return sympy.Integer(int(value))
+    return sympy.Float(float(value))
+
+
+SMALL_INTEGER = 16
+
+
 class Fuser:
     """Builds a Region, asking `leaf(expr) -> Value` for every non-elementwise operand."""
 
@@ -122,7 +135,7 @@ class Fuser:
 
     def convert(self, expr):
         if isinstance(expr, ir.Constant):
-            return sympy.Integer(expr.value) if expr.type.dtype == "int" else sympy.Float(expr.value)
+            return number(expr.value, expr.type.dtype)
         if isinstance(expr, ir.Variable) and self.inline(expr.name) is not None:
             return self.convert(self.inline(expr.name))
         if isinstance(expr, ir.BinaryOp) and expr.op == "@" and unrolled_matmul(expr) is not None:

@@ -377,27 +377,40 @@ def latest_stage(*stages: str) -> str:
 
 
 def walk_expr(expr):
-    """Yield expr and every sub-expression (pre-order)."""
-    yield expr
-    if isinstance(expr, (UnaryOp,)):
-        yield from walk_expr(expr.operand)
-    elif isinstance(expr, BinaryOp):
-        yield from walk_expr(expr.left)
-        yield from walk_expr(expr.right)
-    elif isinstance(expr, IndexOp):
-        yield from walk_expr(expr.value)
-        for item in expr.items:
-            for part in _index_parts(item):
-                yield from walk_expr(part)
-    elif isinstance(expr, (Call, Stack)):
-        for arg in (expr.args if isinstance(expr, Call) else expr.items):
-            yield from walk_expr(arg)
-    elif isinstance(expr, (DistributionExpr, KernelExpr)):
-        for _, arg in expr.arguments:
-            yield from walk_expr(arg)
-    elif isinstance(expr, LogProb):
-        yield from walk_expr(expr.distribution)
-        yield from walk_expr(expr.value)
+    """Yield expr and every sub-expression (pre-order; no recursion, so any depth)."""
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(reversed(_children(node)))
+
+
+def _children(expr) -> tuple:
+    if isinstance(expr, UnaryOp):
+        return (expr.operand,)
+    if isinstance(expr, BinaryOp):
+        return (expr.left, expr.right)
+    if isinstance(expr, IndexOp):
+        return (expr.value,) + tuple(part for item in expr.items for part in _index_parts(item))
+    if isinstance(expr, Call):
+        return tuple(expr.args)
+    if isinstance(expr, Stack):
+        return tuple(expr.items)
+    if isinstance(expr, (DistributionExpr, KernelExpr)):
+        return tuple(arg for _, arg in expr.arguments)
+    if isinstance(expr, LogProb):
+        return (expr.distribution, expr.value)
+    return ()
+
+
+def walk_statements(statements):
+    """Yield every statement, blocks' bodies included (pre-order)."""
+    for statement in statements:
+        yield statement
+        if isinstance(statement, ForLoop):
+            yield from walk_statements(statement.body)
+        elif isinstance(statement, IfElse):
+            yield from walk_statements(statement.then_body + statement.else_body)
 
 
 def _index_parts(item: IndexItem):

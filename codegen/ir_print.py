@@ -71,6 +71,13 @@ def program_text(program: ir.Program) -> str:
     return "\n".join(lines) + "\n"
 
 
+def statement_lines(statement) -> list[str]:
+    """One statement (a block with its body), as program_text prints it."""
+    lines: list[str] = []
+    _statement(statement, 0, lines)
+    return lines
+
+
 def _statements(statements, depth, lines):
     for statement in statements:
         _statement(statement, depth, lines)

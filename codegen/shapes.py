@@ -79,6 +79,11 @@ class Dim:
         return self.terms[0][1] if self.terms else 0
 
     @property
+    def is_sum(self) -> bool:
+        """Whether the text has a sign between terms (or in front), so needs parentheses in a product."""
+        return self.opaque is not None or len(self.terms) > 1 or any(c < 0 for _, c in self.terms)
+
+    @property
     def names(self) -> frozenset[str]:
         return frozenset(name for monomial, _ in self.terms for name in monomial)
 
@@ -92,13 +97,18 @@ class Dim:
         return self.terms != other.terms
 
     def __str__(self) -> str:
+        return self.render(lambda name: name)
+
+    def render(self, name_text) -> str:
+        """The size as text, each name written as `name_text(name)` says (in generated code: the
+        local variable holding it)."""
         if self.opaque is not None:
             return self.opaque
         if not self.terms:
             return "0"
         parts = []
         for monomial, coefficient in sorted(self.terms, key=lambda t: (-len(t[0]), t[0])):
-            body = "*".join(monomial)
+            body = "*".join(name_text(name) for name in monomial)
             magnitude = abs(coefficient)
             if not body:
                 text = str(magnitude)

@@ -110,7 +110,7 @@ def reduce_axis(kind: str, source: Value, axis: int, out: Value):
         adjoint = _nested(header, f"{source.adjoint}[{vector}] += {out.adjoint}[{position}]{scale}")
         return forward, (adjoint if source.active else [])
     scale = "" if kind == "sum" else f" / {x}.shape[{axis}]"
-    forward = [f"{o} = np.{kind}({x}, axis={axis})"]
+    forward = [f"{o} = np.sum({x}, axis={axis}){scale}"]   # Numba's np.mean takes no axis
     if axis == 0:
         adjoint = [f"for _r in range({x}.shape[0]):", f"    {source.adjoint}[_r] += {out.adjoint}{scale}"]
     else:
@@ -128,7 +128,8 @@ def dot(left: Value, right: Value, out: Value):
 def stack(items: list[Value], out: Value, item_shape_code: str):
     """out = [a, b, ...] stacked on a new first axis; adjoint: each item takes its row."""
     count = len(items)
-    forward = [f"{out.code} = np.empty(({count},) + {item_shape_code})"]
+    dtype = {"int": ", dtype=np.int64", "bool": ", dtype=np.bool_"}.get(out.type.dtype, "")
+    forward = [f"{out.code} = np.empty(({count},) + {item_shape_code}{dtype})"]
     adjoint = []
     for k, item in enumerate(items):
         forward.append(f"{out.code}[{k}] = {item.code}")

@@ -14,10 +14,30 @@ The one place where symbolic maths becomes source code.  Three steps:
 
 from __future__ import annotations
 
+import math
+
 import sympy
 from ppl.catalogue.sympy_functions import expm1, log1m_exp, log1p, logaddexp, softplus
 from sympy.codegen.rewriting import ReplaceOptim, logaddexp_opt, optimize
 from sympy.printing.pycode import PythonCodePrinter
+
+
+def as_float(value) -> float:
+    """A number as float64, as NumPy would hold it: an integer beyond float range is ±inf."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def float_code(value) -> str:
+    """Python source of a float64 value: `2.5`, `math.inf`, `-math.inf`, `math.nan`."""
+    value = as_float(value)
+    if math.isnan(value):
+        return "math.nan"
+    if math.isinf(value):
+        return "math.inf" if value > 0 else "-math.inf"
+    return repr(value)
 
 
 class UnsupportedExpression(Exception):
@@ -111,16 +131,27 @@ class NumbaPrinter(PythonCodePrinter):
         return super()._print_Mul(expr)
 
     def _print_Rational(self, expr):
-        return repr(float(expr.p) / float(expr.q))
+        return float_code(as_float(expr.p) / as_float(expr.q))
 
     def _print_Float(self, expr):
-        return repr(float(expr))
+        return float_code(float(expr))
 
     def _print_Half(self, expr):
         return "0.5"
 
     def _print_Integer(self, expr):
-        return f"{int(expr)}.0"
+        return float_code(int(expr))
+
+    # what SymPy folds a real expression to when it has no real value: NumPy's answer, nan
+    # (log(-1) is I*pi in SymPy, nan in NumPy; 1/0 is zoo in SymPy, inf or nan in NumPy)
+    def _print_NaN(self, expr):
+        return "math.nan"
+
+    def _print_ComplexInfinity(self, expr):
+        return "math.nan"
+
+    def _print_ImaginaryUnit(self, expr):
+        return "math.nan"
 
     def _print_Pow(self, expr, rational=False):
         base, exponent = expr.args

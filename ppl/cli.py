@@ -2,7 +2,7 @@
 
     ppl check MODEL.ppl [--data D]    outline of data, params (and their transforms), quantities, statements;
                                       with --data, also validate a data file
-    ppl show MODEL.ppl --ast|--ir|--code   a stage's dump (the parsed program, the typed IR, the Numba source)
+    ppl show MODEL.ppl --ast|--ir|--lowered|--code   a stage's dump (parsed program, typed IR, analysis, Numba source)
     ppl sample MODEL.ppl --data D     sample the posterior (NUTS by default), print the summary;
                                       --output draws.csv writes every draw
 
@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 
-from ppl.errors import ModelError
+from ppl.errors import InternalError, ModelError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     stage = show.add_mutually_exclusive_group(required=True)
     stage.add_argument("--ast", action="store_true", help="the parsed program, printed back as source")
     stage.add_argument("--ir", action="store_true", help="the typed IR")
+    stage.add_argument("--lowered", action="store_true",
+                       help="the analysis: which generated function each statement goes to, the data layout")
     stage.add_argument("--code", action="store_true", help="the generated Numba source")
 
     sample = commands.add_parser("sample", help="sample a model's posterior")
@@ -54,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args)
+    except InternalError as error:   # located where it can be: the statement being compiled
+        if os.environ.get("PPL_DEBUG"):
+            raise
+        print(error, file=sys.stderr)
+        return 3
     except ModelError as error:
         print(error, file=sys.stderr)
         return 1
@@ -99,16 +106,8 @@ def _run(args) -> int:
                 if bound.unused:
                     print(f"  not used by the model: {', '.join(bound.unused)}")
         return 0
-    if args.ast:
-        from codegen.unparse import program_text
-
-        print(program_text(model.syntax), end="")
-    elif args.ir:
-        from codegen.ir_print import program_text
-
-        print(program_text(model.ir), end="")
-    else:
-        print(model.code(), end="")
+    stage = next(stage for stage in ("ast", "ir", "lowered", "code") if getattr(args, stage))
+    print(model.show(stage), end="")
     return 0
 
 

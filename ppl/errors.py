@@ -116,10 +116,33 @@ class SamplingError(ModelError):
 
 
 class InternalError(Exception):
-    """Something went wrong inside ppl itself: this is a bug in ppl."""
+    """Something went wrong inside ppl itself: this is a bug in ppl.
 
-    def __init__(self, message: str):
-        super().__init__(f"{message}\n(this is a bug in ppl; please report it with the model that triggered it)")
+    ``span`` is the statement being compiled when it happened (None when no statement is to
+    blame); rendered like a ModelError, with its line and a caret, so that the report says
+    which statement to rewrite while the bug is fixed."""
+
+    kind = "internal error"
+
+    def __init__(self, message: str, span: Span | None = None, source: Source | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.source = source
+        self.expected = self.found = None
+        self.hint = "this is a bug in ppl; please report it with the model that triggered it"
+
+    line = ModelError.line
+    column = ModelError.column
+    filename = ModelError.filename
+
+    def with_source(self, source: Source) -> "InternalError":
+        if self.source is None:
+            self.source = source
+        return self
+
+    def __str__(self) -> str:
+        return render(self)
 
 
 def render(error: ModelError) -> str:

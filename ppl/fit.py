@@ -162,8 +162,8 @@ class Fit:
         from ppl.sampling.chain import STAT_NAMES
 
         kinds = {name: "param" for name in posterior.params}
-        kinds.update({name: "deterministic" for name in posterior._facts["deterministics"]})
-        kinds.update({name: "generated" for name in posterior._facts["generated"]})
+        kinds.update({name: "deterministic" for name in posterior._facts.deterministics})
+        kinds.update({name: "generated" for name in posterior._facts.generated})
 
         def quantities(prefix):
             per_chain = [_quantities_of(posterior, r[prefix + "draws"], r[prefix + "seeds"]) for r in results]
@@ -208,7 +208,7 @@ class SamplerWarning(UserWarning):
 def _quantities_of(posterior, unconstrained: np.ndarray, seeds: np.ndarray) -> dict[str, np.ndarray]:
     """Every saved quantity at each draw of one chain, stacked: name → [draws, *shape]."""
     module, real_data, int_data = posterior._module, posterior.real_data, posterior.int_data
-    names = (list(posterior.params), list(posterior._facts["deterministics"]), list(posterior._facts["generated"]))
+    names = (list(posterior.params), list(posterior._facts.deterministics), list(posterior._facts.generated))
     rows: dict[str, list] = {name: [] for group in names for name in group}
     for u, seed in zip(unconstrained, seeds):
         u = np.ascontiguousarray(u)

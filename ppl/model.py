@@ -22,7 +22,7 @@ class Model:
         self._syntax = None
         self.ir = load_program(source.text)
         if self.ir is None or self.ir.filename != source.filename:
-            from codegen.frontend import front_end  # Lark and the checker load only on a cache miss
+            from codegen.driver import front_end  # Lark and the checker load only on a cache miss
 
             result = front_end(source)
             self._syntax = result.syntax
@@ -33,9 +33,9 @@ class Model:
     def syntax(self):
         """The AST (parsed on demand when the model came from the cache)."""
         if self._syntax is None:
-            from codegen.parse import parse
+            from codegen.driver import front_end
 
-            self._syntax = parse(self.source)
+            self._syntax = front_end(self.source).syntax
         return self._syntax
 
     @property
@@ -75,13 +75,13 @@ class Model:
 
     def code(self) -> str:
         """The generated Numba source of this model."""
-        from codegen.build import generated_source
-        from ppl.errors import ModelError
+        return self.show("code")
 
-        try:
-            return generated_source(self.source.text, self.ir)
-        except ModelError as error:
-            raise error.with_source(self.source)
+    def show(self, stage: str) -> str:
+        """One compiler stage's dump: "ast", "ir", "lowered" (the analysis) or "code" (see codegen/driver.py)."""
+        from codegen.driver import dump
+
+        return dump(self.source, self.ir, stage)
 
     def __repr__(self) -> str:
         return f"<ppl.Model {self.name!r}: {len(self.ir.params)} params, {len(self.ir.data)} data>"

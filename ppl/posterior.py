@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppl.errors import DataError, ModelError
+from ppl.errors import DataError, InternalError, ModelError
 
 
 class Posterior:
@@ -21,16 +21,16 @@ class Posterior:
         self.model = model
         self._module = module
         self._facts = facts
-        inputs = {name: bound.values[name] for name, _ in facts["inputs"]}
+        inputs = {name: bound.values[name] for name, _ in facts.inputs}
         self.data = dict(bound.values)
-        real_data, int_data = facts["input_layout"].pack(inputs)
+        real_data, int_data = facts.input_layout.pack(inputs)
         transformed = module.transformed_data(real_data, int_data)
         values = dict(inputs)
-        for (name, _), value in zip(facts["outputs"], transformed):
+        for (name, _), value in zip(facts.outputs, transformed):
             values[name] = np.asarray(value)
-        self.real_data, self.int_data = facts["full_layout"].pack(values)
+        self.real_data, self.int_data = facts.full_layout.pack(values)
         self.sizes = dict(bound.sizes)
-        self.params = tuple(facts["params"])
+        self.params = facts.params
         self.dim = int(module.dimension(self.real_data, self.int_data))
         self.param_shapes = {name: np.shape(value) for name, value in self.constrain(np.zeros(self.dim)).items()}
         self.param_names = tuple(_flat_names(self.param_shapes))
@@ -92,12 +92,12 @@ class Posterior:
     def deterministics(self, u) -> dict[str, np.ndarray]:
         """The saved deterministic quantities at u."""
         values = self._module.deterministics(self._vector(u), self.real_data, self.int_data)
-        return {name: np.asarray(value) for name, value in zip(self._facts["deterministics"], values)}
+        return {name: np.asarray(value) for name, value in zip(self._facts.deterministics, values)}
 
     def check_generated_quantities(self) -> None:
         """Raise ModelNotSupportedError, at its statement, if a `gen` draw cannot be compiled."""
-        unsupported = self._facts.get("generate_unsupported")
-        if unsupported and self._facts["generated"]:
+        unsupported = self._facts.generate_unsupported
+        if unsupported and self._facts.generated:
             from codegen.build import not_supported
 
             raise not_supported(*unsupported).with_source(self.model.source)
@@ -106,7 +106,7 @@ class Posterior:
         """One draw of the generated quantities at u (reproducible for a given seed)."""
         self.check_generated_quantities()
         values = self._module.generate(self._vector(u), self.real_data, self.int_data, int(seed))
-        return {name: np.asarray(value) for name, value in zip(self._facts["generated"], values)}
+        return {name: np.asarray(value) for name, value in zip(self._facts.generated, values)}
 
     def sample(self, *, chains=4, warmup=1000, draws=1000, seed=None, method="nuts", thin=1, init=None,
                target_accept=0.8, max_treedepth=10, metric="diag", step_size=None, num_leapfrog_steps=None,
@@ -143,13 +143,16 @@ def _flat_names(shapes: dict) -> list[str]:
 
 
 def condition(model, data, strict: bool = False) -> Posterior:
-    from codegen.build import load_module
+    from codegen.driver import back_end, compile_failure
 
     bound = model.check_data(data, strict=strict)
+    module, facts = back_end(model.source, model.ir)
     try:
-        module, facts = load_module(model.source.text, model.ir)
-    except ModelError as error:
-        raise error.with_source(model.source)
-    if facts is None:
-        raise DataError("internal: the model's generated code has no facts")
-    return Posterior(model, module, facts, bound)
+        return Posterior(model, module, facts, bound)
+    except (ModelError, InternalError):
+        raise
+    except Exception as error:   # the first calls compile the generated functions: a failure is ppl's bug
+        from codegen.build import model_folder
+
+        generated = (model_folder(model.source.text) / "model.py").read_text()
+        raise compile_failure(error, generated, model.ir).with_source(model.source) from error

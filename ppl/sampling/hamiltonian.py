@@ -20,11 +20,13 @@ import math
 
 import numba
 from numba import types
+from numba.core import sigutils
 
 from ppl.sampling import rng
+from ppl.sampling.signature import LOG_DENSITY_GRADIENT_SIGNATURE
 
-LOG_DENSITY_GRADIENT = types.FunctionType(
-    types.float64(types.float64[::1], types.float64[::1], types.float64[::1], types.int64[::1]))
+_arguments, _returns = sigutils.normalize_signature(LOG_DENSITY_GRADIENT_SIGNATURE)
+LOG_DENSITY_GRADIENT = types.FunctionType(_returns(*_arguments))
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -171,7 +171,7 @@ def _start_failure(posterior, result, chain_index, user_init):
     """A SamplingError naming the first statement whose log density is not finite at
     the (last tried) initial point."""
     position = result["position"]
-    spans = posterior._facts["term_spans"]
+    spans = posterior._facts.term_spans
     lp_after = np.zeros(max(len(spans), 1))
     posterior._module.log_density_terms(position, posterior.real_data, posterior.int_data, lp_after)
     culprit = next((k for k in range(len(spans)) if not math.isfinite(lp_after[k])), None)

@@ -69,7 +69,7 @@ class Op:
 
 
 _GENERATED = {"u", "grad_out", "real_data", "int_data", "lp", "np", "math", "numba", "special",
-              "vector", "matrix", "runtime"}
+              "vector", "matrix", "data", "draws", "event_kernels"}
 _PYTHON_BUILTINS = {"abs", "min", "max", "sum", "range", "len", "int", "float", "print", "round", "pow",
                     "list", "tuple", "dict", "set", "type", "id", "input", "open", "object", "map",
                     "filter", "zip", "all", "any", "iter", "next", "hash", "format", "bool", "str"}

@@ -19,7 +19,7 @@ import numba
 import numpy as np
 from numba import types
 
-from ppl.event_kernels import cholesky
+from ppl.runtime.event_kernels import cholesky
 from ppl.sampling import adaptation, hmc, nuts, rng
 from ppl.sampling.hamiltonian import LOG_DENSITY_GRADIENT, evaluate
 

@@ -78,7 +78,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
                     num_leapfrog_steps, cores)
     from ppl import diagnostics
-    from ppl.fit import Fit
+    from ppl.results.fit import Fit
 
     diagnostics.compile_in_background()        # the summary's kernels, while the samplers load
     from ppl.sampling import chain as native   # compiled once, loaded from Numba's disk cache

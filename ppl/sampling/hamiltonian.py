@@ -17,11 +17,23 @@ that is NaN counts as -inf, so that the step is rejected, never crashes.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 from numba import types
 
 from ppl.sampling import rng
+
+class TransitionInfo(NamedTuple):
+    """What one HMC or NUTS transition reports besides the new point (BlackJAX's
+    HMCInfo): Stan's per-draw statistics."""
+    accept_stat: float          # the mean Metropolis acceptance probability along the trajectory
+    tree_depth: int             # NUTS' doublings (0 for static HMC)
+    num_leapfrog_steps: int     # gradient evaluations
+    diverging: bool             # the energy error exceeded max_delta_h, or the density was not finite
+    energy: float               # the Hamiltonian at the draw
+    accepted: bool              # the draw is not the starting point
+
 
 LOG_DENSITY_GRADIENT = types.FunctionType(
     types.float64(types.float64[::1], types.float64[::1], types.float64[::1], types.int64[::1]))

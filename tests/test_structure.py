@@ -205,12 +205,18 @@ def test_no_import_cycles():
 
 def test_the_runtime_and_the_compiler_do_not_import_the_layers_above_them():
     """Generated modules import ppl.runtime: it must load without the compiler or the
-    user API; and the compiler imports only the low layers of ppl."""
+    user API; the compiler imports only the low layers of ppl; diagnostics stand alone,
+    and results read draws without the sampler that made them."""
     graph = import_graph()
     low = ("ppl.errors", "ppl.version", "ppl.catalogue", "ppl.runtime", "ppl.transforms")
     for name, edges in graph.items():
         if name.startswith("ppl.runtime"):
             assert all(t.startswith("ppl.runtime") for t in edges), (name, edges)
+        if name.startswith("ppl.diagnostics"):
+            assert all(t.startswith("ppl.diagnostics") for t in edges), (name, edges)
+        if name.startswith("ppl.results"):
+            above = [t for t in edges if not t.startswith(("ppl.results", "ppl.diagnostics", "codegen.ir") + low)]
+            assert not above, f"{name} imports {above}"
         if name.startswith("codegen"):
             above = [t for t in edges if t.startswith("ppl") and not t.startswith(low)]
             assert not above, f"{name} imports {above}, above the compiler"

@@ -160,7 +160,8 @@ class Fit:
         from ppl.results.io import read_csv_fields
 
         fields = read_csv_fields(path)
-        fields["stats"] = {name: values.astype(STAT_DTYPES.get(name, float)) for name, values in fields["stats"].items()}
+        fields["stats"] = {name: values.astype(STAT_DTYPES.get(name, float))
+                           for name, values in fields["stats"].items()}
         return cls(**fields)
 
     @classmethod
@@ -171,11 +172,12 @@ class Fit:
         return cls(**load_fields(path))
 
     @classmethod
-    def from_chains(cls, posterior, results: list[dict], *, seed, method, settings) -> "Fit":
+    def from_chains(cls, posterior, results: list[dict], *, stat_names, seed, method, settings) -> "Fit":
         """Map each chain's saved unconstrained draws through the model's compiled
-        constrain, deterministics and generate functions."""
+        constrain, deterministics and generate functions; `stat_names` name the first
+        columns of each chain's statistics (the sampler's, passed in so that results do
+        not depend on the sampler)."""
         from ppl.results.export import observed_data_of
-        from ppl.sampling.chain import STAT_NAMES
 
         kinds = {name: "param" for name in posterior.params}
         kinds.update({name: "deterministic" for name in posterior._facts["deterministics"]})
@@ -185,7 +187,7 @@ class Fit:
             per_chain = [_quantities_of(posterior, r[prefix + "draws"], r[prefix + "seeds"]) for r in results]
             return {name: np.stack([chain[name] for chain in per_chain]) for name in kinds}, \
                 {name: np.stack([r[prefix + "stats"][:, k] for r in results]).astype(STAT_DTYPES.get(name, float))
-                 for k, name in enumerate(STAT_NAMES)}
+                 for k, name in enumerate(stat_names)}
 
         draws, stats = quantities("")
         warmup = warmup_stats = None

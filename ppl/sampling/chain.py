@@ -6,9 +6,11 @@ compiled once, cached on disk, and serves every model.  They release the
 GIL, so chains run in parallel on threads (ppl/sampling/run.py).
 
 Settings travel in one named tuple, `ChainSettings` (a Numba tuple type in the
-signature, so it costs nothing to pass and stays one compiled function); the draws, per-draw statistics and generated-quantity seeds are
+signature, so passing it costs nothing and the chain stays one compiled
+function); the draws, per-draw statistics and generated-quantity seeds are
 written into arrays the caller allocated; `progress` ([iterations,
-divergences, gradient evaluations]) is written as the chain goes, for the progress bar.
+divergences, gradient evaluations]) is written as the chain goes, for the
+progress bar, which another thread reads: it stays an array.
 """
 
 from __future__ import annotations

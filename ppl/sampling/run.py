@@ -151,9 +151,10 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     for index, result in enumerate(results):
         if result["status"] != native.OK:
             raise _start_failure(posterior, result, index, starts[index] is not None)
-    return Fit.from_chains(posterior, results, seed=seed, method=method, settings=dict(
-        chains=chains, warmup=warmup, draws=draws, thin=thin, target_accept=target_accept,
-        max_treedepth=max_treedepth, metric=metric, save_warmup=save_warmup))
+    return Fit.from_chains(posterior, results, stat_names=native.STAT_NAMES, seed=seed, method=method,
+                           settings=dict(chains=chains, warmup=warmup, draws=draws, thin=thin,
+                                         target_accept=target_accept, max_treedepth=max_treedepth, metric=metric,
+                                         save_warmup=save_warmup))
 
 
 def _start_failure(posterior, result, chain_index, user_init):

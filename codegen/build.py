@@ -24,8 +24,8 @@ from pathlib import Path
 import numba
 import numpy
 
-import ppl
 from codegen.deep_stack import on_deep_stack
+from ppl import version as ppl_version
 from ppl.errors import ModelNotSupportedError
 
 _FORMAT = 3   # bump when the layout of a cache folder or of what it pickles changes
@@ -41,7 +41,7 @@ def cache_root() -> Path:
 
 def model_key(text: str) -> str:
     digest = hashlib.sha256()
-    for part in (text, ppl.__version__, numba.__version__, numpy.__version__, str(_FORMAT), _compiler_digest()):
+    for part in (text, ppl_version.__version__, numba.__version__, numpy.__version__, str(_FORMAT), _compiler_digest()):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:20]
@@ -52,7 +52,7 @@ def _compiler_digest() -> str:
     """A hash of every source file that shapes generated code, so that a changed compiler
     (an upgrade, or a developer's edit) never reuses a stale module."""
     digest = hashlib.sha256()
-    roots = [Path(__file__).parent, Path(ppl.__file__).parent]
+    roots = [Path(__file__).parent, Path(ppl_version.__file__).parent]
     for root in roots:
         for path in sorted(root.rglob("*.py")) + sorted(root.rglob("*.lark")):
             digest.update(path.relative_to(root).as_posix().encode())

@@ -39,7 +39,7 @@ from codegen.check_exprs import constant_number
 from codegen.dataflow import Analysis
 from codegen.facts import ModelFacts
 from ppl.errors import InternalError
-from ppl.sampling.signature import LOG_DENSITY_GRADIENT_ARGUMENTS, LOG_DENSITY_GRADIENT_SIGNATURE
+from ppl.runtime.signature import LOG_DENSITY_GRADIENT_ARGUMENTS, LOG_DENSITY_GRADIENT_SIGNATURE
 from ppl.transforms import transform
 
 _PYTHON_OPERATORS = {"and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
@@ -483,7 +483,7 @@ class ModelEmitter:
         values = {f"{emitter.prefix}_a{k}": fuse_at(region, argument, names) for k, argument in enumerate(arguments)}
         body = emit_assignments(values, emitter.prefix)
         element = f"{target_code}[{', '.join(names)}]" if shape else target_code
-        body.append(f"{element} = samplers.{sampler}({', '.join(values)})")
+        body.append(f"{element} = draws.{sampler}({', '.join(values)})")
         if shape:
             header, _ = loop_header(shape, leaves, names, size_of)
             body = header + ["    " * len(header) + line for line in body]
@@ -738,7 +738,7 @@ def _unpack_lines(layout, names_types, scope) -> list[str]:
             raise NotSupportedYet(f"data of rank {type_.rank}")
         dtype = "int" if packed.dtype == "int" else "real"
         value = scope[name]
-        lines.append(f"{value.code} = runtime.{dtype}_{kind}(real_data, int_data, {packed.header_position})")
+        lines.append(f"{value.code} = data.{dtype}_{kind}(real_data, int_data, {packed.header_position})")
     return lines
 
 

@@ -4,18 +4,17 @@
     model = ppl.compile("examples/linreg.ppl")    # or ppl.model(source_text)
 """
 
-__version__ = "0.1.0"
-
+from ppl.version import __version__
 from ppl.errors import (DataError, InternalError, ModelError, ModelNameError,  # noqa: E402
                         ModelNotSupportedError, ModelStructureError, ModelSyntaxError, ModelTypeError, SamplingError)
 from ppl.model import Model, compile, model  # noqa: E402
 
 
 def read_csv(path):
-    """A Fit from a CSV file written by `Fit.to_csv` (see ppl.io)."""
-    from ppl.io import read_csv as read
+    """A Fit from a CSV file written by `Fit.to_csv` (see ppl.results.io)."""
+    from ppl.results.fit import Fit
 
-    return read(path)
+    return Fit.read_csv(path)
 
 
 def sbc(model, data, n_sims=100, **settings):
@@ -26,10 +25,10 @@ def sbc(model, data, n_sims=100, **settings):
 
 
 def load_fit(path):
-    """A Fit from a file written by `Fit.save` (see ppl.io)."""
-    from ppl.io import load_fit as load
+    """A Fit from a file written by `Fit.save` (see ppl.results.io)."""
+    from ppl.results.fit import Fit
 
-    return load(path)
+    return Fit.load(path)
 
 
 __all__ = ["DataError", "InternalError", "Model", "ModelError", "ModelNameError", "ModelNotSupportedError", "ModelStructureError",

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ppl.fit import SamplerWarning
-from ppl.summary import _elements
+from ppl.results.fit import SamplerWarning
+from ppl.results.summary import _elements
 
 
 @dataclass
@@ -51,7 +51,7 @@ class SBCResult:
 
     def plot_histogram(self, names=None):
         """Rank histograms with the 99% band of a uniform histogram (a matplotlib Figure)."""
-        from ppl.plots import _figure
+        from ppl.results.plots import _figure
 
         names = list(names or self.ranks)
         columns = min(3, len(names))
@@ -98,7 +98,7 @@ def sbc(model, data, n_sims: int = 100, *, num_draws: int = 99, thin: int = 2, w
     """Calibrate `model`: `data` holds every data value except the observations (the
     data that `~` statements observe), which are simulated.  Each fit runs one chain of
     `warmup` iterations and `num_draws * thin` draws, thinned to num_draws."""
-    import ppl
+    from ppl.model import model as compile_source
 
     declared = [d.name for d in model.ir.data]
     given = dict(data)
@@ -106,7 +106,7 @@ def sbc(model, data, n_sims: int = 100, *, num_draws: int = 99, thin: int = 2, w
     if not observed:
         raise ValueError("sbc: leave the observations out of `data` (they are simulated); every declared "
                          "data name was given")
-    prior = ppl.model(prior_predictive_source(model, observed), f"{model.name}_prior_predictive.ppl")
+    prior = compile_source(prior_predictive_source(model, observed), f"{model.name}_prior_predictive.ppl")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SamplerWarning)
         prior_fit = prior.sample(given, chains=1, warmup=warmup, draws=n_sims * prior_thin, thin=prior_thin,

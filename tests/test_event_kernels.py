@@ -8,7 +8,7 @@ import pytest
 import scipy.integrate
 import scipy.stats
 
-from ppl import event_kernels as kernels
+from ppl.runtime import event_kernels as kernels
 
 rng = np.random.default_rng(3)
 

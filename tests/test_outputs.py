@@ -60,7 +60,7 @@ def test_summary_rows_and_flags(fit):
 
 
 def test_a_badly_mixed_fit_is_flagged_and_diagnosed(fit):
-    from ppl.fit import Fit
+    from ppl.results.fit import Fit
 
     draws = np.random.default_rng(1).normal(size=(4, 300))
     draws[0] += 5.0    # one chain elsewhere

@@ -40,11 +40,10 @@ def test_windows_tile_the_slow_phase():
 
 def test_dual_averaging_finds_the_step_size_of_the_target_acceptance():
     # a model of acceptance: exp(-step); the target 0.8 is reached at step = -log(0.8)
-    averaging = np.zeros(5)
-    adaptation.dual_averaging_init(1.0, averaging)
+    averaging = adaptation.dual_averaging_init(1.0)
     step = 1.0
     for _ in range(2000):
-        step = adaptation.dual_averaging_update(math.exp(-step), 0.8, averaging)
+        averaging, step = adaptation.dual_averaging_update(math.exp(-step), 0.8, averaging)
     assert adaptation.dual_averaging_final(averaging) == pytest.approx(-math.log(0.8), rel=0.02)
 
 
@@ -119,15 +118,14 @@ def test_nuts_transition_on_a_standard_normal_keeps_the_target():
     no_data, no_ints = np.zeros(1), np.zeros(1, np.int64)
     log_density = standard_normal_log_density(position, gradient, no_data, no_ints)
     trajectory, stack, levels = nuts.workspace(dim, 10)
-    info = np.zeros(6)
     samples = np.empty((draws, dim))
     depths = np.empty(draws)
     for k in range(draws):
-        log_density = nuts.transition(standard_normal_log_density, no_data, no_ints, state, position, gradient,
-                                      log_density, 0.8, np.ones(dim), np.zeros((0, 0)), np.zeros((0, 0)), 10,
-                                      1000.0, trajectory, stack, levels, info)
+        log_density, info = nuts.transition(standard_normal_log_density, no_data, no_ints, state, position,
+                                            gradient, log_density, 0.8, np.ones(dim), np.zeros((0, 0)),
+                                            np.zeros((0, 0)), 10, 1000.0, trajectory, stack, levels)
         samples[k] = position
-        depths[k] = info[1]
+        depths[k] = info.tree_depth
     np.testing.assert_allclose(samples.mean(axis=0), 0.0, atol=5 / math.sqrt(draws))
     np.testing.assert_allclose(samples.var(axis=0), 1.0, rtol=0.1)
     assert 2 <= depths.mean() <= 4     # about pi / (2 * 0.8) leapfrog steps to a U-turn

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import ppl
-from ppl.fit import SamplerWarning
+from ppl.results.fit import SamplerWarning
 from ppl.progress import ProgressBar
 
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -10,7 +10,7 @@ import scipy.stats
 import sympy as sp
 
 from codegen.sympy_numba import UnsupportedExpression, emit_assignments, stabilise
-from ppl import special
+from ppl.runtime import special
 
 x, mu, a, b = sp.symbols("x mu a b", real=True)
 sigma, df, alpha, beta = sp.symbols("sigma df alpha beta", positive=True)

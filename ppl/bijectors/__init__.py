@@ -5,12 +5,12 @@
     tfb.Chain([tfb.Exp(), tfb.Shift(1.)])   # x -> exp(x + 1): applied right to left
     tfb.Softplus(hinge_softness=[1., .5, .1]).forward(xs)   # parameters broadcast
 
-The shape rules, the log-det summing over `event_ndims` and the (x, y) cache are
-in `ppl.bijectors.base`; one module per family:
+The shape rules, the log-det summing over `event_ndims`, the (x, y) cache and
+composition (`Chain`, `Invert`, and calling one bijector on another) are in
+`ppl.bijectors.base`; one module per family:
 
     elementwise   Identity, Exp, Log, Sigmoid, Softplus, Tanh, NormalCDF, Power
     affine        Shift, Scale, ScaleMatvecTriL
-    composition   Chain, Invert
     reshape       Reshape
     vector        Ordered, SoftmaxCentered
     triangular    FillTriangular, TransformDiagonal, FillScaleTriL
@@ -21,9 +21,8 @@ Exp, Sigmoid and Ordered are the catalogue's constraint transforms
 """
 
 from ppl.bijectors.affine import Scale, ScaleMatvecTriL, Shift
-from ppl.bijectors.base import Bijector
+from ppl.bijectors.base import Bijector, Chain, Invert
 from ppl.bijectors.cholesky import CholeskyOuterProduct, CorrelationCholesky
-from ppl.bijectors.composition import Chain, Invert
 from ppl.bijectors.elementwise import Exp, Identity, Log, NormalCDF, Power, Sigmoid, Softplus, Tanh
 from ppl.bijectors.reshape import Reshape
 from ppl.bijectors.triangular import FillScaleTriL, FillTriangular, TransformDiagonal

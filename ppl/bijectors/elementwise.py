@@ -17,8 +17,7 @@ import math
 
 import numpy as np
 
-from ppl.bijectors.base import Bijector, parameter_array
-from ppl.bijectors.composition import Invert
+from ppl.bijectors.base import Bijector, Invert, parameter_array
 from ppl.distributions.base import ParameterError, require
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)

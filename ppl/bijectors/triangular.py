@@ -18,8 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from ppl.bijectors.affine import Shift
-from ppl.bijectors.base import Bijector
-from ppl.bijectors.composition import Chain
+from ppl.bijectors.base import Bijector, Chain
 from ppl.bijectors.elementwise import Softplus
 from ppl.distributions.base import ShapeError, shape_text
 

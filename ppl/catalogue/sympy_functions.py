@@ -1,7 +1,7 @@
 """SymPy functions the catalogue's expressions use beyond SymPy's own, each
 with its derivative, so that SymPy can differentiate through them and the
 printer (codegen/sympy_numba.py) can emit the stable Numba implementation
-of the same name from ppl.special.
+of the same name from ppl.runtime.special.
 
 Imported only when building a model (it imports SymPy).
 """

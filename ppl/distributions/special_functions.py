@@ -7,7 +7,7 @@ the catalogue does not carry: a Normal's cdf Φ(z) = erfc(-z / √2) / 2, a
 Weibull's mean scale Γ(1 + 1/k), the LKJ normaliser, the Multinomial's
 log n! / Π x_k!.  The scalar functions of Python's ``math`` module are exact
 to rounding; ``np.vectorize`` lifts them to arrays, which is fast enough for
-parameters and REPL-sized values.  ``ppl/special.py`` holds the Numba
+parameters and REPL-sized values.  ``ppl/runtime/special.py`` holds the Numba
 versions used by generated code; this module must not import Numba.
 
 The regularised incomplete gamma P(a, x), Q(a, x) and beta I_x(a, b) (the

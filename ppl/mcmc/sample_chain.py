@@ -61,21 +61,18 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
     chains = starts.shape[0]
     seed = int(np.random.SeedSequence().entropy % (2 ** 63)) if seed is None else _seed(seed)
 
-    settings = np.zeros(native.INT_SETTINGS, dtype=np.int64)
-    settings[native.METHOD] = native.HMC if isinstance(inner, K.HamiltonianMonteCarlo) else native.NUTS
-    settings[native.MAX_TREEDEPTH] = getattr(inner, "max_tree_depth", 10)
-    settings[native.NUM_LEAPFROG_STEPS] = getattr(inner, "num_leapfrog_steps", 1)
-    settings[native.THIN] = num_steps_between_results + 1
-    settings[native.INIT_GIVEN] = 1
-    settings[native.ADAPT_METRIC] = 0
-    settings[native.STEP_SIZE_HEURISTIC] = 0
-    settings[native.STEP_SIZE_RULE] = native.SIMPLE if isinstance(adaptation, K.SimpleStepSizeAdaptation) \
-        else native.DUAL_AVERAGING
-    floats = np.zeros(native.FLOAT_SETTINGS)
-    floats[native.STEP_SIZE] = inner.step_size
-    floats[native.TARGET_ACCEPT] = adaptation.target_accept_prob if adaptation else 0.75
-    floats[native.MAX_DELTA_H] = getattr(inner, "max_energy_diff", 1000.0)
-    floats[native.ADAPTATION_RATE] = getattr(adaptation, "adaptation_rate", 0.01)
+    settings = native.ChainSettings(
+        iterations=0, adapt=False,
+        method=native.HMC if isinstance(inner, K.HamiltonianMonteCarlo) else native.NUTS,
+        max_treedepth=int(getattr(inner, "max_tree_depth", 10)),
+        num_leapfrog_steps=int(getattr(inner, "num_leapfrog_steps", 1)), dense_metric=False,
+        thin=int(num_steps_between_results + 1), save=False, init_given=True, init_tries=0, init_radius=0.0,
+        adapt_step_size=False,
+        step_size_rule=native.SIMPLE if isinstance(adaptation, K.SimpleStepSizeAdaptation) else native.DUAL_AVERAGING,
+        step_size_heuristic=False, adapt_metric=False,
+        target_accept=float(adaptation.target_accept_prob if adaptation else 0.75),
+        adaptation_rate=float(getattr(adaptation, "adaptation_rate", 0.01)),
+        max_delta_h=float(getattr(inner, "max_energy_diff", 1000.0)))
     adapting = min(adaptation.num_adaptation_steps, num_burnin_steps) if adaptation else 0
     # adaptation that outlasts the burn-in goes on into the results (TFP allows it)
     adapting_results = max(0, adaptation.num_adaptation_steps - num_burnin_steps) if adaptation else 0
@@ -97,14 +94,11 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
         for iterations, adapt, save in phases:
             if iterations <= 0:
                 continue
-            phase = settings.copy()
-            phase[native.ITERATIONS] = iterations
-            phase[native.ADAPT] = adapt
-            phase[native.ADAPT_STEP_SIZE] = adapt
-            phase[native.SAVE] = save
+            phase = settings._replace(iterations=int(iterations), adapt=bool(adapt), adapt_step_size=bool(adapt),
+                                      save=bool(save))
             rows = (iterations + thin - 1) // thin if save else 0
             status = native.run_chain(target.function, target.real_data, target.int_data, state, position, phase,
-                                      floats, np.ones(target.dim), np.zeros((0, 0)), step, np.zeros(0, np.int64),
+                                      np.ones(target.dim), np.zeros((0, 0)), step, np.zeros(0, np.int64),
                                       draws[saved:saved + rows] if save else np.zeros((0, target.dim)),
                                       stats[saved:saved + rows] if save else np.zeros((0, native.STAT_COLUMNS)),
                                       seeds[saved:saved + rows] if save else np.zeros(0, np.int64), progress[index])

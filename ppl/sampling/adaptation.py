@@ -1,9 +1,9 @@
-"""Warmup: what Stan adapts, as (init, update, final) steps over small state arrays.
+"""Warmup: what Stan adapts, as (init, update, final) steps over small states.
 
 Step size: dual averaging (Nesterov 2009; Hoffman and Gelman 2014, section
 3.2), pushing the mean acceptance statistic to `target_accept`, with Stan's
 constants gamma = 0.05, t0 = 10, kappa = 0.75 and mu = log(10 epsilon).
-State: [counter, s_bar, x_bar, mu, log step size].
+Its state is a `DualAveragingState`; each step returns a new one.
 
 Metric: Stan's windowed adaptation.  An initial fast window (75 iterations:
 step size only), slow windows that double from 25 (the variances of the
@@ -21,6 +21,7 @@ probability is above the target, by (1 - rate) when below.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -33,34 +34,38 @@ DUAL_AVERAGING_T0 = 10.0
 DUAL_AVERAGING_KAPPA = 0.75
 
 
+class DualAveragingState(NamedTuple):
+    """Nesterov's dual averaging of the log step size (Hoffman and Gelman's notation)."""
+    iteration: float              # m, the number of updates so far
+    mean_error: float             # H-bar: the running mean of target_accept - accept_stat
+    log_step_size_average: float  # x-bar: the weighted average of the iterates, the final answer
+    shrinkage_point: float        # mu = log(10 epsilon_0), what the iterates are pulled towards
+    log_step_size: float          # x: the latest iterate
+
+
 @numba.njit(cache=True, error_model="numpy")
-def dual_averaging_init(step_size, averaging):
-    averaging[0] = 0.0
-    averaging[1] = 0.0
-    averaging[2] = 0.0
-    averaging[3] = math.log(10.0 * step_size)
-    averaging[4] = math.log(step_size)
+def dual_averaging_init(step_size):
+    return DualAveragingState(0.0, 0.0, 0.0, math.log(10.0 * step_size), math.log(step_size))
 
 
 @numba.njit(cache=True, error_model="numpy")
 def dual_averaging_update(accept_stat, target_accept, averaging):
-    """One update; returns the next step size."""
-    averaging[0] += 1.0
-    counter = averaging[0]
+    """One update; returns (the new state, the next step size)."""
+    counter = averaging.iteration + 1.0
     accept_stat = min(1.0, accept_stat)
     eta = 1.0 / (counter + DUAL_AVERAGING_T0)
-    averaging[1] = (1.0 - eta) * averaging[1] + eta * (target_accept - accept_stat)
-    log_step = averaging[3] - averaging[1] * math.sqrt(counter) / DUAL_AVERAGING_GAMMA
+    mean_error = (1.0 - eta) * averaging.mean_error + eta * (target_accept - accept_stat)
+    log_step = averaging.shrinkage_point - mean_error * math.sqrt(counter) / DUAL_AVERAGING_GAMMA
     weight = counter ** -DUAL_AVERAGING_KAPPA
-    averaging[2] = (1.0 - weight) * averaging[2] + weight * log_step
-    averaging[4] = log_step
-    return math.exp(log_step)
+    log_step_average = (1.0 - weight) * averaging.log_step_size_average + weight * log_step
+    return (DualAveragingState(counter, mean_error, log_step_average, averaging.shrinkage_point, log_step),
+            math.exp(log_step))
 
 
 @numba.njit(cache=True, error_model="numpy")
 def dual_averaging_final(averaging):
     """The step size for sampling: exp of the averaged iterate."""
-    return math.exp(averaging[2])
+    return math.exp(averaging.log_step_size_average)
 
 
 @numba.njit(cache=True, error_model="numpy")

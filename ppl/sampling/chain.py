@@ -5,35 +5,59 @@ model's `log_density_gradient` as a first-class function, so this module is
 compiled once, cached on disk, and serves every model.  They release the
 GIL, so chains run in parallel on threads (ppl/sampling/run.py).
 
-Settings travel in two small arrays (indices below) rather than a dozen
-arguments; the draws, per-draw statistics and generated-quantity seeds are
+Settings travel in one named tuple, `ChainSettings` (a Numba tuple type in the
+signature, so passing it costs nothing and the chain stays one compiled
+function); the draws, per-draw statistics and generated-quantity seeds are
 written into arrays the caller allocated; `progress` ([iterations,
-divergences, gradient evaluations]) is written as the chain goes, for the progress bar.
+divergences, gradient evaluations]) is written as the chain goes, for the
+progress bar, which another thread reads: it stays an array.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
 from numba import types
 
-from ppl.event_kernels import cholesky
+from ppl.runtime.event_kernels import cholesky
 from ppl.sampling import adaptation, hmc, nuts, rng
 from ppl.sampling.hamiltonian import LOG_DENSITY_GRADIENT, evaluate
 
-# int settings
-ITERATIONS, ADAPT, METHOD, MAX_TREEDEPTH, NUM_LEAPFROG_STEPS, DENSE, THIN, SAVE, INIT_GIVEN, ADAPT_STEP_SIZE = range(10)
-INIT_TRIES, ADAPT_METRIC, STEP_SIZE_RULE, STEP_SIZE_HEURISTIC = 10, 11, 12, 13
-INT_SETTINGS = 14
-# step-size adaptation rules
-DUAL_AVERAGING, SIMPLE = 0, 1
-# float settings
-STEP_SIZE, TARGET_ACCEPT, MAX_DELTA_H, INIT_RADIUS, ADAPTATION_RATE = range(5)
-FLOAT_SETTINGS = 5
 # methods
 NUTS, HMC = 0, 1
+# step-size adaptation rules
+DUAL_AVERAGING, SIMPLE = 0, 1
+
+
+class ChainSettings(NamedTuple):
+    """What one call of `run_chain` does: one phase (warmup or sampling) of one chain."""
+    iterations: int
+    adapt: bool                  # warmup: adapt what the flags below say
+    method: int                  # NUTS or HMC
+    max_treedepth: int
+    num_leapfrog_steps: int      # HMC's fixed trajectory length
+    dense_metric: bool
+    thin: int                    # save every thin-th iteration
+    save: bool
+    init_given: bool             # else warmup first draws a random initial point
+    init_tries: int
+    init_radius: float           # random initial points are uniform(-radius, radius)
+    adapt_step_size: bool
+    step_size_rule: int          # DUAL_AVERAGING or SIMPLE
+    step_size_heuristic: bool    # Stan's doubling/halving search before (re)starting dual averaging
+    adapt_metric: bool           # Stan's windowed metric adaptation
+    target_accept: float
+    adaptation_rate: float       # SIMPLE's rate
+    max_delta_h: float           # the energy error that counts as a divergence
+
+
+CHAIN_SETTINGS = types.NamedTuple(
+    [types.int64, types.boolean, types.int64, types.int64, types.int64, types.boolean, types.int64, types.boolean,
+     types.boolean, types.int64, types.float64, types.boolean, types.int64, types.boolean, types.boolean,
+     types.float64, types.float64, types.float64], ChainSettings)
 # columns of the per-draw statistics
 STAT_NAMES = ("accept_stat", "step_size", "tree_depth", "n_leapfrog", "diverging", "energy", "lp")
 ACCEPTED = len(STAT_NAMES)            # one more column: whether the draw moved (HMC's is_accepted)
@@ -44,7 +68,7 @@ OK, INIT_FAILED, INIT_NOT_FINITE = 0, 1, 2
 CHAIN_SIGNATURE = types.int64(
     LOG_DENSITY_GRADIENT, types.float64[::1], types.int64[::1],     # model, real data, int data
     types.uint64[::1],                                               # generator state
-    types.float64[::1], types.int64[::1], types.float64[::1],       # position (in/out), int and float settings
+    types.float64[::1], CHAIN_SETTINGS,                             # position (in/out), settings
     types.float64[::1], types.float64[:, ::1], types.float64[::1],  # inverse metric (diagonal, dense), step size
     types.int64[::1],                                                # slow windows: [start, end] pairs
     types.float64[:, ::1], types.float64[:, ::1], types.int64[::1],  # draws, statistics, generation seeds
@@ -59,29 +83,28 @@ def _metric_factor(inverse_metric_dense):
 
 
 @numba.njit(CHAIN_SIGNATURE, cache=True, nogil=True, error_model="numpy")
-def run_chain(log_density_gradient, real_data, int_data, state, position, int_settings, float_settings,
+def run_chain(log_density_gradient, real_data, int_data, state, position, settings,
               inverse_metric_diagonal, inverse_metric_dense, step_size_io, window_bounds,
               draws, statistics, seeds, progress):
-    """`int_settings[ITERATIONS]` transitions from `position` (initialised first when
-    int_settings[INIT_GIVEN] is 0 and this is warmup).  With ADAPT set, the step size
+    """`settings.iterations` transitions from `position` (initialised first when
+    `settings.init_given` is false and this is warmup).  With `adapt` set, the step size
     (and the metric, at the window ends) adapt; the final step size and metric are
-    written back.  Every THIN-th iteration is saved when SAVE is set.  Returns a status."""
+    written back.  Every `thin`-th iteration is saved when `save` is set.  Returns a status."""
     dim = position.shape[0]
-    iterations = int_settings[ITERATIONS]
-    adapt = int_settings[ADAPT] == 1
-    method = int_settings[METHOD]
-    dense = int_settings[DENSE] == 1
-    thin = max(int_settings[THIN], 1)
-    target_accept = float_settings[TARGET_ACCEPT]
-    max_delta_h = float_settings[MAX_DELTA_H]
-    max_treedepth = int_settings[MAX_TREEDEPTH]
+    iterations = settings.iterations
+    adapt = settings.adapt
+    method = settings.method
+    dense = settings.dense_metric
+    thin = max(settings.thin, 1)
+    target_accept = settings.target_accept
+    max_delta_h = settings.max_delta_h
+    max_treedepth = settings.max_treedepth
 
     gradient = np.zeros(dim)
-    if adapt and int_settings[INIT_GIVEN] == 0:
+    if adapt and not settings.init_given:
         tries = adaptation.random_initial_point(log_density_gradient, real_data, int_data, state,
-                                                float_settings[INIT_RADIUS], position, gradient,
-                                                int_settings[INIT_TRIES])
-        if tries > int_settings[INIT_TRIES]:
+                                                settings.init_radius, position, gradient, settings.init_tries)
+        if tries > settings.init_tries:
             return INIT_FAILED
     log_density = evaluate(log_density_gradient, position, gradient, real_data, int_data)
     if log_density == -math.inf:
@@ -90,42 +113,41 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, int_se
     trajectory, stack, levels = nuts.workspace(dim, max_treedepth if method == NUTS else 0)
     metric_factor = _metric_factor(inverse_metric_dense)
     step_size = step_size_io[0]
-    averaging = np.zeros(5)
-    adapt_step = adapt and int_settings[ADAPT_STEP_SIZE] == 1
-    dual_averaging = int_settings[STEP_SIZE_RULE] == DUAL_AVERAGING
-    heuristic = int_settings[STEP_SIZE_HEURISTIC] == 1
+    averaging = adaptation.DualAveragingState(0.0, 0.0, 0.0, 0.0, 0.0)
+    adapt_step = adapt and settings.adapt_step_size
+    dual_averaging = settings.step_size_rule == DUAL_AVERAGING
+    heuristic = settings.step_size_heuristic
     if adapt_step:
         if heuristic:
             step_size = adaptation.initial_step_size(log_density_gradient, real_data, int_data, state, position,
                                                      gradient, log_density, step_size, inverse_metric_diagonal,
                                                      inverse_metric_dense, metric_factor, trajectory)
-        adaptation.dual_averaging_init(step_size, averaging)
-    windows = window_bounds.shape[0] // 2 if adapt and int_settings[ADAPT_METRIC] == 1 else 0
+        averaging = adaptation.dual_averaging_init(step_size)
+    windows = window_bounds.shape[0] // 2 if adapt and settings.adapt_metric else 0
     window_index = 0
     count = 0
     mean = np.zeros(dim)
     second_moment = np.zeros((dim, dim)) if dense else np.zeros((dim, 1))
 
-    info = np.zeros(6)
     saved = 0
     for iteration in range(iterations):
         if method == NUTS:
-            log_density = nuts.transition(log_density_gradient, real_data, int_data, state, position, gradient,
-                                          log_density, step_size, inverse_metric_diagonal, inverse_metric_dense,
-                                          metric_factor, max_treedepth, max_delta_h, trajectory, stack, levels,
-                                          info)
+            log_density, info = nuts.transition(log_density_gradient, real_data, int_data, state, position,
+                                                gradient, log_density, step_size, inverse_metric_diagonal,
+                                                inverse_metric_dense, metric_factor, max_treedepth, max_delta_h,
+                                                trajectory, stack, levels)
         else:
-            log_density = hmc.transition(log_density_gradient, real_data, int_data, state, position, gradient,
-                                         log_density, step_size, int_settings[NUM_LEAPFROG_STEPS],
-                                         inverse_metric_diagonal, inverse_metric_dense, metric_factor, max_delta_h,
-                                         trajectory, info)
+            log_density, info = hmc.transition(log_density_gradient, real_data, int_data, state, position,
+                                               gradient, log_density, step_size, settings.num_leapfrog_steps,
+                                               inverse_metric_diagonal, inverse_metric_dense, metric_factor,
+                                               max_delta_h, trajectory)
         used_step_size = step_size
         if adapt_step:
             if dual_averaging:
-                step_size = adaptation.dual_averaging_update(info[0], target_accept, averaging)
+                averaging, step_size = adaptation.dual_averaging_update(info.accept_stat, target_accept, averaging)
             else:
-                step_size = adaptation.simple_step_size_update(step_size, info[0], target_accept,
-                                                               float_settings[ADAPTATION_RATE])
+                step_size = adaptation.simple_step_size_update(step_size, info.accept_stat, target_accept,
+                                                               settings.adaptation_rate)
         if window_index < windows:
             if iteration >= window_bounds[2 * window_index]:
                 count = adaptation.welford_add(position, count, mean, second_moment, dense)
@@ -143,22 +165,22 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, int_se
                                                              inverse_metric_diagonal, inverse_metric_dense,
                                                              metric_factor, trajectory)
                 if adapt_step:
-                    adaptation.dual_averaging_init(step_size, averaging)
-        if int_settings[SAVE] == 1 and iteration % thin == 0:
+                    averaging = adaptation.dual_averaging_init(step_size)
+        if settings.save and iteration % thin == 0:
             draws[saved, :] = position
-            statistics[saved, 0] = info[0]
+            statistics[saved, 0] = info.accept_stat
             statistics[saved, 1] = used_step_size
-            statistics[saved, 2] = info[1]
-            statistics[saved, 3] = info[2]
-            statistics[saved, 4] = info[3]
-            statistics[saved, 5] = info[4]
+            statistics[saved, 2] = info.tree_depth
+            statistics[saved, 3] = info.num_leapfrog_steps
+            statistics[saved, 4] = 1.0 if info.diverging else 0.0
+            statistics[saved, 5] = info.energy
             statistics[saved, 6] = log_density
-            statistics[saved, ACCEPTED] = info[5]
+            statistics[saved, ACCEPTED] = 1.0 if info.accepted else 0.0
             seeds[saved] = rng.seed_for_numpy(state)
             saved += 1
         progress[0] += 1
-        progress[2] += np.int64(info[2])
-        if info[3] > 0.0:
+        progress[2] += info.num_leapfrog_steps
+        if info.diverging:
             progress[1] += 1
     if adapt_step and dual_averaging and iterations > 0:
         step_size = adaptation.dual_averaging_final(averaging)

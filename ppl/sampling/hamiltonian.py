@@ -17,13 +17,25 @@ that is NaN counts as -inf, so that the step is rejected, never crashes.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 from numba import types
 from numba.core import sigutils
 
 from ppl.sampling import rng
-from ppl.sampling.signature import LOG_DENSITY_GRADIENT_SIGNATURE
+from ppl.runtime.signature import LOG_DENSITY_GRADIENT_SIGNATURE
+
+class TransitionInfo(NamedTuple):
+    """What one HMC or NUTS transition reports besides the new point (BlackJAX's
+    HMCInfo): Stan's per-draw statistics."""
+    accept_stat: float          # the mean Metropolis acceptance probability along the trajectory
+    tree_depth: int             # NUTS' doublings (0 for static HMC)
+    num_leapfrog_steps: int     # gradient evaluations
+    diverging: bool             # the energy error exceeded max_delta_h, or the density was not finite
+    energy: float               # the Hamiltonian at the draw
+    accepted: bool              # the draw is not the starting point
+
 
 _arguments, _returns = sigutils.normalize_signature(LOG_DENSITY_GRADIENT_SIGNATURE)
 LOG_DENSITY_GRADIENT = types.FunctionType(_returns(*_arguments))

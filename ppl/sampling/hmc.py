@@ -9,7 +9,7 @@ import math
 import numba
 
 from ppl.sampling import rng
-from ppl.sampling.hamiltonian import kinetic_energy, leapfrog, sample_momentum, velocity
+from ppl.sampling.hamiltonian import TransitionInfo, kinetic_energy, leapfrog, sample_momentum, velocity
 
 _Q, _P, _G, _V, _P0 = range(5)   # the rows it uses of the (NUTS-sized) trajectory workspace
 
@@ -17,9 +17,9 @@ _Q, _P, _G, _V, _P0 = range(5)   # the rows it uses of the (NUTS-sized) trajecto
 @numba.njit(cache=True, error_model="numpy")
 def transition(log_density_gradient, real_data, int_data, state, position, gradient, log_density, step_size,
                num_leapfrog_steps, inverse_metric_diagonal, inverse_metric_dense, metric_factor, max_delta_h,
-               trajectory, info):
-    """One HMC draw, in place on (position, gradient); returns the new log density.
-    info: [accept_stat, tree_depth (0), n_leapfrog, diverging, energy, accepted]."""
+               trajectory):
+    """One HMC draw, in place on (position, gradient); returns (the new log density, its
+    TransitionInfo)."""
     q, p, g, v = trajectory[_Q], trajectory[_P], trajectory[_G], trajectory[_V]
     sample_momentum(state, inverse_metric_diagonal, inverse_metric_dense, metric_factor, p)
     trajectory[_P0, :] = p
@@ -41,17 +41,10 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
         energy = math.inf
     diverging = energy - initial_energy > max_delta_h
     accept_stat = 1.0 if energy <= initial_energy else math.exp(initial_energy - energy)
-    info[1] = 0.0
-    info[2] = steps
-    info[3] = 1.0 if diverging else 0.0
-    info[0] = accept_stat
     accepted = rng.uniform(state) < accept_stat
-    info[5] = 1.0 if accepted else 0.0
     if accepted:
         position[:] = q
         gradient[:] = g
-        info[4] = energy
-        return proposal_log_density
+        return proposal_log_density, TransitionInfo(accept_stat, 0, steps, diverging, energy, accepted)
     velocity(trajectory[_P0], inverse_metric_diagonal, inverse_metric_dense, v)
-    info[4] = initial_energy
-    return log_density
+    return log_density, TransitionInfo(accept_stat, 0, steps, diverging, initial_energy, accepted)

@@ -27,7 +27,8 @@ import numba
 import numpy as np
 
 from ppl.sampling import rng
-from ppl.sampling.hamiltonian import kinetic_energy, leapfrog_energy, log_add_exp, sample_momentum, velocity
+from ppl.sampling.hamiltonian import (TransitionInfo, kinetic_energy, leapfrog_energy, log_add_exp, sample_momentum,
+                                      velocity)
 
 # rows of the trajectory workspace [TRAJECTORY_ROWS, dim]
 _Q, _P, _G, _V = 0, 1, 2, 3                      # the moving point and a velocity scratch
@@ -137,10 +138,9 @@ def _build_subtree(log_density_gradient, real_data, int_data, state, depth, step
 @numba.njit(cache=True, error_model="numpy")
 def transition(log_density_gradient, real_data, int_data, state, position, gradient, log_density, step_size,
                inverse_metric_diagonal, inverse_metric_dense, metric_factor, max_treedepth, max_delta_h,
-               trajectory, stack, levels, info):
+               trajectory, stack, levels):
     """One NUTS draw from (position, gradient, log_density), updated in place; returns
-    the new log density.  info: [accept_stat, tree_depth, n_leapfrog, diverging, energy,
-    moved (1 when the draw is not the starting point)]."""
+    (the new log density, its TransitionInfo)."""
     dim = position.shape[0]
     q, p, g, v = trajectory[_Q], trajectory[_P], trajectory[_G], trajectory[_V]
     sample_momentum(state, inverse_metric_diagonal, inverse_metric_dense, metric_factor, p)
@@ -196,10 +196,6 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
     position[:] = trajectory[_Q_SAMPLE]
     gradient[:] = trajectory[_G_SAMPLE]
     velocity(trajectory[_P_SAMPLE], inverse_metric_diagonal, inverse_metric_dense, v)
-    info[0] = counters[1] / max(counters[0], 1.0)
-    info[1] = depth
-    info[2] = counters[0]
-    info[3] = counters[2]
-    info[4] = -log_density_sample + kinetic_energy(trajectory[_P_SAMPLE], v)
-    info[5] = 1.0 if moved else 0.0
-    return log_density_sample
+    info = TransitionInfo(counters[1] / max(counters[0], 1.0), depth, int(counters[0]), counters[2] > 0.0,
+                          -log_density_sample + kinetic_energy(trajectory[_P_SAMPLE], v), moved)
+    return log_density_sample, info

@@ -78,7 +78,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
                     num_leapfrog_steps, cores)
     from ppl import diagnostics
-    from ppl.fit import Fit
+    from ppl.results.fit import Fit
 
     diagnostics.compile_in_background()        # the summary's kernels, while the samplers load
     from ppl.sampling import chain as native   # compiled once, loaded from Numba's disk cache
@@ -92,23 +92,15 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     dim = posterior.dim
     cores = min(cores or os.cpu_count() or 1, chains)
 
-    int_settings = np.zeros(native.INT_SETTINGS, dtype=np.int64)
-    int_settings[native.METHOD] = native.NUTS if method == "nuts" else native.HMC
-    int_settings[native.MAX_TREEDEPTH] = max_treedepth
-    int_settings[native.NUM_LEAPFROG_STEPS] = num_leapfrog_steps or DEFAULT_NUM_LEAPFROG_STEPS
-    int_settings[native.DENSE] = 1 if metric == "dense" else 0
-    int_settings[native.THIN] = thin
-    int_settings[native.INIT_TRIES] = INIT_TRIES
-    int_settings[native.ADAPT_STEP_SIZE] = 1
-    int_settings[native.ADAPT_METRIC] = 0 if metric == "unit" else 1
-    int_settings[native.STEP_SIZE_RULE] = native.DUAL_AVERAGING if method == "nuts" else native.SIMPLE
-    int_settings[native.STEP_SIZE_HEURISTIC] = 1
-    float_settings = np.zeros(native.FLOAT_SETTINGS)
-    float_settings[native.STEP_SIZE] = step_size or 1.0
-    float_settings[native.TARGET_ACCEPT] = target_accept
-    float_settings[native.MAX_DELTA_H] = MAX_DELTA_H
-    float_settings[native.INIT_RADIUS] = INIT_RADIUS
-    float_settings[native.ADAPTATION_RATE] = HMC_ADAPTATION_RATE
+    settings = native.ChainSettings(
+        iterations=0, adapt=False, method=native.NUTS if method == "nuts" else native.HMC,
+        max_treedepth=int(max_treedepth), num_leapfrog_steps=int(num_leapfrog_steps or DEFAULT_NUM_LEAPFROG_STEPS),
+        dense_metric=metric == "dense", thin=int(thin), save=False, init_given=True, init_tries=INIT_TRIES,
+        init_radius=INIT_RADIUS, adapt_step_size=True,
+        step_size_rule=native.DUAL_AVERAGING if method == "nuts" else native.SIMPLE, step_size_heuristic=True,
+        adapt_metric=metric != "unit", target_accept=float(target_accept), adaptation_rate=HMC_ADAPTATION_RATE,
+        max_delta_h=MAX_DELTA_H)
+    initial_step_size = float(step_size or 1.0)
     windows = window_schedule(warmup)
     saved_warmup = (warmup + thin - 1) // thin if save_warmup else 0
     saved_draws = (draws + thin - 1) // thin
@@ -122,21 +114,18 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         position = np.zeros(dim) if starts[index] is None else np.array(starts[index], dtype=np.float64)
         inverse_metric_diagonal = np.ones(dim)
         inverse_metric_dense = np.eye(dim) if metric == "dense" else np.zeros((0, 0))
-        step = np.array([float_settings[native.STEP_SIZE]])
+        step = np.array([initial_step_size])
         out = {"warmup_draws": np.zeros((saved_warmup, dim)), "warmup_stats": np.zeros((saved_warmup, stat_count)),
                "warmup_seeds": np.zeros(saved_warmup, dtype=np.int64),
                "draws": np.zeros((saved_draws, dim)), "stats": np.zeros((saved_draws, stat_count)),
                "seeds": np.zeros(saved_draws, dtype=np.int64)}
-        phases = (("warmup", warmup, 1, int(save_warmup)), ("sampling", draws, 0, 1))
+        phases = (("warmup", warmup, True, bool(save_warmup)), ("sampling", draws, False, True))
         for phase, iterations, adapt, save in phases:
-            settings = int_settings.copy()
-            settings[native.ITERATIONS] = iterations
-            settings[native.ADAPT] = adapt
-            settings[native.SAVE] = save
-            settings[native.INIT_GIVEN] = 0 if (starts[index] is None and phase == "warmup") else 1
+            phase_settings = settings._replace(iterations=int(iterations), adapt=adapt, save=save,
+                                               init_given=not (starts[index] is None and phase == "warmup"))
             prefix = "warmup_" if phase == "warmup" else ""
             started = time.perf_counter()
-            status = native.run_chain(gradient, real_data, int_data, state, position, settings, float_settings,
+            status = native.run_chain(gradient, real_data, int_data, state, position, phase_settings,
                                       inverse_metric_diagonal, inverse_metric_dense, step, windows,
                                       out[prefix + "draws"], out[prefix + "stats"], out[prefix + "seeds"],
                                       progress_counts[index])
@@ -162,9 +151,10 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     for index, result in enumerate(results):
         if result["status"] != native.OK:
             raise _start_failure(posterior, result, index, starts[index] is not None)
-    return Fit.from_chains(posterior, results, seed=seed, method=method, settings=dict(
-        chains=chains, warmup=warmup, draws=draws, thin=thin, target_accept=target_accept,
-        max_treedepth=max_treedepth, metric=metric, save_warmup=save_warmup))
+    return Fit.from_chains(posterior, results, stat_names=native.STAT_NAMES, seed=seed, method=method,
+                           settings=dict(chains=chains, warmup=warmup, draws=draws, thin=thin,
+                                         target_accept=target_accept, max_treedepth=max_treedepth, metric=metric,
+                                         save_warmup=save_warmup))
 
 
 def _start_failure(posterior, result, chain_index, user_init):

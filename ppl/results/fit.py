@@ -87,52 +87,52 @@ class Fit:
     # ---- reports -----------------------------------------------------------
 
     def summary(self, names=None, kinds=("param", "deterministic", "generated")):
-        """A table of one row per scalar element (see ppl.summary.Summary)."""
-        from ppl.summary import summarize
+        """A table of one row per scalar element (see ppl.results.summary.Summary)."""
+        from ppl.results.summary import summarize
 
         return summarize(self, names=names, kinds=kinds)
 
     def diagnose(self) -> str:
-        """A report in the spirit of CmdStan's diagnose (see ppl.report)."""
-        from ppl.report import diagnose
+        """A report in the spirit of CmdStan's diagnose (see ppl.results.report)."""
+        from ppl.results.report import diagnose
 
         return diagnose(self)
 
     # ---- outputs -----------------------------------------------------------
 
     def plot_trace(self, names=None):
-        """Traces and per-chain densities (a matplotlib Figure; see ppl.plots)."""
-        from ppl.plots import plot_trace
+        """Traces and per-chain densities (a matplotlib Figure; see ppl.results.plots)."""
+        from ppl.results.plots import plot_trace
 
         return plot_trace(self, names)
 
     def plot_posterior(self, names=None):
         """Pooled posterior histograms with the mean and 90% interval (a Figure)."""
-        from ppl.plots import plot_posterior
+        from ppl.results.plots import plot_posterior
 
         return plot_posterior(self, names)
 
     def plot_pair(self, names=None):
         """Pairwise scatter plots, divergent draws in red (a Figure)."""
-        from ppl.plots import plot_pair
+        from ppl.results.plots import plot_pair
 
         return plot_pair(self, names)
 
     def to_arviz(self):
-        """An arviz.InferenceData (ArviZ is optional; see ppl.export)."""
-        from ppl.export import to_arviz
+        """An arviz.InferenceData (ArviZ is optional; see ppl.results.export)."""
+        from ppl.results.export import to_arviz
 
         return to_arviz(self)
 
     def to_csv(self, path) -> None:
-        """Every draw as a CSV row (see ppl.io); `ppl.read_csv(path)` reads it back."""
-        from ppl.io import to_csv
+        """Every draw as a CSV row (see ppl.results.io); `ppl.read_csv(path)` reads it back."""
+        from ppl.results.io import to_csv
 
         to_csv(self, path)
 
     def save(self, path) -> None:
-        """Everything, losslessly, as .npz (see ppl.io); `ppl.load_fit(path)` reads it back."""
-        from ppl.io import save
+        """Everything, losslessly, as .npz (see ppl.results.io); `ppl.load_fit(path)` reads it back."""
+        from ppl.results.io import save
 
         save(self, path)
 
@@ -155,11 +155,29 @@ class Fit:
     # ---- construction ------------------------------------------------------
 
     @classmethod
-    def from_chains(cls, posterior, results: list[dict], *, seed, method, settings) -> "Fit":
+    def read_csv(cls, path) -> "Fit":
+        """The Fit `to_csv` wrote (`ppl.read_csv`); the statistics get their dtypes back."""
+        from ppl.results.io import read_csv_fields
+
+        fields = read_csv_fields(path)
+        fields["stats"] = {name: values.astype(STAT_DTYPES.get(name, float))
+                           for name, values in fields["stats"].items()}
+        return cls(**fields)
+
+    @classmethod
+    def load(cls, path) -> "Fit":
+        """The Fit `save` wrote, exactly (`ppl.load_fit`)."""
+        from ppl.results.io import load_fields
+
+        return cls(**load_fields(path))
+
+    @classmethod
+    def from_chains(cls, posterior, results: list[dict], *, stat_names, seed, method, settings) -> "Fit":
         """Map each chain's saved unconstrained draws through the model's compiled
-        constrain, deterministics and generate functions."""
-        from ppl.export import observed_data_of
-        from ppl.sampling.chain import STAT_NAMES
+        constrain, deterministics and generate functions; `stat_names` name the first
+        columns of each chain's statistics (the sampler's, passed in so that results do
+        not depend on the sampler)."""
+        from ppl.results.export import observed_data_of
 
         kinds = {name: "param" for name in posterior.params}
         kinds.update({name: "deterministic" for name in posterior._facts.deterministics})
@@ -169,7 +187,7 @@ class Fit:
             per_chain = [_quantities_of(posterior, r[prefix + "draws"], r[prefix + "seeds"]) for r in results]
             return {name: np.stack([chain[name] for chain in per_chain]) for name in kinds}, \
                 {name: np.stack([r[prefix + "stats"][:, k] for r in results]).astype(STAT_DTYPES.get(name, float))
-                 for k, name in enumerate(STAT_NAMES)}
+                 for k, name in enumerate(stat_names)}
 
         draws, stats = quantities("")
         warmup = warmup_stats = None
@@ -194,11 +212,11 @@ def _provenance(posterior) -> dict:
 
     import numba
 
-    import ppl
+    from ppl.version import __version__
 
     digest = hashlib.sha256(posterior.real_data.tobytes() + posterior.int_data.tobytes()).hexdigest()
     return {"model_text": posterior.model.source.text, "data_hash": digest,
-            "versions": {"ppl": ppl.__version__, "numba": numba.__version__, "numpy": np.__version__}}
+            "versions": {"ppl": __version__, "numba": numba.__version__, "numpy": np.__version__}}
 
 
 class SamplerWarning(UserWarning):

@@ -66,10 +66,9 @@ def _number(value) -> str:
     return repr(float(value))
 
 
-def read_csv(path):
-    """A Fit from a file written by `Fit.to_csv`."""
-    from ppl.fit import STAT_DTYPES, Fit
-
+def read_csv_fields(path) -> dict:
+    """The fields of the Fit written by `Fit.to_csv` (its keyword arguments; the
+    statistics as float64, which `Fit.read_csv` casts back)."""
     with open(path, encoding="utf-8") as handle:
         first = handle.readline()
         if not first.startswith(_MARK):
@@ -84,13 +83,13 @@ def read_csv(path):
     stats = {}
     for name in metadata["stats"]:
         values = table[:, column[STAN_STAT_NAMES.get(name, name)]].reshape(chains, draws)
-        stats[name] = values.astype(STAT_DTYPES.get(name, float))
+        stats[name] = values
     quantities = {}
     for name, shape in metadata["shapes"].items():
         indices = [column[element] for element in _element_names(name, shape)]
         quantities[name] = table[:, indices].reshape([chains, draws] + list(shape))
-    return Fit(quantities, stats, kinds=metadata["kinds"], seed=metadata["seed"], method=metadata["method"],
-               settings=metadata["settings"], model_name=metadata["model"])
+    return dict(draws=quantities, stats=stats, kinds=metadata["kinds"], seed=metadata["seed"],
+                method=metadata["method"], settings=metadata["settings"], model_name=metadata["model"])
 
 
 def save(fit, path) -> None:
@@ -111,10 +110,8 @@ def save(fit, path) -> None:
         np.savez_compressed(handle, **arrays)
 
 
-def load_fit(path):
-    """The Fit saved by `Fit.save`, exactly."""
-    from ppl.fit import Fit
-
+def load_fields(path) -> dict:
+    """The fields (keyword arguments) of the Fit saved by `Fit.save`, exactly."""
     with np.load(path, allow_pickle=False) as archive:
         metadata = json.loads(str(archive["metadata"]))
         groups: dict[str, dict] = {}
@@ -125,9 +122,9 @@ def load_fit(path):
             groups.setdefault(group, {})[name] = archive[key]
     sampler = groups.get("sampler", {})
     provenance = {k: metadata[k] for k in ("model_text", "data_hash", "versions") if k in metadata}
-    return Fit({name: groups["draw"][name] for name in metadata["shapes"]},
-               {name: groups["stat"][name] for name in metadata["stats"]}, kinds=metadata["kinds"],
-               warmup=groups.get("warmup"), warmup_stats=groups.get("warmup_stat"), timing=groups.get("timing"),
-               step_size=sampler.get("step_size"), inverse_metric=sampler.get("inverse_metric"),
-               unconstrained=sampler.get("unconstrained"), seed=metadata["seed"], method=metadata["method"],
-               settings=metadata["settings"], model_name=metadata["model"], provenance=provenance)
+    return dict(draws={name: groups["draw"][name] for name in metadata["shapes"]},
+                stats={name: groups["stat"][name] for name in metadata["stats"]}, kinds=metadata["kinds"],
+                warmup=groups.get("warmup"), warmup_stats=groups.get("warmup_stat"), timing=groups.get("timing"),
+                step_size=sampler.get("step_size"), inverse_metric=sampler.get("inverse_metric"),
+                unconstrained=sampler.get("unconstrained"), seed=metadata["seed"], method=metadata["method"],
+                settings=metadata["settings"], model_name=metadata["model"], provenance=provenance)

@@ -1,4 +1,4 @@
-"""Numba samplers for generated quantities: one scalar draw per call.
+"""Random draws for generated quantities, in Numba: one scalar draw per call.
 
 Named after the distribution's catalogue file (ppl/catalogue/distributions/),
 with the parameterisation appended where TFP offers alternatives

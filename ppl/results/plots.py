@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppl.summary import _elements
+from ppl.results.summary import _elements
 
 
 def _figure(rows, columns, width=4.0, height=2.2):

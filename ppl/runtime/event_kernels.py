@@ -16,7 +16,7 @@ import math
 import numba
 import numpy as np
 
-from ppl.special import digamma
+from ppl.runtime.special import digamma
 
 _LOG_2PI = math.log(2.0 * math.pi)
 

@@ -44,12 +44,13 @@ class Source:
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-class ModelError(Exception):
-    """A located problem in a model: syntax, names, types, shapes or data.
+class LocatedError(Exception):
+    """An error with a place in the model's source, rendered as `file:line:col: kind: message`,
+    the line with a caret under the span, and notes.  The two families below share it.
 
     Attributes: ``line`` and ``column`` (1-based, None when the problem has no
     place in the source, e.g. a missing data file), ``hint`` (what to do, or
-    None), ``expected`` and ``found`` (what the checker wanted and got).
+    None), ``expected`` and ``found`` (what was wanted and what was given).
     """
 
     kind = "error"
@@ -77,7 +78,7 @@ class ModelError(Exception):
     def filename(self) -> str | None:
         return self.source.filename if self.source else None
 
-    def with_source(self, source: Source) -> "ModelError":
+    def with_source(self, source: Source) -> "LocatedError":
         """Attach the source text (stages raise before they know the file)."""
         if self.source is None:
             self.source = source
@@ -85,6 +86,10 @@ class ModelError(Exception):
 
     def __str__(self) -> str:
         return render(self)
+
+
+class ModelError(LocatedError):
+    """A located problem in a model: syntax, names, types, shapes or data."""
 
 
 class ModelSyntaxError(ModelError):
@@ -115,37 +120,20 @@ class SamplingError(ModelError):
     """Sampling cannot start or go on: no initial point with a finite log density, a bad init."""
 
 
-class InternalError(Exception):
-    """Something went wrong inside ppl itself: this is a bug in ppl.
+class InternalError(LocatedError):
+    """Something went wrong inside ppl itself: this is a bug in ppl (not a ModelError).
 
     ``span`` is the statement being compiled when it happened (None when no statement is to
-    blame); rendered like a ModelError, with its line and a caret, so that the report says
-    which statement to rewrite while the bug is fixed."""
+    blame), so that the report says which statement to rewrite while the bug is fixed."""
 
     kind = "internal error"
 
     def __init__(self, message: str, span: Span | None = None, source: Source | None = None):
-        super().__init__(message)
-        self.message = message
-        self.span = span
-        self.source = source
-        self.expected = self.found = None
-        self.hint = "this is a bug in ppl; please report it with the model that triggered it"
-
-    line = ModelError.line
-    column = ModelError.column
-    filename = ModelError.filename
-
-    def with_source(self, source: Source) -> "InternalError":
-        if self.source is None:
-            self.source = source
-        return self
-
-    def __str__(self) -> str:
-        return render(self)
+        super().__init__(message, span, source=source,
+                         hint="this is a bug in ppl; please report it with the model that triggered it")
 
 
-def render(error: ModelError) -> str:
+def render(error: LocatedError) -> str:
     """Format an error as `file:line:col: error: message`, the line, a caret, and notes."""
     where = error.source.filename if error.source else "<model>"
     out = []

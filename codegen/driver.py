@@ -4,6 +4,7 @@
     check    AST → typed IR                 codegen/check.py       ppl show --ir
     analyse  IR → what each statement is for codegen/dataflow.py   ppl show --lowered
     emit     IR + analysis → Python source  codegen/emit_model.py  ppl show --code
+             (expressions, statements, params: codegen/emit_expressions.py, emit_statements.py, emit_params.py)
     build    source → loaded Numba module   codegen/build.py       (the disk cache)
 
 Each stage is a pure function of the previous stage's value, or raises a

@@ -180,3 +180,16 @@ def zeros_like(value: Value) -> str:
     if value.is_scalar:
         return f"{value.adjoint} = 0.0"
     return f"{value.adjoint} = np.zeros({value.code}.shape)"
+
+
+def lines_of(ops: list[Op], kind: str) -> list[str]:
+    """The lines of one kind (forward, recompute, adjoint_init, reverse, without_jacobian) of a list of Ops."""
+    lines: list[str] = []
+    for op in ops:
+        if kind == "recompute":
+            lines += op.recompute_lines()
+        elif kind == "without_jacobian":
+            lines += op.forward if op.without_jacobian is None else op.without_jacobian
+        else:
+            lines += getattr(op, kind)
+    return lines

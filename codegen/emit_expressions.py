@@ -1,0 +1,239 @@
+"""Expressions → Ops: the part of the emitter that turns one IR expression into the
+generated lines computing it (and, for active values, their adjoint lines).
+
+Elementwise expressions become fused regions (codegen/fuse.py: one loop, partial derivatives
+from SymPy); everything else (indexing, gathers, `@`, reductions, list literals, event
+kernels) takes a hand-written forward/adjoint rule from codegen/structural.py or
+codegen/event_rules.py.  Mixed into ``ModelEmitter`` (codegen/emit_model.py), whose state
+(scope, names, ops, mode) these methods read.
+"""
+
+from __future__ import annotations
+
+from codegen import event_rules, ir, structural
+from codegen.emit import NotSupportedYet, Op, Value, shape_code, zeros_like
+from codegen.fuse import Fuser, Region, is_fusable, unrolled_matmul
+from codegen.sympy_numba import float_code
+from ppl.catalogue.builtin_expressions import COVARIANCES
+
+_PYTHON_OPERATORS = {"and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
+                     ">=": ">=", "+": "+", "-": "-", "*": "*", "//": "//", "%": "%", "/": "/", "**": "**"}
+
+
+class ExpressionEmitter:
+    def value(self, expr, name: str | None = None) -> Value:
+        """Emit ops computing expr; return the Value holding it (named `name` when new)."""
+        if isinstance(expr, ir.Constant):
+            literal = float_code(expr.value) if expr.type.dtype == "real" else repr(int(expr.value))
+            return Value(literal, expr.type, False)
+        if isinstance(expr, ir.Variable):
+            if expr.name in self.inlined:   # needed whole after all: compute it now, once
+                inlined, _ = self.inlined.pop(expr.name)
+                materialised = self.value(inlined, name=expr.name)
+                self.scope[expr.name] = materialised
+                return materialised
+            return self.scope[expr.name]
+        if isinstance(expr, ir.BinaryOp) and expr.op == "@":
+            unrolled = unrolled_matmul(expr)
+            if unrolled is not None:
+                return self.value(unrolled, name)
+        if is_fusable(expr):
+            return self._fused(expr, name)
+        # ints are never differentiated; a comparison is piecewise constant (zero derivative) even of params
+        if (expr.type.dtype in ("int", "bool") and not self._active(expr)) or expr.type.dtype == "bool":
+            out = Value(self.names.of(name) if name else self.names.temporary(), expr.type, False)
+            self.emit_op(Op(forward=[f"{out.code} = {self.python(expr)}"]))
+            return out
+        return self._structural(expr, name)
+
+    def _active(self, expr) -> bool:
+        for sub in ir.walk_expr(expr):
+            if not isinstance(sub, ir.Variable):
+                continue
+            if sub.name in self.inlined and self.inlined[sub.name][1]:
+                return True
+            if self.scope.get(sub.name) is not None and self.scope[sub.name].active:
+                return True
+        return False
+
+    def fuser(self) -> Fuser:
+        return Fuser(self.value, lambda name: self.inlined[name][0] if name in self.inlined else None)
+
+    def _fused(self, expr, name) -> Value:
+        region = self.fuser().region(expr)
+        out = Value(self.names.of(name) if name else self.names.temporary(), expr.type, region.active)
+        return self._emit_region_value(region, out)
+
+    def _emit_region_value(self, region: Region, out: Value) -> Value:
+        emitter = self.region_emitter()
+        op = Op(forward=emitter.value(region, out))
+        if out.active:
+            op.adjoint_init = [zeros_like(out)]
+            op.reverse = emitter.value_adjoint(region, out)
+        self.emit_op(op)
+        return out
+
+    def sum_into_target(self, region: Region, jacobian: bool = False):
+        emitter = self.region_emitter()
+        op = Op(forward=emitter.sum_into(region, "lp"), recompute=[], without_jacobian=[] if jacobian else None)
+        if region.active:
+            if self.mode.inline and self.depth == 0:
+                op.gradient_forward = emitter.sum_with_partials(region, "lp")
+            else:
+                op.reverse = emitter.sum_adjoint(region)
+        self.emit_op(op)
+
+    def python(self, expr) -> str:
+        """Python text of an inactive int/bool/index expression."""
+        if isinstance(expr, ir.Constant):
+            return repr(expr.value)
+        if isinstance(expr, ir.Variable):
+            return self.value(expr).code
+        if isinstance(expr, ir.UnaryOp):
+            operator = "not " if expr.op == "not" else expr.op
+            return f"({operator}{self.python(expr.operand)})"
+        if isinstance(expr, ir.BinaryOp) and expr.op in _PYTHON_OPERATORS:
+            return f"({self.python(expr.left)} {_PYTHON_OPERATORS[expr.op]} {self.python(expr.right)})"
+        if isinstance(expr, ir.IndexOp) and not any(isinstance(i, ir.GatherIndex) for i in expr.items):
+            return f"{self.python(expr.value)}[{self.index_code(expr.items)}]"
+        if isinstance(expr, ir.Call) and expr.function == "size":
+            return f"{self.value(expr.args[0]).code}.size"
+        if isinstance(expr, (ir.IndexOp, ir.Call, ir.Stack)):   # gathers, reductions, list literals
+            return self._structural(expr, None).code
+        if expr.type.dtype == "real":
+            return self.value(expr).code
+        raise NotSupportedYet(f"{type(expr).__name__} of integers ({getattr(expr, 'op', '')})")
+
+    def index_code(self, items) -> str:
+        parts = []
+        for item in items:
+            if isinstance(item, ir.ScalarIndex):
+                parts.append(self.python(item.index))
+            elif isinstance(item, ir.SliceIndex):
+                bounds = ["" if p is None else self.python(p) for p in (item.start, item.stop)]
+                text = ":".join(bounds)
+                if item.step is not None:
+                    text += ":" + self.python(item.step)
+                parts.append(text)
+            else:
+                parts.append(self.value(item.indices).code)
+        return ", ".join(parts)
+
+    def _structural(self, expr, name) -> Value:
+        out_name = self.names.of(name) if name else None
+
+        def output(active, hint=""):
+            return Value(out_name or self.names.temporary(hint), expr.type, active)
+
+        if isinstance(expr, ir.IndexOp):
+            source = self.value(expr.value)
+            gathers = [i for i in expr.items if isinstance(i, ir.GatherIndex)]
+            out = output(source.active)
+            if gathers and len(expr.items) == 1:
+                indices = self.value(gathers[0].indices)
+                forward, reverse = structural.gather_first_axis(source, indices.code, out)
+            elif gathers:
+                if any(g.indices.type.rank != 1 for g in gathers):
+                    raise NotSupportedYet("gathers by int arrays of rank above 1 combined with other indices")
+                items = []
+                for item in expr.items:
+                    if isinstance(item, ir.GatherIndex):
+                        items.append(("gather", self.value(item.indices).code))
+                    elif isinstance(item, ir.ScalarIndex):
+                        items.append(("scalar", self.python(item.index)))
+                    else:
+                        items.append(("slice", self.index_code((item,))))
+                forward, reverse = structural.gather_with_other_indices(
+                    source, items, out, shape_code(expr.type.shape, self.scope))
+            else:
+                forward, reverse = structural.index_basic(source, self.index_code(expr.items), out)
+            return self._structural_op(out, forward, reverse)
+        if isinstance(expr, ir.BinaryOp) and expr.op == "@":
+            left, right = self.value(expr.left), self.value(expr.right)
+            out = output(left.active or right.active, "matmul")
+            return self._structural_op(out, *structural.matmul(left, right, out))
+        if isinstance(expr, ir.Stack):
+            items = [self.value(item) for item in expr.items]
+            out = output(any(i.active for i in items), "stack")
+            item_shape = "()" if items[0].is_scalar else f"{items[0].code}.shape"
+            return self._structural_op(out, *structural.stack(items, out, item_shape))
+        if isinstance(expr, ir.Call):
+            return self._call(expr, output)
+        if isinstance(expr, ir.LogProb):
+            return event_rules.log_prob(self, expr, output)
+        raise NotSupportedYet(f"{type(expr).__name__} with params in it ({getattr(expr, 'op', '')})")
+
+    def _call(self, expr: ir.Call, output) -> Value:
+        name = expr.function
+        options = dict(expr.options)
+        if name in ("sum", "mean") or (name == "logsumexp" and "axis" not in options):
+            source = self.value(expr.args[0])
+            out = output(source.active, name)
+            if "axis" in options:
+                rule = structural.reduce_axis(name, source, options["axis"], out)
+            else:
+                rule = structural.reduce_all(name, source, out)
+            return self._structural_op(out, *rule)
+        if name in structural.VECTOR_REDUCTIONS:
+            source = self.value(expr.args[0])
+            out = output(source.active, name)
+            return self._structural_op(out, *structural.reduce_vector(name, source, options.get("axis"), out))
+        if name in structural.VECTOR_MAPS:
+            source = self.value(expr.args[0])
+            out = output(source.active, name)
+            axis = options.get("axis", source.type.rank - 1)
+            return self._structural_op(out, *structural.map_vector(name, source, axis, out))
+        if name == "dot":
+            left, right = self.value(expr.args[0]), self.value(expr.args[1])
+            out = output(left.active or right.active, "dot")
+            return self._structural_op(out, *structural.dot(left, right, out))
+        if name == "transpose":
+            source = self.value(expr.args[0])
+            out = output(source.active, "T")
+            return self._structural_op(out, *structural.transpose(source, out))
+        if name in ("zeros", "ones"):
+            out = output(False, name)
+            sizes = [self.python(a) for a in expr.args]
+            return self._structural_op(out, *structural.filled(name, f"({', '.join(sizes)},)", out))
+        if name == "eye":
+            out = output(False, "eye")
+            return self._structural_op(out, *structural.eye(self.python(expr.args[0]), out))
+        if name == "cholesky":
+            source = self.value(expr.args[0])
+            out = output(source.active, "cholesky")
+            return self._structural_op(out, *event_rules.cholesky(source, out))
+        if name in COVARIANCES:
+            return self._covariance(expr, output)
+        if name == "diag":
+            source = self.value(expr.args[0])
+            out = output(source.active, "diag")
+            rule = structural.diag_matrix if source.type.rank == 1 else structural.diagonal
+            return self._structural_op(out, *rule(source, out))
+        raise NotSupportedYet(f"{name}() in the compiler")
+
+    def _covariance(self, expr: ir.Call, output) -> Value:
+        """A covariance function (exp_quad_cov, matern*_cov) of one or two point sets: the squared
+        distances (data) once, then one fused region of the covariance's SymPy expression of the
+        distance, amplitude and length scale, so that SymPy gives the partials in both."""
+        *point_sets, amplitude, length_scale = expr.args
+        points = [self.value(p) for p in point_sets]
+        if any(p.active for p in points):
+            raise NotSupportedYet(f"{expr.function}() of points that depend on params")
+        first, second = points[0], points[-1]
+        kernel = "squared_distances_scalar_points" if first.type.rank == 1 else "squared_distances"
+        distances = self.temporary(ir.Type("real", expr.type.shape), False, "squared_distances")
+        self.emit_op(Op(forward=[f"{distances.code} = event_kernels.{kernel}({first.code}, {second.code})"]))
+        fuser = self.fuser()
+        expression = COVARIANCES[expr.function](fuser.leaf_symbol(distances), fuser.convert(amplitude),
+                                                fuser.convert(length_scale))
+        region = Region(expression, list(fuser.leaves.values()), expr.type.shape,
+                        intermediates=dict(fuser.intermediates))
+        return self._emit_region_value(region, output(region.active, "cov"))
+
+    def _structural_op(self, out: Value, forward, reverse) -> Value:
+        op = Op(forward=forward)
+        if out.active:
+            op.adjoint_init = [zeros_like(out)]
+            op.reverse = reverse
+        self.emit_op(op)
+        return out

@@ -1,0 +1,229 @@
+"""Statements → Ops: one method per IR statement kind (``_Assign``, ``_SampleStatement``,
+``_ForLoop``, ...), dispatched by ``statement``.  Each method emits its expressions through
+ExpressionEmitter and wraps them in the statement's control flow; loops and branches put
+their body's adjoint lines into a reversed copy of themselves.  Mixed into ``ModelEmitter``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from codegen import event_rules, ir
+from codegen.emit import NotSupportedYet, Op, indent, lines_of, shape_code, zeros_like
+from codegen.fuse import Fuser, Region, fuse_at, is_fusable, loop_header, size_of
+from codegen.sympy_numba import emit_assignments
+from ppl.errors import InternalError
+
+
+class StatementEmitter:
+    def top_level(self, statements) -> list[Op]:
+        keep = [s for s in statements
+                if self.analysis.is_transformed_data(self.program, s) == self.mode.data_stage]
+        return self.block(keep)
+
+    def nested_block(self, statements) -> list[Op]:
+        self.depth += 1
+        try:
+            return self.block(statements)
+        finally:
+            self.depth -= 1
+
+    def block(self, statements) -> list[Op]:
+        outer = self.ops
+        self.ops = []
+        try:
+            for statement in statements:
+                self.statement(statement)
+            return self.ops
+        finally:
+            self.ops = outer
+
+    def statement(self, s):
+        if (s.stage == "gen" and not self.mode.gen) or isinstance(s, ir.DataDeclaration):
+            return
+        if not self.mode.target and s.stage != "gen" and isinstance(s, (ir.SampleStatement, ir.TargetIncrement)):
+            return
+        first = len(self.ops)
+        try:
+            getattr(self, "_" + type(s).__name__)(s)
+        except NotSupportedYet as error:   # the innermost statement is the most precise place
+            if error.span is None:
+                error.span = s.span
+            raise
+        except InternalError:
+            raise
+        except Exception as error:   # a bug in the emitter: say where, keep the cause
+            raise InternalError(f"the compiler failed on this statement ({type(error).__name__}: {error})",
+                                s.span) from error
+        written = [op for op in self.ops[first:] if op.forward]
+        if written and not isinstance(s, ir.ParamDeclaration):
+            comment = self._comment(s)
+            written[0].forward = [comment] + written[0].forward
+            if written[0].gradient_forward is not None:
+                written[0].gradient_forward = [comment] + written[0].gradient_forward
+
+    def _comment(self, s) -> str:
+        """`# line 12: y ~ Normal(mu, sigma)`: the model line a block of generated code comes from."""
+        lines = self.program.source_text.splitlines()
+        text = lines[s.span.line - 1].strip() if s.span and 0 < s.span.line <= len(lines) else ""
+        return f"# line {s.span.line}: {text}" if text else "#"
+
+    def _Assign(self, s: ir.Assign):
+        if s.name in self.transformed and not self.mode.data_stage:
+            return
+        if self.mode.inline and self.depth == 0 and s.role == ir.Role.DETERMINISTIC and s.name not in self.needed:
+            return   # saved for the output only: deterministics() computes it
+        if (self.mode.inline and self.depth == 0 and s.role == ir.Role.DETERMINISTIC and is_fusable(s.value)
+                and s.name not in self.analysis.read_in_blocks):   # a block reads it whole: computed once here
+            self.inlined[s.name] = (s.value, self._active(s.value))
+            return
+        value = self.value(s.value, name=s.name)
+        target = self.names.of(s.name)
+        if value.code == target:
+            self.scope[s.name] = value
+            return
+        bound = self.bind(s.name, s.value.type, value.active)
+        op = Op(forward=[f"{bound.code} = {value.code}"])
+        if bound.active:
+            op.adjoint_init = [zeros_like(bound)]
+            op.reverse = [f"{value.adjoint} += {bound.adjoint}"]
+        self.emit_op(op)
+
+    def _ArrayDeclaration(self, s: ir.ArrayDeclaration):
+        if s.name in self.transformed and not self.mode.data_stage:
+            return
+        active = s.stage == "model"
+        array = self.bind(s.name, s.type, active)
+        dtype = ", dtype=np.int64" if s.type.dtype == "int" else ""
+        fill = "0" if s.type.dtype == "int" else "np.nan"
+        op = Op(forward=[f"{array.code} = np.full({shape_code(s.type.shape, self.scope)}, {fill}{dtype})"])
+        if active:
+            op.adjoint_init = [zeros_like(array)]
+        self.emit_op(op)
+
+    def _IndexAssign(self, s: ir.IndexAssign):
+        if s.name in self.transformed and not self.mode.data_stage:
+            return
+        array = self.scope[s.name]
+        value = self.value(s.value)
+        index = self.index_code(s.items)
+        op = Op(forward=[f"{array.code}[{index}] = {value.code}"], recompute=[])
+        if array.active and value.active:
+            op.reverse = [f"{value.adjoint} += {array.adjoint}[{index}]"]
+        self.emit_op(op)
+
+    def _SampleStatement(self, s: ir.SampleStatement):
+        if s.stage == "gen":
+            return self._draw(s)
+        distribution = event_rules.lower(s.distribution)
+        if event_rules.needs_event_rule(distribution):
+            event_rules.sample(self, s.value, distribution)
+            return
+        log_prob = ir.LogProb(distribution, s.value, ir.Type("real", ()), s.span)
+        region = self.fuser().region(log_prob)
+        region.shape = _broadcast_region_shape(region)
+        self.sum_into_target(region)
+
+    def _draw(self, s: ir.SampleStatement):
+        """`gen NAME ~ DIST`: one sampler call per element, arguments computed elementwise."""
+        from ppl.catalogue.distributions import DISTRIBUTIONS
+
+        distribution = event_rules.lower(s.distribution)
+        if event_rules.needs_event_rule(distribution):
+            raise NotSupportedYet(f"drawing from {distribution.family} in generated quantities")
+        declaration = DISTRIBUTIONS[distribution.family]
+        sampler = re.sub(r"(?<!^)(?=[A-Z])", "_", declaration.name).lower()
+        given = [name for name, _ in distribution.arguments]
+        for group in declaration.alternatives:
+            sampler += "_" + next(name for name in group if name in given)
+        fuser = Fuser(self.value)
+        arguments = [fuser.convert(argument) for _, argument in distribution.arguments]
+        leaves = list(fuser.leaves.values())
+        shape = distribution.type.batch_shape
+        integer = declaration.support.dtype == "int"
+        emitter = self.region_emitter()
+        names = emitter.index_names[:len(shape)]
+        if s.defines:
+            target = self.bind(s.defines, ir.Type("int" if integer else "real", shape), False)
+            target_code = target.code
+            lines = []
+            if shape:
+                dtype = ", dtype=np.int64" if integer else ""
+                lines.append(f"{target_code} = np.zeros({shape_code(shape, self.scope)}{dtype})")
+        else:
+            target_code = f"{self.scope[s.value.value.name].code}[{self.index_code(s.value.items)}]"
+            lines = []
+        region = Region(sympy.Integer(0), leaves, shape)
+        values = {f"{emitter.prefix}_a{k}": fuse_at(region, argument, names) for k, argument in enumerate(arguments)}
+        body = emit_assignments(values, emitter.prefix)
+        element = f"{target_code}[{', '.join(names)}]" if shape else target_code
+        body.append(f"{element} = draws.{sampler}({', '.join(values)})")
+        if shape:
+            header, _ = loop_header(shape, leaves, names, size_of)
+            body = header + ["    " * len(header) + line for line in body]
+        self.emit_op(Op(forward=lines + body))
+
+    def _TargetIncrement(self, s: ir.TargetIncrement):
+        region = self.fuser().region(s.value)
+        self.sum_into_target(region)
+
+    def _ForLoop(self, s: ir.ForLoop):
+        start, stop, step = (self.python(e) for e in (s.start, s.stop, s.step))
+        outer_scope = dict(self.scope)
+        variable = self.bind(s.var, ir.INT, False)
+        body = self.nested_block(s.body)
+        self.scope = outer_scope
+        header = f"for {variable.code} in range({start}, {stop}, {step}):"
+        body_lines = lines_of(body, "forward")
+        op = Op(forward=[header] + indent(body_lines) if body_lines else [], recompute=[])   # empty: no loop
+        reverse_body = (lines_of(body, "recompute") + lines_of(body, "adjoint_init")
+                        + lines_of(list(reversed(body)), "reverse"))
+        if any(o.reverse for o in body):
+            n = next(self.loops)
+            step_value = _constant(s.step)
+            if step_value is None:
+                raise NotSupportedYet("a loop whose step is not a literal")
+            if step_value > 0:
+                count = f"max(0, ({stop} - {start} + {step_value - 1}) // {step_value})"
+            else:
+                count = f"max(0, ({start} - {stop} + {-step_value - 1}) // {-step_value})"
+            op.reverse = [f"for _r{n} in range({count} - 1, -1, -1):",
+                          f"    {variable.code} = {start} + _r{n} * {step}"] + indent(reverse_body)
+        self.emit_op(op)
+
+    def _IfElse(self, s: ir.IfElse):
+        condition = self.python(s.condition)
+        outer_scope = dict(self.scope)
+        then_ops = self.nested_block(s.then_body)
+        self.scope = dict(outer_scope)
+        else_ops = self.nested_block(s.else_body)
+        self.scope = outer_scope
+
+        def branches(kind_then, kind_else):
+            lines = [f"if {condition}:"] + indent(kind_then or ["pass"])
+            if kind_else:
+                lines += ["else:"] + indent(kind_else)
+            return lines
+
+        op = Op(forward=branches(lines_of(then_ops, "forward"), lines_of(else_ops, "forward")),
+                recompute=branches(lines_of(then_ops, "recompute"), lines_of(else_ops, "recompute")))
+        if any(o.reverse for o in then_ops + else_ops):
+            op.reverse = branches(
+                lines_of(then_ops, "adjoint_init") + lines_of(list(reversed(then_ops)), "reverse"),
+                lines_of(else_ops, "adjoint_init") + lines_of(list(reversed(else_ops)), "reverse"))
+        self.emit_op(op)
+
+
+def _broadcast_region_shape(region: Region):
+    from codegen.shapes import broadcast_shapes
+
+    shape = broadcast_shapes(*[value.type.shape for _, value in region.leaves]) if region.leaves else ()
+    return shape or ()
+
+
+def _constant(expr):
+    from codegen.check_exprs import constant_int
+
+    return constant_int(expr)

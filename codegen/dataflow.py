@@ -4,7 +4,8 @@
   bound, Stan's transformed data block) and which stay in the model's
   functions;
 * which deterministics the target needs (the rest are computed only for
-  the saved output);
+  the saved output), and which values the saved deterministics and the
+  `gen` statements need (the rest are left out of those functions);
 * the data layout the generated functions read (codegen/layout.py).
 
 The result, an :class:`Analysis`, is a pure function of the typed IR; the
@@ -23,6 +24,8 @@ from codegen.layout import DataLayout, data_inputs, data_layout, transformed_dat
 class Analysis:
     transformed: frozenset[str]                  # names computed once at binding
     needed: frozenset[str]                       # names the target reads, directly or not
+    needed_by_deterministics: frozenset[str]     # names the saved deterministics are or read
+    needed_by_generate: frozenset[str]           # names the `gen` statements read, directly or not
     read_in_blocks: frozenset[str]               # names read inside a loop or a branch
     inputs: tuple[tuple[str, ir.Type], ...]      # data, in declaration order
     outputs: tuple[tuple[str, ir.Type], ...]     # transformed data the model's functions read
@@ -41,7 +44,10 @@ def analyse(program: ir.Program) -> Analysis:
     for statement in program.statements:
         if isinstance(statement, (ir.ForLoop, ir.IfElse)):
             in_blocks |= reads(statement)
-    return Analysis(transformed, frozenset(names_the_target_needs(program)), frozenset(in_blocks), inputs, outputs,
+    saved = {symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.DETERMINISTIC}
+    return Analysis(transformed, frozenset(names_the_target_needs(program)),
+                    frozenset(names_the_outputs_need(program, saved, gen=False)),
+                    frozenset(names_the_outputs_need(program, set(), gen=True)), frozenset(in_blocks), inputs, outputs,
                     data_layout(list(inputs)), data_layout(list(inputs + outputs)))
 
 
@@ -84,6 +90,31 @@ def names_the_target_needs(program: ir.Program) -> set[str]:
         if not is_value or writes(statement) & needed:
             needed |= reads(statement)
     return needed
+
+
+def names_the_outputs_need(program: ir.Program, saved: set[str], gen: bool) -> set[str]:
+    """The names that the saved deterministics (`saved`) or, with `gen`, the `gen` statements are
+    or read, directly or through other values: one backward pass over the top level, as for the
+    target.  A value outside it (`_y_hat`, read only by `~`) is left out of `deterministics()` and
+    `generate()`."""
+    needed = set(saved)
+    for statement in reversed(program.statements):
+        if isinstance(statement, ir.DataDeclaration):
+            continue
+        if (gen and holds_gen(statement)) or writes(statement) & needed:
+            needed |= reads(statement) | writes(statement)
+    return needed
+
+
+def holds_gen(statement) -> bool:
+    """Whether a statement is, or its blocks hold, a `gen` statement."""
+    if statement.stage == "gen":
+        return True
+    if isinstance(statement, ir.ForLoop):
+        return any(holds_gen(s) for s in statement.body)
+    if isinstance(statement, ir.IfElse):
+        return any(holds_gen(s) for s in statement.then_body + statement.else_body)
+    return False
 
 
 def writes(statement) -> set[str]:

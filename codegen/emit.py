@@ -79,7 +79,7 @@ GENERATED_FUNCTIONS = ("transformed_data", "log_density", "log_density_without_j
 FUNCTION_LOCALS = ("u", "grad_out", "real_data", "int_data", "u_out", "seed", "lp", "lp_after")
 
 # Generated names are made from a model name and one of these suffixes (`mu_adj`, `w_offset`,
-# `w_u`), or start with one of these prefixes (`t_3_matmul`, `_c2_term`, `_i0_1`, `_k`).
+# `w_u`), or start with one of these prefixes (`_a_l21_t3_matmul`, `_a_l21_term`, `_i0_1`, `_k`).
 GENERATED_SUFFIXES = ("_adj", "_offset", "_u")
 GENERATED_PREFIXES = ("_", "t_", "leaf_", "common_")
 
@@ -117,8 +117,9 @@ class Names:
             return f"{name}_"
         return name
 
-    def temporary(self, hint: str = "") -> str:
-        return f"t_{next(self.counter)}" + (f"_{hint}" if hint else "")
+    def temporary(self, statement_prefix: str, hint: str = "") -> str:
+        """`_a_l21_t3_matmul`: the statement's prefix, a counter, what the value is."""
+        return f"{statement_prefix}_t{next(self.counter)}" + (f"_{hint}" if hint else "")
 
 
 def indent(lines: list[str], depth: int = 1) -> list[str]:

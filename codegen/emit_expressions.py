@@ -13,6 +13,7 @@ from __future__ import annotations
 from codegen import event_rules, ir, structural
 from codegen.emit import NotSupportedYet, Op, Value, shape_code, zeros_like
 from codegen.fuse import Fuser, Region, is_fusable, unrolled_matmul
+from codegen.hoist import hoist_data_only
 from codegen.sympy_numba import float_code
 from ppl.catalogue.builtin_expressions import COVARIANCES
 
@@ -41,7 +42,7 @@ class ExpressionEmitter:
             return self._fused(expr, name)
         # ints are never differentiated; a comparison is piecewise constant (zero derivative) even of params
         if (expr.type.dtype in ("int", "bool") and not self._active(expr)) or expr.type.dtype == "bool":
-            out = Value(self.names.of(name) if name else self.names.temporary(), expr.type, False)
+            out = Value(self.names.of(name) if name else self.temporary_name(), expr.type, False)
             self.emit_op(Op(forward=[f"{out.code} = {self.python(expr)}"]))
             return out
         return self._structural(expr, name)
@@ -61,10 +62,18 @@ class ExpressionEmitter:
 
     def _fused(self, expr, name) -> Value:
         region = self.fuser().region(expr)
-        out = Value(self.names.of(name) if name else self.names.temporary(), expr.type, region.active)
+        out = Value(self.names.of(name) if name else self.temporary_name(), expr.type, region.active)
         return self._emit_region_value(region, out)
 
+    def _data_hoisted(self, region: Region) -> Region:
+        """At the top level of a model function, the region with its data-only parts read from
+        arrays that transformed_data() computes once (codegen/hoist.py)."""
+        if self.hoisted is None or self.depth > 0 or self.mode.data_stage:
+            return region
+        return hoist_data_only(region, self.statement_prefix, self.hoisted)
+
     def _emit_region_value(self, region: Region, out: Value) -> Value:
+        region = self._data_hoisted(region)
         emitter = self.region_emitter()
         op = Op(forward=emitter.value(region, out))
         if out.active:
@@ -74,11 +83,16 @@ class ExpressionEmitter:
         return out
 
     def sum_into_target(self, region: Region, jacobian: bool = False):
+        constant = None
+        if self.hoisted is not None and self.depth == 0 and not self.mode.data_stage:
+            region, constant = hoist_data_only(region, self.statement_prefix, self.hoisted, summed=True)
         emitter = self.region_emitter()
-        op = Op(forward=emitter.sum_into(region, "lp"), recompute=[], without_jacobian=[] if jacobian else None)
+        data_terms = [] if constant is None else [f"lp += {constant.code}"]
+        op = Op(forward=emitter.sum_into(region, "lp") + data_terms, recompute=[],
+                without_jacobian=[] if jacobian else None)
         if region.active:
             if self.mode.inline and self.depth == 0:
-                op.gradient_forward = emitter.sum_with_partials(region, "lp")
+                op.gradient_forward = emitter.sum_with_partials(region, "lp") + data_terms
             else:
                 op.reverse = emitter.sum_adjoint(region)
         self.emit_op(op)
@@ -123,7 +137,7 @@ class ExpressionEmitter:
         out_name = self.names.of(name) if name else None
 
         def output(active, hint=""):
-            return Value(out_name or self.names.temporary(hint), expr.type, active)
+            return Value(out_name or self.temporary_name(hint), expr.type, active)
 
         if isinstance(expr, ir.IndexOp):
             source = self.value(expr.value)
@@ -221,8 +235,14 @@ class ExpressionEmitter:
             raise NotSupportedYet(f"{expr.function}() of points that depend on params")
         first, second = points[0], points[-1]
         kernel = "squared_distances_scalar_points" if first.type.rank == 1 else "squared_distances"
-        distances = self.temporary(ir.Type("real", expr.type.shape), False, "squared_distances")
-        self.emit_op(Op(forward=[f"{distances.code} = event_kernels.{kernel}({first.code}, {second.code})"]))
+        call = f"event_kernels.{kernel}({first.code}, {second.code})"
+        distance_type = ir.Type("real", expr.type.shape)
+        if (self.hoisted is not None and self.depth == 0 and not self.mode.data_stage
+                and {first.code, second.code} <= self.hoisted.data_names):   # data: once, when data is bound
+            distances = self.hoisted.value_for_call(self.statement_prefix, call, distance_type, "squared_distances")
+        else:
+            distances = self.temporary(distance_type, False, "squared_distances")
+            self.emit_op(Op(forward=[f"{distances.code} = {call}"]))
         fuser = self.fuser()
         expression = COVARIANCES[expr.function](fuser.leaf_symbol(distances), fuser.convert(amplitude),
                                                 fuser.convert(length_scale))

@@ -25,6 +25,7 @@ is built and docs/compiler.md for a walk-through of the emitted code.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 from codegen import ir
@@ -35,6 +36,8 @@ from codegen.emit_params import ParamEmitter, unconstrain_function
 from codegen.emit_statements import StatementEmitter
 from codegen.facts import ModelFacts
 from codegen.fuse import RegionEmitter
+from codegen.hoist import HoistedData
+from codegen.layout import data_layout
 from ppl.runtime.signature import LOG_DENSITY_GRADIENT_ARGUMENTS, LOG_DENSITY_GRADIENT_SIGNATURE
 
 # NumPy's error model: a division by zero gives inf or nan (which the samplers reject), never an exception
@@ -49,6 +52,7 @@ class Mode:
     inline: bool = False        # elementwise deterministics inlined where read; unneeded ones left out
     target: bool = True         # the target's terms (`~` of data and params, `target +=`)
     gen: bool = False           # the `gen` statements
+    outputs_only: bool = False  # only the values the saved outputs need (Analysis.needed_by_<function>)
 
 
 # the generated functions, each with what it includes
@@ -56,8 +60,8 @@ FUNCTIONS = {
     "transformed_data": Mode(data_stage=True, target=False),
     "log_density": Mode(adjoints=True, inline=True),     # and log_density_gradient, log_density_without_jacobian
     "constrain": Mode(target=False),                      # over the param declarations only
-    "deterministics": Mode(target=False),
-    "generate": Mode(target=False, gen=True),
+    "deterministics": Mode(target=False, outputs_only=True),
+    "generate": Mode(target=False, gen=True, outputs_only=True),
     "log_density_terms": Mode(),
 }
 
@@ -82,6 +86,11 @@ class ModelEmitter(ExpressionEmitter, StatementEmitter, ParamEmitter):
         self.needed = analysis.needed
         self.inlined: dict[str, tuple] = {}    # name → (IR expression, active)
         self.depth = 0
+        self.hoisted = None   # HoistedData, in the model's functions: data-only parts moved to transformed data
+        # generated temporaries are named after the statement they belong to (`_a_l21_h0` for line 21,
+        # `a ~ ...`): the prefix of the statement being emitted, and how often each prefix was used
+        self.statement_prefix = "_l0"
+        self.prefix_uses: dict[str, int] = {}
 
     # ---- helpers -----------------------------------------------------------
 
@@ -97,15 +106,63 @@ class ModelEmitter(ExpressionEmitter, StatementEmitter, ParamEmitter):
 
     def region_emitter(self) -> RegionEmitter:
         n = next(self.regions)
-        return RegionEmitter(index_prefix=f"_i{n}_", temporary_prefix=f"_c{n}")
+        return RegionEmitter(index_prefix=f"_i{n}_", temporary_prefix=self._next_prefix())
+
+    def _next_prefix(self) -> str:
+        """The statement's prefix for one more fused region: `_a_l21`, then `_a_l21b`, `_a_l21c`, ..."""
+        uses = self.prefix_uses.get(self.statement_prefix, 0)
+        self.prefix_uses[self.statement_prefix] = uses + 1
+        return self.statement_prefix + _letters(uses)
+
+    def temporary_name(self, hint: str = "") -> str:
+        return self.names.temporary(self.statement_prefix, hint)
 
     def temporary(self, type_: ir.Type, active: bool, hint: str = "") -> Value:
-        return Value(self.names.temporary(hint), type_, active)
+        return Value(self.temporary_name(hint), type_, active)
+
+
+def _letters(count: int) -> str:
+    """'' for 0, then 'b', 'c', ..., 'z', 'ba', ...: a suffix of letters only, so that a prefix
+    `_x_l21` plus it never ends in a digit that another line number could continue."""
+    if count == 0:
+        return ""
+    letters = ""
+    while count:
+        count, digit = divmod(count, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+    return letters
 
 
 def _return_tuple(codes) -> str:
     codes = list(codes)
     return f"return ({', '.join(codes)}{',' if len(codes) == 1 else ''})"
+
+
+_ASSIGNMENT = re.compile(r"(\w+) = (.*)$")
+_SIDE_EFFECTS = re.compile(r"\b(draws|np\.random|event_kernels|vector|matrix)\.")   # may write or draw
+
+
+def _without_unused_set_up(body: list[str]) -> list[str]:
+    """The body without top-level assignments that nothing reads (repeated until none is left):
+    data unpacked but unused (`N` in a model that reads only `N`'s arrays), `lp = 0.0` in a
+    function that computes no log density, params that no output of `deterministics()` reads.
+    Only assignments without side effects go: a draw keeps its place in the random stream."""
+    words = [set(re.findall(r"\w+", line)) if not line.lstrip().startswith("#") else set() for line in body]
+    mentions: dict[str, int] = {}
+    for found in words:
+        for word in found:
+            mentions[word] = mentions.get(word, 0) + 1
+    kept = [True] * len(body)
+    changed = True
+    while changed:
+        changed = False
+        for k, line in enumerate(body):
+            assignment = _ASSIGNMENT.match(line) if kept[k] else None
+            if assignment and mentions[assignment.group(1)] == 1 and not _SIDE_EFFECTS.search(assignment.group(2)):
+                kept[k], changed = False, True
+                for word in words[k]:
+                    mentions[word] -= 1
+    return [line for line, keep in zip(body, kept) if keep]
 
 
 # ---- the module --------------------------------------------------------------
@@ -125,19 +182,18 @@ def _unpack_lines(layout, names_types, scope) -> list[str]:
 def emit_module(program: ir.Program, analysis: Analysis) -> tuple[str, ModelFacts]:
     """The generated module's text, and the facts the runtime needs (layouts, names)."""
     inputs, outputs = list(analysis.inputs), list(analysis.outputs)
+    hoisted = HoistedData(frozenset(Names.of(name) for name, _ in inputs + outputs))
 
     def emitter_for(function: str) -> ModelEmitter:
         emitter = ModelEmitter(program, analysis, FUNCTIONS[function])
         for name, type_ in (inputs if function == "transformed_data" else inputs + outputs):
             emitter.bind(name, type_, False)
+        if function != "transformed_data":
+            emitter.hoisted = hoisted
         return emitter
 
-    data_emitter = emitter_for("transformed_data")
-    data_ops = data_emitter.top_level(program.statements)
-    td_returns = [data_emitter.scope[name].code for name, _ in outputs]
-
+    # the model's functions first: they choose what transformed data computes for them (codegen/hoist.py)
     values = emitter_for("deterministics")
-    prologue = _unpack_lines(analysis.full_layout, inputs + outputs, values.scope)
     value_ops = values.top_level(program.statements)
     density = emitter_for("log_density")
     density_ops = density.top_level(program.statements)
@@ -146,16 +202,32 @@ def emit_module(program: ir.Program, analysis: Analysis) -> tuple[str, ModelFact
     params = [param_emitter.scope[p.name].code for p in program.params]
     saved = [symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.DETERMINISTIC]
     generated = [symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.GEN]
+    generate_unsupported = None
+    try:
+        gen_emitter = emitter_for("generate")
+        gen_ops = gen_emitter.top_level(program.statements)
+        gen_returns = [gen_emitter.scope[n].code for n in generated]
+    except NotSupportedYet as error:   # sampling refuses such a model before it starts (facts below)
+        gen_ops, generate_unsupported = None, (str(error), error.span)
+    terms_lines, term_spans = _log_density_terms(emitter_for("log_density_terms"), program)
+
+    data_emitter = emitter_for("transformed_data")
+    data_ops = data_emitter.top_level(program.statements)
+    td_returns = [data_emitter.scope[name].code for name, _ in outputs] + [code for code, _ in hoisted.outputs()]
+    outputs += hoisted.outputs()
+    full_layout = data_layout(inputs + outputs)
+    unpacked = {**values.scope, **{code: Value(code, type_, False) for code, type_ in hoisted.outputs()}}
+    prologue = _unpack_lines(full_layout, inputs + outputs, unpacked)
 
     out = [f'"""Generated by ppl from {program.filename}. Do not edit: ppl writes it anew when the model changes."""',
            "", *MODULE_IMPORTS, "", ""]
 
     def function(decorator: str, signature: str, body: list[str]):
-        out.extend([decorator, f"def {signature}:", *indent(body), "", ""])
+        out.extend([decorator, f"def {signature}:", *indent(_without_unused_set_up(body)), "", ""])
 
     function(JIT, "transformed_data(real_data, int_data)",
              _unpack_lines(analysis.input_layout, inputs, data_emitter.scope) + lines_of(data_ops, "forward")
-             + [_return_tuple(td_returns)])
+             + _hoisted_lines(hoisted) + [_return_tuple(td_returns)])
     function(JIT, "log_density(u, real_data, int_data)",
              prologue + ["lp = 0.0"] + lines_of(density_ops, "forward") + ["return lp"])
     function(JIT, "log_density_without_jacobian(u, real_data, int_data)",
@@ -172,28 +244,39 @@ def emit_module(program: ir.Program, analysis: Analysis) -> tuple[str, ModelFact
     function(JIT, "deterministics(u, real_data, int_data)",
              prologue + ["lp = 0.0"] + lines_of(value_ops, "forward")
              + [_return_tuple(values.scope[n].code for n in saved)])
-    generate_unsupported = None
-    try:
-        gen_emitter = emitter_for("generate")
-        gen_ops = gen_emitter.top_level(program.statements)
+    if gen_ops is None:
+        body = [f"raise NotImplementedError({generate_unsupported[0]!r})"]
+    else:
         body = (["np.random.seed(seed)"] + prologue + ["lp = 0.0"] + lines_of(gen_ops, "forward")
-                + [_return_tuple(gen_emitter.scope[n].code for n in generated)])
-    except NotSupportedYet as error:   # sampling refuses such a model before it starts (facts below)
-        body = [f"raise NotImplementedError({str(error)!r})"]
-        generate_unsupported = (str(error), error.span)
+                + [_return_tuple(gen_returns)])
     function(JIT, "generate(u, real_data, int_data, seed)", body)
     arguments, body = unconstrain_function(ModelEmitter(program, analysis, FUNCTIONS["constrain"]), program, analysis)
     function(JIT, f"unconstrain({', '.join(['real_data', 'int_data', 'u_out'] + arguments)})", prologue + body)
     sizes = " + ".join(f"{size}" for _, _, size in param_emitter.param_offsets) or "0"
     function(JIT, "dimension(real_data, int_data)", prologue + [f"return {sizes}"])
-    terms_lines, term_spans = _log_density_terms(emitter_for("log_density_terms"), program)
     function(JIT, "log_density_terms(u, real_data, int_data, lp_after)",
              prologue + ["lp = 0.0"] + terms_lines + ["return lp"])
     facts = ModelFacts(params=tuple(p.name for p in program.params), deterministics=tuple(saved),
                        generated=tuple(generated), inputs=tuple(inputs), outputs=tuple(outputs),
-                       input_layout=analysis.input_layout, full_layout=analysis.full_layout,
+                       input_layout=analysis.input_layout, full_layout=full_layout,
                        term_spans=tuple(term_spans), generate_unsupported=generate_unsupported)
     return "\n".join(out[:-1]), facts
+
+
+def _hoisted_lines(hoisted: HoistedData) -> list[str]:
+    """transformed_data()'s lines computing the arrays hoisted out of the model's functions."""
+    lines = []
+    for k, value in enumerate(hoisted.names.values()):
+        if value.code in hoisted.calls:
+            lines.append(f"{value.code} = {hoisted.calls[value.code]}")
+        else:
+            emitter = RegionEmitter(index_prefix=f"_j{k}_", temporary_prefix=value.code)
+            region = hoisted.regions[value.code]
+            if value.type.shape == region.shape:
+                lines += emitter.value(region, value)
+            else:   # a sum of data-only terms
+                lines += [f"{value.code} = 0.0"] + emitter.sum_into(region, value.code)
+    return lines
 
 
 def _log_density_terms(emitter, program) -> tuple[list[str], list]:

@@ -14,7 +14,7 @@ import sympy
 from codegen import ir
 from codegen.check_exprs import constant_number
 from codegen.emit import NotSupportedYet, Op, SizeCode, Value, dim_code, lines_of, shape_code, zeros_like
-from codegen.fuse import Region
+from codegen.fuse import Region, number
 from ppl.transforms import transform
 
 
@@ -94,9 +94,9 @@ class ParamEmitter:
         for bound_name, expr in (("lower", bounds.lower), ("upper", bounds.upper)):
             if expr is None:
                 continue
-            constant = constant_number(expr)
+            constant = _constant_bound(expr)
             if constant is not None:   # a literal bound folds into the transform's expression
-                substitution[getattr(transform, bound_name)] = sympy.Float(constant)
+                substitution[getattr(transform, bound_name)] = constant
                 continue
             bound_value = self.value(expr)
             symbol = sympy.Symbol(f"leaf_{bound_name}", real=True)
@@ -105,8 +105,9 @@ class ParamEmitter:
         shape = s.type.shape
         param = self.bind(s.name, s.type, True)
         self._emit_region_value(Region(transform.forward.xreplace(substitution), leaves, shape), param)
-        self.sum_into_target(Region(transform.log_det_jacobian.xreplace(substitution), leaves, shape),
-                             jacobian=True)
+        if self.mode.target:   # the log-Jacobian only where a log density is computed
+            self.sum_into_target(Region(transform.log_det_jacobian.xreplace(substitution), leaves, shape),
+                                 jacobian=True)
 
     def _event_param(self, s, offset):
         c = s.constraint
@@ -131,8 +132,12 @@ class ParamEmitter:
                        f"    lp += {module}.{kind}_constrain({window}, {param.code}[_b{n}])"]
             reverse = [f"for _b{n} in range({batch}):",
                        f"    {module}.{kind}_constrain_vjp({window}, {param.adjoint}[_b{n}], {gradient})"]
+        # the transform returns its log-Jacobian: a function without a log density drops it
+        without_jacobian = [line.replace("lp += ", "") for line in forward]
+        if not self.mode.target:
+            forward = without_jacobian
         self.emit_op(Op(forward=forward, recompute=[allocate], adjoint_init=[zeros_like(param)],
-                        reverse=reverse, without_jacobian=[line.replace("lp += ", "_ = ") for line in forward]))
+                        reverse=reverse, without_jacobian=without_jacobian))
 
 
 def unconstrain_function(emitter, program, analysis) -> tuple[list[str], list[str]]:
@@ -163,6 +168,9 @@ def unconstrain_function(emitter, program, analysis) -> tuple[list[str], list[st
             for bound_name, expr in (("lower", constraint.bounds.lower), ("upper", constraint.bounds.upper)):
                 if expr is None:
                     continue
+                substitution[getattr(transform, bound_name)] = _constant_bound(expr)
+                if substitution[getattr(transform, bound_name)] is not None:
+                    continue
                 emitter.ops = []
                 bound_value = emitter.value(expr)
                 lines += lines_of(emitter.ops, "forward")
@@ -186,3 +194,12 @@ def unconstrain_function(emitter, program, analysis) -> tuple[list[str], list[st
                       f"    {module}.{kind}_unconstrain({param.code}[_b], "
                       f"u_out[{offset} + _b * ({event_size}):{offset} + (_b + 1) * ({event_size})])"]
     return arguments, lines + ["return u_out"]
+
+
+def _constant_bound(expr):
+    """A literal bound as SymPy sees it (an integer one exact: `log(x)` for lower=0, not
+    `log(x - 0.0)`), or None."""
+    constant = constant_number(expr)
+    if constant is None:
+        return None
+    return number(constant, "int" if float(constant).is_integer() else "real")

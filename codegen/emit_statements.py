@@ -11,7 +11,8 @@ import re
 import sympy
 
 from codegen import event_rules, ir
-from codegen.emit import NotSupportedYet, Op, indent, lines_of, shape_code, zeros_like
+from codegen.dataflow import holds_gen, writes
+from codegen.emit import Names, NotSupportedYet, Op, indent, lines_of, shape_code, zeros_like
 from codegen.fuse import Fuser, Region, fuse_at, is_fusable, loop_header, size_of
 from codegen.sympy_numba import emit_assignments
 from ppl.errors import InternalError
@@ -45,7 +46,11 @@ class StatementEmitter:
             return
         if not self.mode.target and s.stage != "gen" and isinstance(s, (ir.SampleStatement, ir.TargetIncrement)):
             return
+        if self.mode.outputs_only and not self._needed_by_outputs(s):
+            return
         first = len(self.ops)
+        outer_prefix = self.statement_prefix
+        self.statement_prefix = statement_prefix(s)
         try:
             getattr(self, "_" + type(s).__name__)(s)
         except NotSupportedYet as error:   # the innermost statement is the most precise place
@@ -57,12 +62,21 @@ class StatementEmitter:
         except Exception as error:   # a bug in the emitter: say where, keep the cause
             raise InternalError(f"the compiler failed on this statement ({type(error).__name__}: {error})",
                                 s.span) from error
+        finally:
+            self.statement_prefix = outer_prefix
         written = [op for op in self.ops[first:] if op.forward]
         if written and not isinstance(s, ir.ParamDeclaration):
             comment = self._comment(s)
             written[0].forward = [comment] + written[0].forward
             if written[0].gradient_forward is not None:
                 written[0].gradient_forward = [comment] + written[0].gradient_forward
+
+    def _needed_by_outputs(self, s) -> bool:
+        """In deterministics() and generate(): whether the function's outputs need this statement."""
+        if isinstance(s, ir.ParamDeclaration) or (self.mode.gen and holds_gen(s)):
+            return True
+        needed = self.analysis.needed_by_generate if self.mode.gen else self.analysis.needed_by_deterministics
+        return bool(writes(s) & needed)
 
     def _comment(self, s) -> str:
         """`# line 12: y ~ Normal(mu, sigma)`: the model line a block of generated code comes from."""
@@ -227,3 +241,18 @@ def _constant(expr):
     from codegen.check_exprs import constant_int
 
     return constant_int(expr)
+
+
+def statement_prefix(s) -> str:
+    """The prefix of the temporaries of one statement: what it is about and its line, `_a_l21` for
+    `a ~ Normal(mu, sigma)` on line 21, `_target_l9` for `target += ...`.  A model name keeps its
+    generated form (`_y_hat_`), and the `_l<line>` part is the last one in any generated name (no
+    suffix the emitter adds contains `_l` and a digit), so two statements never share a name."""
+    subject = getattr(s, "name", None) or getattr(s, "defines", None)
+    if subject is None and isinstance(s, ir.SampleStatement):
+        value = s.value.value if isinstance(s.value, ir.IndexOp) else s.value
+        subject = value.name if isinstance(value, ir.Variable) else "sample"
+    if subject is None:
+        subject = {ir.TargetIncrement: "target", ir.ForLoop: "loop", ir.IfElse: "branch"}.get(type(s), "statement")
+    line = s.span.line if s.span is not None else 0
+    return f"_{Names.of(subject).lstrip('_')}_l{line}"

@@ -38,7 +38,8 @@ COMPILES = {
 NAME_CLASHES = ["Rt_adj", "x_offset", "x_u", "t_0", "t_1_matmul", "_c0_term", "_i0_0", "_k", "_r", "leaf_0",
                 "common_0", "np", "math", "numba", "special", "draws", "data_", "event_kernels", "vector",
                 "matrix", "u", "grad_out", "real_data", "int_data", "lp", "seed", "u_out", "lp_after",
-                "log_density", "range", "abs", "x_"]
+                "log_density", "range", "abs", "x_", "_Rt_l6_term", "_x_l5_t0_matmul", "Rt_l6_h0", "_l0_t0",
+                "_Rt_l6b_d0", "x_l5"]
 
 
 def _finite_difference_error(posterior, u, h=1e-6):
@@ -100,3 +101,4 @@ def test_empty_intervals_and_constant_non_positive_scales_are_located_errors(tex
 def test_generated_code_names_its_model_lines():
     code = ppl.compile("examples/linreg.ppl").code()
     assert "# line 15: y ~ Normal(mu, sigma)" in code
+

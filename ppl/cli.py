@@ -17,6 +17,8 @@ import sys
 
 from ppl.errors import InternalError, ModelError
 
+INTERRUPTED_EXIT = 130   # the shell's code for a run stopped by SIGINT
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ppl", description="ppl: probabilistic programs compiled to native code")
@@ -64,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     except ModelError as error:
         print(error, file=sys.stderr)
         return 1
+    except KeyboardInterrupt as error:   # Ctrl-C before any draw (with draws, _sample reports them)
+        print(f"ppl {args.command}: interrupted{': ' + str(error) if str(error) else ''}", file=sys.stderr)
+        return INTERRUPTED_EXIT
     except ValueError as error:   # a bad sampler setting
         print(f"ppl {args.command}: {error}", file=sys.stderr)
         return 1
@@ -135,7 +140,7 @@ def _sample(model, args) -> int:
     if args.output:
         fit.to_csv(args.output)
         print(f"\ndraws written to {args.output}")
-    return 0
+    return INTERRUPTED_EXIT if fit.interrupted else 0
 
 
 if __name__ == "__main__":

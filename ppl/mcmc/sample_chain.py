@@ -81,7 +81,7 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
     if adapting_results:
         phases.append((min(adapting_results, num_results * thin), 1, 1))
     phases.append((num_results * thin - (min(adapting_results, num_results * thin) if adapting_results else 0), 0, 1))
-    progress = np.zeros((chains, 3), dtype=np.int64)
+    progress = np.zeros((chains, native.PROGRESS_SLOTS), dtype=np.int64)
 
     def run(index):
         state = rng.stream_state(seed, index)

@@ -92,6 +92,11 @@ class Fit:
 
         return summarize(self, names=names, kinds=kinds)
 
+    @property
+    def interrupted(self) -> bool:
+        """Whether sampling was stopped early (Ctrl-C): the draws are those made until then."""
+        return bool(self.settings.get("interrupted"))
+
     def diagnose(self) -> str:
         """A report in the spirit of CmdStan's diagnose (see ppl.results.report)."""
         from ppl.results.report import diagnose

@@ -20,6 +20,10 @@ def diagnose(fit) -> str:
     from ppl import diagnostics
 
     lines = []
+    if fit.settings.get("interrupted"):
+        held = ", ".join(map(str, fit.settings.get("draws_held", [])))
+        lines.append(f"Interrupted: sampling was stopped early (the chains held {held} draws); the results "
+                     f"below use the first {fit.num_draws} of each and may not be representative.")
     chains, draws = fit.num_chains, fit.num_draws
     total = chains * draws
     divergent = fit.num_divergent

@@ -9,8 +9,10 @@ Settings travel in one named tuple, `ChainSettings` (a Numba tuple type in the
 signature, so passing it costs nothing and the chain stays one compiled
 function); the draws, per-draw statistics and generated-quantity seeds are
 written into arrays the caller allocated; `progress` ([iterations,
-divergences, gradient evaluations]) is written as the chain goes, for the
-progress bar, which another thread reads: it stays an array.
+divergences, gradient evaluations, stop]) is written as the chain goes, for the
+progress bar, which another thread reads: it stays an array.  Its last slot
+is the other way round: the caller sets it (Ctrl-C) and the chain stops before
+its next iteration, returning INTERRUPTED with what it saved so far.
 """
 
 from __future__ import annotations
@@ -63,7 +65,10 @@ STAT_NAMES = ("accept_stat", "step_size", "tree_depth", "n_leapfrog", "diverging
 ACCEPTED = len(STAT_NAMES)            # one more column: whether the draw moved (HMC's is_accepted)
 STAT_COLUMNS = ACCEPTED + 1
 # statuses
-OK, INIT_FAILED, INIT_NOT_FINITE = 0, 1, 2
+OK, INIT_FAILED, INIT_NOT_FINITE, INTERRUPTED = 0, 1, 2, 3
+# progress slots
+ITERATIONS, DIVERGENCES, GRADIENTS, STOP = 0, 1, 2, 3
+PROGRESS_SLOTS = 4
 
 CHAIN_SIGNATURE = types.int64(
     LOG_DENSITY_GRADIENT, types.float64[::1], types.int64[::1],     # model, real data, int data
@@ -72,7 +77,7 @@ CHAIN_SIGNATURE = types.int64(
     types.float64[::1], types.float64[:, ::1], types.float64[::1],  # inverse metric (diagonal, dense), step size
     types.int64[::1],                                                # slow windows: [start, end] pairs
     types.float64[:, ::1], types.float64[:, ::1], types.int64[::1],  # draws, statistics, generation seeds
-    types.int64[::1])                                                # progress
+    types.int64[::1])                                                # progress (PROGRESS_SLOTS)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -131,6 +136,9 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
 
     saved = 0
     for iteration in range(iterations):
+        if progress[STOP] != 0:   # the caller asked the chain to stop (Ctrl-C): keep what is saved
+            step_size_io[0] = step_size
+            return INTERRUPTED
         if method == NUTS:
             log_density, info = nuts.transition(log_density_gradient, real_data, int_data, state, position,
                                                 gradient, log_density, step_size, inverse_metric_diagonal,
@@ -178,10 +186,10 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
             statistics[saved, ACCEPTED] = 1.0 if info.accepted else 0.0
             seeds[saved] = rng.seed_for_numpy(state)
             saved += 1
-        progress[0] += 1
-        progress[2] += info.num_leapfrog_steps
+        progress[ITERATIONS] += 1
+        progress[GRADIENTS] += info.num_leapfrog_steps
         if info.diverging:
-            progress[1] += 1
+            progress[DIVERGENCES] += 1
     if adapt_step and dual_averaging and iterations > 0:
         step_size = adaptation.dual_averaging_final(averaging)
     step_size_io[0] = step_size

@@ -4,7 +4,8 @@ Each chain has its own generator stream, derived from (seed, chain index), and
 does its work in two native calls (warmup, then sampling), timed separately.
 The chains release the GIL, so `cores` threads run them truly in parallel; a
 chain's draws do not depend on which thread ran it or on how many there were.
-The main thread polls their progress for the bar.  Afterwards the saved
+The main thread waits for them, updating the bar every 0.1 s; Ctrl-C asks the
+chains to stop and returns what they hold (a second Ctrl-C leaves at once).  Afterwards the saved
 unconstrained draws are mapped to the constrained params, deterministics and
 generated quantities by the model's own compiled functions.
 """
@@ -15,7 +16,7 @@ import math
 import os
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     saved_warmup = (warmup + thin - 1) // thin if save_warmup else 0
     saved_draws = (draws + thin - 1) // thin
     stat_count = native.STAT_COLUMNS
-    progress_counts = np.zeros((chains, 3), dtype=np.int64)   # iterations, divergences, gradients
+    progress_counts = np.zeros((chains, native.PROGRESS_SLOTS), dtype=np.int64)   # see ppl/sampling/chain.py
     gradient = posterior._module.log_density_gradient
     real_data, int_data = posterior.real_data, posterior.int_data
 
@@ -118,8 +119,9 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         out = {"warmup_draws": np.zeros((saved_warmup, dim)), "warmup_stats": np.zeros((saved_warmup, stat_count)),
                "warmup_seeds": np.zeros(saved_warmup, dtype=np.int64),
                "draws": np.zeros((saved_draws, dim)), "stats": np.zeros((saved_draws, stat_count)),
-               "seeds": np.zeros(saved_draws, dtype=np.int64)}
+               "seeds": np.zeros(saved_draws, dtype=np.int64), "warmup_seconds": 0.0, "sampling_seconds": 0.0}
         phases = (("warmup", warmup, True, bool(save_warmup)), ("sampling", draws, False, True))
+        out["status"] = native.OK
         for phase, iterations, adapt, save in phases:
             phase_settings = settings._replace(iterations=int(iterations), adapt=adapt, save=save,
                                                init_given=not (starts[index] is None and phase == "warmup"))
@@ -130,31 +132,80 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
                                       out[prefix + "draws"], out[prefix + "stats"], out[prefix + "seeds"],
                                       progress_counts[index])
             out[phase + "_seconds"] = time.perf_counter() - started
+            if status == native.INTERRUPTED:   # keep the rows saved so far, in both phases
+                done = int(progress_counts[index, native.ITERATIONS]) - (warmup if phase == "sampling" else 0)
+                kept = (done + thin - 1) // thin
+                for name in ("draws", "stats", "seeds"):
+                    out[prefix + name] = out[prefix + name][:kept]
+                    if phase == "warmup":
+                        out[name] = out[name][:0]
+                out["status"] = status
+                break
             if status != native.OK:
                 out["status"], out["position"] = status, position
                 return out
-        out["status"] = native.OK
-        out["gradient_evaluations"] = int(progress_counts[index, 2])
+        out["gradient_evaluations"] = int(progress_counts[index, native.GRADIENTS])
         out["step_size"] = step[0]
         out["inverse_metric"] = inverse_metric_dense if metric == "dense" else inverse_metric_diagonal
         return out
 
     bar = ProgressBar(chains * (warmup + draws), progress)
-    with ThreadPoolExecutor(max_workers=cores) as pool:
-        futures = [pool.submit(run, index) for index in range(chains)]
-        while not all(f.done() for f in futures):
-            time.sleep(0.1)
-            done = int(progress_counts[:, 0].sum())
-            bar.update(done, int(progress_counts[:, 1].sum()), "sampling")
-        results = [f.result() for f in futures]
+    results = _run_chains(run, chains, cores, progress_counts, bar, native, warmup)
     bar.close()
     for index, result in enumerate(results):
-        if result["status"] != native.OK:
+        if result["status"] not in (native.OK, native.INTERRUPTED):
             raise _start_failure(posterior, result, index, starts[index] is not None)
+    run_settings = dict(chains=chains, warmup=warmup, draws=draws, thin=thin, target_accept=target_accept,
+                        max_treedepth=max_treedepth, metric=metric, save_warmup=save_warmup)
+    if any(result["status"] == native.INTERRUPTED for result in results):
+        results = _interrupted(results, run_settings)
     return Fit.from_chains(posterior, results, stat_names=native.STAT_NAMES, seed=seed, method=method,
-                           settings=dict(chains=chains, warmup=warmup, draws=draws, thin=thin,
-                                         target_accept=target_accept, max_treedepth=max_treedepth, metric=metric,
-                                         save_warmup=save_warmup))
+                           settings=run_settings)
+
+
+def _run_chains(run, chains, cores, progress_counts, bar, native, warmup):
+    """Run the chains on threads, updating the bar until they are done (no sleep after the last
+    one ends).  Ctrl-C asks every chain to stop before its next iteration and waits for them;
+    a second Ctrl-C leaves at once."""
+    pool = ThreadPoolExecutor(max_workers=cores)
+    futures = [pool.submit(run, index) for index in range(chains)]
+    try:
+        while True:
+            _, pending = wait(futures, timeout=0.1)
+            iterations = progress_counts[:, native.ITERATIONS]
+            bar.update(int(iterations.sum()), int(progress_counts[:, native.DIVERGENCES].sum()),
+                       "warmup" if iterations.min() < warmup else "sampling")
+            if not pending:
+                break
+    except KeyboardInterrupt:
+        progress_counts[:, native.STOP] = 1
+        try:
+            wait(futures)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    pool.shutdown(wait=True)
+    return [future.result() for future in futures]
+
+
+def _interrupted(results, run_settings):
+    """The chains' rows up to the shortest chain's, with a warning saying what each chain holds;
+    with no draws at all, KeyboardInterrupt (there is nothing to return)."""
+    held = [len(result["draws"]) for result in results]
+    if min(held) == 0:
+        raise KeyboardInterrupt(f"sampling was interrupted before every chain had a draw (draws held: {held})")
+    kept = min(held)
+    for result in results:
+        for name in ("draws", "stats", "seeds"):
+            result[name] = result[name][:kept]
+    run_settings.update(interrupted=True, draws_held=held)
+    warnings.warn(f"sampling was interrupted: the chains hold {', '.join(map(str, held))} draws; the Fit keeps "
+                  f"the first {kept} of each", SamplingInterruptedWarning, stacklevel=3)
+    return results
+
+
+class SamplingInterruptedWarning(UserWarning):
+    """`sample` was interrupted (Ctrl-C): the Fit holds the draws made until then."""
 
 
 def _start_failure(posterior, result, chain_index, user_init):

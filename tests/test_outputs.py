@@ -106,3 +106,11 @@ def test_the_plot_example_saves_its_figures(tmp_path):
     example.main(tmp_path)
     assert sorted(p.name for p in tmp_path.glob("*.png")) == ["linreg_pair.png", "linreg_posterior.png",
                                                               "linreg_trace.png"]
+
+
+def test_one_chain_diagnosis_says_r_hat_needs_two_chains():
+    model = ppl.compile(EXAMPLES / "linreg.ppl")
+    fit = model.sample(EXAMPLES / "linreg.data.json", chains=1, warmup=150, draws=150, seed=4, progress=False)
+    line = next(line for line in fit.diagnose().splitlines() if line.startswith("R-hat"))
+    assert "needs at least two chains" in line
+    assert "at most" not in line

@@ -55,9 +55,16 @@ def diagnose(fit) -> str:
     high_rhat = [name for name, row in rows.items() if row["r_hat"] > RHAT_THRESHOLD]
     low_ess = [name for name, row in rows.items()
                if min(row["ess_bulk"], row["ess_tail"]) < ESS_PER_CHAIN * chains]
-    if high_rhat:
+    undefined = [name for name, row in rows.items() if not row["r_hat"] == row["r_hat"]]   # NaN
+    if chains < 2:
+        lines.append("R-hat: needs at least two chains to compare (this run has one; its split R-hat only "
+                     "compares the chain's two halves). Run chains=4 to check convergence.")
+    elif high_rhat:
         lines.append(f"R-hat: above {RHAT_THRESHOLD} for {_list(high_rhat)}. The chains disagree: run longer "
                      f"warmup, check for multimodality, or give better inits.")
+    elif undefined:
+        lines.append(f"R-hat: not defined for {_list(undefined)} (constant or non-finite draws); at most "
+                     f"{RHAT_THRESHOLD} for the rest.")
     else:
         lines.append(f"R-hat: at most {RHAT_THRESHOLD} for every param.")
     if low_ess:

@@ -15,7 +15,7 @@ from codegen.dataflow import holds_gen, writes
 from codegen.emit import Names, NotSupportedYet, Op, indent, lines_of, shape_code, zeros_like
 from codegen.fuse import Fuser, Region, fuse_at, is_fusable, loop_header, size_of
 from codegen.sympy_numba import emit_assignments
-from ppl.errors import InternalError
+from ppl.errors import InternalError, source_lines
 
 
 class StatementEmitter:
@@ -80,7 +80,7 @@ class StatementEmitter:
 
     def _comment(self, s) -> str:
         """`# line 12: y ~ Normal(mu, sigma)`: the model line a block of generated code comes from."""
-        lines = self.program.source_text.splitlines()
+        lines = source_lines(self.program.source_text)
         text = lines[s.span.line - 1].strip() if s.span and 0 < s.span.line <= len(lines) else ""
         return f"# line {s.span.line}: {text}" if text else "#"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import lark
 
-from ppl.errors import ModelSyntaxError, Span
+from ppl.errors import ModelSyntaxError, Span, source_lines
 
 # label → (message, hint, bad snippets that fail the same way)
 SYNTAX_ERROR_EXAMPLES: dict[str, tuple[str, str, list[str]]] = {
@@ -184,6 +184,9 @@ def describe_syntax_error(error: lark.exceptions.UnexpectedInput, text: str, par
         word, column = leading
         message, hint = _LEADING_WORDS[word]
         return ModelSyntaxError(message, Span(span.line, column, span.line, column + len(word)), hint=hint)
+    truncation = _truncation(token, text, span)
+    if truncation is not None:
+        return truncation
     found = _describe_token(token)
     opened = _unclosed_before(text, span)
     if opened is not None and opened[0][0] < span.line:
@@ -215,6 +218,22 @@ def describe_syntax_error(error: lark.exceptions.UnexpectedInput, text: str, par
                 span, expected=expected, hint=f"close it with '{')' if bracket == '(' else ']'}' before this point")
     return ModelSyntaxError(f"unexpected {found}", span, expected=expected,
                             hint="check this line against the statement forms of the language reference")
+
+
+def _truncation(token, text: str, span: Span) -> ModelSyntaxError | None:
+    """Stan's truncation `y ~ Normal(mu, sigma) T[L, U]`: said plainly, not as a missing operator."""
+    if token is None or token.type != "NAME" or str(token) != "T":
+        return None
+    line = source_lines(text)[span.line - 1] if 0 < span.line <= len(source_lines(text)) else ""
+    after = line[span.column:].lstrip()
+    if "~" not in line[:span.column - 1] or not after.startswith("["):
+        return None
+    end = line.find("]", span.column)
+    end_column = end + 2 if end >= 0 else len(line) + 1
+    return ModelSyntaxError(
+        "truncation (`T[...]`) is not supported yet", Span(span.line, span.column, span.line, end_column),
+        hint="for a param, declare the bound instead (`param s: real<lower=0>` with `s ~ Normal(0, 1)` is a "
+             "half-normal: the truncation's constant does not matter); for data, truncation is not available")
 
 
 def _match_label(error, parse_snippet) -> str | None:
@@ -264,7 +283,7 @@ def _token_span(error, token, text) -> Span:
             return Span(line, 1, line, max(2, token.end_column))
         return Span(token.line, token.column, token.end_line or token.line,
                     token.end_column or token.column + 1)
-    lines = text.rstrip("\n").splitlines() or [""]
+    lines = source_lines(text.rstrip("\n")) or [""]
     return Span(len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
 
 
@@ -299,7 +318,7 @@ def _describe_expected(expected: set[str]) -> str:
 
 def _leading_word(text: str, line: int):
     """(word, column) when the error line starts with one of _LEADING_WORDS."""
-    lines = text.splitlines()
+    lines = source_lines(text)
     if not 0 < line <= len(lines):
         return None
     stripped = lines[line - 1].lstrip()
@@ -311,7 +330,7 @@ def _leading_word(text: str, line: int):
 
 def _block_header_before(text: str, line: int) -> int | None:
     """The number of the nearest line above `line` that opens a block (ends with ':')."""
-    lines = text.splitlines()
+    lines = source_lines(text)
     for number in range(min(line, len(lines) + 1) - 1, 0, -1):
         code = lines[number - 1].split("#", 1)[0].rstrip()
         if code:

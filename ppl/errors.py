@@ -40,8 +40,18 @@ class Source:
     filename: str = "<string>"
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        lines = source_lines(self.text)
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of a model as the lexer counts them: split at '\\n' only (with a '\\r' before it
+    dropped), so that a form feed or U+2028 inside a line does not shift the line numbers of
+    every error below it, as str.splitlines() would."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 class LocatedError(Exception):

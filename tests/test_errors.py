@@ -40,6 +40,15 @@ def row(id, source, error, line, column, phrase, xfail=None):
 
 ROWS = [
     # ---- syntax ---------------------------------------------------------------
+    row("stan_truncation",
+        "param mu: real\n"
+        "mu ~ Normal(0, 1) T[0, ]\n",
+        Syn, 2, 19, "truncation (`T[...]`) is not supported yet"),
+    row("form_feed_in_a_comment_keeps_line_numbers",
+        "param mu: real\n"
+        "# a page break \x0c inside a comment\n"
+        "mu ~ Nrmal(0, 1)\n",
+        Name, 3, 6, "'Normal'"),
     row("for_missing_colon",
         "data N: int\n"
         "param mu: real\n"
@@ -541,7 +550,7 @@ def caught(source, filename="<string>"):
 def assert_rendered_at(error, source, line, column):
     """str(error) shows `N | source line` and a caret line starting under `column`."""
     text = str(error)
-    src = source.splitlines()[line - 1].replace("\t", " ")
+    src = source.split("\n")[line - 1].replace("\t", " ")   # lines as the lexer counts them
     shown = f"    {line} | {src}"
     assert shown in text.splitlines(), f"source line not shown:\n{text}"
     gutter = " " * len(str(line))

@@ -33,13 +33,13 @@ Importing this module imports SymPy; nothing on ppl's import path imports it.
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from typing import Callable
 
 import numpy as np
 import sympy
 
+from ppl.catalogue import special_functions
 from ppl.catalogue.declare import Distribution
 from ppl.catalogue.distributions import DISTRIBUTIONS
 
@@ -190,123 +190,13 @@ def log_density_cse(family_name: str, given: tuple[str, ...], size: int | None =
     return replacements, dict(zip(outputs, reduced))
 
 
-# ---- NumPy implementations of the special functions ----------------------------
-
-# lgamma(n) for n = 1 ... 170, exact to rounding: counts hit these (lgamma(k + 1))
-_LGAMMA_OF_INTEGERS = np.array([math.lgamma(n) for n in range(1, 171)])
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-
-
-def _stirling(w):
-    """lgamma(w) by Stirling's series, for w >= 10 (the first omitted term is below 1e-16 there)."""
-    inverse = 1.0 / w
-    inverse_squared = inverse * inverse
-    series = inverse * (1.0 / 12 - inverse_squared * (1.0 / 360 - inverse_squared * (
-        1.0 / 1260 - inverse_squared * (1.0 / 1680 - inverse_squared * (
-            1.0 / 1188 - inverse_squared * (691.0 / 360360 - inverse_squared / 156.0))))))
-    return (w - 0.5) * np.log(w) - w + _HALF_LOG_2PI + series
-
-
-def _lgamma_positive(x):
-    """lgamma for x > 0; below 10 by lgamma(x) = lgamma(x + 10) - log(x (x + 1) ... (x + 9)).
-    About 1e-14 relative, 1e-14 absolute near the roots x = 1, 2."""
-    result = np.empty_like(x)
-    small = x < 10.0
-    z = x[small]
-    product = z.copy()
-    for i in range(1, 10):
-        product *= z + i
-    result[small] = _stirling(z + 10.0) - np.log(product)
-    result[~small] = _stirling(x[~small])
-    return result
-
-
-def _lgamma(x):
-    """log|Gamma(x)|, vectorised; exact table values at the integers 1 ... 170."""
-    x = np.asarray(x, dtype=np.float64)
-    result = np.full(x.shape, np.inf)
-    positive = x > 0
-    result[positive] = _lgamma_positive(x[positive])
-    integer = positive & (x == np.floor(x)) & (x <= 170)
-    result[integer] = _LGAMMA_OF_INTEGERS[x[integer].astype(np.int64) - 1]
-    # reflection: Gamma(x) Gamma(1 - x) = pi / sin(pi x); the poles x = 0, -1, ... stay inf
-    negative = (x <= 0) & (x != np.floor(x))
-    z = x[negative]
-    result[negative] = np.log(np.pi / np.abs(np.sin(np.pi * z))) - _lgamma_positive(1.0 - z)
-    result[np.isnan(x)] = np.nan
-    return result[()] if result.ndim == 0 else result
-
-
-def _digamma(x):
-    """d/dx lgamma(x): recurrence up to x >= 20, then the asymptotic series; reflection for x <= 0."""
-    x = np.asarray(x, dtype=np.float64)
-    result = np.full(x.shape, np.nan)
-    positive = x > 0
-    step = x[positive].copy()
-    correction = np.zeros_like(step)
-    while (step < 20.0).any():
-        small = step < 20.0
-        correction -= np.where(small, 1.0 / step, 0.0)
-        step = np.where(small, step + 1.0, step)
-    inverse_squared = 1.0 / (step * step)
-    series = inverse_squared * (1.0 / 12 - inverse_squared * (1.0 / 120 - inverse_squared * (
-        1.0 / 252 - inverse_squared * (1.0 / 240 - inverse_squared / 132.0))))
-    result[positive] = correction + np.log(step) - 0.5 / step - series
-    negative = (x <= 0) & (x != np.floor(x))
-    if negative.any():
-        z = x[negative]
-        result[negative] = _digamma(1.0 - z) - np.pi / np.tan(np.pi * z)
-    return result[()] if result.ndim == 0 else result
-
-
-def _trigamma(x):
-    """d/dx digamma(x): recurrence up to x >= 20, then the asymptotic series; reflection for x <= 0."""
-    x = np.asarray(x, dtype=np.float64)
-    result = np.full(x.shape, np.nan)
-    positive = x > 0
-    step = x[positive].copy()
-    correction = np.zeros_like(step)
-    while (step < 20.0).any():
-        small = step < 20.0
-        correction += np.where(small, 1.0 / (step * step), 0.0)
-        step = np.where(small, step + 1.0, step)
-    inverse = 1.0 / step
-    inverse_squared = inverse * inverse
-    series = inverse * (1.0 + inverse * (0.5 + inverse * (1.0 / 6 - inverse_squared * (
-        1.0 / 30 - inverse_squared * (1.0 / 42 - inverse_squared * (1.0 / 30 - inverse_squared * 5.0 / 66))))))
-    result[positive] = correction + series
-    negative = (x <= 0) & (x != np.floor(x))
-    if negative.any():
-        z = x[negative]
-        result[negative] = np.pi ** 2 / np.sin(np.pi * z) ** 2 - _trigamma(1.0 - z)
-    return result[()] if result.ndim == 0 else result
-
-
-def _polygamma(order, x):
-    if order == 0:
-        return _digamma(x)
-    if order == 1:
-        return _trigamma(x)
-    raise NotImplementedError(f"polygamma of order {order}")
-
-
-def _sigmoid(x):
-    x = np.asarray(x, dtype=np.float64)
-    exp_minus_abs = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + exp_minus_abs), exp_minus_abs / (1.0 + exp_minus_abs))
-
-
 class _equal(sympy.Function):
     """1 where the arguments are equal, else 0: KroneckerDelta, vectorised for NumPy."""
 
 
 # what lambdify calls for each SymPy function that NumPy lacks
 NUMPY_FUNCTIONS: dict[str, Callable] = {
-    "loggamma": _lgamma,
-    "polygamma": _polygamma,
-    "softplus": lambda x: np.logaddexp(0.0, x),
-    "log_sigmoid": lambda x: -np.logaddexp(0.0, -np.asarray(x, dtype=np.float64)),
-    "sigmoid": _sigmoid,
+    **special_functions.SYMPY_FUNCTIONS,
     "_equal": lambda a, b: np.where(np.equal(a, b), 1.0, 0.0),
 }
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppl.distributions import special_functions as special
+from ppl.catalogue import special_functions as special
 from ppl.distributions.base import Distribution, ParameterError, as_float_array, require
 
 

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ppl.distributions import special_functions as special
+from ppl.catalogue import special_functions as special
 from ppl.distributions.catalogued import CataloguedDistribution
 
 

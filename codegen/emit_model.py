@@ -25,7 +25,6 @@ is built and docs/compiler.md for a walk-through of the emitted code.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 
 import sympy
@@ -452,16 +451,14 @@ class ModelEmitter:
 
     def _draw(self, s: ir.SampleStatement):
         """`gen NAME ~ DIST`: one sampler call per element, arguments computed elementwise."""
+        from ppl.catalogue.declare import sampler_name
         from ppl.catalogue.distributions import DISTRIBUTIONS
 
         distribution = event_rules.lower(s.distribution)
         if event_rules.needs_event_rule(distribution):
             raise NotSupportedYet(f"drawing from {distribution.family} in generated quantities")
         declaration = DISTRIBUTIONS[distribution.family]
-        sampler = re.sub(r"(?<!^)(?=[A-Z])", "_", declaration.name).lower()
-        given = [name for name, _ in distribution.arguments]
-        for group in declaration.alternatives:
-            sampler += "_" + next(name for name in group if name in given)
+        sampler = sampler_name(declaration.sampler_for([name for name, _ in distribution.arguments]))
         fuser = Fuser(self.value)
         arguments = [fuser.convert(argument) for _, argument in distribution.arguments]
         leaves = list(fuser.leaves.values())

@@ -3,8 +3,8 @@
 A catalogue declaration (``ppl/catalogue/distributions/<family>.py``) names
 the parameters in TFP's order, each with its domain and event letters, the
 alternatives (exactly one of ``logits=`` / ``probs=``), the support and the
-log density as a SymPy expression.  A library class adds only what the
-declaration does not carry — the sampler, moments and cdf — and derives the
+log density as a SymPy expression, and its sampler.  A library class adds
+only what the declaration does not carry — moments and cdf — and derives the
 rest here:
 
 * which parameters were given, and TFP's defaults for the others
@@ -18,7 +18,12 @@ rest here:
 * ``log_prob``: the catalogue's own expression, lambdified to NumPy by
   ``ppl.catalogue.density.numpy_log_density`` on first use (that module
   imports SymPy, so it is imported here lazily: ``import ppl.distributions``
-  stays SymPy-free), and -inf outside the declared support.
+  stays SymPy-free), and -inf outside the declared support;
+* ``sample``: the declaration's sampler (Numba-compatible, ``np.random``),
+  compiled by ``ppl.catalogue.draws`` into a ufunc over the broadcast
+  parameters, Numba's generator seeded from the ``seed`` given (an int or a
+  ``np.random.Generator``), so that the library and `gen` statements draw with
+  one definition.
 """
 
 from __future__ import annotations
@@ -75,6 +80,16 @@ class CataloguedDistribution(Distribution):
         event_shape = tuple(letter_sizes[letter] for letter in declaration.event)
         super().__init__(name or declaration.name, batch_shape, event_shape, dtype=self.dtype_of_draws,
                          parameters=dict(arrays))
+
+    def _sample(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        """The declaration's sampler, compiled by Numba and broadcast over the parameters;
+        Numba's generator is seeded from ``rng``, so a seed reproduces the draws."""
+        from ppl.catalogue import draws
+
+        shape = (count,) + self.batch_shape
+        arguments = [np.broadcast_to(self.parameters[key], shape) for key in self._given]
+        return draws.draw_array(self.declaration.sampler_for(self._given), arguments,
+                                seed=int(rng.integers(2 ** 32)))
 
     def _log_prob(self, value: np.ndarray) -> np.ndarray:
         from ppl.catalogue.density import numpy_log_density

@@ -54,13 +54,22 @@ def solve_upper_transposed(factor, right_side):
 
 @numba.njit(cache=True, error_model="numpy")
 def mvn_tril_log_density(x, loc, factor):
-    """log N(x | loc, L L^T) = -|z|^2 / 2 - sum(log diag L) - K log(2 pi) / 2, z = L^-1 (x - loc)."""
+    """log N(x | loc, L L^T) = -|z|^2 / 2 - sum(log |diag L|) - K log(2 pi) / 2, z = L^-1 (x - loc).
+    (|L_ii|: a factor with a negative diagonal entry has the same covariance L L^T.)"""
     size = x.shape[0]
     z = solve_lower(factor, x - loc)
     total = -0.5 * np.dot(z, z) - 0.5 * size * _LOG_2PI
     for i in range(size):
-        total -= math.log(factor[i, i])
+        total -= math.log(abs(factor[i, i]))
     return total
+
+
+@numba.njit(cache=True, error_model="numpy")
+def mvn_tril_log_density_each(x, loc, factor, out):
+    """out[n] = mvn_tril_log_density(x[n], loc[n], factor[n]) for [n, K] x and loc and [n, K, K]
+    factors (broadcast views welcome): the library's multivariate normals over their batch."""
+    for n in range(out.shape[0]):
+        out[n] = mvn_tril_log_density(x[n], loc[n], factor[n])
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -94,7 +103,7 @@ def mvn_tril_log_density_rows(x, loc, factor):
             total -= 0.5 * z[i] * z[i]
     log_determinant = 0.0
     for i in range(size):
-        log_determinant += math.log(factor[i, i])
+        log_determinant += math.log(abs(factor[i, i]))
     return total - x.shape[0] * (log_determinant + 0.5 * size * _LOG_2PI)
 
 

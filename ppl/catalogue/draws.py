@@ -14,6 +14,7 @@ Importing this module imports Numba; the catalogue's other modules never do.
 
 from __future__ import annotations
 
+import types
 from functools import lru_cache
 from typing import Callable
 
@@ -43,7 +44,13 @@ def _seed(seed):
 
 @lru_cache(maxsize=None)
 def _ufunc(sampler: Callable):
-    return numba.vectorize(cache=True)(sampler)
+    """The sampler as a Numba ufunc.  It is compiled from a copy named ``<name>_ufunc``: Numba
+    names a function's disk cache after it, and its njit and vectorize caches of one function
+    would overwrite each other.  (Generated code calls the njit form, not this ufunc: inside
+    compiled code a ufunc drops the sampler's exceptions.)"""
+    copy = types.FunctionType(sampler.__code__, sampler.__globals__, sampler.__name__)
+    copy.__qualname__ = f"{sampler.__qualname__}_ufunc"
+    return numba.vectorize(cache=True)(copy)
 
 
 def draw_array(sampler: Callable, arguments, seed: int) -> np.ndarray:

@@ -86,6 +86,9 @@ class CataloguedDistribution(Distribution):
         Numba's generator is seeded from ``rng``, so a seed reproduces the draws."""
         from ppl.catalogue import draws
 
+        if self.declaration.sampler is None:
+            raise NotImplementedError(f"{self.declaration.name} declares no sampler")
+
         shape = (count,) + self.batch_shape
         arguments = [np.broadcast_to(self.parameters[key], shape) for key in self._given]
         return draws.draw_array(self.declaration.sampler_for(self._given), arguments,
@@ -105,3 +108,25 @@ class CataloguedDistribution(Distribution):
 
     def _needs_size(self) -> bool:
         return bool(self.declaration.event) or any(p.event for p in self.declaration.parameters)
+
+
+def declared_class(declaration) -> type:
+    """The library class of a catalogue family that has none written for it (a new file in
+    ``ppl/catalogue/distributions/`` is enough): parameters by position in TFP's order or by
+    keyword, validation, shapes, ``log_prob`` and ``sample``, all from the declaration; no
+    moments or cdf until a class written in ``ppl/distributions/`` adds them."""
+
+    def __init__(self, *arguments, validate_args=True, name=None, **parameters):
+        names = declaration.parameter_names
+        if len(arguments) > len(names):
+            raise TypeError(f"{declaration.name} takes at most {len(names)} parameters ({', '.join(names)})")
+        for key, value in zip(names, arguments):
+            if key in parameters:
+                raise TypeError(f"{declaration.name} got {key} twice")
+            parameters[key] = value
+        CataloguedDistribution.__init__(self, name or declaration.name, validate_args, **parameters)
+
+    return type(declaration.name, (CataloguedDistribution,),
+                {"family": declaration.name, "__init__": __init__, "__module__": "ppl.distributions",
+                 "__doc__": f"{declaration.name}({', '.join(declaration.parameter_names)}), from its "
+                            f"catalogue declaration."})

@@ -14,10 +14,13 @@ function of SymPy symbols: ``log_density(x, *, <the parameters given>)``
 returns a SymPy expression for log p(x) inside the support (the support's
 bounds are not part of it).  The function imports SymPy itself, so that
 importing the catalogue never does.  ``ppl.catalogue.density`` builds the
-symbols, the derivatives and the NumPy functions from it.  Families whose
-log density is a matrix computation (the multivariate normals, LKJ,
-GaussianProcess, ...) have ``log_density=None``: the compiler gives them
-hand-written adjoint rules instead.
+symbols, the derivatives and the NumPy functions from it.  A family with
+event axes writes it for any size: ``x`` and its vector or matrix parameters
+are ``sympy.IndexedBase`` objects shaped by size symbols, summed over with
+``sympy.Sum`` (``dirichlet.py``).  Families whose log density is a matrix
+computation (the multivariate normals, LKJ, GaussianProcess, ...) have
+``log_density=None``: the compiler gives them hand-written adjoint rules
+instead.
 
 And it carries its sampler: one draw of the value given the parameters, a
 plain Python function written with ``np.random`` and ``math`` only, so that

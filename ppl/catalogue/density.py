@@ -20,12 +20,17 @@ definition:
 ``Bernoulli(logits=...)``); a parameter left out that has a TFP default
 (``Uniform``'s ``low=0``, ``high=1``) becomes that constant.
 
-Families with vector parameters (Categorical, Dirichlet) are written for a
-fixed number of categories: pass ``size=K``.  A vector parameter (or value)
-is then a tuple of K symbols ``name_0 ... name_{K-1}``, derivatives are keyed
-``"name[k]"``, and the NumPy functions take arrays whose last axis has length
-K.  Without ``size`` these families raise ``ValueError``: the compiler gives
-them rules of their own.  Families declared with ``log_density=None`` (the
+Families with event axes (Categorical, Dirichlet, LKJCholesky) write their
+log density once for any size: the value and the parameters with event axes
+are ``sympy.IndexedBase`` objects whose shapes are size symbols (K), and
+``sympy.Sum`` runs over their entries (``event_form`` gives it as written;
+the compiler emits loops from it, ``codegen/event_density.py``).  The
+functions above take ``size=K`` for them and write the sums out: a vector
+parameter (or value) is then a tuple of K symbols ``name_0 ... name_{K-1}``
+(K * K symbols ``name_i_j`` for a matrix), derivatives are keyed
+``"name[k]"`` (``"name[i, j]"``), and the NumPy functions take arrays whose
+last axes have length K.  Without ``size`` these families raise
+``ValueError``.  Families declared with ``log_density=None`` (the
 multivariate normals, LKJ, ...) raise ``NotImplementedError``.
 
 Importing this module imports SymPy; nothing on ppl's import path imports it.

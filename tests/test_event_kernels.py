@@ -1,5 +1,5 @@
 """Per-event kernels: values against scipy, adjoints against finite differences.
-(The event densities emitted from SymPy are tested in test_event_densities.py.)"""
+(The event densities emitted from SymPy are tested in test_gradients.py.)"""
 
 import numpy as np
 import pytest

@@ -75,17 +75,25 @@ def lgamma(x):
     return result[()]
 
 
+def _raised_to_20(x, term):
+    """(x + n, term(x) + ... + term(x + n - 1)) with n the fewest whole steps that reach 20,
+    elementwise: the recurrences psi(x) = psi(x + 1) - 1/x and psi'(x) = psi'(x + 1) + 1/x²
+    carry the polygammas to where their asymptotic series converge."""
+    step = x.copy()
+    correction = np.zeros_like(step)
+    while (step < 20.0).any():
+        small = step < 20.0
+        correction += np.where(small, term(step), 0.0)
+        step = np.where(small, step + 1.0, step)
+    return step, correction
+
+
 def digamma(x):
     """d/dx lgamma(x): recurrence up to x >= 20, then the asymptotic series; reflection for x <= 0."""
     x = np.asarray(x, dtype=np.float64)
     result = np.full(x.shape, np.nan)
     positive = x > 0
-    step = x[positive].copy()
-    correction = np.zeros_like(step)
-    while (step < 20.0).any():
-        small = step < 20.0
-        correction -= np.where(small, 1.0 / step, 0.0)
-        step = np.where(small, step + 1.0, step)
+    step, correction = _raised_to_20(x[positive], lambda z: -1.0 / z)
     inverse_squared = 1.0 / (step * step)
     series = inverse_squared * (1.0 / 12 - inverse_squared * (1.0 / 120 - inverse_squared * (
         1.0 / 252 - inverse_squared * (1.0 / 240 - inverse_squared / 132.0))))
@@ -102,12 +110,7 @@ def trigamma(x):
     x = np.asarray(x, dtype=np.float64)
     result = np.full(x.shape, np.nan)
     positive = x > 0
-    step = x[positive].copy()
-    correction = np.zeros_like(step)
-    while (step < 20.0).any():
-        small = step < 20.0
-        correction += np.where(small, 1.0 / (step * step), 0.0)
-        step = np.where(small, step + 1.0, step)
+    step, correction = _raised_to_20(x[positive], lambda z: 1.0 / (z * z))
     inverse = 1.0 / step
     inverse_squared = inverse * inverse
     series = inverse * (1.0 + inverse * (0.5 + inverse * (1.0 / 6 - inverse_squared * (

@@ -98,7 +98,8 @@ class EventDensity:
         code = _Code(self, inputs, batch, loop_index)
         named = {r.symbol: sympy.Symbol(f"{prefix}_r{i}", real=True) for i, r in enumerate(self.reductions)}
         outer = code.substitute(self.outer).xreplace(named)
-        reductions = [(r, code.substitute(r.body.xreplace({r.index: loop_index}))) for r in self.reductions]
+        reductions = [(i, (r, code.substitute(r.body.xreplace({r.index: loop_index}))))
+                      for i, r in enumerate(self.reductions)]
         guards = code.guards
 
         forward = self._reduction_lines(reductions, code, prefix)
@@ -108,16 +109,20 @@ class EventDensity:
         adjoint_weight = sympy.Symbol(weight, real=True)
         scalars = [s for s in code.scalars if code.adjoint_of(s)]
         picks = [p for p in code.picks if code.adjoint_of(p)]
-        outputs = {f"{prefix}_g{i}": adjoint_weight * sympy.diff(outer, named[r.symbol])
-                   for i, (r, body) in enumerate(reductions)
-                   if any(code.adjoint_of(leaf) for leaf in body.free_symbols)}   # R_i depends on a param
+        active = [(i, (r, body)) for i, (r, body) in reductions
+                  if any(code.adjoint_of(leaf) for leaf in body.free_symbols)]     # R_i depends on a param
+        outputs = {f"{prefix}_g{i}": adjoint_weight * sympy.diff(outer, named[r.symbol]) for i, (r, _) in active}
         direct = [(f"{prefix}_s{j}", leaf) for j, leaf in enumerate(scalars + picks)
                   if sympy.diff(outer, leaf) != 0]      # a scalar or picked entry the outer expression reads
         outputs.update({name: adjoint_weight * sympy.diff(outer, leaf) for name, leaf in direct})
-        reverse = self._reduction_lines(reductions, code, prefix) if reductions else []
+        # the reductions the adjoint reads again: in the outputs, and the log-sum-exps' softmax weights
+        read = set().union(*(e.free_symbols for e in outputs.values())) | {
+            named[r.symbol] for _, (r, _) in active if r.logsumexp}
+        reverse = self._reduction_lines([(i, item) for i, item in reductions if named[item[0].symbol] in read],
+                                        code, prefix)
         reverse += emit_assignments(outputs, f"{prefix}_a") if outputs else []
         reverse += [f"{code.adjoint_of(leaf)} += {name}" for name, leaf in direct]
-        for (start, stop), group in _by_range(reductions):
+        for (start, stop), group in _by_range(active):
             body = self._adjoint_loop_body(group, code, prefix)
             if body:
                 reverse += [f"for {loop_index} in range({code.integer(start)}, {code.integer(stop + 1)}):"]
@@ -156,8 +161,6 @@ class EventDensity:
         """Inside the loop over k: each active entry's and scalar's share of g_i w_ik db_i."""
         outputs, targets = {}, []
         for i, (reduction, body) in group:
-            if not any(code.adjoint_of(leaf) for leaf in body.free_symbols):
-                continue
             g = sympy.Symbol(f"{prefix}_g{i}", real=True)
             share = g * sympy.exp(body - sympy.Symbol(f"{prefix}_r{i}", real=True)) if reduction.logsumexp else g
             for leaf in sorted(body.free_symbols, key=lambda s: s.name):
@@ -171,9 +174,9 @@ class EventDensity:
 
 
 def _by_range(reductions):
-    """The reductions grouped by their (start, stop), in first-seen order: [(range, [(i, (r, body))])]."""
+    """[(i, (reduction, body))] grouped by their (start, stop), in first-seen order."""
     groups: dict = {}
-    for i, (reduction, body) in enumerate(reductions):
+    for i, (reduction, body) in reductions:
         groups.setdefault((reduction.start, reduction.stop), []).append((i, (reduction, body)))
     return list(groups.items())
 

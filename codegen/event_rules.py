@@ -119,9 +119,16 @@ def _kernel_inputs(emitter, value_expr, distribution):
         if declaration.log_density is None:
             raise NotSupportedYet(f"{family} statements")
         density = _event_density(family, tuple(arguments))
-        parameters = [(emitter.value(arguments[name]), len(declaration.parameter(name).event))
-                      for name in density.input_names[1:]]
-        return density, emitter.value(value_expr), len(declaration.event), parameters
+        value = emitter.value(value_expr)
+        parameters = []
+        for name in density.input_names[1:]:
+            parameter, rank = emitter.value(arguments[name]), len(declaration.parameter(name).event)
+            if rank and parameter.is_scalar:      # a scalar (a default) broadcast over the value's event
+                if rank > 1 or not declaration.event:
+                    raise NotSupportedYet(f"{family}'s {name} as a scalar")
+                parameter = _filled_vector(emitter, parameter, value)
+            parameters.append((parameter, rank))
+        return density, value, len(declaration.event), parameters
     kernel, parameter_names, ranks, value_rank = _KERNELS[family]
     value = emitter.value(value_expr)
     parameters = []

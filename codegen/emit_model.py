@@ -106,9 +106,9 @@ class ModelEmitter(ExpressionEmitter, StatementEmitter, ParamEmitter):
 
     def region_emitter(self) -> RegionEmitter:
         n = next(self.regions)
-        return RegionEmitter(index_prefix=f"_i{n}_", temporary_prefix=self._next_prefix())
+        return RegionEmitter(index_prefix=f"_i{n}_", temporary_prefix=self.region_prefix())
 
-    def _next_prefix(self) -> str:
+    def region_prefix(self) -> str:
         """The statement's prefix for one more fused region: `_a_l21`, then `_a_l21b`, `_a_l21c`, ..."""
         uses = self.prefix_uses.get(self.statement_prefix, 0)
         self.prefix_uses[self.statement_prefix] = uses + 1

@@ -6,8 +6,6 @@ their body's adjoint lines into a reversed copy of themselves.  Mixed into ``Mod
 
 from __future__ import annotations
 
-import re
-
 import sympy
 
 from codegen import event_rules, ir
@@ -142,16 +140,14 @@ class StatementEmitter:
 
     def _draw(self, s: ir.SampleStatement):
         """`gen NAME ~ DIST`: one sampler call per element, arguments computed elementwise."""
+        from ppl.catalogue.declare import sampler_name
         from ppl.catalogue.distributions import DISTRIBUTIONS
 
         distribution = event_rules.lower(s.distribution)
         if event_rules.needs_event_rule(distribution):
             raise NotSupportedYet(f"drawing from {distribution.family} in generated quantities")
         declaration = DISTRIBUTIONS[distribution.family]
-        sampler = re.sub(r"(?<!^)(?=[A-Z])", "_", declaration.name).lower()
-        given = [name for name, _ in distribution.arguments]
-        for group in declaration.alternatives:
-            sampler += "_" + next(name for name in group if name in given)
+        sampler = sampler_name(declaration.sampler_for([name for name, _ in distribution.arguments]))
         fuser = Fuser(self.value)
         arguments = [fuser.convert(argument) for _, argument in distribution.arguments]
         leaves = list(fuser.leaves.values())

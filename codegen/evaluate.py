@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from codegen import ir
+from ppl.catalogue import special_functions as special
 
 _BINARY = {
     "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "//": np.floor_divide,
@@ -20,10 +21,9 @@ _BINARY = {
 _ELEMENTWISE = {
     "exp": np.exp, "log": np.log, "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt,
     "square": np.square, "abs": np.abs, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
-    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "logit": lambda x: np.log(x) - np.log1p(-x),
-    "softplus": lambda x: np.logaddexp(0.0, x), "log_sigmoid": lambda x: -np.logaddexp(0.0, -x),
-    "erf": np.vectorize(math.erf, otypes=[float]), "lgamma": np.vectorize(math.lgamma, otypes=[float]),
-    "Phi": np.vectorize(lambda x: 0.5 * math.erfc(-x / math.sqrt(2.0)), otypes=[float]),
+    "sigmoid": special.sigmoid, "logit": lambda x: np.log(x) - np.log1p(-x),
+    "softplus": special.softplus, "log_sigmoid": special.log_sigmoid,
+    "erf": special.erf, "lgamma": special.lgamma, "Phi": special.ndtr,
     "pow": np.power,
 }
 

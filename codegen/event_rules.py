@@ -5,10 +5,12 @@
 * GaussianProcess(K(a, l), x, noise) is MultivariateNormalFullCovariance(0,
   k_cov(x, a, l) + noise * eye(N)) for the kernels K with a covariance function k_cov
   (ExponentiatedQuadratic → exp_quad_cov, Matern12/32/52 → matern12/32/52_cov).
-* MultivariateNormalTriL, Dirichlet, Categorical and LKJCholesky call the
-  per-event kernels of ppl/event_kernels.py (value and hand-written adjoint),
-  in a loop over at most one batch axis.  `D(...).log_prob(x)` as an expression calls the
-  same kernels into a (batch-shaped) value, the kernel's adjoint weighted by that value's adjoint.
+* Dirichlet, Categorical and LKJCholesky (every family whose catalogue log density has
+  event axes) are emitted from their SymPy definitions by codegen/event_density.py;
+  MultivariateNormalTriL calls the per-event kernel of ppl/runtime/event_kernels.py (value
+  and hand-written adjoint of a triangular solve).  Both run in a loop over at most one
+  batch axis.  `D(...).log_prob(x)` as an expression writes the same per-event code into a
+  (batch-shaped) value, its adjoint weighted by that value's adjoint.
 * MixtureSameFamily(Categorical, F) with a scalar family F: a fused region
   over (values, components) of log w[k] + F.log_prob(x[i]; params[k]), then a
   log-sum-exp over components whose adjoint is the responsibilities.
@@ -17,17 +19,21 @@
 from __future__ import annotations
 
 from codegen import ir
+from functools import lru_cache
+
 from codegen.emit import NotSupportedYet, Op, Value, zeros_like
+from codegen.event_density import EventDensity, Input
 from codegen.fuse import Fuser, Region
 from ppl.catalogue.builtin_expressions import KERNEL_COVARIANCES
+from ppl.catalogue.distributions import DISTRIBUTIONS
 
 REAL = ir.REAL
 
-# family → (kernel name, the parameters passed after the value, their event ranks)
+# family → (kernel name, the parameters passed after the value, their event ranks): the event
+# densities that are not SymPy expressions (a triangular solve); the others come from the
+# catalogue's SymPy definitions through codegen/event_density.py
 _KERNELS = {
     "MultivariateNormalTriL": ("mvn_tril", ("loc", "scale_tril"), (1, 2), 1),
-    "Dirichlet": ("dirichlet", ("concentration",), (1,), 1),
-    "LKJCholesky": ("lkj_cholesky", ("concentration",), (0,), 2),
 }
 
 
@@ -74,7 +80,11 @@ def lower(distribution: ir.DistributionExpr) -> ir.DistributionExpr:
 
 
 def needs_event_rule(distribution: ir.DistributionExpr) -> bool:
-    return bool(distribution.type.event_shape) or distribution.family in ("Categorical", "MixtureSameFamily")
+    """Whether a (lowered) distribution has an event: an event-shaped value, or parameters with
+    event axes (Categorical), or components (MixtureSameFamily)."""
+    declaration = DISTRIBUTIONS[distribution.family]
+    return (bool(distribution.type.event_shape) or any(p.event for p in declaration.parameters)
+            or distribution.family == "MixtureSameFamily")
 
 
 def sample(emitter, value_expr, distribution: ir.DistributionExpr) -> None:
@@ -104,11 +114,21 @@ def _kernel_inputs(emitter, value_expr, distribution):
     """(kernel name, value, its event rank, [(parameter, event rank)]) of a kernel family."""
     family = distribution.family
     arguments = dict(distribution.arguments)
-    if family == "Categorical":
-        kind = "probs" if "probs" in arguments else "logits"
-        return f"categorical_{kind}", emitter.value(value_expr), 0, [(emitter.value(arguments[kind]), 1)]
     if family not in _KERNELS:
-        raise NotSupportedYet(f"{family} statements")
+        declaration = DISTRIBUTIONS[family]
+        if declaration.log_density is None:
+            raise NotSupportedYet(f"{family} statements")
+        density = _event_density(family, tuple(arguments))
+        value = emitter.value(value_expr)
+        parameters = []
+        for name in density.input_names[1:]:
+            parameter, rank = emitter.value(arguments[name]), len(declaration.parameter(name).event)
+            if rank and parameter.is_scalar:      # a scalar (a default) broadcast over the value's event
+                if rank > 1 or not declaration.event:
+                    raise NotSupportedYet(f"{family}'s {name} as a scalar")
+                parameter = _filled_vector(emitter, parameter, value)
+            parameters.append((parameter, rank))
+        return density, value, len(declaration.event), parameters
     kernel, parameter_names, ranks, value_rank = _KERNELS[family]
     value = emitter.value(value_expr)
     parameters = []
@@ -118,6 +138,11 @@ def _kernel_inputs(emitter, value_expr, distribution):
             parameter = _filled_vector(emitter, parameter, value)
         parameters.append((parameter, rank))
     return kernel, value, value_rank, parameters
+
+
+@lru_cache(maxsize=None)
+def _event_density(family: str, given: tuple[str, ...]) -> EventDensity:
+    return EventDensity(family, given)
 
 
 def _filled_vector(emitter, scalar: Value, like: Value) -> Value:
@@ -157,32 +182,20 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
     if out is None and kernel in _ROW_KERNELS and batch_ranks[0] == 1 and not any(batch_ranks[1:]):
         _rows_term(emitter, kernel, inputs)   # only the value has a batch axis: one call for all rows
         return
-    arguments = ", ".join(at(v.code, b) for v, b in zip(inputs, batch_ranks))
     if out is None:
         target, weight = "lp +", "1.0"
     else:
         target, weight = at(out.code, size is not None) + " ", at(out.adjoint, size is not None)
-    forward = [f"{target}= event_kernels.{kernel}_log_density({arguments})"]
-    adjoints = []
-    discards = []      # one scratch event for the adjoints nobody reads (data), made once, not per event
-    returned = None
-    for v, b in zip(inputs, batch_ranks):
-        if v.type.dtype == "int":
-            continue       # a category or count: no adjoint
-        if v.is_scalar:
-            returned = v   # the one scalar parameter (LKJ's concentration) comes back as a return value
-            continue
-        if v.active:
-            adjoints.append(at(v.adjoint, b))
-        else:
-            scratch = f"_discarded{n}_{len(discards)}"
-            discards.append(f"{scratch} = np.zeros({v.code}.shape[1:])" if b else f"{scratch} = np.zeros_like({v.code})")
-            adjoints.append(scratch)
-    call = f"event_kernels.{kernel}_log_density_vjp({arguments}, {weight}, {', '.join(adjoints)})"
-    reverse = [f"{returned.adjoint} += {call}" if returned is not None and returned.active else call]
+    discards = []      # scratch events for the adjoints nobody reads (data), made once, not per event
+    if isinstance(kernel, EventDensity):
+        named = {name: Input(v, bool(b)) for name, v, b in zip(kernel.input_names, inputs, batch_ranks)}
+        forward, reverse = kernel.lines(named, index if size is not None else None, emitter.region_prefix(),
+                                        target, weight)
+    else:
+        forward, reverse, discards = _kernel_call(kernel, inputs, batch_ranks, at, target, weight, n)
     if size is not None:
         forward = [f"for {index} in range({size}):"] + ["    " + line for line in forward]
-        reverse = [f"for {index} in range({size}):"] + ["    " + line for line in reverse]
+        reverse = [f"for {index} in range({size}):"] + ["    " + line for line in reverse] if reverse else []
         if out is not None:
             forward = [f"{out.code} = np.empty({size})"] + forward
     reverse = discards + reverse
@@ -194,6 +207,24 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
     if active:
         op.reverse = reverse
     emitter.emit_op(op)
+
+
+def _kernel_call(kernel: str, inputs, batch_ranks, at, target: str, weight: str, n: int):
+    """(forward, adjoint, scratch) lines of one event's call of a Numba kernel and its vjp, which
+    takes an adjoint array for every input (scratch ones, made before the loop, for data)."""
+    arguments = ", ".join(at(v.code, b) for v, b in zip(inputs, batch_ranks))
+    forward = [f"{target}= event_kernels.{kernel}_log_density({arguments})"]
+    adjoints = []
+    discards = []
+    for v, b in zip(inputs, batch_ranks):
+        if v.active:
+            adjoints.append(at(v.adjoint, b))
+        else:
+            scratch = f"_discarded{n}_{len(discards)}"
+            discards.append(f"{scratch} = np.zeros({v.code}.shape[1:])" if b else f"{scratch} = np.zeros_like({v.code})")
+            adjoints.append(scratch)
+    reverse = [f"event_kernels.{kernel}_log_density_vjp({arguments}, {weight}, {', '.join(adjoints)})"]
+    return forward, reverse, discards
 
 
 # kernels with a `<kernel>_log_density_rows` variant: the sum over a batch of values that

@@ -1,11 +1,8 @@
-"""Per-event kernels: values against scipy, adjoints against finite differences,
-the LKJ normaliser against numerical integration."""
-
-import math
+"""Per-event kernels: values against scipy, adjoints against finite differences.
+(The event densities emitted from SymPy are tested in test_gradients.py.)"""
 
 import numpy as np
 import pytest
-import scipy.integrate
 import scipy.stats
 
 from ppl.runtime import event_kernels as kernels
@@ -60,54 +57,6 @@ def test_cholesky_and_its_adjoint(size):
 
 def test_cholesky_of_an_indefinite_matrix_is_nan():
     assert np.isnan(kernels.cholesky(np.array([[1.0, 2.0], [2.0, 1.0]]))).all()
-
-
-def test_dirichlet_value_and_adjoint():
-    x = np.array([0.2, 0.5, 0.3])
-    concentration = np.array([1.5, 2.0, 0.7])
-    assert kernels.dirichlet_log_density(x, concentration) == pytest.approx(
-        scipy.stats.dirichlet(concentration).logpdf(x), rel=1e-12)
-    x_adj, concentration_adj = np.zeros(3), np.zeros(3)
-    kernels.dirichlet_log_density_vjp(x, concentration, 1.0, x_adj, concentration_adj)
-    assert np.allclose(x_adj, numeric_gradient(lambda v: kernels.dirichlet_log_density(v, concentration), x), rtol=1e-6)
-    assert np.allclose(concentration_adj,
-                       numeric_gradient(lambda v: kernels.dirichlet_log_density(x, v), concentration), rtol=1e-6)
-
-
-def test_categorical_value_and_adjoint():
-    probs = np.array([0.1, 0.6, 0.3])
-    assert kernels.categorical_probs_log_density(1, probs) == pytest.approx(math.log(0.6))
-    assert kernels.categorical_probs_log_density(3, probs) == -math.inf
-    logits = np.array([0.3, -1.2, 2.0])
-    expected = scipy.stats.multinomial(1, np.exp(logits) / np.exp(logits).sum()).logpmf([0, 0, 1])
-    assert kernels.categorical_logits_log_density(2, logits) == pytest.approx(expected, rel=1e-12)
-    adjoint = np.zeros(3)
-    kernels.categorical_logits_log_density_vjp(2, logits, 1.0, adjoint)
-    assert np.allclose(adjoint, numeric_gradient(lambda v: kernels.categorical_logits_log_density(2, v), logits))
-    adjoint = np.zeros(3)
-    kernels.categorical_probs_log_density_vjp(1, probs, 1.0, adjoint)
-    assert np.allclose(adjoint, numeric_gradient(lambda v: kernels.categorical_probs_log_density(1, v), probs))
-
-
-@pytest.mark.parametrize("concentration", [0.5, 1.0, 2.5])
-def test_lkj_cholesky_normalises_for_two_dimensions(concentration):
-    def density(r):
-        factor = np.array([[1.0, 0.0], [r, math.sqrt(1 - r * r)]])
-        # the density of L over its free entry r, times |dL11/dr|-free: L[1,0] = r is the coordinate
-        return math.exp(kernels.lkj_cholesky_log_density(factor, concentration))
-
-    total, _ = scipy.integrate.quad(density, -1, 1)
-    assert total == pytest.approx(1.0, rel=1e-8)
-
-
-def test_lkj_cholesky_adjoint():
-    factor = np.linalg.cholesky(np.array([[1.0, 0.3, -0.2], [0.3, 1.0, 0.4], [-0.2, 0.4, 1.0]]))
-    adjoint = np.zeros((3, 3))
-    concentration_adj = kernels.lkj_cholesky_log_density_vjp(factor, 1.7, 1.0, adjoint)
-    numeric = numeric_gradient(lambda v: kernels.lkj_cholesky_log_density(factor, v[0]), [1.7])
-    assert concentration_adj == pytest.approx(numeric[0], rel=1e-6)
-    numeric_factor = numeric_gradient(lambda v: kernels.lkj_cholesky_log_density(v, 1.7), factor)
-    assert np.allclose(adjoint, np.diag(np.diag(numeric_factor)), rtol=1e-6)
 
 
 def test_mvn_rows_kernels_equal_the_sum_of_per_row_kernels():

@@ -21,7 +21,7 @@ import scipy.special
 import scipy.stats as st
 
 import ppl.distributions as tfd
-from ppl.distributions import special_functions as special
+from ppl.catalogue import special_functions as special
 
 BATCH = (4,)
 # quantiles from the far tails to the body; scipy's ppf maps them to points

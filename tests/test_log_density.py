@@ -21,14 +21,14 @@ import pytest
 stats = pytest.importorskip("scipy.stats")
 special = pytest.importorskip("scipy.special")
 
-from ppl.catalogue import density  # noqa: E402
+from ppl.catalogue import density, special_functions  # noqa: E402
 from ppl.catalogue.distributions import DISTRIBUTIONS  # noqa: E402
 
 # Families whose log density is a matrix computation (or a composition of
 # other families): the compiler gives them hand-written adjoint rules.
 DEFERRED_TO_HAND_WRITTEN_RULES = {
     "MultivariateNormalDiag", "MultivariateNormalTriL", "MultivariateNormalFullCovariance",
-    "LKJ", "LKJCholesky", "GaussianProcess", "MixtureSameFamily", "Multinomial",
+    "LKJ", "GaussianProcess", "MixtureSameFamily", "Multinomial",
 }
 
 POINTS = 20
@@ -71,6 +71,25 @@ def simplex(rng):
 
 def sigmoid(x):
     return special.expit(x)
+
+
+def random_correlation_factors(rng):
+    """POINTS Cholesky factors of random K x K correlation matrices."""
+    matrices = rng.normal(size=(POINTS, K, K))
+    covariances = matrices @ np.swapaxes(matrices, -1, -2) + np.eye(K)
+    scales = np.sqrt(np.diagonal(covariances, axis1=-2, axis2=-1))
+    return np.linalg.cholesky(covariances / (scales[..., :, None] * scales[..., None, :]))
+
+
+def lkj_cholesky_reference(x, p):
+    """Stan's lkj_corr_cholesky_lpdf: sum_{k>=1} (K - k - 1 + 2 (eta - 1)) log L_kk minus the
+    log of the normaliser of Lewandowski, Kurowicka and Joe (2009), eq. 16, with scipy's betaln."""
+    eta = p["concentration"]
+    log_normaliser = sum((2 * eta - 2 + K - k) * (K - k) * np.log(2.0)
+                         + (K - k) * special.betaln(eta + (K - k - 1) / 2, eta + (K - k - 1) / 2)
+                         for k in range(1, K))
+    exponents = K - np.arange(K) - 1 + 2 * (eta[:, None] - 1)
+    return np.sum(exponents[:, 1:] * np.log(np.diagonal(x, axis1=-2, axis2=-1)[:, 1:]), axis=-1) - log_normaliser
 
 
 def loc_scale(rng):
@@ -190,6 +209,8 @@ ROWS = [
         lambda r: {"concentration": np.exp(r.uniform(np.log(0.3), np.log(10.0), (POINTS, K)))},
         lambda r, p: simplex(r),
         lambda x, p: np.array([stats.dirichlet.logpdf(v, a) for v, a in zip(x, p["concentration"])]), size=K),
+    Row("LKJCholesky", ("dimension", "concentration"), lambda r: {"concentration": positive(r, 0.3, 5.0)},
+        lambda r, p: random_correlation_factors(r), lkj_cholesky_reference, size=K),
 ]
 
 
@@ -209,13 +230,18 @@ def test_log_density_matches_scipy(row):
     np.testing.assert_allclose(ours, expected, rtol=1e-10, atol=1e-12)
 
 
+def _entry(index: str) -> tuple[int, ...]:
+    """The event entry of a derivative's name: "2]" → (2,), "1, 1]" → (1, 1)."""
+    return tuple(int(i) for i in index[:-1].split(","))
+
+
 def _perturbed(row, x, parameters, name, offset):
     """(x, parameters) with the input called `name` ("x", "scale", "logits[2]") moved by offset."""
     base, _, index = name.partition("[")
     values = {"x": x, **parameters}
     moved = np.array(values[base], dtype=float, copy=True)
     if index:
-        moved[..., int(index[:-1])] += offset
+        moved[(..., *_entry(index))] += offset
     else:
         moved += offset
     values[base] = moved
@@ -233,7 +259,7 @@ def test_derivatives_match_finite_differences(row):
     for name, analytic in derivatives.items():
         base, _, index = name.partition("[")
         at = {"x": x, **parameters}[base]
-        at = at[..., int(index[:-1])] if index else at
+        at = at[(..., *_entry(index))] if index else at
         step = 1e-4 * np.maximum(np.abs(at), 1e-2)
         estimates = []
         for multiple in (-2, -1, 1, 2):
@@ -330,10 +356,10 @@ def test_special_functions_match_scipy():
     rng = np.random.default_rng(3)
     x = np.concatenate([np.exp(rng.uniform(-6, 6, 500)), np.linspace(0.5, 3.0, 51), np.arange(1.0, 60.0),
                         -np.exp(rng.uniform(-3, 3, 50))])
-    np.testing.assert_allclose(density._lgamma(x), special.gammaln(x), rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(density._digamma(x), special.digamma(x), rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(density._trigamma(x), special.polygamma(1, x), rtol=1e-12, atol=1e-13)
-    assert np.isinf(density._lgamma(np.array([0.0, -1.0, -2.0]))).all()
+    np.testing.assert_allclose(special_functions.lgamma(x), special.gammaln(x), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(special_functions.digamma(x), special.digamma(x), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(special_functions.trigamma(x), special.polygamma(1, x), rtol=1e-12, atol=1e-13)
+    assert np.isinf(special_functions.lgamma(np.array([0.0, -1.0, -2.0]))).all()
 
 
 def test_importing_ppl_does_not_import_sympy():

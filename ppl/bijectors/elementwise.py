@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ppl.bijectors.base import Bijector, Invert, parameter_array
+from ppl.catalogue import special_functions as special
 from ppl.distributions.base import ParameterError, require
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
@@ -160,9 +161,6 @@ class Tanh(Bijector):
         return 2.0 * (_LOG_TWO - x - np.logaddexp(0.0, -2.0 * x))
 
 
-_vectorised_erfc = np.vectorize(math.erfc, otypes=[np.float64])
-
-
 class NormalCDF(Bijector):
     """y = Phi(x) = erfc(-x / sqrt 2) / 2, the standard normal CDF, onto (0, 1).
 
@@ -175,7 +173,7 @@ class NormalCDF(Bijector):
     name = "normal_cdf"
 
     def _forward(self, x):
-        return 0.5 * _vectorised_erfc(-x / math.sqrt(2.0))
+        return special.ndtr(x)
 
     def _inverse(self, y):
         from ppl.diagnostics import inverse_normal_cdf

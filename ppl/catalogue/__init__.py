@@ -1,2 +1,8 @@
 """The catalogue: every distribution, constraint, built-in function and kernel,
-declared once and read by the checker, the compiler and the Python library."""
+declared once and read by the checker, the compiler and the Python library.
+
+Beside the declarations: ``density`` (the SymPy log densities, their
+derivatives and NumPy forms), ``draws`` (the declared samplers compiled by
+Numba, for `gen` statements and the library), ``sympy_functions`` and
+``special_functions`` (the special functions' SymPy and NumPy forms; their
+Numba forms are in ``ppl.runtime.special``)."""

@@ -14,10 +14,23 @@ function of SymPy symbols: ``log_density(x, *, <the parameters given>)``
 returns a SymPy expression for log p(x) inside the support (the support's
 bounds are not part of it).  The function imports SymPy itself, so that
 importing the catalogue never does.  ``ppl.catalogue.density`` builds the
-symbols, the derivatives and the NumPy functions from it.  Families whose
-log density is a matrix computation (the multivariate normals, LKJ,
-GaussianProcess, ...) have ``log_density=None``: the compiler gives them
-hand-written adjoint rules instead.
+symbols, the derivatives and the NumPy functions from it.  A family with
+event axes writes it for any size: ``x`` and its vector or matrix parameters
+are ``sympy.IndexedBase`` objects shaped by size symbols, summed over with
+``sympy.Sum`` (``dirichlet.py``).  Families whose log density is a matrix
+computation (the multivariate normals, LKJ, GaussianProcess, ...) have
+``log_density=None``: the compiler gives them hand-written adjoint rules
+instead.
+
+And it carries its sampler: one draw of the value given the parameters, a
+plain Python function written with ``np.random`` and ``math`` only, so that
+Numba compiles it (the catalogue itself never imports Numba).
+``ppl.catalogue.draws`` compiles each one; generated ``gen NAME ~ D(...)``
+statements call it once per element (by ``sampler_name``), and the library's
+``sample`` broadcasts it over the parameters.  A family whose parameters are
+alternatives has one sampler per alternative (``sampler={"logits": ...,
+"probs": ...}``); the arguments are the parameters of the parameterisation,
+in declaration order.
 """
 
 from __future__ import annotations
@@ -57,6 +70,9 @@ class Distribution:
     # log_density(x, *, <parameters given>) -> SymPy expression of log p(x) inside the support;
     # None where the compiler has hand-written rules instead (see ppl/catalogue/density.py)
     log_density: Callable | None = field(default=None, compare=False)
+    # sampler(*parameters) -> one draw (np.random, Numba-compatible); a dict by the chosen
+    # alternative where the family has alternatives; None where none is declared yet
+    sampler: Callable | dict[str, Callable] | None = field(default=None, compare=False)
 
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:
@@ -73,3 +89,25 @@ class Distribution:
             if name in group:
                 return group
         return None
+
+    def sampler_for(self, given) -> Callable:
+        """The sampler of the parameterisation that gives these parameters (KeyError if none)."""
+        if isinstance(self.sampler, dict):
+            chosen = [name for group in self.alternatives for name in group if name in given]
+            return self.sampler[chosen[0]]
+        if self.sampler is None:
+            raise KeyError(f"{self.name} declares no sampler")
+        return self.sampler
+
+    @property
+    def samplers(self) -> tuple[Callable, ...]:
+        """Every sampler the declaration carries."""
+        if isinstance(self.sampler, dict):
+            return tuple(self.sampler.values())
+        return () if self.sampler is None else (self.sampler,)
+
+
+def sampler_name(sampler: Callable) -> str:
+    """The name a catalogue sampler is compiled under in ``ppl.catalogue.draws``: its file's
+    name, then what follows ``sample`` in its own (``normal``, ``bernoulli_logits``)."""
+    return sampler.__module__.rpartition(".")[2] + sampler.__name__.removeprefix("sample")

@@ -20,12 +20,17 @@ definition:
 ``Bernoulli(logits=...)``); a parameter left out that has a TFP default
 (``Uniform``'s ``low=0``, ``high=1``) becomes that constant.
 
-Families with vector parameters (Categorical, Dirichlet) are written for a
-fixed number of categories: pass ``size=K``.  A vector parameter (or value)
-is then a tuple of K symbols ``name_0 ... name_{K-1}``, derivatives are keyed
-``"name[k]"``, and the NumPy functions take arrays whose last axis has length
-K.  Without ``size`` these families raise ``ValueError``: the compiler gives
-them rules of their own.  Families declared with ``log_density=None`` (the
+Families with event axes (Categorical, Dirichlet, LKJCholesky) write their
+log density once for any size: the value and the parameters with event axes
+are ``sympy.IndexedBase`` objects whose shapes are size symbols (K), and
+``sympy.Sum`` runs over their entries (``event_form`` gives it as written;
+the compiler emits loops from it, ``codegen/event_density.py``).  The
+functions above take ``size=K`` for them and write the sums out: a vector
+parameter (or value) is then a tuple of K symbols ``name_0 ... name_{K-1}``
+(K * K symbols ``name_i_j`` for a matrix), derivatives are keyed
+``"name[k]"`` (``"name[i, j]"``), and the NumPy functions take arrays whose
+last axes have length K.  Without ``size`` these families raise
+``ValueError``.  Families declared with ``log_density=None`` (the
 multivariate normals, LKJ, ...) raise ``NotImplementedError``.
 
 Importing this module imports SymPy; nothing on ppl's import path imports it.
@@ -33,15 +38,17 @@ Importing this module imports SymPy; nothing on ppl's import path imports it.
 
 from __future__ import annotations
 
-import math
+import itertools
 from functools import lru_cache
 from typing import Callable
 
 import numpy as np
 import sympy
 
+from ppl.catalogue import special_functions
 from ppl.catalogue.declare import Distribution
 from ppl.catalogue.distributions import DISTRIBUTIONS
+from ppl.catalogue.sympy_functions import logaddexp
 
 # ---- symbols --------------------------------------------------------------------
 
@@ -60,11 +67,17 @@ _ASSUMPTIONS = {
 }
 
 
-def _symbols(name: str, constraint, size: int | None):
-    assumptions = _ASSUMPTIONS.get(constraint.name, {"real": True})
+def _assumptions(constraint) -> dict:
+    return _ASSUMPTIONS.get(constraint.name, {"real": True})
+
+
+def _symbols(name: str, constraint, size: int | None, rank: int = 1):
+    """A scalar symbol, or (size given) the flat tuple of an event's size**rank element symbols
+    ``name_k`` (``name_i_j`` for a matrix, row by row)."""
     if size is None:
-        return sympy.Symbol(name, **assumptions)
-    return tuple(sympy.Symbol(f"{name}_{k}", **assumptions) for k in range(size))
+        return sympy.Symbol(name, **_assumptions(constraint))
+    return tuple(sympy.Symbol("_".join([name, *map(str, index)]), **_assumptions(constraint))
+                 for index in itertools.product(range(size), repeat=rank))
 
 
 def family(family_name: str) -> Distribution:
@@ -88,6 +101,104 @@ def _check_given(declaration: Distribution, given: tuple[str, ...]) -> None:
             raise ValueError(f"{declaration.name} takes exactly one of {', '.join(group)}; given {given}")
 
 
+def _event_rank(declaration: Distribution, name: str) -> int:
+    """How many trailing event axes the value ("x") or a parameter has."""
+    return len(declaration.event if name == "x" else declaration.parameter(name).event)
+
+
+def _is_vector(declaration: Distribution) -> bool:
+    return bool(declaration.event) or any(p.event for p in declaration.parameters)
+
+
+@lru_cache(maxsize=None)
+def _event_form(family_name: str, given: tuple[str, ...]):
+    """The declaration's log density as it writes it, for any event size: ``(expression, x,
+    {name: symbol}, {letter: size symbol})``.  The value and the parameters with event axes
+    are ``sympy.IndexedBase`` objects whose shapes are the size symbols of their letters,
+    scalars are symbols, and a size parameter (LKJ's ``dimension``) is its letter's symbol."""
+    declaration = family(family_name)
+    if declaration.log_density is None:
+        raise NotImplementedError(f"{declaration.name} has no SymPy log density: the compiler gives it "
+                                  f"hand-written adjoint rules")
+    _check_given(declaration, given)
+    letters = [*declaration.event, *(letter for p in declaration.parameters for letter in p.event),
+               *(p.sets for p in declaration.parameters if p.kind == "size")]
+    sizes = {letter: sympy.Symbol(letter, integer=True, positive=True) for letter in dict.fromkeys(letters)}
+
+    def symbol(name, constraint, event):
+        if not event:
+            return sympy.Symbol(name, **_assumptions(constraint))
+        return sympy.IndexedBase(name, shape=tuple(sizes[letter] for letter in event), **_assumptions(constraint))
+
+    in_groups = {name for group in declaration.alternatives for name in group}
+    arguments, symbols = {}, {}
+    for parameter in declaration.parameters:
+        if parameter.kind == "size":
+            arguments[parameter.name] = sizes[parameter.sets]
+        elif parameter.kind != "value":
+            raise NotImplementedError(f"{declaration.name}'s {parameter.name} is not a scalar or array value")
+        elif parameter.name in given:
+            symbols[parameter.name] = symbol(parameter.name, parameter.domain, parameter.event)
+            arguments[parameter.name] = symbols[parameter.name]
+        elif parameter.name not in in_groups:
+            if parameter.default is None:
+                raise ValueError(f"{declaration.name} needs its parameter {parameter.name!r}")
+            arguments[parameter.name] = sympy.nsimplify(parameter.default, rational=True)
+    x = symbol("x", declaration.support, declaration.event)
+    expression = sympy.sympify(declaration.log_density(x, **arguments))
+    return expression, x, symbols, sizes
+
+
+def event_form(family_name: str, given: tuple[str, ...]):
+    """``(expression, x, {parameter name: symbol}, {letter: size symbol})``: the log density of
+    a family with event axes as its declaration writes it, for any size (``sympy.Sum`` over
+    the event's entries, ``x[k]``, ``concentration[k]``); scalar families have no sizes.
+    The compiler emits its loops from this form (``codegen/event_density.py``)."""
+    expression, x, symbols, sizes = _event_form(family_name, tuple(given))
+    return expression, x, dict(symbols), dict(sizes)
+
+
+def _logsumexp_of_terms(terms):
+    """log Σ exp(terms) as nested pairwise logaddexp: stable, and differentiable by SymPy."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = logaddexp(total, term)
+    return total
+
+
+def is_logsumexp(expression) -> bool:
+    """Whether an expression is log(Sum(exp(body), limits)): a log-sum-exp over an event."""
+    return (isinstance(expression, sympy.log) and isinstance(expression.args[0], sympy.Sum)
+            and isinstance(expression.args[0].function, sympy.exp))
+
+
+def _expand(expression, sizes: dict, size: int, elements: dict):
+    """The event form for one size: sums written out, log-sum-exps as nested logaddexp,
+    ``base[i, j]`` as the element symbol, and ``base[c]`` at a symbolic category c as
+    sum_j KroneckerDelta(c, j) base_j."""
+    expression = expression.xreplace({symbol: sympy.Integer(size) for symbol in sizes.values()})
+
+    def terms(summation):
+        (index, start, stop), = summation.limits
+        return [summation.function.xreplace({index: sympy.Integer(j)}) for j in range(int(start), int(stop) + 1)]
+
+    expression = expression.replace(is_logsumexp, lambda e: _logsumexp_of_terms(
+        [term.args[0] for term in terms(e.args[0])]))
+    expression = expression.replace(lambda e: isinstance(e, sympy.Sum), lambda e: sympy.Add(*terms(e)))
+
+    def element(indexed):
+        entries = elements[indexed.base.label.name]
+        if all(index.is_Integer for index in indexed.indices):
+            flat = 0
+            for index in indexed.indices:
+                flat = flat * size + int(index)
+            return entries[flat]
+        (category,) = indexed.indices
+        return sympy.Add(*[sympy.KroneckerDelta(category, j) * entry for j, entry in enumerate(entries)])
+
+    return expression.replace(lambda e: isinstance(e, sympy.Indexed), element)
+
+
 @lru_cache(maxsize=None)
 def _expression(family_name: str, given: tuple[str, ...], size: int | None):
     declaration = family(family_name)
@@ -95,28 +206,23 @@ def _expression(family_name: str, given: tuple[str, ...], size: int | None):
         raise NotImplementedError(f"{declaration.name} has no SymPy log density: the compiler gives it "
                                   f"hand-written adjoint rules")
     _check_given(declaration, given)
-    vector = bool(declaration.event) or any(p.event for p in declaration.parameters)
+    vector = _is_vector(declaration)
     if vector and size is None:
         raise ValueError(f"{declaration.name} has vector parameters: its SymPy log density is written for a "
                          f"fixed size K (pass size=K)")
     if not vector and size is not None:
         raise ValueError(f"{declaration.name} is a scalar family: it takes no size")
-    in_groups = {name for group in declaration.alternatives for name in group}
-    arguments, symbols = {}, {}
-    for parameter in declaration.parameters:
-        if parameter.kind != "value" or len(parameter.event) > 1:
-            raise NotImplementedError(f"{declaration.name}'s {parameter.name} is not a scalar or vector value")
-        if parameter.name in given:
-            symbols[parameter.name] = _symbols(parameter.name, parameter.domain,
-                                               size if parameter.event else None)
-            arguments[parameter.name] = symbols[parameter.name]
-        elif parameter.name not in in_groups:
-            if parameter.default is None:
-                raise ValueError(f"{declaration.name} needs its parameter {parameter.name!r}")
-            arguments[parameter.name] = sympy.nsimplify(parameter.default, rational=True)
-    x = _symbols("x", declaration.support, size if declaration.event else None)
-    expression = sympy.sympify(declaration.log_density(x, **arguments))
-    return expression, x, symbols
+    expression, x, event_symbols, sizes = _event_form(family_name, given)
+    if not vector:
+        return expression, x, event_symbols
+    symbols, elements = {}, {}
+    for name, symbol in [("x", x), *event_symbols.items()]:
+        constraint = declaration.support if name == "x" else declaration.parameter(name).domain
+        if isinstance(symbol, sympy.IndexedBase):
+            elements[name] = _symbols(name, constraint, size, len(symbol.shape))
+        symbols[name] = elements.get(name, symbol)
+    expression = _expand(expression, sizes, size, elements)
+    return expression, symbols.pop("x"), symbols
 
 
 def log_density_expression(family_name: str, given: tuple[str, ...], size: int | None = None):
@@ -145,7 +251,9 @@ def _differentiation_symbols(family_name, given, size) -> dict[str, sympy.Symbol
     flat = {}
     for name, symbol in wrt.items():
         if isinstance(symbol, tuple):
-            flat.update({f"{name}[{k}]": entry for k, entry in enumerate(symbol)})
+            rank = _event_rank(declaration, name)
+            indices = itertools.product(range(size), repeat=rank)
+            flat.update({f"{name}[{', '.join(map(str, index))}]": entry for index, entry in zip(indices, symbol)})
         else:
             flat[name] = symbol
     return flat
@@ -190,123 +298,13 @@ def log_density_cse(family_name: str, given: tuple[str, ...], size: int | None =
     return replacements, dict(zip(outputs, reduced))
 
 
-# ---- NumPy implementations of the special functions ----------------------------
-
-# lgamma(n) for n = 1 ... 170, exact to rounding: counts hit these (lgamma(k + 1))
-_LGAMMA_OF_INTEGERS = np.array([math.lgamma(n) for n in range(1, 171)])
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-
-
-def _stirling(w):
-    """lgamma(w) by Stirling's series, for w >= 10 (the first omitted term is below 1e-16 there)."""
-    inverse = 1.0 / w
-    inverse_squared = inverse * inverse
-    series = inverse * (1.0 / 12 - inverse_squared * (1.0 / 360 - inverse_squared * (
-        1.0 / 1260 - inverse_squared * (1.0 / 1680 - inverse_squared * (
-            1.0 / 1188 - inverse_squared * (691.0 / 360360 - inverse_squared / 156.0))))))
-    return (w - 0.5) * np.log(w) - w + _HALF_LOG_2PI + series
-
-
-def _lgamma_positive(x):
-    """lgamma for x > 0; below 10 by lgamma(x) = lgamma(x + 10) - log(x (x + 1) ... (x + 9)).
-    About 1e-14 relative, 1e-14 absolute near the roots x = 1, 2."""
-    result = np.empty_like(x)
-    small = x < 10.0
-    z = x[small]
-    product = z.copy()
-    for i in range(1, 10):
-        product *= z + i
-    result[small] = _stirling(z + 10.0) - np.log(product)
-    result[~small] = _stirling(x[~small])
-    return result
-
-
-def _lgamma(x):
-    """log|Gamma(x)|, vectorised; exact table values at the integers 1 ... 170."""
-    x = np.asarray(x, dtype=np.float64)
-    result = np.full(x.shape, np.inf)
-    positive = x > 0
-    result[positive] = _lgamma_positive(x[positive])
-    integer = positive & (x == np.floor(x)) & (x <= 170)
-    result[integer] = _LGAMMA_OF_INTEGERS[x[integer].astype(np.int64) - 1]
-    # reflection: Gamma(x) Gamma(1 - x) = pi / sin(pi x); the poles x = 0, -1, ... stay inf
-    negative = (x <= 0) & (x != np.floor(x))
-    z = x[negative]
-    result[negative] = np.log(np.pi / np.abs(np.sin(np.pi * z))) - _lgamma_positive(1.0 - z)
-    result[np.isnan(x)] = np.nan
-    return result[()] if result.ndim == 0 else result
-
-
-def _digamma(x):
-    """d/dx lgamma(x): recurrence up to x >= 20, then the asymptotic series; reflection for x <= 0."""
-    x = np.asarray(x, dtype=np.float64)
-    result = np.full(x.shape, np.nan)
-    positive = x > 0
-    step = x[positive].copy()
-    correction = np.zeros_like(step)
-    while (step < 20.0).any():
-        small = step < 20.0
-        correction -= np.where(small, 1.0 / step, 0.0)
-        step = np.where(small, step + 1.0, step)
-    inverse_squared = 1.0 / (step * step)
-    series = inverse_squared * (1.0 / 12 - inverse_squared * (1.0 / 120 - inverse_squared * (
-        1.0 / 252 - inverse_squared * (1.0 / 240 - inverse_squared / 132.0))))
-    result[positive] = correction + np.log(step) - 0.5 / step - series
-    negative = (x <= 0) & (x != np.floor(x))
-    if negative.any():
-        z = x[negative]
-        result[negative] = _digamma(1.0 - z) - np.pi / np.tan(np.pi * z)
-    return result[()] if result.ndim == 0 else result
-
-
-def _trigamma(x):
-    """d/dx digamma(x): recurrence up to x >= 20, then the asymptotic series; reflection for x <= 0."""
-    x = np.asarray(x, dtype=np.float64)
-    result = np.full(x.shape, np.nan)
-    positive = x > 0
-    step = x[positive].copy()
-    correction = np.zeros_like(step)
-    while (step < 20.0).any():
-        small = step < 20.0
-        correction += np.where(small, 1.0 / (step * step), 0.0)
-        step = np.where(small, step + 1.0, step)
-    inverse = 1.0 / step
-    inverse_squared = inverse * inverse
-    series = inverse * (1.0 + inverse * (0.5 + inverse * (1.0 / 6 - inverse_squared * (
-        1.0 / 30 - inverse_squared * (1.0 / 42 - inverse_squared * (1.0 / 30 - inverse_squared * 5.0 / 66))))))
-    result[positive] = correction + series
-    negative = (x <= 0) & (x != np.floor(x))
-    if negative.any():
-        z = x[negative]
-        result[negative] = np.pi ** 2 / np.sin(np.pi * z) ** 2 - _trigamma(1.0 - z)
-    return result[()] if result.ndim == 0 else result
-
-
-def _polygamma(order, x):
-    if order == 0:
-        return _digamma(x)
-    if order == 1:
-        return _trigamma(x)
-    raise NotImplementedError(f"polygamma of order {order}")
-
-
-def _sigmoid(x):
-    x = np.asarray(x, dtype=np.float64)
-    exp_minus_abs = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + exp_minus_abs), exp_minus_abs / (1.0 + exp_minus_abs))
-
-
 class _equal(sympy.Function):
     """1 where the arguments are equal, else 0: KroneckerDelta, vectorised for NumPy."""
 
 
 # what lambdify calls for each SymPy function that NumPy lacks
 NUMPY_FUNCTIONS: dict[str, Callable] = {
-    "loggamma": _lgamma,
-    "polygamma": _polygamma,
-    "softplus": lambda x: np.logaddexp(0.0, x),
-    "log_sigmoid": lambda x: -np.logaddexp(0.0, -np.asarray(x, dtype=np.float64)),
-    "sigmoid": _sigmoid,
+    **special_functions.SYMPY_FUNCTIONS,
     "_equal": lambda a, b: np.where(np.equal(a, b), 1.0, 0.0),
 }
 
@@ -323,8 +321,8 @@ def _lambdify(family_name, given, size, expressions):
         flat_arguments.extend(symbol if isinstance(symbol, tuple) else (symbol,))
     expressions = [sympy.sympify(e).replace(sympy.KroneckerDelta, _equal) for e in expressions]
     compiled = sympy.lambdify(flat_arguments, expressions, modules=[NUMPY_FUNCTIONS, "numpy"], cse=True)
-    vector = {name: isinstance(symbols[name], tuple) for name in names}
-    x_is_vector = isinstance(x, tuple)
+    # each argument's event rank: the number of its trailing axes of length `size`
+    ranks = [_event_rank(declaration, name) for name in ("x", *names)]
 
     def call(x_value, **parameters):
         missing = [name for name in names if name not in parameters]
@@ -334,16 +332,14 @@ def _lambdify(family_name, given, size, expressions):
                             f"missing {missing}, unexpected {unknown}")
         values = [np.asarray(x_value, dtype=np.float64)]
         values += [np.asarray(parameters[name], dtype=np.float64) for name in names]
-        batch_shapes = [v.shape[:-1] if is_vector else v.shape
-                        for v, is_vector in zip(values, (x_is_vector, *vector.values()))]
-        shape = np.broadcast_shapes(*batch_shapes)
+        shape = np.broadcast_shapes(*(value.shape[:value.ndim - rank] for value, rank in zip(values, ranks)))
         flat = []
-        for value, is_vector in zip(values, (x_is_vector, *vector.values())):
-            if is_vector:
-                if value.shape[-1:] != (size,):
-                    raise ValueError(f"{declaration.name}: expected a last axis of length {size}, "
+        for value, rank in zip(values, ranks):
+            if rank:
+                if value.shape[value.ndim - rank:] != (size,) * rank:
+                    raise ValueError(f"{declaration.name}: expected {rank} last axes of length {size}, "
                                      f"got shape {value.shape}")
-                flat.extend(np.moveaxis(value, -1, 0))
+                flat.extend(np.moveaxis(value.reshape(value.shape[:value.ndim - rank] + (-1,)), -1, 0))
             else:
                 flat.append(value)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

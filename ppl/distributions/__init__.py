@@ -4,9 +4,11 @@
     tfd.Normal(loc=[0., 2., 4.], scale=1.).log_prob(xs[..., None])     # [200, 3]
 
 One class per catalogue family (``ppl/catalogue/distributions/``), with TFP's
-names and parameter names; log densities of the scalar families come from
-the catalogue's SymPy definitions (imported lazily: importing this package
-imports neither SymPy nor SciPy).  A test checks ``__all__`` against the
+names and parameter names; log densities and samplers come from the
+catalogue's declarations (SymPy imported lazily: importing this package
+imports neither SymPy nor SciPy, nor Numba).  A family declared in the
+catalogue without a class here gets one made from its declaration alone
+(``catalogued.declared_class``).  A test checks ``__all__`` against the
 catalogue.
 """
 
@@ -42,3 +44,17 @@ __all__ = [
     # Gaussian processes
     "GaussianProcess", "GaussianProcessRegressionModel",
 ]
+
+
+def _classes_of_the_other_families() -> None:
+    """A class for every catalogue family (and alias) that has none above, in ``__all__`` too."""
+    from ppl.catalogue.distributions import DISTRIBUTIONS
+    from ppl.distributions.catalogued import declared_class
+
+    for name, declaration in DISTRIBUTIONS.items():
+        if name not in globals():
+            globals()[name] = globals().get(declaration.name) or declared_class(declaration)
+            __all__.append(name)
+
+
+_classes_of_the_other_families()

@@ -3,8 +3,8 @@
 A catalogue declaration (``ppl/catalogue/distributions/<family>.py``) names
 the parameters in TFP's order, each with its domain and event letters, the
 alternatives (exactly one of ``logits=`` / ``probs=``), the support and the
-log density as a SymPy expression.  A library class adds only what the
-declaration does not carry — the sampler, moments and cdf — and derives the
+log density as a SymPy expression, and its sampler.  A library class adds
+only what the declaration does not carry — moments and cdf — and derives the
 rest here:
 
 * which parameters were given, and TFP's defaults for the others
@@ -18,7 +18,12 @@ rest here:
 * ``log_prob``: the catalogue's own expression, lambdified to NumPy by
   ``ppl.catalogue.density.numpy_log_density`` on first use (that module
   imports SymPy, so it is imported here lazily: ``import ppl.distributions``
-  stays SymPy-free), and -inf outside the declared support.
+  stays SymPy-free), and -inf outside the declared support;
+* ``sample``: the declaration's sampler (Numba-compatible, ``np.random``),
+  compiled by ``ppl.catalogue.draws`` into a ufunc over the broadcast
+  parameters, Numba's generator seeded from the ``seed`` given (an int or a
+  ``np.random.Generator``), so that the library and `gen` statements draw with
+  one definition.
 """
 
 from __future__ import annotations
@@ -76,6 +81,19 @@ class CataloguedDistribution(Distribution):
         super().__init__(name or declaration.name, batch_shape, event_shape, dtype=self.dtype_of_draws,
                          parameters=dict(arrays))
 
+    def _sample(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        """The declaration's sampler, compiled by Numba and broadcast over the parameters;
+        Numba's generator is seeded from ``rng``, so a seed reproduces the draws."""
+        from ppl.catalogue import draws
+
+        if self.declaration.sampler is None:
+            raise NotImplementedError(f"{self.declaration.name} declares no sampler")
+
+        shape = (count,) + self.batch_shape
+        arguments = [np.broadcast_to(self.parameters[key], shape) for key in self._given]
+        return draws.draw_array(self.declaration.sampler_for(self._given), arguments,
+                                seed=int(rng.integers(2 ** 32)))
+
     def _log_prob(self, value: np.ndarray) -> np.ndarray:
         from ppl.catalogue.density import numpy_log_density
 
@@ -90,3 +108,25 @@ class CataloguedDistribution(Distribution):
 
     def _needs_size(self) -> bool:
         return bool(self.declaration.event) or any(p.event for p in self.declaration.parameters)
+
+
+def declared_class(declaration) -> type:
+    """The library class of a catalogue family that has none written for it (a new file in
+    ``ppl/catalogue/distributions/`` is enough): parameters by position in TFP's order or by
+    keyword, validation, shapes, ``log_prob`` and ``sample``, all from the declaration; no
+    moments or cdf until a class written in ``ppl/distributions/`` adds them."""
+
+    def __init__(self, *arguments, validate_args=True, name=None, **parameters):
+        names = declaration.parameter_names
+        if len(arguments) > len(names):
+            raise TypeError(f"{declaration.name} takes at most {len(names)} parameters ({', '.join(names)})")
+        for key, value in zip(names, arguments):
+            if key in parameters:
+                raise TypeError(f"{declaration.name} got {key} twice")
+            parameters[key] = value
+        CataloguedDistribution.__init__(self, name or declaration.name, validate_args, **parameters)
+
+    return type(declaration.name, (CataloguedDistribution,),
+                {"family": declaration.name, "__init__": __init__, "__module__": "ppl.distributions",
+                 "__doc__": f"{declaration.name}({', '.join(declaration.parameter_names)}), from its "
+                            f"catalogue declaration."})

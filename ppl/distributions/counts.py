@@ -17,12 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppl.distributions import special_functions as special
+from ppl.catalogue import special_functions as special
 from ppl.distributions.catalogued import CataloguedDistribution
-
-
-def _draw_shape(distribution, count):
-    return (count,) + distribution.batch_shape
 
 
 class _SuccessProbability:
@@ -54,9 +50,6 @@ class Bernoulli(_SuccessProbability, CataloguedDistribution):
     def __init__(self, logits=None, probs=None, validate_args=True, name="Bernoulli"):
         super().__init__(name, validate_args, logits=logits, probs=probs)
 
-    def _sample(self, count, rng):
-        return (rng.uniform(size=_draw_shape(self, count)) < self.probs_parameter()).astype(np.int64)
-
     def _log_cdf(self, x):
         """log(1 - p) on [0, 1), 0 from 1 on, -inf below 0."""
         with np.errstate(divide="ignore"):
@@ -86,10 +79,6 @@ class Binomial(_SuccessProbability, CataloguedDistribution):
 
     def __init__(self, total_count, logits=None, probs=None, validate_args=True, name="Binomial"):
         super().__init__(name, validate_args, total_count=total_count, logits=logits, probs=probs)
-
-    def _sample(self, count, rng):
-        return rng.binomial(self.total_count.astype(np.int64), self.probs_parameter(),
-                            size=_draw_shape(self, count))
 
     def _log_cdf(self, x):
         """P(X <= k) = I_(1-p)(n - k, k + 1) for 0 <= k < n, k = floor(x)."""
@@ -125,11 +114,6 @@ class BetaBinomial(CataloguedDistribution):
         super().__init__(name, validate_args, total_count=total_count, concentration1=concentration1,
                          concentration0=concentration0)
 
-    def _sample(self, count, rng):
-        shape = _draw_shape(self, count)
-        probs = rng.beta(self.concentration1, self.concentration0, size=shape)
-        return rng.binomial(np.broadcast_to(self.total_count, shape).astype(np.int64), probs)
-
     def _log_cdf(self, x):
         """log Σ_{j <= floor(x)} p(j): the masses at 0, ..., max(n), summed in log space."""
         support = np.arange(int(np.max(self.total_count)) + 1, dtype=np.float64)
@@ -160,9 +144,6 @@ class Poisson(CataloguedDistribution):
     def rate_parameter(self):
         return np.asarray(self.rate) if self.rate is not None else np.exp(self.log_rate)
 
-    def _sample(self, count, rng):
-        return rng.poisson(self.rate_parameter(), size=_draw_shape(self, count))
-
     def _log_cdf(self, x):
         """P(X <= k) = Q(k + 1, rate), k = floor(x) >= 0."""
         k = np.floor(x)
@@ -186,19 +167,12 @@ class Poisson(CataloguedDistribution):
 class NegativeBinomial(_SuccessProbability, CataloguedDistribution):
     """NegativeBinomial(total_count r, logits= or probs= p), TFP's convention: the number
     of successes (probability p each) before r failures.  Mean r p/(1 - p), variance
-    r p/(1 - p)², mode floor((r - 1) p/(1 - p)) for r > 1, else 0.
-
-    NumPy's negative_binomial(n, q) counts failures before n successes of probability q,
-    so a draw is negative_binomial(r, 1 - p)."""
+    r p/(1 - p)², mode floor((r - 1) p/(1 - p)) for r > 1, else 0."""
 
     family = "NegativeBinomial"
 
     def __init__(self, total_count, logits=None, probs=None, validate_args=True, name="NegativeBinomial"):
         super().__init__(name, validate_args, total_count=total_count, logits=logits, probs=probs)
-
-    def _sample(self, count, rng):
-        failure = special.sigmoid(-self.logits_parameter())
-        return rng.negative_binomial(self.total_count, failure, size=_draw_shape(self, count))
 
     def _log_cdf(self, x):
         """P(X <= k) = I_(1-p)(r, k + 1), k = floor(x) >= 0 (scipy's nbinom(r, 1 - p), as TFP)."""

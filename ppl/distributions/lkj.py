@@ -12,9 +12,9 @@ normaliser is the paper's equation (16),
     log c_K(η) = Σ_{k=1}^{K-1} [ (2η - 2 + K - k)(K - k) log 2
                                   + (K - k) log B(η + (K - k - 1)/2, η + (K - k - 1)/2) ],
 
-which gives the volume π²/2 of the 3 x 3 correlation matrices at η = 1.  The
-catalogue declares both families with ``log_density=None``; these NumPy
-forms are the one definition.
+which gives the volume π²/2 of the 3 x 3 correlation matrices at η = 1.  Both
+are written once, as SymPy, in the catalogue (``lkj_cholesky.py``): LKJCholesky's
+log_prob is its ``log_density`` lambdified, LKJ's takes the normaliser from it.
 
 Draws use the onion method (the paper's section 3.2), built directly on the
 Cholesky factor: row 0 is e_0; row i (1 <= i < K) is (√y u, √(1 - y), 0, ...)
@@ -27,20 +27,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppl.distributions import special_functions as special
 from ppl.distributions.base import Distribution, ParameterError, as_float_array, require
 
 
+def _lkj_cholesky_log_density(dimension: int):
+    from ppl.catalogue.density import numpy_log_density
+
+    return numpy_log_density("LKJCholesky", ("dimension", "concentration"), size=dimension)
+
+
 def log_normaliser(dimension: int, concentration) -> np.ndarray:
-    """log c_K(η), equation (16) of Lewandowski, Kurowicka and Joe (2009)."""
-    eta = np.asarray(concentration, dtype=np.float64)
-    total = np.zeros(eta.shape)
-    for k in range(1, dimension):
-        remaining = dimension - k
-        half_width = eta + (remaining - 1) / 2
-        log_beta = 2 * special.lgamma(half_width) - special.lgamma(2 * half_width)
-        total = total + (2 * eta - 2 + remaining) * remaining * np.log(2.0) + remaining * log_beta
-    return total
+    """log c_K(η), equation (16) of Lewandowski, Kurowicka and Joe (2009): the catalogue's
+    LKJCholesky density at the identity factor is 1 / c_K(η) (every log L_kk is 0)."""
+    return -_lkj_cholesky_log_density(dimension)(np.eye(dimension), concentration=concentration)
 
 
 def onion_cholesky_sample(dimension: int, concentration: np.ndarray, count: int, rng) -> np.ndarray:
@@ -125,7 +124,6 @@ class LKJCholesky(_LKJBase):
         lower = np.all(np.triu(value, 1) == 0, axis=(-2, -1))
         unit_rows = np.all(np.abs(np.sum(value ** 2, axis=-1) - 1.0) <= 1e-6, axis=-1)
         inside = lower & unit_rows & np.all(diagonal > 0, axis=-1)
-        exponents = size - np.arange(size) - 1 + 2 * (self.concentration[..., None] - 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            result = np.sum(exponents * np.log(diagonal), axis=-1) - log_normaliser(size, self.concentration)
+            result = _lkj_cholesky_log_density(size)(value, concentration=self.concentration)
         return np.where(inside, result, -np.inf)

@@ -3,9 +3,8 @@
 Each is X = loc + scale Z for a standard Z (normal, Student's t, Cauchy,
 Laplace, logistic); HalfNormal, HalfStudentT and HalfCauchy fold Z at 0
 (X = loc + scale |Z|, doubling the density on x >= loc), LogNormal is exp of
-a Normal.  So sampling is ``loc + scale * draw_standard(...)`` and the cdf
-is the standard cdf at z = (x - loc) / scale; the log densities are the
-catalogue's (see ``CataloguedDistribution``).
+a Normal.  So the cdf is the standard cdf at z = (x - loc) / scale; the log
+densities and samplers are the catalogue's (see ``CataloguedDistribution``).
 """
 
 from __future__ import annotations
@@ -14,18 +13,14 @@ import math
 
 import numpy as np
 
-from ppl.distributions import special_functions as special
+from ppl.catalogue import special_functions as special
 from ppl.distributions.catalogued import CataloguedDistribution
-
-
-def _draw_shape(distribution, count):
-    return (count,) + distribution.batch_shape
 
 
 class _SymmetricLocationScale(CataloguedDistribution):
     """X = loc + scale Z for a standard Z symmetric about 0 (Normal, Cauchy, Laplace,
-    Logistic): sampling, cdf, mean, mode and sd follow from Z's.  A subclass gives
-    `_standard_draws(rng, shape)`, `_standard_cdf(z)`, `standard_stddev`, and
+    Logistic): cdf, mean, mode and sd follow from Z's.  A subclass gives
+    `_standard_cdf(z)`, `standard_stddev`, and
     `_standard_log_cdf(z)` where a form stabler than log(cdf) exists."""
 
     standard_stddev = 1.0
@@ -35,9 +30,6 @@ class _SymmetricLocationScale(CataloguedDistribution):
 
     def _standardised(self, x):
         return (x - self.loc) / self.scale
-
-    def _sample(self, count, rng):
-        return self.loc + self.scale * self._standard_draws(rng, _draw_shape(self, count))
 
     def _cdf(self, x):
         return self._standard_cdf(self._standardised(x))
@@ -65,9 +57,6 @@ class Normal(_SymmetricLocationScale):
 
     family = "Normal"
 
-    def _standard_draws(self, rng, shape):
-        return rng.standard_normal(size=shape)
-
     def _standard_cdf(self, z):
         return special.ndtr(z)
 
@@ -83,9 +72,6 @@ class HalfNormal(CataloguedDistribution):
 
     def __init__(self, scale, validate_args=True, name="HalfNormal"):
         super().__init__(name, validate_args, scale=scale)
-
-    def _sample(self, count, rng):
-        return np.abs(rng.normal(0.0, self.scale, size=_draw_shape(self, count)))
 
     def _cdf(self, x):
         return np.where(x >= 0, special.erf(np.maximum(x, 0.0) / (self.scale * math.sqrt(2.0))), 0.0)
@@ -109,9 +95,6 @@ class LogNormal(CataloguedDistribution):
 
     def __init__(self, loc, scale, validate_args=True, name="LogNormal"):
         super().__init__(name, validate_args, loc=loc, scale=scale)
-
-    def _sample(self, count, rng):
-        return np.exp(rng.normal(self.loc, self.scale, size=_draw_shape(self, count)))
 
     def _cdf(self, x):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -147,9 +130,6 @@ class StudentT(CataloguedDistribution):
 
     def __init__(self, df, loc, scale, validate_args=True, name="StudentT"):
         super().__init__(name, validate_args, df=df, loc=loc, scale=scale)
-
-    def _sample(self, count, rng):
-        return self.loc + self.scale * rng.standard_t(self.df, size=_draw_shape(self, count))
 
     def _log_cdf(self, x):
         """log F(z) = log(I / 2) for z < 0, log(1 - I / 2) above (I from ``_student_t_tail``)."""
@@ -191,9 +171,6 @@ class HalfStudentT(CataloguedDistribution):
     def __init__(self, df, loc, scale, validate_args=True, name="HalfStudentT"):
         super().__init__(name, validate_args, df=df, loc=loc, scale=scale)
 
-    def _sample(self, count, rng):
-        return self.loc + self.scale * np.abs(rng.standard_t(self.df, size=_draw_shape(self, count)))
-
     def _log_cdf(self, x):
         """P(|T| <= z) = 1 - I for z >= 0, the complement ``_student_t_tail`` returns directly."""
         z = (x - self.loc) / self.scale
@@ -219,9 +196,6 @@ class Cauchy(_SymmetricLocationScale):
 
     family = "Cauchy"
 
-    def _standard_draws(self, rng, shape):
-        return rng.standard_cauchy(size=shape)
-
     def _standard_cdf(self, z):
         return 0.5 + np.arctan(z) / math.pi
 
@@ -244,9 +218,6 @@ class HalfCauchy(CataloguedDistribution):
     def __init__(self, loc, scale, validate_args=True, name="HalfCauchy"):
         super().__init__(name, validate_args, loc=loc, scale=scale)
 
-    def _sample(self, count, rng):
-        return self.loc + self.scale * np.abs(rng.standard_cauchy(size=_draw_shape(self, count)))
-
     def _cdf(self, x):
         return np.where(x >= self.loc, 2.0 / math.pi * np.arctan(np.maximum(x - self.loc, 0.0) / self.scale), 0.0)
 
@@ -266,9 +237,6 @@ class Laplace(_SymmetricLocationScale):
     family = "Laplace"
     standard_stddev = math.sqrt(2.0)
 
-    def _standard_draws(self, rng, shape):
-        return rng.laplace(0.0, 1.0, size=shape)
-
     def _standard_cdf(self, z):
         return np.where(z < 0, 0.5 * np.exp(np.minimum(z, 0.0)), 1.0 - 0.5 * np.exp(-np.maximum(z, 0.0)))
 
@@ -278,9 +246,6 @@ class Logistic(_SymmetricLocationScale):
 
     family = "Logistic"
     standard_stddev = math.pi / math.sqrt(3.0)
-
-    def _standard_draws(self, rng, shape):
-        return rng.logistic(0.0, 1.0, size=shape)
 
     def _standard_cdf(self, z):
         return special.sigmoid(z)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppl.distributions import special_functions as special
+from ppl.catalogue import special_functions as special
 from ppl.distributions.base import Distribution, ShapeError, broadcast_shapes, shape_text
 
 

@@ -3,29 +3,26 @@ covariance Σ = L Lᵀ: MultivariateNormalDiag (L = diag(scale_diag)),
 MultivariateNormalTriL (L = scale_tril, lower triangular) and
 MultivariateNormalFullCovariance (L = cholesky(covariance_matrix)).
 
-The catalogue declares them with ``log_density=None`` (a matrix computation),
-so the log density is written here, once, for all three:
+The catalogue declares them with ``log_density=None`` (a matrix computation):
+the log density of all three is the compiler's per-event Numba kernel
+(``ppl.runtime.event_kernels.mvn_tril_log_density``), called over the batch,
 
     log p(x) = -|z|²/2 - Σ_k log|L_kk| - (K/2) log 2π,    z = L⁻¹ (x - loc)
 
-(log det Σ = 2 Σ_k log|L_kk| for triangular L).  Draws are loc + L ε with
-ε ~ Normal(0, I).  ``loc`` defaults to 0 as in TFP.
+(log det Σ = 2 Σ_k log|L_kk| for triangular L), except MultivariateNormalDiag's,
+which is a sum of the catalogue's Normal log densities, as the compiler lowers
+it.  Draws are loc + L ε with ε ~ Normal(0, I).  ``loc`` defaults to 0 as in TFP.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from ppl.distributions.base import Distribution, ParameterError, ShapeError, broadcast_parameters, require, shape_text
 
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-
 
 class _MultivariateNormalLinearOperator(Distribution):
-    """A multivariate normal given loc [..., K] and a lower-triangular scale [..., K, K];
-    subclasses may replace ``_whiten`` / ``_log_abs_det_scale`` with cheaper forms."""
+    """A multivariate normal given loc [..., K] and a lower-triangular scale [..., K, K]."""
 
     def __init__(self, name, loc, scale_tril, parameters):
         self.loc = loc
@@ -37,26 +34,17 @@ class _MultivariateNormalLinearOperator(Distribution):
         """The lower-triangular L with covariance L Lᵀ."""
         return self._scale_tril
 
-    # z = L⁻¹ (x - loc), solving once for all leading (sample) axes of the value
-    def _whiten(self, difference):
-        batch_rank = len(self.batch_shape)
-        leading = difference.shape[:difference.ndim - 1 - batch_rank]
-        count = math.prod(leading)
-        rest = difference.shape[len(leading):]
-        columns = np.moveaxis(difference.reshape((count,) + rest), 0, -1)      # [..batch, K, count]
-        solved = np.linalg.solve(self.scale_tril, columns)
-        return np.moveaxis(solved, -1, 0).reshape(difference.shape)
-
-    def _log_abs_det_scale(self):
-        return np.sum(np.log(np.abs(np.diagonal(self.scale_tril, axis1=-2, axis2=-1))), axis=-1)
-
     def _log_prob(self, value):
-        difference = value - self.loc
-        broadcast_batch = np.broadcast_shapes(difference.shape[:-1], self.batch_shape)
-        difference = np.broadcast_to(difference, broadcast_batch + self.event_shape)
-        z = self._whiten(difference)
+        from ppl.runtime.event_kernels import mvn_tril_log_density_each
+
         size = self.event_shape[0]
-        return -0.5 * np.sum(z ** 2, axis=-1) - self._log_abs_det_scale() - size * _HALF_LOG_2PI
+        batch = np.broadcast_shapes(value.shape[:-1], self.batch_shape)
+        x = np.broadcast_to(value, batch + (size,)).reshape(-1, size)
+        loc = np.broadcast_to(self.loc, batch + (size,)).reshape(-1, size)
+        factor = np.broadcast_to(self.scale_tril, batch + (size, size)).reshape(-1, size, size)
+        out = np.empty(x.shape[0])
+        mvn_tril_log_density_each(x, loc, factor, out)
+        return out.reshape(batch)
 
     def _sample(self, count, rng):
         noise = rng.standard_normal((count,) + self.batch_shape + self.event_shape)
@@ -114,11 +102,11 @@ class MultivariateNormalDiag(_MultivariateNormalLinearOperator):
         scale_tril = self.scale_diag[..., :, None] * np.eye(size)
         super().__init__(name, arrays["loc"], scale_tril, parameters=arrays)
 
-    def _whiten(self, difference):
-        return difference / self.scale_diag
+    def _log_prob(self, value):
+        """The sum over the event of Normal(loc_k, scale_diag_k) log densities (the catalogue's)."""
+        from ppl.distributions.location_scale import Normal
 
-    def _log_abs_det_scale(self):
-        return np.sum(np.log(self.scale_diag), axis=-1)
+        return np.sum(Normal(self.loc, self.scale_diag, validate_args=False)._log_prob(value), axis=-1)
 
     def _variance(self):
         return self.scale_diag ** 2

@@ -1,9 +1,8 @@
 """Continuous families on the positive half-line and on bounded intervals.
 
 Exponential, Gamma, InverseGamma, Chi2 and Weibull live on x > 0 (or x >= 0);
-Beta on (0, 1); Uniform on [low, high).  Sampling uses NumPy's Generator
-(its gamma takes a *scale*, the reciprocal of TFP's rate); log densities are
-the catalogue's (see ``CataloguedDistribution``).  The Gamma-like cdfs are the
+Beta on (0, 1); Uniform on [low, high).  Log densities and samplers are the
+catalogue's (see ``CataloguedDistribution``).  The Gamma-like cdfs are the
 regularised incomplete gamma P(a, x) or its complement Q, Beta's is I_x(a, b)
 (``special_functions.log_incomplete_gamma`` / ``log_incomplete_beta``); each
 log cdf is the logarithm those return, so it stays finite where the cdf
@@ -14,13 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppl.distributions import special_functions as special
+from ppl.catalogue import special_functions as special
 from ppl.distributions.base import ParameterError
 from ppl.distributions.catalogued import CataloguedDistribution
-
-
-def _draw_shape(distribution, count):
-    return (count,) + distribution.batch_shape
 
 
 class Exponential(CataloguedDistribution):
@@ -31,9 +26,6 @@ class Exponential(CataloguedDistribution):
 
     def __init__(self, rate, validate_args=True, name="Exponential"):
         super().__init__(name, validate_args, rate=rate)
-
-    def _sample(self, count, rng):
-        return rng.exponential(1.0 / self.rate, size=_draw_shape(self, count))
 
     def _cdf(self, x):
         return np.where(x > 0, -np.expm1(-self.rate * np.maximum(x, 0.0)), 0.0)
@@ -56,9 +48,6 @@ class Gamma(CataloguedDistribution):
 
     def __init__(self, concentration, rate, validate_args=True, name="Gamma"):
         super().__init__(name, validate_args, concentration=concentration, rate=rate)
-
-    def _sample(self, count, rng):
-        return rng.gamma(self.concentration, 1.0 / self.rate, size=_draw_shape(self, count))
 
     def _log_cdf(self, x):
         return special.log_incomplete_gamma(self.concentration, self.rate * x)[0]
@@ -85,9 +74,6 @@ class InverseGamma(CataloguedDistribution):
 
     def __init__(self, concentration, scale, validate_args=True, name="InverseGamma"):
         super().__init__(name, validate_args, concentration=concentration, scale=scale)
-
-    def _sample(self, count, rng):
-        return 1.0 / rng.gamma(self.concentration, 1.0 / self.scale, size=_draw_shape(self, count))
 
     def _log_cdf(self, x):
         """P(1/Y <= x) = P(Y >= 1/x) = Q(α, β / x); 0 for x <= 0."""
@@ -120,9 +106,6 @@ class Chi2(CataloguedDistribution):
     def __init__(self, df, validate_args=True, name="Chi2"):
         super().__init__(name, validate_args, df=df)
 
-    def _sample(self, count, rng):
-        return rng.chisquare(self.df, size=_draw_shape(self, count))
-
     def _log_cdf(self, x):
         return special.log_incomplete_gamma(self.df / 2, x / 2)[0]
 
@@ -147,9 +130,6 @@ class Weibull(CataloguedDistribution):
 
     def __init__(self, concentration, scale, validate_args=True, name="Weibull"):
         super().__init__(name, validate_args, concentration=concentration, scale=scale)
-
-    def _sample(self, count, rng):
-        return self.scale * rng.weibull(self.concentration, size=_draw_shape(self, count))
 
     def _cdf(self, x):
         return np.where(x > 0, -np.expm1(-(np.maximum(x, 0.0) / self.scale) ** self.concentration), 0.0)
@@ -176,9 +156,6 @@ class Beta(CataloguedDistribution):
 
     def __init__(self, concentration1, concentration0, validate_args=True, name="Beta"):
         super().__init__(name, validate_args, concentration1=concentration1, concentration0=concentration0)
-
-    def _sample(self, count, rng):
-        return rng.beta(self.concentration1, self.concentration0, size=_draw_shape(self, count))
 
     def _log_cdf(self, x):
         return special.log_incomplete_beta(self.concentration1, self.concentration0, x)[0]
@@ -209,9 +186,6 @@ class Uniform(CataloguedDistribution):
         super().__init__(name, validate_args, low=low, high=high)
         if validate_args and not np.all(self.low < self.high):
             raise ParameterError(f"Uniform needs low < high; got low={self.low.tolist()}, high={self.high.tolist()}")
-
-    def _sample(self, count, rng):
-        return rng.uniform(self.low, self.high, size=_draw_shape(self, count))
 
     def _cdf(self, x):
         return np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppl.distributions import special_functions as special
+from ppl.catalogue import special_functions as special
 from ppl.distributions.catalogued import CataloguedDistribution
 
 

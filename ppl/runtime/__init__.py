@@ -1,10 +1,12 @@
 """What generated model code calls at run time, and nothing else: Numba
 functions every compiled model module imports as
 
-    from ppl.runtime import data, draws, event_kernels, special
+    from ppl.runtime import data, event_kernels, special
 
 `data` reads the packed data buffers, `special` holds the scalar special
-functions SymPy's printer names, `event_kernels` the per-event log densities
-and matrix functions with their adjoints, `draws` the random draws of `gen`
-statements.  This layer imports nothing from the compiler or the user API, so
-the compiler may depend on it and generated modules load without the compiler."""
+functions SymPy's printer names, `event_kernels` the matrix functions and
+per-event log densities that are not SymPy expressions, with their adjoints.
+(The random draws of `gen` statements are the catalogue's samplers, compiled
+in `ppl.catalogue.draws`.)  This layer imports nothing from the compiler or
+the user API, so the compiler may depend on it and generated modules load
+without the compiler."""

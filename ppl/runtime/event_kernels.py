@@ -1,9 +1,11 @@
-"""Numba kernels for log densities and matrix functions over one event (and the
-functions of one vector that reductions and `axis=` maps call), each
-with its hand-written adjoint (vector-Jacobian product), for the generated
-code.  Scalar parts follow the catalogue's definitions; what SymPy cannot
-differentiate conveniently (triangular solves, Cholesky factors,
-log-determinants) is written here with the formula it implements.
+"""Numba kernels for what generated code cannot write as SymPy expressions:
+triangular solves, the multivariate normal's log density over one event,
+Cholesky factors, and the functions of one vector that reductions and
+`axis=` maps call, each with its hand-written adjoint (vector-Jacobian
+product) and the formula it implements.  (The event densities that are SymPy
+expressions, Dirichlet, Categorical and LKJCholesky, are emitted from their
+catalogue definitions by codegen/event_density.py.)  The library's
+multivariate normals call the same log-density kernel.
 
 Adjoint functions *add* ``weight`` times the gradient into their ``*_adj``
 arguments (the compiler passes scratch arrays for inputs that need none).
@@ -16,7 +18,6 @@ import math
 import numba
 import numpy as np
 
-from ppl.runtime.special import digamma
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -53,13 +54,22 @@ def solve_upper_transposed(factor, right_side):
 
 @numba.njit(cache=True, error_model="numpy")
 def mvn_tril_log_density(x, loc, factor):
-    """log N(x | loc, L L^T) = -|z|^2 / 2 - sum(log diag L) - K log(2 pi) / 2, z = L^-1 (x - loc)."""
+    """log N(x | loc, L L^T) = -|z|^2 / 2 - sum(log |diag L|) - K log(2 pi) / 2, z = L^-1 (x - loc).
+    (|L_ii|: a factor with a negative diagonal entry has the same covariance L L^T.)"""
     size = x.shape[0]
     z = solve_lower(factor, x - loc)
     total = -0.5 * np.dot(z, z) - 0.5 * size * _LOG_2PI
     for i in range(size):
-        total -= math.log(factor[i, i])
+        total -= math.log(abs(factor[i, i]))
     return total
+
+
+@numba.njit(cache=True, error_model="numpy")
+def mvn_tril_log_density_each(x, loc, factor, out):
+    """out[n] = mvn_tril_log_density(x[n], loc[n], factor[n]) for [n, K] x and loc and [n, K, K]
+    factors (broadcast views welcome): the library's multivariate normals over their batch."""
+    for n in range(out.shape[0]):
+        out[n] = mvn_tril_log_density(x[n], loc[n], factor[n])
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -93,7 +103,7 @@ def mvn_tril_log_density_rows(x, loc, factor):
             total -= 0.5 * z[i] * z[i]
     log_determinant = 0.0
     for i in range(size):
-        log_determinant += math.log(factor[i, i])
+        log_determinant += math.log(abs(factor[i, i]))
     return total - x.shape[0] * (log_determinant + 0.5 * size * _LOG_2PI)
 
 
@@ -185,107 +195,6 @@ def cholesky_vjp(factor, factor_adj, matrix_adj):
     for i in range(size):
         for j in range(size):
             matrix_adj[i, j] += 0.5 * (transposed[i, j] + transposed[j, i])
-
-
-# ---- Dirichlet ------------------------------------------------------------------------------
-
-@numba.njit(cache=True, error_model="numpy")
-def dirichlet_log_density(x, concentration):
-    """sum((a - 1) log x) + lgamma(sum a) - sum(lgamma a)."""
-    total = math.lgamma(np.sum(concentration))
-    for k in range(x.shape[0]):
-        total += (concentration[k] - 1.0) * math.log(x[k]) - math.lgamma(concentration[k])
-    return total
-
-
-@numba.njit(cache=True, error_model="numpy")
-def dirichlet_log_density_vjp(x, concentration, weight, x_adj, concentration_adj):
-    """d/dx_k = (a_k - 1) / x_k; d/da_k = log x_k + digamma(sum a) - digamma(a_k)."""
-    total = digamma(np.sum(concentration))
-    for k in range(x.shape[0]):
-        x_adj[k] += weight * (concentration[k] - 1.0) / x[k]
-        concentration_adj[k] += weight * (math.log(x[k]) + total - digamma(concentration[k]))
-
-
-# ---- Categorical -----------------------------------------------------------------------------
-
-@numba.njit(cache=True, error_model="numpy")
-def categorical_probs_log_density(category, probs):
-    if category < 0 or category >= probs.shape[0]:
-        return -math.inf
-    return math.log(probs[category])
-
-
-@numba.njit(cache=True, error_model="numpy")
-def categorical_probs_log_density_vjp(category, probs, weight, probs_adj):
-    """d/dprobs[k] = [k == category] / probs[category]."""
-    if 0 <= category < probs.shape[0]:
-        probs_adj[category] += weight / probs[category]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def categorical_logits_log_density(category, logits):
-    """logits[category] - logsumexp(logits)."""
-    if category < 0 or category >= logits.shape[0]:
-        return -math.inf
-    largest = np.max(logits)
-    return logits[category] - largest - math.log(np.sum(np.exp(logits - largest)))
-
-
-@numba.njit(cache=True, error_model="numpy")
-def categorical_logits_log_density_vjp(category, logits, weight, logits_adj):
-    """d/dlogits = onehot(category) - softmax(logits)."""
-    largest = np.max(logits)
-    exponentials = np.exp(logits - largest)
-    total = np.sum(exponentials)
-    for k in range(logits.shape[0]):
-        logits_adj[k] -= weight * exponentials[k] / total
-    if 0 <= category < logits.shape[0]:
-        logits_adj[category] += weight
-
-
-# ---- LKJ on Cholesky factors of correlation matrices ---------------------------------------------
-
-@numba.njit(cache=True, error_model="numpy")
-def lkj_log_normaliser(size, concentration):
-    """-log c_K(eta), from Lewandowski, Kurowicka & Joe (2009), eq. 16:
-    c = prod_{k=1}^{K-1} [2^{(2 eta - 2 + K - k)} B(eta + (K-k-1)/2, eta + (K-k-1)/2)]^{K-k}."""
-    total = 0.0
-    for k in range(1, size):
-        b = concentration + 0.5 * (size - k - 1)
-        total -= (size - k) * ((2.0 * concentration - 2.0 + size - k) * math.log(2.0)
-                               + 2.0 * math.lgamma(b) - math.lgamma(2.0 * b))
-    return total
-
-
-@numba.njit(cache=True, error_model="numpy")
-def lkj_log_normaliser_derivative(size, concentration):
-    total = 0.0
-    for k in range(1, size):
-        b = concentration + 0.5 * (size - k - 1)
-        total -= (size - k) * (2.0 * math.log(2.0) + 2.0 * digamma(b) - 2.0 * digamma(2.0 * b))
-    return total
-
-
-@numba.njit(cache=True, error_model="numpy")
-def lkj_cholesky_log_density(factor, concentration):
-    """log normaliser + sum_{k>=1} (K - k - 1 + 2 (eta - 1)) log L[k, k] (Stan's lkj_corr_cholesky)."""
-    size = factor.shape[0]
-    total = lkj_log_normaliser(size, concentration)
-    for k in range(1, size):
-        total += (size - k - 1 + 2.0 * (concentration - 1.0)) * math.log(factor[k, k])
-    return total
-
-
-@numba.njit(cache=True, error_model="numpy")
-def lkj_cholesky_log_density_vjp(factor, concentration, weight, factor_adj):
-    """Returns d/d concentration; adds d/dL[k, k] = (K - k - 1 + 2 (eta - 1)) / L[k, k]."""
-    size = factor.shape[0]
-    concentration_adj = lkj_log_normaliser_derivative(size, concentration)
-    for k in range(1, size):
-        factor_adj[k, k] += weight * (size - k - 1 + 2.0 * (concentration - 1.0)) / factor[k, k]
-        concentration_adj += 2.0 * math.log(factor[k, k])
-    return weight * concentration_adj
 
 
 # ---- functions of one vector (reductions and maps along an axis) ------------------------------

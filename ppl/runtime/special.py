@@ -1,9 +1,10 @@
-"""Special functions for generated code, as Numba scalar functions.
+"""Special functions as Numba scalar functions: their one home for compiled code.
 
 The generated log densities and gradients call these by name (the table in
-codegen/sympy_numba.py maps SymPy functions onto them).  Each is written for
-numerical stability over the whole real line, since a sampler's early
-iterations visit extreme values.
+codegen/sympy_numba.py maps SymPy functions onto them), and so do the
+transforms and the samplers.  Each is written for numerical stability over
+the whole real line, since a sampler's early iterations visit extreme
+values.  Their NumPy forms, for arrays, are in ppl/catalogue/special_functions.py.
 """
 
 from __future__ import annotations

@@ -128,14 +128,3 @@ def leapfrog_energy(log_density_gradient, real_data, int_data, q, p, grad, step_
     if math.isnan(energy):
         energy = math.inf
     return log_density, energy
-
-
-@numba.njit(cache=True, error_model="numpy")
-def log_add_exp(a, b):
-    if a == -math.inf:
-        return b
-    if b == -math.inf:
-        return a
-    if a > b:
-        return a + math.log1p(math.exp(b - a))
-    return b + math.log1p(math.exp(a - b))

@@ -26,8 +26,9 @@ import math
 import numba
 import numpy as np
 
+from ppl.runtime.special import logaddexp
 from ppl.sampling import rng
-from ppl.sampling.hamiltonian import (TransitionInfo, kinetic_energy, leapfrog_energy, log_add_exp, sample_momentum,
+from ppl.sampling.hamiltonian import (TransitionInfo, kinetic_energy, leapfrog_energy, sample_momentum,
                                       velocity)
 
 # rows of the trajectory workspace [TRAJECTORY_ROWS, dim]
@@ -115,7 +116,7 @@ def _build_subtree(log_density_gradient, real_data, int_data, state, depth, step
         while completed % 2 == 0:   # two subtrees of equal size on top: merge them
             init, final = stack[top - 2], stack[top - 1]
             log_weight_init, log_weight_final = levels[top - 2, 0], levels[top - 1, 0]
-            log_weight_subtree = log_add_exp(log_weight_init, log_weight_final)
+            log_weight_subtree = logaddexp(log_weight_init, log_weight_final)
             if rng.uniform(state) < math.exp(log_weight_final - log_weight_subtree):
                 init[_Q_PROP, :] = final[_Q_PROP]
                 init[_P_PROP, :] = final[_P_PROP]
@@ -179,7 +180,7 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
             trajectory[_G_SAMPLE, :] = subtree[_G_PROP]
             log_density_sample = levels[0, 1]
             moved = True
-        log_weight = log_add_exp(log_weight, log_weight_subtree)
+        log_weight = logaddexp(log_weight, log_weight_subtree)
         # the old trajectory's far end, its near end (the edge), and the new subtree
         persists = merge_persists(trajectory[far + 3], trajectory[edge + 3], trajectory[edge + 1], trajectory[_RHO],
                                   subtree[_V_BEG], subtree[_P_BEG], subtree[_V_END], subtree[_RHO_S],

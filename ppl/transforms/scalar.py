@@ -35,9 +35,10 @@ from typing import Callable
 import numpy as np
 import sympy
 
+from ppl.catalogue import special_functions
 from ppl.catalogue.sympy_functions import log_sigmoid, sigmoid, softplus
 
-# ---- numeric forms of the SymPy functions (ppl.catalogue.sympy_functions) ----
+# ---- the SymPy functions (ppl.catalogue.sympy_functions) written out ----
 
 
 def to_elementary(expression: sympy.Expr) -> sympy.Expr:
@@ -48,27 +49,6 @@ def to_elementary(expression: sympy.Expr) -> sympy.Expr:
             .replace(softplus, lambda argument: sympy.log(1 + sympy.exp(argument)))
             .replace(log_sigmoid, lambda argument: -sympy.log(1 + sympy.exp(-argument))))
 
-
-def _numpy_sigmoid(argument):
-    argument = np.asarray(argument, dtype=np.float64)
-    exp_minus_abs = np.exp(-np.abs(argument))
-    return np.where(argument >= 0, 1.0 / (1.0 + exp_minus_abs), exp_minus_abs / (1.0 + exp_minus_abs))
-
-
-def _numpy_softplus(argument):
-    return np.logaddexp(0.0, argument)
-
-
-def _numpy_log_sigmoid(argument):
-    return -np.logaddexp(0.0, -np.asarray(argument, dtype=np.float64))
-
-
-# what `lambdify` uses for the functions above
-NUMPY_IMPLEMENTATIONS: dict[str, Callable] = {
-    "sigmoid": _numpy_sigmoid,
-    "softplus": _numpy_softplus,
-    "log_sigmoid": _numpy_log_sigmoid,
-}
 
 # ---- the transforms -------------------------------------------------------------
 
@@ -172,9 +152,10 @@ def scalar_transform_expressions(name: str) -> ScalarTransformExpressions:
 
 
 def lambdify_numpy(arguments, expressions) -> Callable:
-    """`sympy.lambdify` with the stable NumPy forms of sigmoid, softplus and log_sigmoid;
+    """`sympy.lambdify` with the stable NumPy forms of sigmoid, softplus and log_sigmoid
+    (``ppl.catalogue.special_functions``);
     every output is broadcast against the inputs, as a float64 array."""
-    compiled = sympy.lambdify(arguments, expressions, modules=[NUMPY_IMPLEMENTATIONS, "numpy"])
+    compiled = sympy.lambdify(arguments, expressions, modules=[special_functions.SYMPY_FUNCTIONS, "numpy"])
 
     def broadcast(*values):
         values = [np.asarray(v, dtype=np.float64) for v in values]

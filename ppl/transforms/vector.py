@@ -23,22 +23,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-
-@numba.njit(cache=True, error_model="numpy")
-def _sigmoid(argument):
-    """1 / (1 + exp(-argument)) without overflow."""
-    if argument >= 0.0:
-        return 1.0 / (1.0 + np.exp(-argument))
-    exp_argument = np.exp(argument)
-    return exp_argument / (1.0 + exp_argument)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _log_sigmoid(argument):
-    """log(sigmoid(argument)) = -log1p(exp(-argument)) without overflow."""
-    if argument >= 0.0:
-        return -np.log1p(np.exp(-argument))
-    return argument - np.log1p(np.exp(argument))
+from ppl.runtime.special import log_sigmoid, sigmoid
 
 
 # ---- simplex --------------------------------------------------------------------
@@ -66,8 +51,8 @@ def simplex_constrain(unconstrained, simplex_out):
     log_det_jacobian = 0.0
     for k in range(size - 1):
         shifted = unconstrained[k] - np.log(size - k - 1.0)
-        log_break = _log_sigmoid(shifted)
-        log_keep = _log_sigmoid(-shifted)
+        log_break = log_sigmoid(shifted)
+        log_keep = log_sigmoid(-shifted)
         simplex_out[k] = np.exp(log_stick + log_break)
         log_det_jacobian += log_break + log_keep + log_stick
         log_stick += log_keep
@@ -105,8 +90,8 @@ def simplex_constrain_vjp(unconstrained, x_adjoint, unconstrained_adjoint_out):
     log_stick_adjoint = x_adjoint[size - 1] * simplex[size - 1]
     for k in range(size - 2, -1, -1):
         shifted = unconstrained[k] - np.log(size - k - 1.0)
-        break_fraction = _sigmoid(shifted)
-        keep_fraction = _sigmoid(-shifted)
+        break_fraction = sigmoid(shifted)
+        keep_fraction = sigmoid(-shifted)
         element_adjoint = x_adjoint[k] * simplex[k]
         unconstrained_adjoint_out[k] += ((element_adjoint + 1.0) * keep_fraction
                                          - (1.0 + log_stick_adjoint) * break_fraction)

@@ -4,6 +4,10 @@
     log p(x) = x log(probs) + (1 - x) log1p(-probs)
 """
 
+import math
+
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, UNIT_INTERVAL, BINARY
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -17,10 +21,19 @@ def log_density(x, *, logits=None, probs=None):
     return x * sympy.log(probs) + (1 - x) * log1p(-probs)
 
 
+def sample_probs(probs):
+    return 1 if np.random.random() < probs else 0
+
+
+def sample_logits(logits):
+    return 1 if np.random.random() < 1.0 / (1.0 + math.exp(-logits)) else 0
+
+
 BERNOULLI = Distribution(
     name="Bernoulli",
     parameters=(Parameter("logits", REAL), Parameter("probs", UNIT_INTERVAL)),
     alternatives=(("logits", "probs"),),
     support=BINARY,
     log_density=log_density,
+    sampler={"probs": sample_probs, "logits": sample_logits},
 )

@@ -4,6 +4,8 @@
     lbeta(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b)
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import POSITIVE, UNIT_INTERVAL
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -17,9 +19,14 @@ def log_density(x, *, concentration1, concentration0):
     return (concentration1 - 1) * sympy.log(x) + (concentration0 - 1) * log1p(-x) - log_beta
 
 
+def sample(concentration1, concentration0):
+    return np.random.beta(concentration1, concentration0)
+
+
 BETA = Distribution(
     name="Beta",
     parameters=(Parameter("concentration1", POSITIVE), Parameter("concentration0", POSITIVE)),
     support=UNIT_INTERVAL,
     log_density=log_density,
+    sampler=sample,
 )

@@ -4,6 +4,8 @@
     lbeta(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b)
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import POSITIVE, NONNEGATIVE_INTEGER, COUNT_UP_TO_TOTAL
 from ppl.catalogue.declare import Distribution, Parameter
 from ppl.catalogue.distributions.binomial import log_binomial_coefficient
@@ -20,6 +22,10 @@ def log_density(x, *, total_count, concentration1, concentration0):
             - log_beta(concentration1, concentration0))
 
 
+def sample(total_count, concentration1, concentration0):
+    return np.random.binomial(int(total_count), np.random.beta(concentration1, concentration0))
+
+
 BETA_BINOMIAL = Distribution(
     name="BetaBinomial",
     parameters=(Parameter("total_count", NONNEGATIVE_INTEGER), Parameter("concentration1", POSITIVE),
@@ -27,4 +33,5 @@ BETA_BINOMIAL = Distribution(
     support=COUNT_UP_TO_TOTAL,
     support_bounds=("total_count",),
     log_density=log_density,
+    sampler=sample,
 )

@@ -5,6 +5,10 @@
     log C(n, k) = lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)
 """
 
+import math
+
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, UNIT_INTERVAL, NONNEGATIVE_INTEGER, COUNT_UP_TO_TOTAL
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -26,6 +30,14 @@ def log_density(x, *, total_count, logits=None, probs=None):
     return log_choose + x * sympy.log(probs) + (total_count - x) * log1p(-probs)
 
 
+def sample_probs(total_count, probs):
+    return np.random.binomial(int(total_count), probs)
+
+
+def sample_logits(total_count, logits):
+    return np.random.binomial(int(total_count), 1.0 / (1.0 + math.exp(-logits)))
+
+
 BINOMIAL = Distribution(
     name="Binomial",
     parameters=(Parameter("total_count", NONNEGATIVE_INTEGER), Parameter("logits", REAL),
@@ -34,4 +46,5 @@ BINOMIAL = Distribution(
     support=COUNT_UP_TO_TOTAL,
     support_bounds=("total_count",),
     log_density=log_density,
+    sampler={"probs": sample_probs, "logits": sample_logits},
 )

@@ -3,6 +3,8 @@
     log p(x) = -log(pi) - log(scale) - log1p(((x - loc)/scale)**2)
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -15,9 +17,14 @@ def log_density(x, *, loc, scale):
     return -sympy.log(sympy.pi) - sympy.log(scale) - log1p(z ** 2)
 
 
+def sample(loc, scale):
+    return loc + scale * np.random.standard_cauchy()
+
+
 CAUCHY = Distribution(
     name="Cauchy",
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=REAL,
     log_density=log_density,
+    sampler=sample,
 )

@@ -3,6 +3,8 @@
     log p(x) = (df/2 - 1) log(x) - x/2 - (df/2) log(2) - lgamma(df/2),  x > 0
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import POSITIVE, NONNEGATIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -14,9 +16,14 @@ def log_density(x, *, df):
     return (half_df - 1) * sympy.log(x) - x / 2 - half_df * sympy.log(2) - sympy.loggamma(half_df)
 
 
+def sample(df):
+    return np.random.chisquare(df)
+
+
 CHI2 = Distribution(
     name="Chi2",
     parameters=(Parameter("df", POSITIVE),),
     support=NONNEGATIVE,
     log_density=log_density,
+    sampler=sample,
 )

@@ -1,9 +1,11 @@
 """Dirichlet distribution on the K-simplex.
 
-    log p(x) = sum((a - 1) log(x)) + lgamma(sum(a)) - sum(lgamma(a)),  a = concentration
+    log p(x) = sum_k [(a_k - 1) log(x_k) - lgamma(a_k)] + lgamma(sum_k a_k),  a = concentration
 
-The SymPy form is written for a fixed K: `x` and `concentration` are
-sequences of K SymPy expressions.
+The SymPy form is written for any K: `x` and `concentration` are
+``sympy.IndexedBase`` objects of shape (K,), and the sums are ``sympy.Sum``
+over their entries (``ppl.catalogue.density`` writes them out for a given K;
+the compiler emits them as loops).
 """
 
 from ppl.catalogue.constraints import POSITIVE, SIMPLEX
@@ -13,11 +15,11 @@ from ppl.catalogue.declare import Distribution, Parameter
 def log_density(x, *, concentration):
     import sympy
 
-    if len(x) != len(concentration):
-        raise ValueError(f"Dirichlet: {len(x)} values but {len(concentration)} concentrations")
-    return (sympy.Add(*[(a - 1) * sympy.log(value) for value, a in zip(x, concentration)])
-            + sympy.loggamma(sympy.Add(*concentration))
-            - sympy.Add(*[sympy.loggamma(a) for a in concentration]))
+    k = sympy.Symbol("k", integer=True)
+    entries = (k, 0, x.shape[0] - 1)
+    a = concentration
+    return (sympy.Sum((a[k] - 1) * sympy.log(x[k]) - sympy.loggamma(a[k]), entries)
+            + sympy.loggamma(sympy.Sum(a[k], entries)))
 
 
 DIRICHLET = Distribution(

@@ -3,6 +3,8 @@
     log p(x) = log(rate) - rate x,  x >= 0
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import POSITIVE, NONNEGATIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -13,9 +15,14 @@ def log_density(x, *, rate):
     return sympy.log(rate) - rate * x
 
 
+def sample(rate):
+    return np.random.exponential(1.0 / rate)
+
+
 EXPONENTIAL = Distribution(
     name="Exponential",
     parameters=(Parameter("rate", POSITIVE),),
     support=NONNEGATIVE,
     log_density=log_density,
+    sampler=sample,
 )

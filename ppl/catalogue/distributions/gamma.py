@@ -4,6 +4,8 @@
                + (concentration - 1) log(x) - rate x,  x > 0
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -15,9 +17,14 @@ def log_density(x, *, concentration, rate):
             + (concentration - 1) * sympy.log(x) - rate * x)
 
 
+def sample(concentration, rate):
+    return np.random.gamma(concentration, 1.0 / rate)
+
+
 GAMMA = Distribution(
     name="Gamma",
     parameters=(Parameter("concentration", POSITIVE), Parameter("rate", POSITIVE)),
     support=POSITIVE,
     log_density=log_density,
+    sampler=sample,
 )

@@ -3,6 +3,8 @@
     log p(x) = log(2) + Cauchy(loc, scale).log_prob(x),  x >= loc
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, POSITIVE, LOWER
 from ppl.catalogue.declare import Distribution, Parameter
 from ppl.catalogue.distributions import cauchy
@@ -14,10 +16,15 @@ def log_density(x, *, loc, scale):
     return sympy.log(2) + cauchy.log_density(x, loc=loc, scale=scale)
 
 
+def sample(loc, scale):
+    return loc + abs(scale * np.random.standard_cauchy())
+
+
 HALF_CAUCHY = Distribution(
     name="HalfCauchy",
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=LOWER,
     support_bounds=("loc",),
     log_density=log_density,
+    sampler=sample,
 )

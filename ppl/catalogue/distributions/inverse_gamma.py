@@ -4,6 +4,8 @@
                - (concentration + 1) log(x) - scale / x,  x > 0
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -15,9 +17,15 @@ def log_density(x, *, concentration, scale):
             - (concentration + 1) * sympy.log(x) - scale / x)
 
 
+def sample(concentration, scale):
+    """1 / Gamma(concentration, rate=scale)."""
+    return scale / np.random.gamma(concentration, 1.0)
+
+
 INVERSE_GAMMA = Distribution(
     name="InverseGamma",
     parameters=(Parameter("concentration", POSITIVE), Parameter("scale", POSITIVE)),
     support=POSITIVE,
     log_density=log_density,
+    sampler=sample,
 )

@@ -1,18 +1,50 @@
-"""LKJ distribution on Cholesky factors L of K x K correlation matrices L @ L.T.
+"""LKJ distribution on Cholesky factors L of K x K correlation matrices L @ L.T
+(Lewandowski, Kurowicka and Joe 2009, "Generating random correlation matrices
+based on vines and extended onion method", J. Multivariate Analysis 100).
 
-    log p(L) = sum_k (K - k - 1 + 2 (concentration - 1)) log(L[k, k]) + log normaliser
+    log p(L) = sum_{k=1}^{K-1} (K - k - 1 + 2 (eta - 1)) log(L[k, k]) - log c_K(eta)
+
+(0-based k; L[0, 0] = 1).  It is LKJ(eta) on R = L L^T pushed through the
+Cholesky factorisation: det R = prod L_kk^2, and the Jacobian of L -> L L^T on
+unit-diagonal factors is prod_k L_kk^(K - k - 1).  The normaliser is the
+paper's equation (16),
+
+    log c_K(eta) = sum_{k=1}^{K-1} [ (2 eta - 2 + K - k)(K - k) log 2
+                                     + (K - k) log B(eta + (K - k - 1)/2, eta + (K - k - 1)/2) ],
+
+which gives the volume pi^2/2 of the 3 x 3 correlation matrices at eta = 1;
+LKJ's own declaration (lkj.py) shares it.
 """
 
 from ppl.catalogue.constraints import POSITIVE, POSITIVE_INTEGER, CORR_CHOLESKY
 from ppl.catalogue.declare import Distribution, Parameter
 
-# log_density=None: a matrix-valued computation; the compiler gives it a hand-written
-# adjoint rule instead of a SymPy expression (a later issue).
+
+def log_normaliser(dimension, concentration):
+    """log c_K(eta) as a SymPy expression (a sum over k = 1 ... K - 1)."""
+    import sympy
+
+    k = sympy.Symbol("k", integer=True)
+    remaining = dimension - k
+    half_width = concentration + (remaining - 1) / sympy.Integer(2)
+    log_beta = 2 * sympy.loggamma(half_width) - sympy.loggamma(2 * half_width)
+    return sympy.Sum((2 * concentration - 2 + remaining) * remaining * sympy.log(2) + remaining * log_beta,
+                     (k, 1, dimension - 1))
+
+
+def log_density(x, *, dimension, concentration):
+    import sympy
+
+    k = sympy.Symbol("k", integer=True)
+    return (sympy.Sum((dimension - k - 1 + 2 * (concentration - 1)) * sympy.log(x[k, k]), (k, 1, dimension - 1))
+            - log_normaliser(dimension, concentration))
+
+
 LKJ_CHOLESKY = Distribution(
     name="LKJCholesky",
     parameters=(Parameter("dimension", POSITIVE_INTEGER, kind="size", sets="K"),
                 Parameter("concentration", POSITIVE)),
     support=CORR_CHOLESKY,
     event=("K", "K"),
-    log_density=None,
+    log_density=log_density,
 )

@@ -4,6 +4,10 @@
              = -((log x - loc) / scale)**2 / 2 - log(scale) - log(2 pi) / 2 - log x,  x > 0
 """
 
+import math
+
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -15,9 +19,14 @@ def log_density(x, *, loc, scale):
     return -z ** 2 / 2 - sympy.log(scale) - sympy.log(2 * sympy.pi) / 2 - sympy.log(x)
 
 
+def sample(loc, scale):
+    return math.exp(np.random.normal(loc, scale))
+
+
 LOG_NORMAL = Distribution(
     name="LogNormal",
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=POSITIVE,
     log_density=log_density,
+    sampler=sample,
 )

@@ -4,6 +4,8 @@
     (softplus(t) = log(1 + exp(t)))
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -16,9 +18,14 @@ def log_density(x, *, loc, scale):
     return -z - 2 * softplus(-z) - sympy.log(scale)
 
 
+def sample(loc, scale):
+    return np.random.logistic(loc, scale)
+
+
 LOGISTIC = Distribution(
     name="Logistic",
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=REAL,
     log_density=log_density,
+    sampler=sample,
 )

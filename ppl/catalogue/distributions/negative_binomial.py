@@ -7,6 +7,10 @@ before total_count failures, each trial a success with probability `probs`
     (p = sigmoid(logits))
 """
 
+import math
+
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, POSITIVE, UNIT_INTERVAL, NONNEGATIVE_INTEGER
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -22,6 +26,15 @@ def log_density(x, *, total_count, logits=None, probs=None):
     return log_normaliser + n * log1p(-probs) + x * sympy.log(probs)
 
 
+def sample_probs(total_count, probs):
+    """Successes before total_count failures: Poisson(Gamma(total_count, scale=probs / (1 - probs)))."""
+    return np.random.poisson(np.random.gamma(total_count, probs / (1.0 - probs)))
+
+
+def sample_logits(total_count, logits):
+    return np.random.poisson(np.random.gamma(total_count, math.exp(logits)))
+
+
 NEGATIVE_BINOMIAL = Distribution(
     name="NegativeBinomial",
     parameters=(Parameter("total_count", POSITIVE), Parameter("logits", REAL),
@@ -29,4 +42,5 @@ NEGATIVE_BINOMIAL = Distribution(
     alternatives=(("logits", "probs"),),
     support=NONNEGATIVE_INTEGER,
     log_density=log_density,
+    sampler={"probs": sample_probs, "logits": sample_logits},
 )

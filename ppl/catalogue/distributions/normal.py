@@ -3,6 +3,8 @@
     log p(x) = -((x - loc) / scale)**2 / 2 - log(scale) - log(2 pi) / 2
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -14,9 +16,14 @@ def log_density(x, *, loc, scale):
     return -z ** 2 / 2 - sympy.log(scale) - sympy.log(2 * sympy.pi) / 2
 
 
+def sample(loc, scale):
+    return np.random.normal(loc, scale)
+
+
 NORMAL = Distribution(
     name="Normal",
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=REAL,
     log_density=log_density,
+    sampler=sample,
 )

@@ -4,6 +4,10 @@
              = k log_rate - exp(log_rate) - lgamma(k + 1)
 """
 
+import math
+
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, POSITIVE, NONNEGATIVE_INTEGER
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -16,10 +20,19 @@ def log_density(x, *, rate=None, log_rate=None):
     return x * sympy.log(rate) - rate - sympy.loggamma(x + 1)
 
 
+def sample_rate(rate):
+    return np.random.poisson(rate)
+
+
+def sample_log_rate(log_rate):
+    return np.random.poisson(math.exp(log_rate))
+
+
 POISSON = Distribution(
     name="Poisson",
     parameters=(Parameter("rate", POSITIVE), Parameter("log_rate", REAL)),
     alternatives=(("rate", "log_rate"),),
     support=NONNEGATIVE_INTEGER,
     log_density=log_density,
+    sampler={"rate": sample_rate, "log_rate": sample_log_rate},
 )

@@ -4,6 +4,8 @@
                - (df+1)/2 log1p(((x - loc)/scale)**2 / df)
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -17,9 +19,14 @@ def log_density(x, *, df, loc, scale):
             - sympy.log(scale) - (df + 1) / 2 * log1p(z ** 2 / df))
 
 
+def sample(df, loc, scale):
+    return loc + scale * np.random.standard_t(df)
+
+
 STUDENT_T = Distribution(
     name="StudentT",
     parameters=(Parameter("df", POSITIVE), Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=REAL,
     log_density=log_density,
+    sampler=sample,
 )

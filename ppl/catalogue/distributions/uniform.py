@@ -3,6 +3,8 @@
     log p(x) = -log(high - low),  low <= x < high
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import REAL, INTERVAL
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -13,10 +15,15 @@ def log_density(x, *, low, high):
     return -sympy.log(high - low)
 
 
+def sample(low, high):
+    return np.random.uniform(low, high)
+
+
 UNIFORM = Distribution(
     name="Uniform",
     parameters=(Parameter("low", REAL, default=0.0), Parameter("high", REAL, default=1.0)),
     support=INTERVAL,
     support_bounds=("low", "high"),
     log_density=log_density,
+    sampler=sample,
 )

@@ -3,6 +3,8 @@
     log p(x) = log(k / scale) + (k - 1) log(x / scale) - (x / scale)**k,  x >= 0
 """
 
+import numpy as np
+
 from ppl.catalogue.constraints import POSITIVE, NONNEGATIVE
 from ppl.catalogue.declare import Distribution, Parameter
 
@@ -15,9 +17,14 @@ def log_density(x, *, concentration, scale):
             - (x / scale) ** concentration)
 
 
+def sample(concentration, scale):
+    return scale * np.random.weibull(concentration)
+
+
 WEIBULL = Distribution(
     name="Weibull",
     parameters=(Parameter("concentration", POSITIVE), Parameter("scale", POSITIVE)),
     support=NONNEGATIVE,
     log_density=log_density,
+    sampler=sample,
 )

@@ -1,14 +1,16 @@
-"""Vectorised special functions for the library's closed forms (cdfs, moments,
-normalisers), in NumPy only.
+"""Special functions on NumPy arrays: the one home of their NumPy forms.
 
-The catalogue's log densities bring their own (``ppl.catalogue.density``
-lambdifies them with NumPy implementations); this module serves the formulas
-the catalogue does not carry: a Normal's cdf Φ(z) = erfc(-z / √2) / 2, a
-Weibull's mean scale Γ(1 + 1/k), the LKJ normaliser, the Multinomial's
-log n! / Π x_k!.  The scalar functions of Python's ``math`` module are exact
-to rounding; ``np.vectorize`` lifts them to arrays, which is fast enough for
-parameters and REPL-sized values.  ``ppl/runtime/special.py`` holds the Numba
-versions used by generated code; this module must not import Numba.
+Everything that evaluates maths on arrays outside generated code reads these:
+the catalogue's log densities lambdified by ``ppl.catalogue.density`` (SymPy's
+``loggamma``, ``polygamma``, ``sigmoid``, ``softplus``, ... map onto
+``NUMPY_FUNCTIONS`` below), the transforms' NumPy forms, the data stage's
+evaluator, and the library's closed forms (cdfs, moments, normalisers).  The
+Numba scalar forms for generated code live in ``ppl/runtime/special.py``;
+this module imports neither Numba, SciPy nor SymPy.
+
+erf, erfc, gamma and lgamma below 10 lift ``math``'s (exact to rounding) with
+``np.vectorize``; lgamma from 10 on is Stirling's series, digamma and trigamma
+the recurrence and asymptotic series (about 1e-13 relative).
 
 The regularised incomplete gamma P(a, x), Q(a, x) and beta I_x(a, b) (the
 cdfs of the Gamma, Beta, StudentT and count families) have no ``math``
@@ -20,14 +22,15 @@ space so that log cdfs stay finite where the cdfs underflow.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
-_lgamma = np.vectorize(lambda x: math.lgamma(x) if x > 0 or x != math.floor(x) else math.inf,
-                       otypes=[np.float64])
 _gamma = np.vectorize(math.gamma, otypes=[np.float64])
+_math_lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def erf(x):
@@ -38,14 +41,98 @@ def erfc(x):
     return _erfc(np.asarray(x, dtype=np.float64))[()]
 
 
-def lgamma(x):
-    """log |Γ(x)|; +inf at the poles 0, -1, -2, ..."""
-    return _lgamma(np.asarray(x, dtype=np.float64))[()]
-
-
 def gamma(x):
     return _gamma(np.asarray(x, dtype=np.float64))[()]
 
+
+# ---- lgamma and its derivatives ------------------------------------------------------
+
+# Stirling's series, lgamma(z) - ((z - 1/2) log z - z + log √(2π)) = Σ_k c_k / z^(2k-1)
+_STIRLING_COEFFICIENTS = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156)
+
+
+def _stirling_series(z):
+    """Σ_k B_2k / (2k (2k - 1) z^(2k-1)) to seven terms: below 1e-17 from the next for z >= 10."""
+    inverse = 1.0 / z
+    inverse_square = inverse * inverse
+    series = np.zeros_like(z)
+    for coefficient in reversed(_STIRLING_COEFFICIENTS):
+        series = series * inverse_square + coefficient
+    return series * inverse
+
+
+def lgamma(x):
+    """log |Γ(x)|, vectorised: Stirling's series from 10 on (its error is below rounding
+    there), ``math.lgamma`` (exact to rounding) below; +inf at the poles 0, -1, -2, ..."""
+    x = np.asarray(x, dtype=np.float64)
+    result = np.full(x.shape, np.inf)
+    large = (x >= 10.0) & (x < np.inf)
+    z = x[large]
+    result[large] = (z - 0.5) * np.log(z) - z + _HALF_LOG_2PI + _stirling_series(z)
+    small = (x < 10.0) & ~((x <= 0) & (x == np.floor(x)))
+    result[small] = _math_lgamma(x[small])
+    result[np.isnan(x)] = np.nan
+    return result[()]
+
+
+def _raised_to_20(x, term):
+    """(x + n, term(x) + ... + term(x + n - 1)) with n the fewest whole steps that reach 20,
+    elementwise: the recurrences psi(x) = psi(x + 1) - 1/x and psi'(x) = psi'(x + 1) + 1/x²
+    carry the polygammas to where their asymptotic series converge."""
+    step = x.copy()
+    correction = np.zeros_like(step)
+    while (step < 20.0).any():
+        small = step < 20.0
+        correction += np.where(small, term(step), 0.0)
+        step = np.where(small, step + 1.0, step)
+    return step, correction
+
+
+def digamma(x):
+    """d/dx lgamma(x): recurrence up to x >= 20, then the asymptotic series; reflection for x <= 0."""
+    x = np.asarray(x, dtype=np.float64)
+    result = np.full(x.shape, np.nan)
+    positive = x > 0
+    step, correction = _raised_to_20(x[positive], lambda z: -1.0 / z)
+    inverse_squared = 1.0 / (step * step)
+    series = inverse_squared * (1.0 / 12 - inverse_squared * (1.0 / 120 - inverse_squared * (
+        1.0 / 252 - inverse_squared * (1.0 / 240 - inverse_squared / 132.0))))
+    result[positive] = correction + np.log(step) - 0.5 / step - series
+    negative = (x <= 0) & (x != np.floor(x))
+    if negative.any():
+        z = x[negative]
+        result[negative] = digamma(1.0 - z) - np.pi / np.tan(np.pi * z)
+    return result[()]
+
+
+def trigamma(x):
+    """d/dx digamma(x): recurrence up to x >= 20, then the asymptotic series; reflection for x <= 0."""
+    x = np.asarray(x, dtype=np.float64)
+    result = np.full(x.shape, np.nan)
+    positive = x > 0
+    step, correction = _raised_to_20(x[positive], lambda z: 1.0 / (z * z))
+    inverse = 1.0 / step
+    inverse_squared = inverse * inverse
+    series = inverse * (1.0 + inverse * (0.5 + inverse * (1.0 / 6 - inverse_squared * (
+        1.0 / 30 - inverse_squared * (1.0 / 42 - inverse_squared * (1.0 / 30 - inverse_squared * 5.0 / 66))))))
+    result[positive] = correction + series
+    negative = (x <= 0) & (x != np.floor(x))
+    if negative.any():
+        z = x[negative]
+        result[negative] = np.pi ** 2 / np.sin(np.pi * z) ** 2 - trigamma(1.0 - z)
+    return result[()]
+
+
+def polygamma(order, x):
+    """SymPy's polygamma(order, x) for the orders its derivatives of lgamma reach (0 and 1)."""
+    if order == 0:
+        return digamma(x)
+    if order == 1:
+        return trigamma(x)
+    raise NotImplementedError(f"polygamma of order {order}")
+
+
+# ---- the normal cdf, the logistic function and friends ---------------------------------
 
 def ndtr(z):
     """The standard normal cdf Φ(z) = erfc(-z / √2) / 2 (erfc keeps the lower tail accurate)."""
@@ -64,18 +151,26 @@ def log_ndtr(z):
         direct = np.where(safe > 0, np.log1p(-ndtr(-np.abs(safe))), np.log(ndtr(safe)))
     inverse_square = 1.0 / np.where(tail, z, -20.0) ** 2
     series = 1.0 - inverse_square * (1.0 - inverse_square * (3.0 - 15.0 * inverse_square))
-    asymptotic = (-0.5 * z ** 2 - 0.5 * math.log(2.0 * math.pi) - np.log(np.abs(np.where(tail, z, -20.0)))
+    asymptotic = (-0.5 * z ** 2 - _HALF_LOG_2PI - np.log(np.abs(np.where(tail, z, -20.0)))
                   + np.log(series))
     return np.where(tail, asymptotic, direct)[()]
 
 
+def sigmoid(x):
+    """1 / (1 + exp(-x)), from exp(-|x|) so that neither side overflows."""
+    x = np.asarray(x, dtype=np.float64)
+    exp_minus_abs = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + exp_minus_abs), exp_minus_abs / (1.0 + exp_minus_abs))[()]
+
+
+def softplus(x):
+    """log(1 + exp(x)) without overflow."""
+    return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
+
+
 def log_sigmoid(x):
     """log(1 / (1 + exp(-x))) = -softplus(-x), without overflow."""
-    return -np.logaddexp(0.0, -np.asarray(x, dtype=np.float64))
-
-
-def sigmoid(x):
-    return np.exp(log_sigmoid(x))
+    return -softplus(-np.asarray(x, dtype=np.float64))
 
 
 def log_softmax(logits, axis=-1):
@@ -99,28 +194,21 @@ def logsumexp(values, axis=-1, keepdims=False):
 _EPSILON = np.finfo(np.float64).eps
 _TINY = 1e-300                    # Lentz's guard against a zero denominator
 _MAX_ITERATIONS = 20_000          # the series and fractions take O(sqrt(a)) terms
-_LOG_SQRT_TWO_PI = 0.5 * math.log(2.0 * math.pi)
-_STIRLING_COEFFICIENTS = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156)
 
 
 def stirling_correction(z):
     """lgamma(z) - ((z - 1/2) log z - z + log √(2π)), the remainder of Stirling's formula.
 
-    For z >= 10, its asymptotic series Σ B_2k / (2k (2k - 1) z^(2k-1)) to seven terms
-    (the next is below 1e-17 there); below, the difference itself, whose terms are
-    small enough not to cancel badly.  Separating it lets the incomplete gamma and
-    beta prefactors cancel the large terms of lgamma analytically (``_log_prefactor_gamma``)."""
+    For z >= 10, its asymptotic series (``_stirling_series``); below, the difference itself,
+    whose terms are small enough not to cancel badly.  Separating it lets the incomplete
+    gamma and beta prefactors cancel the large terms of lgamma analytically
+    (``_log_prefactor_gamma``)."""
     z = np.asarray(z, dtype=np.float64)
     large = z >= 10.0
-    safe_large = np.where(large, z, 10.0)
-    inverse_square = 1.0 / safe_large ** 2
-    series = np.zeros_like(safe_large)
-    for coefficient in reversed(_STIRLING_COEFFICIENTS):
-        series = series * inverse_square + coefficient
-    series = series / safe_large
+    series = _stirling_series(np.where(large, z, 10.0))
     safe_small = np.where(large, 1.0, z)
     with np.errstate(invalid="ignore", divide="ignore"):
-        direct = lgamma(safe_small) - ((safe_small - 0.5) * np.log(safe_small) - safe_small + _LOG_SQRT_TWO_PI)
+        direct = lgamma(safe_small) - ((safe_small - 0.5) * np.log(safe_small) - safe_small + _HALF_LOG_2PI)
     return np.where(large, series, direct)
 
 
@@ -137,7 +225,7 @@ def _log_prefactor_gamma(a, x):
     """log(x^a e^-x / Γ(a + 1)), written as a (log r - (r - 1)) - log √(2π a) - correction(a)
     with r = x / a: the three terms of size a log a in a log x - x - lgamma(a + 1) cancel
     exactly, so a = 1e4 loses no digits to them."""
-    return (a * _log_ratio_minus_linear(x / a, (x - a) / a) - _LOG_SQRT_TWO_PI - 0.5 * np.log(a)
+    return (a * _log_ratio_minus_linear(x / a, (x - a) / a) - _HALF_LOG_2PI - 0.5 * np.log(a)
             - stirling_correction(a))
 
 
@@ -152,7 +240,7 @@ def _log_prefactor_beta(a, b, x, y):
     x0 = a / total
     y0 = b / total
     return (a * _log_ratio_minus_linear(x / x0, (x - x0) / x0) + b * _log_ratio_minus_linear(y / y0, (y - y0) / y0)
-            + 0.5 * np.log(a * b / total) - _LOG_SQRT_TWO_PI
+            + 0.5 * np.log(a * b / total) - _HALF_LOG_2PI
             + stirling_correction(total) - stirling_correction(a) - stirling_correction(b))
 
 
@@ -339,3 +427,16 @@ def log_cumulative_mass(log_masses, index):
     gathered = np.take_along_axis(np.broadcast_to(cumulative, shape + (size,)), position[..., None], -1)[..., 0]
     result = np.where(index < 0, -np.inf, np.where(index >= size - 1, 0.0, gathered))
     return np.where(np.isnan(index), np.nan, result)[()]
+
+
+# what ``sympy.lambdify`` calls for the functions of SymPy expressions that NumPy lacks (SymPy's
+# loggamma and polygamma, and ppl.catalogue.sympy_functions), by the SymPy function's name
+SYMPY_FUNCTIONS: dict[str, Callable] = {
+    "loggamma": lgamma,
+    "polygamma": polygamma,
+    "sigmoid": sigmoid,
+    "softplus": softplus,
+    "log_sigmoid": log_sigmoid,
+    "log1m_exp": log1mexp,
+    "Phi": ndtr,
+}

@@ -118,11 +118,12 @@ class CallChecker:
         event = dtype.event_shape
         shape = value.type.shape
         value_text = expr_text(value)
+        written = self.context_text(distribution.span) or dtype.family   # as the model writes it
         first_event_axis = len(shape) - len(event)
         if len(shape) < len(event) or not all(
                 self.sizes_equal(a, b, axis_what(value_text, len(shape), first_event_axis + k),
-                                 f"axis {k} of the event of {dtype.family}" if len(event) > 1
-                                 else f"the event of {dtype.family}", span)
+                                 f"axis {k} of the event of {written}" if len(event) > 1
+                                 else f"the event of {written}", span)
                 for k, (a, b) in enumerate(zip(shape[first_event_axis:], event))):
             raise ModelTypeError(
                 f"{expr_text(value)} does not match the event shape of {dtype.family}", span,
@@ -130,8 +131,7 @@ class CallChecker:
                 found=f"shape {shape_str(shape)}",
                 hint="event axes are on the right: one event per row")
         value_batch = shape[:len(shape) - len(event)]
-        batch = self.broadcast_sizes([(value_batch, value_text),
-                                      (dtype.batch_shape, f"the batch of {dtype.family}")], span)
+        batch = self.broadcast_sizes([(value_batch, value_text), (dtype.batch_shape, written)], span)
         if batch is None:
             raise ModelTypeError(
                 f"the shape of {expr_text(value)} does not broadcast with the batch shape of {dtype.family}",
@@ -489,6 +489,18 @@ class CallChecker:
         return args[0].type.shape[::-1], args[0].type.dtype
 
     def _shape_size(self, builtin, args, options, node):
+        return (), "int"
+
+    def _shape_where(self, builtin, args, options, node):
+        """where(cond, a, b): the three broadcast (NumPy); ints when both branches are ints."""
+        shape, _ = self._shape_elementwise(builtin, args, options, node)
+        return shape, self._same_dtype(args[1:])
+
+    def _shape_argmax(self, builtin, args, options, node):
+        (x,) = args
+        if x.type.rank != 1:
+            raise ModelTypeError("argmax() takes a vector", node.args[0].span, found=describe_type(x.type),
+                                 hint="index one row, e.g. `argmax(delta[t])`")
         return (), "int"
 
     def _shape_covariance(self, builtin, args, options, node):

@@ -22,7 +22,7 @@ from __future__ import annotations
 from codegen import ir
 from codegen.evaluate import can_evaluate
 from codegen.shapes import DIFFERENT, EQUAL, Dim, Minimum, SliceLength, Shape, broadcast_shapes
-from ppl.errors import Span
+from ppl.errors import ModelTypeError, Span
 
 
 def axis_what(what: str, rank: int, axis: int) -> str:
@@ -41,8 +41,17 @@ class SizeChecker:
         relation = left.compare(right)
         if relation == EQUAL:
             return True
-        if relation == DIFFERENT or not (self.known_at_binding(left) and self.known_at_binding(right)):
+        if relation == DIFFERENT:
             return False
+        for dim in (left, right):
+            reason = self._unknown_at_binding(dim)
+            if reason is not None:
+                raise ModelTypeError(
+                    f"{left_what} has size {left} and {right_what} has size {right}: the checker cannot prove "
+                    f"them equal, and they cannot be checked when data is bound ({reason})", span,
+                    expected="sizes that are the same expression, or that data and transformed data decide",
+                    hint="write both sizes the same way (e.g. slice both with the same bounds), or compute "
+                         "the size from data at the top level")
         context = self.context_text(self.statement_span or span)
         self.size_checks.append(ir.SizeCheck(left, right, left_what, right_what, context, self.binding_guards(), span))
         return True
@@ -80,14 +89,28 @@ class SizeChecker:
 
     def known_at_binding(self, dim: Dim) -> bool:
         """Whether a size can be evaluated when data is bound."""
+        return self._unknown_at_binding(dim) is None
+
+    def _unknown_at_binding(self, dim: Dim) -> str | None:
+        """None when a size can be evaluated when data is bound, else why not."""
         definitions = dim.opaque
         for symbol in dim.symbols:
-            if symbol.isidentifier():
-                if symbol not in self.bindable or not self._visible_as_bound(symbol):
-                    return False
-            elif not self._definition_known(definitions.get(symbol)):
-                return False
-        return True
+            if not symbol.isidentifier():
+                if not self._definition_known(definitions.get(symbol)):
+                    return f"{symbol} is not computed from data alone by expressions binding can evaluate"
+                continue
+            if symbol in self.bindable and self._visible_as_bound(symbol):
+                continue
+            binding = self.scope.lookup(symbol)
+            role = binding.role if binding is not None else None
+            if role == ir.Role.LOOP:
+                return f"'{symbol}' is a loop variable: the size changes from one iteration to the next"
+            if role == ir.Role.LOCAL:
+                return f"'{symbol}' is computed inside a block"
+            if binding is not None and binding.stage != "data":
+                return f"'{symbol}' depends on params"
+            return f"'{symbol}' is computed by what binding cannot evaluate"
+        return None
 
     def _visible_as_bound(self, name: str) -> bool:
         binding = self.scope.lookup(name)

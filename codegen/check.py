@@ -282,8 +282,8 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
             items, target_shape = self.check_subscripts(array, s.value.subscripts, s.value)
             target = ir.IndexOp(array, items, ir.Type(binding.type.dtype, target_shape), s.value.span)
             binding.fills += 1
-            if not self.fits_into(target.type.shape, shape, expr_text(target), f"a draw from {distribution.family}",
-                                  s.span):
+            drawn = self.context_text(distribution.span) or distribution.family
+            if not self.fits_into(target.type.shape, shape, expr_text(target), f"a draw from {drawn}", s.span):
                 raise ModelTypeError(f"a draw of shape {shape_str(shape)} does not fit {expr_text(target)} "
                                      f"of shape {shape_str(target.type.shape)}", s.span)
             return ir.SampleStatement(target, distribution, s.span, "gen")

@@ -313,6 +313,7 @@ target += sum(where(flag, x * t, 1.0))
 target += -0.5 * sum(where(x > 0, A, t) ** 2)
 y ~ Normal(where(mu > 0, mu, t), s)
 target += where(s > 1, log(s - 1), 0.0)
+target += sum((mu > t) * mu) - (s == 1) + (t >= 0)
 """
 WHERE_DATA = {"N": 4, "x": [1.0, -1.0, 2.0, 0.0], "flag": [0, 1, 1, 0], "y": [0.3, -0.2, 1.1, 0.5]}
 
@@ -325,7 +326,8 @@ def _where_reference(u):
                 + 0.5 * np.where(t > 0, t ** 2, 0.0) + np.sum(np.where(flag != 0, x * t, 1.0))
                 - 0.5 * np.sum(np.where(x > 0, A, t) ** 2)
                 + np.sum(normal_logpdf(y, np.where(mu > 0, mu, t), s))
-                + np.where(s > 1, np.log(s - 1), 0.0) + u[4])
+                + np.where(s > 1, np.log(s - 1), 0.0) + u[4]
+                + np.sum((mu > t) * mu) - float(s == 1) + float(t >= 0))
 
 
 def test_where_values_and_gradients():

@@ -93,7 +93,7 @@ class SizeChecker:
 
     def _unknown_at_binding(self, dim: Dim) -> str | None:
         """None when a size can be evaluated when data is bound, else why not."""
-        definitions = dim.opaque
+        definitions = dim.opaque_terms
         for symbol in dim.symbols:
             if not symbol.isidentifier():
                 if not self._definition_known(definitions.get(symbol)):

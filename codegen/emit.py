@@ -131,7 +131,7 @@ def dim_code(dim: Dim, names: dict[str, "Value"]) -> str:
     """A size as Python text in the generated function's local names, parenthesised when it is a
     sum (so `D * (K - 1)` stays one).  Opaque terms (`sum(m)`, `N // 2`) are written from their
     definitions."""
-    definitions = dim.opaque
+    definitions = dim.opaque_terms
 
     def local(symbol: str) -> str:
         if not symbol.isidentifier():

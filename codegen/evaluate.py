@@ -127,7 +127,7 @@ def evaluate_lazily(expr, value_of):
 def size_value(dim: Dim, value_of) -> int:
     """The value of a symbolic size; `value_of(name)` gives a name's value (it may raise KeyError
     for a name with no value yet).  Opaque terms are evaluated from their definitions."""
-    definitions = dim.opaque
+    definitions = dim.opaque_terms
     total = 0
     for monomial, coefficient in dim.terms:
         term = coefficient

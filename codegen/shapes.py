@@ -114,7 +114,7 @@ class Dim:
         return frozenset(s for s in self.symbols if s.isidentifier())
 
     @property
-    def opaque(self) -> dict:
+    def opaque_terms(self) -> dict:
         """Opaque symbol → its definition."""
         return dict(self.definitions)
 

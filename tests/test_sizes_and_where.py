@@ -18,6 +18,7 @@ import pytest
 import scipy.stats
 
 import ppl
+from codegen.shapes import DIFFERENT, EQUAL, UNKNOWN, Dim
 from ppl.errors import DataError, ModelTypeError
 
 
@@ -281,6 +282,19 @@ def test_sizes_that_vary_with_a_loop_variable_must_be_equal_as_expressions():
 
 
 # ---- opaque size terms are symbols -------------------------------------------------------------------
+
+def test_size_algebra_compares_three_ways():
+    n, k, one = Dim.name("N"), Dim.name("K"), Dim.constant(1)
+    total = Dim.unknown("sum(m)")
+    assert (n + one - one).compare(n) == EQUAL
+    assert n.compare(n + one) == DIFFERENT and Dim.constant(2).compare(Dim.constant(3)) == DIFFERENT
+    assert n.compare(k) == UNKNOWN and n.compare(Dim.constant(2)) == UNKNOWN
+    assert n.compare(n * Dim.constant(2)) == UNKNOWN          # equal when N = 0
+    assert (total - one).compare(total - one - Dim.constant(0)) == EQUAL
+    assert (total - one).compare(total) == DIFFERENT
+    assert str(Dim.constant(2) * Dim.unknown("N // 2")) == "2*(N // 2)"
+    assert str(total - one) == "sum(m) - 1"
+
 
 def test_equal_opaque_sizes_are_equal():
     text = ("data m: int[3]\ndata y: real[sum(m) - 1]\nparam mu: real\nz: real[sum(m) - 1 - 0]\n"

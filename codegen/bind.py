@@ -9,6 +9,11 @@ stand in for reals; integral floats and bools stand in for ints (nothing is
 lost); anything else is an error, never a silent coercion.  Entries the model
 does not declare are reported in ``BoundData.unused`` and otherwise ignored
 (posteriordb's data files carry entries some models do not use).
+
+Then the size checks the checker deferred (``ir.SizeCheck``: sizes like ``[K]`` and ``[2]``
+that only the data can make equal) are evaluated, transformed data they read computed with
+NumPy (codegen/evaluate.py); a failed one is a DataError at its statement naming both sizes,
+their expressions and their values.  Generated code relies on them: binding comes first.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from codegen import ir
-from codegen.evaluate import evaluate
+from codegen.evaluate import evaluate, evaluate_lazily, size_value
 from codegen.ir_print import expr_text
 from codegen.shapes import Dim, shape_str
 from ppl.catalogue import constraints as C
@@ -65,11 +70,13 @@ def bind_data(program: ir.Program, data, strict: bool = False) -> BoundData:
     given = load_data(data)
     values: dict[str, np.ndarray] = {}
     sizes: dict[str, int] = {}
+    known = _KnownValues(program, values)
     for declaration in program.data:
-        value = _bind_one(declaration, given, values, sizes)
+        value = _bind_one(declaration, given, values, known)
         values[declaration.name] = value
         if declaration.type.dtype == "int" and value.ndim == 0:
             sizes[declaration.name] = int(value)
+    _check_sizes(program, known)
     declared = {d.name for d in program.data}
     unused = tuple(sorted(name for name in given if name not in declared))
     if unused:
@@ -81,17 +88,64 @@ def bind_data(program: ir.Program, data, strict: bool = False) -> BoundData:
     return BoundData(values, sizes, unused)
 
 
-def dim_value(dim: Dim, sizes: dict[str, int]) -> int | None:
-    """A symbolic size evaluated with the bound ints; None when opaque."""
-    if dim.opaque is not None:
+def dim_value(dim: Dim, sizes) -> int | None:
+    """A symbolic size evaluated with the values known so far (a dict of ints, or the bound
+    values); None when it cannot be evaluated."""
+    value_of = sizes.__getitem__
+    try:
+        return size_value(dim, value_of)
+    except (KeyError, NotImplementedError, TypeError, ValueError, IndexError):
         return None
-    total = 0
-    for monomial, coefficient in dim.terms:
-        term = coefficient
-        for name in monomial:
-            term *= sizes[name]
-        total += term
-    return total
+
+
+class _KnownValues:
+    """Data bound so far, and the transformed data computed from them on demand (those a size
+    check reads): top-level assignments of data-only values, evaluated with NumPy."""
+
+    def __init__(self, program: ir.Program, values: dict):
+        self.values = values
+        self.definitions = {s.name: s.value for s in program.statements
+                            if isinstance(s, ir.Assign) and s.role == ir.Role.TRANSFORMED_DATA}
+        self.computed: dict = {}
+
+    def __getitem__(self, name):
+        if name in self.values:
+            return self.values[name]
+        if name not in self.computed:
+            if name not in self.definitions:
+                raise KeyError(name)
+            self.computed[name] = evaluate_lazily(self.definitions[name], self.__getitem__)
+        return self.computed[name]
+
+
+def _check_sizes(program: ir.Program, known: _KnownValues):
+    """Every size check the checker deferred to binding, where its guards hold."""
+    for check in program.size_checks:
+        try:
+            if not all(_guard_holds(guard, known) for guard in check.guards):
+                continue
+            left, right = size_value(check.left, known.__getitem__), size_value(check.right, known.__getitem__)
+        except Exception as error:   # a size that cannot be computed from this data (an index out of range)
+            raise DataError(f"{check.context}: cannot compute the sizes {check.left} and {check.right} "
+                            f"from this data ({type(error).__name__}: {error})", check.span) from None
+        if left != right:
+            raise DataError(f"{check.context}: {check.left_what} has size {_size_text(check.left, left)} "
+                            f"but {check.right_what} has size {_size_text(check.right, right)}", check.span,
+                            expected=f"equal sizes ({check.left} and {check.right})", found=f"{left} and {right}",
+                            hint="the data make these sizes differ: check the sizes given in the data")
+
+
+def _size_text(dim: Dim, value: int) -> str:
+    return str(value) if dim.is_constant else f"{dim} = {value}"
+
+
+def _guard_holds(guard: ir.SizeGuard, known: _KnownValues) -> bool:
+    values = [evaluate_lazily(e, known.__getitem__) for e in guard.exprs]
+    if guard.kind == "loop":
+        start, stop, step = (int(v) for v in values)
+        return step != 0 and len(range(start, stop, step)) > 0
+    holds = bool(values[0])
+    return holds if guard.kind == "if" else not holds
 
 
 def _bind_one(declaration: ir.DataDeclaration, given, bound, sizes) -> np.ndarray:

@@ -19,8 +19,10 @@ from dataclasses import replace
 from codegen import ast, ir
 from codegen.check_calls import CallChecker
 from codegen.check_exprs import Binding, ExprChecker, Scope, constant_int, describe_type
-from codegen.ir_print import expr_text
-from codegen.shapes import Dim, broadcast_shapes, shape_str
+from codegen.check_sizes import SizeChecker
+from codegen.evaluate import can_evaluate
+from codegen.ir_print import expr_text, items_text
+from codegen.shapes import Dim, shape_str
 from ppl.catalogue import constraints as C
 from ppl.errors import (ModelNameError, ModelStructureError, ModelTypeError, Source, did_you_mean)
 
@@ -37,20 +39,27 @@ def check(program: ast.Program, source: Source) -> ir.Program:
         raise
 
 
-class _Checker(CallChecker, ExprChecker):
+class _Checker(CallChecker, ExprChecker, SizeChecker):
     def __init__(self, program: ast.Program):
         self.program = program
         self.scope = Scope()
         self.symbols: list[ir.Symbol] = []
         self.later_definitions: dict[str, object] = {}
         self.param_constraints: dict[str, ir.ParamConstraint] = {}
+        self.source_text = ""
+        self.statement_span = None                      # the statement being checked
+        self.size_checks: list[ir.SizeCheck] = []       # deferred to binding (codegen/check_sizes.py)
+        self.guards: list[ir.SizeGuard] = []            # the `if` branches and loops around a statement
+        self.bindable: set[str] = set()                 # names whose values binding knows
 
     def run(self, source: Source) -> ir.Program:
+        self.source_text = source.text
         self.later_definitions = dict(_top_level_definitions(self.program.statements))
         statements = self._block(self.program.statements, top_level=True)
         self._require_filled(self.scope)
         statements, symbols = self._settle_array_roles(statements)
-        return ir.Program(tuple(statements), tuple(symbols), source.text, source.filename)
+        return ir.Program(tuple(statements), tuple(symbols), source.text, source.filename,
+                          tuple({(c, c.span): c for c in self.size_checks}.values()))
 
     def _settle_array_roles(self, statements):
         """A top-level filled array is transformed data or a deterministic depending on what
@@ -101,6 +110,13 @@ class _Checker(CallChecker, ExprChecker):
             self._require_filled(self.scope)
             self.scope = outer
 
+    def _guarded(self, guard: ir.SizeGuard, statements):
+        self.guards.append(guard)
+        try:
+            return self._nested(statements)
+        finally:
+            self.guards.pop()
+
     @staticmethod
     def _require_filled(scope):
         for binding in scope.bindings.values():
@@ -122,7 +138,11 @@ class _Checker(CallChecker, ExprChecker):
 
     def _statement(self, s, top_level):
         method = getattr(self, "_stmt_" + type(s).__name__)
-        return method(s, top_level)
+        outer, self.statement_span = self.statement_span, s.span   # what a size check names
+        try:
+            return method(s, top_level)
+        finally:
+            self.statement_span = outer
 
     def _require_top_level(self, s, top_level, what):
         if not top_level:
@@ -133,6 +153,7 @@ class _Checker(CallChecker, ExprChecker):
         self._require_top_level(s, top_level, "a `data` declaration")
         type_, constraint, bounds = self._declared_type(s.type, "data")
         self._define(s.name, ir.Role.DATA, type_, "data", s.name_span, top_level)
+        self.bindable.add(s.name)
         return ir.DataDeclaration(s.name, type_, bounds, constraint, s.span, name_span=s.name_span)
 
     def _stmt_ParamDecl(self, s: ast.ParamDecl, top_level):
@@ -180,6 +201,8 @@ class _Checker(CallChecker, ExprChecker):
             role = ir.Role.TRANSFORMED_DATA if stage == "data" else ir.Role.DETERMINISTIC
         saved = top_level and not name.startswith("_") and role in (ir.Role.DETERMINISTIC, ir.Role.GEN)
         self._define(name, role, value.type, stage, s.target.span, top_level, gen=s.gen, saved=saved)
+        if role == ir.Role.TRANSFORMED_DATA and can_evaluate(value, self.bindable):
+            self.bindable.add(name)   # binding can compute it, so sizes made of it are checked then
         return ir.Assign(name, value, role, saved, s.span, stage)
 
     def _index_assign(self, s: ast.Assign):
@@ -202,7 +225,7 @@ class _Checker(CallChecker, ExprChecker):
         array = ir.Variable(name, binding.role, binding.type, target.value.span)
         items, shape = self.check_subscripts(array, target.subscripts, target)
         value = self.check_value(s.value)
-        if broadcast_shapes(shape, value.type.shape) != shape:
+        if not self.fits_into(shape, value.type.shape, f"{name}[{items_text(items)}]", expr_text(value), s.span):
             raise ModelTypeError(
                 f"cannot assign a value of shape {shape_str(value.type.shape)} to {name}[...] of shape "
                 f"{shape_str(shape)}", s.value.span, expected=shape_str(shape), found=shape_str(value.type.shape))
@@ -259,7 +282,8 @@ class _Checker(CallChecker, ExprChecker):
             items, target_shape = self.check_subscripts(array, s.value.subscripts, s.value)
             target = ir.IndexOp(array, items, ir.Type(binding.type.dtype, target_shape), s.value.span)
             binding.fills += 1
-            if broadcast_shapes(target.type.shape, shape) != target.type.shape:
+            drawn = self.context_text(distribution.span) or distribution.family
+            if not self.fits_into(target.type.shape, shape, expr_text(target), f"a draw from {drawn}", s.span):
                 raise ModelTypeError(f"a draw of shape {shape_str(shape)} does not fit {expr_text(target)} "
                                      f"of shape {shape_str(target.type.shape)}", s.span)
             return ir.SampleStatement(target, distribution, s.span, "gen")
@@ -286,12 +310,14 @@ class _Checker(CallChecker, ExprChecker):
                 raise ModelTypeError("range() step must not be zero", s.range_args[2].span)
         outer = self.scope
         self.scope = Scope(outer)
+        self.guards.append(ir.SizeGuard("loop", (start, stop, step)))
         try:
             self._define(s.var, ir.Role.LOOP, ir.INT, "data", s.name_span, top_level=False)
             body = tuple(self._block(s.body))
             self._require_filled(self.scope)
         finally:
             self.scope = outer
+            self.guards.pop()
         stage = ir.latest_stage("data", *[b.stage for b in body])
         return ir.ForLoop(s.var, start, stop, step, body, s.span, stage)
 
@@ -301,8 +327,8 @@ class _Checker(CallChecker, ExprChecker):
             raise ModelTypeError(f"an `if` condition must be a scalar, not an array of shape "
                                  f"{shape_str(condition.type.shape)}", s.condition.span)
         self._require_data_only(condition, s.condition.span, "an `if` condition")
-        then_body = self._nested(s.body)
-        else_body = self._nested(s.orelse)
+        then_body = self._guarded(ir.SizeGuard("if", (condition,)), s.body)
+        else_body = self._guarded(ir.SizeGuard("else", (condition,)), s.orelse)
         stage = ir.latest_stage("data", *[b.stage for b in then_body + else_body])
         return ir.IfElse(condition, then_body, else_body, s.span, stage)
 
@@ -472,7 +498,8 @@ class _Checker(CallChecker, ExprChecker):
                 self._require_data_only(value, bound.value.span, "a bound on data")
             elif self.stage_of(value) == "gen":
                 raise ModelStructureError("a bound cannot depend on a generated quantity", bound.value.span)
-            if broadcast_shapes(value.type.shape, dims) != dims:
+            if not self.fits_into(dims, value.type.shape, "the declared shape", f"the {bound.name} bound",
+                                  bound.value.span):
                 raise ModelTypeError(f"the {bound.name} bound of shape {shape_str(value.type.shape)} does not fit "
                                      f"the declared shape {shape_str(dims)}", bound.value.span)
             values[bound.name] = value

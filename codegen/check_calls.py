@@ -11,7 +11,8 @@ from __future__ import annotations
 from codegen import ast, ir
 from codegen.check_exprs import constant_int, constant_number, describe_type
 from codegen.ir_print import expr_text
-from codegen.shapes import Dim, broadcast_shapes, shape_str
+from codegen.check_sizes import axis_what
+from codegen.shapes import Dim, Minimum, shape_str
 from ppl.catalogue import constraints as C
 from ppl.catalogue.builtins import BUILTIN_SYNONYMS, BUILTINS
 from ppl.catalogue.declare import Distribution, Parameter
@@ -116,15 +117,21 @@ class CallChecker:
                 hint="declare the data as `int`, or choose a continuous distribution")
         event = dtype.event_shape
         shape = value.type.shape
-        if len(shape) < len(event) or any(
-                a.provably_different(b) for a, b in zip(shape[len(shape) - len(event):], event)):
+        value_text = expr_text(value)
+        written = self.context_text(distribution.span) or dtype.family   # as the model writes it
+        first_event_axis = len(shape) - len(event)
+        if len(shape) < len(event) or not all(
+                self.sizes_equal(a, b, axis_what(value_text, len(shape), first_event_axis + k),
+                                 f"axis {k} of the event of {written}" if len(event) > 1
+                                 else f"the event of {written}", span)
+                for k, (a, b) in enumerate(zip(shape[first_event_axis:], event))):
             raise ModelTypeError(
                 f"{expr_text(value)} does not match the event shape of {dtype.family}", span,
                 expected=f"a value whose last axes are {shape_str(event)} (the event shape)",
                 found=f"shape {shape_str(shape)}",
                 hint="event axes are on the right: one event per row")
         value_batch = shape[:len(shape) - len(event)]
-        batch = broadcast_shapes(value_batch, dtype.batch_shape)
+        batch = self.broadcast_sizes([(value_batch, value_text), (dtype.batch_shape, written)], span)
         if batch is None:
             raise ModelTypeError(
                 f"the shape of {expr_text(value)} does not broadcast with the batch shape of {dtype.family}",
@@ -244,14 +251,18 @@ class CallChecker:
 
     def _distribution_type(self, family: Distribution, arguments, bound, node) -> ir.DistributionType:
         letters: dict[str, tuple[Dim, str]] = {}
+        letter_owners: dict[str, str] = {}     # letter → what has it ("axis 0 of Sigma"), for size checks
         batches = []
+        batch_texts = []
         shapes: dict[str, tuple] = {}
         for parameter in family.parameters:
             value = arguments.get(parameter.name)
             if value is None:
                 continue
             if parameter.kind == "size":
-                letters.setdefault(parameter.sets, (self.dim_of(value), parameter.name))
+                if parameter.sets not in letters:
+                    letters[parameter.sets] = (self.dim_of(value), parameter.name)
+                    letter_owners[parameter.sets] = f"{family.name}'s {parameter.name} ({expr_text(value)})"
                 continue
             shape = value.type.shape
             arg_span = bound[parameter.name].span if bound.get(parameter.name) is not None else node.span
@@ -263,8 +274,11 @@ class CallChecker:
                     f"{family.name}'s '{parameter.name}' must have at least {rank} ax{'is' if rank == 1 else 'es'}",
                     arg_span, expected=f"shape [..., {', '.join(parameter.event)}]", found=f"shape {shape_str(shape)}")
             event_part = shape[len(shape) - rank:]
-            for letter, dim in zip(parameter.event, event_part):
-                if letter in letters and letters[letter][0].provably_different(dim):
+            for position, (letter, dim) in enumerate(zip(parameter.event, event_part)):
+                axis = len(shape) - rank + position
+                if letter in letters and not self.sizes_equal(
+                        letters[letter][0], dim, letter_owners[letter],
+                        axis_what(expr_text(value), len(shape), axis), arg_span):
                     other_dim, other_name = letters[letter]
                     other_shape = shapes[other_name]
                     wanted = ", ".join(str(letters[l][0]) if l in letters else l for l in parameter.event)
@@ -273,10 +287,13 @@ class CallChecker:
                         f"'{other_name}' of shape {shape_str(other_shape)}", arg_span,
                         expected=f"'{parameter.name}' of shape [..., {wanted}]", found=shape_str(shape),
                         hint=f"the size {letter} must be the same in both")
-                letters.setdefault(letter, (dim, parameter.name))
+                if letter not in letters:
+                    letters[letter] = (dim, parameter.name)
+                    letter_owners[letter] = axis_what(expr_text(value), len(shape), axis)
             batches.append((parameter.name, shape[:len(shape) - rank]))
+            batch_texts.append(expr_text(value))
             shapes[parameter.name] = shape
-        batch = broadcast_shapes(*[b for _, b in batches])
+        batch = self.broadcast_sizes([(b, text) for (_, b), text in zip(batches, batch_texts)], node.span)
         if batch is None:
             described = ", ".join(f"{n}: {shape_str(b)}" for n, b in batches)
             raise ModelTypeError(f"the parameters of {family.name} do not broadcast", node.span,
@@ -310,12 +327,15 @@ class CallChecker:
                 hint="give the component parameters one entry per component, e.g. Normal(mu, sigma) with mu: real[K]")
         count = components.type.batch_shape[-1]
         weights = mixture.argument("probs") or mixture.argument("logits")
-        if weights.type.shape[-1].provably_different(count):
+        if not self.sizes_equal(weights.type.shape[-1], count,
+                                axis_what(expr_text(weights), weights.type.rank, weights.type.rank - 1),
+                                "the components' last batch axis", bound["mixture_distribution"].span):
             raise ModelTypeError("MixtureSameFamily: the number of weights and of components differ",
                                  bound["mixture_distribution"].span,
                                  expected=f"{count} weights (the components' last batch axis)",
                                  found=f"{weights.type.shape[-1]}")
-        batch = broadcast_shapes(mixture.type.batch_shape, components.type.batch_shape[:-1])
+        batch = self.broadcast_sizes([(mixture.type.batch_shape, "the batch of the mixture"),
+                                      (components.type.batch_shape[:-1], "the batch of the components")], node.span)
         if batch is None:
             raise ModelTypeError("MixtureSameFamily: the batch shapes of the mixture and components do not broadcast",
                                  node.span)
@@ -386,7 +406,7 @@ class CallChecker:
         return "real" if any(a.type.dtype == "real" for a in args) else "int"
 
     def _shape_elementwise(self, builtin, args, options, node):
-        shape = broadcast_shapes(*[a.type.shape for a in args])
+        shape = self.broadcast_sizes([(a.type.shape, expr_text(a)) for a in args], node.span)
         if shape is None:
             shapes = ", ".join(shape_str(a.type.shape) for a in args)
             raise ModelTypeError(f"the arguments of {builtin.name}() do not broadcast", node.span, found=shapes)
@@ -412,11 +432,14 @@ class CallChecker:
             if not arg.type.shape:
                 raise ModelTypeError("dot() needs two vectors", arg_node.span, found=describe_type(arg.type),
                                      hint="use '*' to multiply by a scalar")
-        if a.type.shape[-1].provably_different(b.type.shape[-1]):
+        if not self.sizes_equal(a.type.shape[-1], b.type.shape[-1],
+                                axis_what(expr_text(a), a.type.rank, a.type.rank - 1),
+                                axis_what(expr_text(b), b.type.rank, b.type.rank - 1), node.span):
             raise ModelTypeError(f"dot() of shapes {shape_str(a.type.shape)} and {shape_str(b.type.shape)}: "
                                  "the last axes differ", node.span,
                                  expected="equal last axes", found=f"{a.type.shape[-1]} and {b.type.shape[-1]}")
-        batch = broadcast_shapes(a.type.shape[:-1], b.type.shape[:-1])
+        batch = self.broadcast_sizes([(a.type.shape[:-1], expr_text(a)), (b.type.shape[:-1], expr_text(b))],
+                                     node.span)
         if batch is None:
             raise ModelTypeError("dot(): the leading axes do not broadcast", node.span)
         return batch, self._same_dtype(args)
@@ -446,7 +469,8 @@ class CallChecker:
         if len(shape) == 1:
             return (shape[0], shape[0]), x.type.dtype
         if len(shape) == 2:
-            size = shape[0] if shape[0].provably_equal(shape[1]) else Dim.unknown(f"min({shape[0]}, {shape[1]})")
+            size = shape[0] if shape[0].provably_equal(shape[1]) else Dim.unknown(
+                f"min({shape[0]}, {shape[1]})", Minimum(shape[0], shape[1]))
             return (size,), x.type.dtype
         raise ModelTypeError("diag() takes a vector (to make a diagonal matrix) or a matrix (to take its diagonal)",
                              node.args[0].span, found=describe_type(x.type))
@@ -454,7 +478,9 @@ class CallChecker:
     def _shape_cholesky(self, builtin, args, options, node):
         (x,) = args
         shape = x.type.shape
-        if len(shape) < 2 or shape[-1].provably_different(shape[-2]):
+        text = expr_text(x)
+        if len(shape) < 2 or not self.sizes_equal(shape[-2], shape[-1], f"axis {len(shape) - 2} of {text}",
+                                                  f"axis {len(shape) - 1} of {text}", node.span):
             raise ModelTypeError("cholesky() needs a square matrix", node.args[0].span,
                                  found=describe_type(x.type))
         return shape, "real"
@@ -463,6 +489,18 @@ class CallChecker:
         return args[0].type.shape[::-1], args[0].type.dtype
 
     def _shape_size(self, builtin, args, options, node):
+        return (), "int"
+
+    def _shape_where(self, builtin, args, options, node):
+        """where(cond, a, b): the three broadcast (NumPy); ints when both branches are ints."""
+        shape, _ = self._shape_elementwise(builtin, args, options, node)
+        return shape, self._same_dtype(args[1:])
+
+    def _shape_argmax(self, builtin, args, options, node):
+        (x,) = args
+        if x.type.rank != 1:
+            raise ModelTypeError("argmax() takes a vector", node.args[0].span, found=describe_type(x.type),
+                                 hint="index one row, e.g. `argmax(delta[t])`")
         return (), "int"
 
     def _shape_covariance(self, builtin, args, options, node):
@@ -477,7 +515,10 @@ class CallChecker:
                 raise ModelTypeError(f"{builtin.name}() takes points of shape [N] or [N, F]", arg_node.span,
                                      found=describe_type(arg.type))
             sizes.append(arg.type.shape[0])
-        if len(points) == 2 and points[0].type.rank != points[1].type.rank:
+        if len(points) == 2 and (points[0].type.rank != points[1].type.rank or points[0].type.rank == 2 and not
+                                 self.sizes_equal(points[0].type.shape[1], points[1].type.shape[1],
+                                                  f"axis 1 of {expr_text(points[0])}",
+                                                  f"axis 1 of {expr_text(points[1])}", node.span)):
             raise ModelTypeError(f"{builtin.name}(): both sets of points need the same number of features",
                                  node.span)
         first = sizes[0]

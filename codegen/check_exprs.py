@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from codegen import ast, ir
 from codegen.ir_print import expr_text
-from codegen.shapes import Dim, broadcast_shapes, shape_str
+from codegen.check_sizes import axis_what
+from codegen.shapes import Dim, SliceLength, shape_str
 from ppl.catalogue.builtins import BUILTINS
 from ppl.catalogue.distributions import DISTRIBUTIONS
 from ppl.catalogue.kernels import KERNELS
@@ -178,7 +179,8 @@ class ExprChecker:
         return ir.BinaryOp(node.op, left, right, ir.Type(dtype, shape), node.span)
 
     def _broadcast(self, node, left, right, what: str):
-        shape = broadcast_shapes(left.type.shape, right.type.shape)
+        shape = self.broadcast_sizes([(left.type.shape, expr_text(left)), (right.type.shape, expr_text(right))],
+                                     node.span)
         if shape is None:
             raise ModelTypeError(
                 f"shapes {shape_str(left.type.shape)} and {shape_str(right.type.shape)} do not broadcast in {what}",
@@ -196,7 +198,9 @@ class ExprChecker:
                                  hint="use '*' to multiply by a scalar")
         inner_left = a[-1]
         inner_right = b[0] if len(b) == 1 else b[-2]
-        if inner_left.provably_different(inner_right):
+        left_what = axis_what(expr_text(left), len(a), len(a) - 1)
+        right_what = axis_what(expr_text(right), len(b), 0 if len(b) == 1 else len(b) - 2)
+        if not self.sizes_equal(inner_left, inner_right, left_what, right_what, node.span):
             raise ModelTypeError(
                 f"'@' inner dimensions differ: {shape_str(a)} @ {shape_str(b)}", node.span,
                 expected=f"the last axis of the left ({inner_left}) equal to the "
@@ -206,7 +210,7 @@ class ExprChecker:
         dtype = "int" if {left.type.dtype, right.type.dtype} <= {"int"} else "real"
         left_batch = a[:-2] if len(a) > 1 else ()
         right_batch = b[:-2] if len(b) > 1 else ()
-        batch = broadcast_shapes(left_batch, right_batch)
+        batch = self.broadcast_sizes([(left_batch, expr_text(left)), (right_batch, expr_text(right))], node.span)
         if batch is None:
             raise ModelTypeError(f"'@' batch axes {shape_str(left_batch)} and {shape_str(right_batch)} "
                                  "do not broadcast", node.span)
@@ -243,6 +247,7 @@ class ExprChecker:
                 hint="index one axis per comma-separated position")
         items: list[ir.IndexItem] = []
         pieces: list[tuple[str, tuple]] = []   # ("basic", dims) or ("advanced", index shape)
+        texts: list[str] = []                  # each piece's index as written
         for axis, sub in enumerate(subscripts):
             size = shape[axis]
             if isinstance(sub, ast.Slice):
@@ -250,6 +255,7 @@ class ExprChecker:
                          for p in (sub.start, sub.stop, sub.step)]
                 items.append(ir.SliceIndex(*parts))
                 pieces.append(("basic", (self._slice_length(size, *parts),)))
+                texts.append("")
                 continue
             index = self.check_value(sub)
             if index.type.dtype == "bool":
@@ -258,6 +264,7 @@ class ExprChecker:
             if index.type.dtype != "int":
                 raise ModelTypeError("an index must be an integer", sub.span,
                                      found=f"{expr_text(index)}: {describe_type(index.type)}")
+            texts.append(expr_text(index))
             if index.type.shape:
                 items.append(ir.GatherIndex(index))
                 pieces.append(("advanced", index.type.shape))
@@ -265,7 +272,8 @@ class ExprChecker:
                 self._check_constant_index(index, size, sub.span)
                 items.append(ir.ScalarIndex(index))
                 pieces.append(("scalar", ()))
-        result = _numpy_index_shape(pieces, node)
+        result = _numpy_index_shape(pieces, node, lambda positions: self.broadcast_sizes(
+            [(pieces[i][1], texts[i]) for i in positions], node.span))
         return tuple(items), result + shape[consumed:]
 
     def _index_int(self, node, what):
@@ -285,8 +293,11 @@ class ExprChecker:
 
     def _slice_length(self, size: Dim, start, stop, step) -> Dim:
         step_value = constant_int(step) if step is not None else 1
+        opaque = Dim.unknown(f"len(range({size})[{expr_text_or(start)}:{expr_text_or(stop)}"
+                             f"{':' + expr_text(step) if step is not None else ''}])",
+                             SliceLength(size, start, stop, step))
         if step_value is None or step_value == 0:
-            return Dim.unknown(f"len({expr_text_or(start)}:{expr_text_or(stop)}:{expr_text_or(step)})")
+            return opaque
         start_value = constant_int(start) if start is not None else None
         stop_value = constant_int(stop) if stop is not None else None
         if size.value is not None and (start is None or start_value is not None) \
@@ -295,7 +306,7 @@ class ExprChecker:
         if step_value != 1:
             if start is None and stop is None and step_value == -1:
                 return size
-            return Dim.unknown(f"len({expr_text_or(start)}:{expr_text_or(stop)}:{step_value})")
+            return opaque
         begin = Dim.constant(0) if start is None else self._position(start, size)
         end = size if stop is None else self._position(stop, size)
         return end - begin
@@ -319,7 +330,12 @@ class ExprChecker:
         if isinstance(expr, ir.UnaryOp) and expr.op in ("-", "+"):
             inner = self.dim_of(expr.operand)
             return -inner if expr.op == "-" else inner
-        return Dim.unknown(expr_text(expr))
+        if isinstance(expr, ir.Call) and expr.function == "size":   # the product of the sizes
+            product = Dim.constant(1)
+            for dim in expr.args[0].type.shape:
+                product = product * dim
+            return product
+        return Dim.unknown(expr_text(expr), expr)
 
     # ---- other forms ------------------------------------------------------------
 
@@ -339,7 +355,10 @@ class ExprChecker:
         first = items[0]
         for item, item_node in zip(items[1:], node.items[1:]):
             same_rank = len(item.type.shape) == len(first.type.shape)
-            if not same_rank or any(a.provably_different(b) for a, b in zip(item.type.shape, first.type.shape)):
+            if not same_rank or not all(
+                    self.sizes_equal(a, b, axis_what(expr_text(first), len(first.type.shape), axis),
+                                     axis_what(expr_text(item), len(item.type.shape), axis), node.span)
+                    for axis, (a, b) in enumerate(zip(first.type.shape, item.type.shape))):
                 raise ModelTypeError(
                     "the items of a list must all have the same shape", item_node.span,
                     expected=shape_str(first.type.shape), found=shape_str(item.type.shape),
@@ -350,7 +369,7 @@ class ExprChecker:
         return ir.Stack(tuple(items), ir.Type(dtype, shape), node.span)
 
 
-def _numpy_index_shape(pieces, node) -> tuple:
+def _numpy_index_shape(pieces, node, broadcast) -> tuple:
     """The shape of the indexed axes: basic axes in place; advanced (gather and, when
     a gather is present, scalar) indices broadcast together, in place if adjacent,
     else first (NumPy's rule)."""
@@ -358,7 +377,7 @@ def _numpy_index_shape(pieces, node) -> tuple:
     if not has_gather:
         return tuple(d for kind, dims in pieces if kind == "basic" for d in dims)
     advanced_positions = [i for i, (kind, _) in enumerate(pieces) if kind in ("advanced", "scalar")]
-    advanced_shape = broadcast_shapes(*[dims for kind, dims in pieces if kind in ("advanced", "scalar")])
+    advanced_shape = broadcast(advanced_positions)
     if advanced_shape is None:
         shapes = ", ".join(shape_str(dims) for kind, dims in pieces if kind == "advanced")
         raise ModelTypeError(f"gather indices of shapes {shapes} do not broadcast together", node.span)

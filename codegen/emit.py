@@ -26,7 +26,7 @@ import keyword
 from dataclasses import dataclass, field
 
 from codegen import ir
-from codegen.shapes import Dim
+from codegen.shapes import Dim, Minimum, SliceLength
 
 
 class NotSupportedYet(NotImplementedError):
@@ -130,16 +130,56 @@ def indent(lines: list[str], depth: int = 1) -> list[str]:
 
 def dim_code(dim: Dim, names: dict[str, "Value"]) -> str:
     """A size as Python text in the generated function's local names, parenthesised when it is a
-    sum (so `D * (K - 1)` stays one)."""
-    if dim.opaque is not None:
-        raise NotSupportedYet(f"a size the compiler cannot express yet: {dim}")
+    sum (so `D * (K - 1)` stays one).  Opaque terms (`sum(m)`, `N // 2`) are written from their
+    definitions."""
+    definitions = dim.opaque_terms
 
-    def local(name: str) -> str:
-        value = names.get(name)
-        return name if value is None else value.code
+    def local(symbol: str) -> str:
+        if not symbol.isidentifier():
+            return _opaque_code(definitions.get(symbol), names, dim)
+        value = names.get(symbol)
+        return symbol if value is None else value.code
 
     text = dim.render(local)
     return f"({text})" if dim.is_sum else text
+
+
+_SIZE_OPERATORS = ("+", "-", "*", "//", "%")
+_SIZE_REDUCTIONS = {"sum": "np.sum", "max": "np.max", "min": "np.min", "argmax": "np.argmax"}
+
+
+def _opaque_code(definition, names, dim) -> str:
+    if isinstance(definition, Minimum):
+        return f"min({dim_code(definition.first, names)}, {dim_code(definition.second, names)})"
+    if isinstance(definition, SliceLength):
+        parts = ["None" if p is None else _size_expression_code(p, names, dim)
+                 for p in (definition.start, definition.stop, definition.step)]
+        return f"len(range(*slice({', '.join(parts)}).indices({dim_code(definition.size, names)})))"
+    if definition is None:
+        raise NotSupportedYet(f"a size the compiler cannot express yet: {dim}")
+    return _size_expression_code(definition, names, dim)
+
+
+def _size_expression_code(expr, names, dim) -> str:
+    """Python text of an int expression of data and loop variables used as a size."""
+    if isinstance(expr, ir.Constant) and expr.type.dtype == "int":
+        return repr(int(expr.value))
+    if isinstance(expr, ir.Variable):
+        value = names.get(expr.name)
+        return expr.name if value is None else value.code
+    if isinstance(expr, ir.UnaryOp) and expr.op in ("-", "+"):
+        return f"({expr.op}{_size_expression_code(expr.operand, names, dim)})"
+    if isinstance(expr, ir.BinaryOp) and expr.op in _SIZE_OPERATORS:
+        return (f"({_size_expression_code(expr.left, names, dim)} {expr.op} "
+                f"{_size_expression_code(expr.right, names, dim)})")
+    if isinstance(expr, ir.Call) and not expr.options and expr.function in _SIZE_REDUCTIONS:
+        return f"{_SIZE_REDUCTIONS[expr.function]}({_size_expression_code(expr.args[0], names, dim)})"
+    if isinstance(expr, ir.Call) and expr.function == "size":
+        return f"{_size_expression_code(expr.args[0], names, dim)}.size"
+    if isinstance(expr, ir.IndexOp) and all(isinstance(item, ir.ScalarIndex) for item in expr.items):
+        indices = ", ".join(_size_expression_code(item.index, names, dim) for item in expr.items)
+        return f"{_size_expression_code(expr.value, names, dim)}[{indices}]"
+    raise NotSupportedYet(f"a size the compiler cannot express yet: {dim}")
 
 
 class SizeCode:

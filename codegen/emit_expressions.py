@@ -40,8 +40,9 @@ class ExpressionEmitter:
                 return self.value(unrolled, name)
         if is_fusable(expr):
             return self._fused(expr, name)
-        # ints are never differentiated; a comparison is piecewise constant (zero derivative) even of params
-        if (expr.type.dtype in ("int", "bool") and not self._active(expr)) or expr.type.dtype == "bool":
+        # ints are never differentiated; comparisons and argmax are piecewise constant (zero derivative)
+        # even of params
+        if expr.type.dtype in ("int", "bool"):
             out = Value(self.names.of(name) if name else self.temporary_name(), expr.type, False)
             self.emit_op(Op(forward=[f"{out.code} = {self.python(expr)}"]))
             return out
@@ -218,6 +219,14 @@ class ExpressionEmitter:
             return self._structural_op(out, *event_rules.cholesky(source, out))
         if name in COVARIANCES:
             return self._covariance(expr, output)
+        if name == "argmax":
+            source = self.value(expr.args[0])
+            out = output(False, "argmax")
+            return self._structural_op(out, *structural.argmax(source, out))
+        if name == "where":   # of ints (real ones are fused regions)
+            condition, a, b = (self.value(arg) for arg in expr.args)
+            out = output(False, "where")
+            return self._structural_op(out, *structural.where_integers(condition, a, b, out))
         if name == "diag":
             source = self.value(expr.args[0])
             out = output(source.active, "diag")

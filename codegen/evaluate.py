@@ -1,6 +1,8 @@
 """Evaluate a data-only IR expression with NumPy (bounds and sizes of data
 when binding).  NumPy's semantics are the language's, so each IR node maps
-onto one NumPy operation."""
+onto one NumPy operation.  `can_evaluate` says beforehand whether an
+expression is made only of what `evaluate` knows; `size_value` evaluates a
+symbolic size (codegen/shapes.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import math
 import numpy as np
 
 from codegen import ir
+from codegen.shapes import Dim, Minimum, SliceLength
 from ppl.catalogue import special_functions as special
 
 _BINARY = {
@@ -24,7 +27,7 @@ _ELEMENTWISE = {
     "sigmoid": special.sigmoid, "logit": lambda x: np.log(x) - np.log1p(-x),
     "softplus": special.softplus, "log_sigmoid": special.log_sigmoid,
     "erf": special.erf, "lgamma": special.lgamma, "Phi": special.ndtr,
-    "pow": np.power,
+    "pow": np.power, "where": lambda c, a, b: np.where(np.asarray(c) != 0, a, b),
 }
 
 _REDUCTIONS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min,
@@ -86,4 +89,81 @@ def _call(expr: ir.Call, values):
         return np.diag(args[0])
     if name == "dot":
         return np.sum(np.multiply(args[0], args[1]), axis=-1)
+    if name == "argmax":
+        return int(np.argmax(args[0]))
     raise NotImplementedError(f"evaluating {name}() while binding data is not supported yet")
+
+
+_OTHER_CALLS = {"size", "transpose", "zeros", "ones", "eye", "diag", "dot", "argmax"}
+
+
+def can_evaluate(expr, known) -> bool:
+    """Whether `evaluate` can compute expr once the names in `known` have values."""
+    for node in ir.walk_expr(expr):
+        if isinstance(node, ir.Variable):
+            if node.name not in known:
+                return False
+        elif isinstance(node, ir.UnaryOp):
+            if node.op not in ("-", "+", "not"):
+                return False
+        elif isinstance(node, ir.BinaryOp):
+            if node.op not in _BINARY:
+                return False
+        elif isinstance(node, ir.Call):
+            if node.function not in _ELEMENTWISE and node.function not in _REDUCTIONS \
+                    and node.function not in _OTHER_CALLS:
+                return False
+        elif not isinstance(node, (ir.Constant, ir.IndexOp, ir.Stack)):
+            return False
+    return True
+
+
+def evaluate_lazily(expr, value_of):
+    """evaluate(expr) reading each name's value from `value_of(name)` (which raises KeyError for
+    a name with no value) when it is first needed."""
+    return evaluate(expr, _Values(value_of))
+
+
+def size_value(dim: Dim, value_of) -> int:
+    """The value of a symbolic size; `value_of(name)` gives a name's value (it may raise KeyError
+    for a name with no value yet).  Opaque terms are evaluated from their definitions."""
+    definitions = dim.opaque_terms
+    total = 0
+    for monomial, coefficient in dim.terms:
+        term = coefficient
+        for symbol in monomial:
+            term *= int(value_of(symbol)) if symbol.isidentifier() else _opaque_value(definitions[symbol], value_of)
+        total += term
+    return total
+
+
+def _opaque_value(definition, value_of) -> int:
+    if isinstance(definition, Minimum):
+        return min(size_value(definition.first, value_of), size_value(definition.second, value_of))
+    if isinstance(definition, SliceLength):
+        parts = [None if p is None else int(evaluate_lazily(p, value_of)) for p in
+                 (definition.start, definition.stop, definition.step)]
+        return len(range(size_value(definition.size, value_of))[slice(*parts)])
+    if definition is None:
+        raise NotImplementedError("a size with no definition")
+    return int(evaluate_lazily(definition, value_of))
+
+
+class _Values(dict):
+    """The mapping `evaluate` reads names from, backed by a function."""
+
+    def __init__(self, value_of):
+        super().__init__()
+        self.value_of = value_of
+
+    def __contains__(self, name) -> bool:
+        try:
+            self[name]
+        except KeyError:
+            return False
+        return True
+
+    def __missing__(self, name):
+        value = self.value_of(name)
+        self[name] = value
+        return value

@@ -30,8 +30,8 @@ def is_fusable(expr) -> bool:
         return expr.op in ("-", "+") and expr.type.dtype == "real"
     if isinstance(expr, ir.BinaryOp):
         return expr.op in _ARITHMETIC and expr.type.dtype == "real"
-    if isinstance(expr, ir.Call):
-        return expr.function in ELEMENTWISE
+    if isinstance(expr, ir.Call):   # an int `where` picks ints: computed as ints (structural.where)
+        return expr.function in ELEMENTWISE and (expr.function != "where" or expr.type.dtype == "real")
     if isinstance(expr, ir.LogProb):   # scalar events with scalar parameters only (not Categorical's vector)
         distribution = expr.distribution
         return (not distribution.type.event_shape and distribution.family not in ("MixtureSameFamily", "Categorical")

@@ -50,7 +50,18 @@ draw).  A loop or branch takes the latest stage of its body.
 ``ForLoop``           ``for var in range(start, stop, step)``; bounds are data-only ints.
 ``IfElse``            a data-only condition and two bodies.
 
-``Program`` holds the statements in source order and a symbol table.
+``Program`` holds the statements in source order, a symbol table, and the size checks
+deferred to binding.
+
+Size checks
+-----------
+Sizes are symbolic (codegen/shapes.py).  Where two sizes must be equal (broadcasting, ``@``,
+a distribution's event axes, a fill, a list literal, ...) and the checker can neither prove
+them equal nor different whatever the data (``[K]`` and ``[2]``), it records a ``SizeCheck``:
+both sizes, what has each (``mu``, ``axis 0 of Sigma``), the statement or expression as
+written and its span, and the ``SizeGuard``s under which it applies (the ``if`` branches and
+loops around it that can be evaluated from data).  Binding data evaluates every check before
+any generated code runs (codegen/bind.py), so generated code may rely on them.
 """
 
 from __future__ import annotations
@@ -58,7 +69,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from codegen.shapes import Shape, shape_str
+from codegen.shapes import Dim, Shape, shape_str
 from ppl.catalogue.constraints import Constraint
 from ppl.errors import Span
 
@@ -334,6 +345,27 @@ class IfElse:
     stage: str = "model"
 
 
+@dataclass(frozen=True)
+class SizeGuard:
+    """When a deferred size check applies: ``kind`` "if" (``exprs`` is the condition: checked
+    when it holds), "else" (when it does not) or "loop" (``exprs`` are start, stop and step:
+    checked when the loop runs at least once)."""
+    kind: str
+    exprs: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class SizeCheck:
+    """Two sizes the checker could not prove equal or different: the data decide, when bound."""
+    left: Dim
+    right: Dim
+    left_what: str          # what has the left size: "mu", "axis 0 of Sigma"
+    right_what: str
+    context: str            # the statement or expression as written ("y ~ MVN(mu, Sigma)")
+    guards: tuple[SizeGuard, ...] = ()
+    span: Span = _span()
+
+
 Stmt = Union[DataDeclaration, ParamDeclaration, Assign, ArrayDeclaration, IndexAssign,
              SampleStatement, TargetIncrement, ForLoop, IfElse]
 
@@ -353,6 +385,7 @@ class Program:
     symbols: tuple[Symbol, ...]          # every top-level name, in definition order
     source_text: str = ""
     filename: str = "<string>"
+    size_checks: tuple[SizeCheck, ...] = ()   # checked when data is bound
 
     def symbol(self, name: str) -> Symbol:
         for symbol in self.symbols:

@@ -68,7 +68,24 @@ def program_text(program: ir.Program) -> str:
     """The whole IR, one statement a line, with types and stages."""
     lines: list[str] = []
     _statements(program.statements, 0, lines)
+    if program.size_checks:
+        lines.append("# sizes checked when data is bound:")
+        lines.extend(size_check_text(check) for check in program.size_checks)
     return "\n".join(lines) + "\n"
+
+
+def size_check_text(check: ir.SizeCheck) -> str:
+    """`check K == 2  # line 5: mu vs y (if K > 1)`."""
+    guards = []
+    for guard in check.guards:
+        if guard.kind == "loop":
+            guards.append(f"range({', '.join(expr_text(e) for e in guard.exprs)}) is not empty")
+        else:
+            condition = expr_text(guard.exprs[0])
+            guards.append(condition if guard.kind == "if" else f"not ({condition})")
+    when = f" when {' and '.join(guards)}" if guards else ""
+    return (f"check {check.left} == {check.right}{when}  "
+            f"# line {check.span.line}: {check.left_what} vs {check.right_what}")
 
 
 def statement_lines(statement) -> list[str]:

@@ -1,10 +1,11 @@
 """The readable outline `ppl check` prints: data, params with the transform
-each gets, deterministic quantities, generated quantities, and statements."""
+each gets, deterministic quantities, generated quantities, statements, and the
+sizes checked when data is bound."""
 
 from __future__ import annotations
 
 from codegen import ir
-from codegen.ir_print import expr_text, items_text
+from codegen.ir_print import expr_text, items_text, size_check_text
 from codegen.shapes import Dim, shape_str
 from ppl.catalogue import constraints as C
 
@@ -39,6 +40,10 @@ def outline(program: ir.Program) -> str:
 
     out.append("model:")
     _statements(top, 1, out)
+    if program.size_checks:
+        out.append("")
+        out.append("sizes checked when data is bound:")
+        out.extend(f"  {size_check_text(check)}" for check in program.size_checks)
     return "\n".join(out) + "\n"
 
 

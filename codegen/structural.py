@@ -152,6 +152,18 @@ def eye(size_code: str, out: Value):
     return [f"{out.code} = np.eye({size_code})"], []
 
 
+def argmax(source: Value, out: Value):
+    """The index of the largest element of a vector: an int, piecewise constant (no adjoint)."""
+    return [f"{out.code} = np.argmax({source.code})"], []
+
+
+def where_integers(condition: Value, a: Value, b: Value, out: Value):
+    """where(cond, a, b) of ints (the real case is a fused region): np.where, no adjoint."""
+    if out.is_scalar:
+        return [f"{out.code} = {a.code} if {condition.code} else {b.code}"], []
+    return [f"{out.code} = np.where({condition.code}, {a.code}, {b.code})"], []
+
+
 def diag_matrix(source: Value, out: Value):
     """A diagonal matrix from a vector; adjoint: the diagonal of out_adj."""
     forward = [f"{out.code} = np.diag({source.code})"]

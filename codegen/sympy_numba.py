@@ -176,6 +176,11 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_NegativeInfinity(self, expr):
         return "-math.inf"
 
+    def _print_where(self, expr):
+        """where(c, a, b) as a conditional expression: only the branch taken is evaluated."""
+        condition, a, b = (self._print(arg) for arg in expr.args)
+        return f"({a} if {condition} else {b})"
+
     def _print_Piecewise(self, expr):
         raise UnsupportedExpression(f"piecewise expressions are not emitted: {expr}")
 

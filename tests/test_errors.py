@@ -330,24 +330,24 @@ ROWS = [
         "data N: int\n"
         "data K: int\n"
         "data x: real[N]\n"
-        "param b: real[K]\n"
+        "param b: real[N + 1]\n"
         "mu = x + b\n",
-        Type, 5, 6, ("[N]", "[K]")),
+        Type, 5, 6, ("[N]", "[N + 1]")),
     row("shape_mismatch_add_nested",
         "data N: int\n"
         "data K: int\n"
         "data y: real[N]\n"
         "param a: real[N]\n"
-        "param b: real[K]\n"
+        "param b: real[N + 1]\n"
         "y ~ Normal(exp(a + b), 1)\n",
-        Type, 6, 16, ("[N]", "[K]")),
+        Type, 6, 16, ("[N]", "[N + 1]")),
     row("matmul_inner_mismatch",
         "data N: int\n"
         "data K: int\n"
         "data X: real[N, K]\n"
-        "param beta: real[N]\n"
+        "param beta: real[K + 1]\n"
         "mu = X @ beta\n",
-        Type, 5, 6, ("[N, K]", "[N]")),
+        Type, 5, 6, ("[N, K]", "[K + 1]")),
     row("too_many_indices",
         "data N: int\n"
         "data y: real[N]\n"
@@ -377,17 +377,17 @@ ROWS = [
         "data K: int\n"
         "data Y: real[N, K]\n"
         "param mu: real[K]\n"
-        "param L: corr_cholesky[N]\n"
+        "param L: corr_cholesky[K + 1]\n"
         "Y ~ MVNTriL(mu, L)\n",
-        Type, 6, 17, ("[K]", "[N, N]")),
+        Type, 6, 17, ("[K]", "[K + 1, K + 1]")),
     row("mvn_trill_value_event_mismatch",
         "data N: int\n"
         "data K: int\n"
-        "data Y: real[N, N]\n"
+        "data Y: real[N, K - 1]\n"
         "param mu: real[K]\n"
         "param L: corr_cholesky[K]\n"
         "Y ~ MVNTriL(mu, L)\n",
-        Type, 6, 1, ("[N, N]", "[K]")),
+        Type, 6, 1, ("[N, K - 1]", "[K]")),
     # ---- types and constraints --------------------------------------------------
     row("stan_type_vector",
         "param beta: vector[3]\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sympy
 
-from ppl.catalogue.sympy_functions import Phi, expm1, log1p, log_sigmoid, logaddexp, sigmoid, softplus
+from ppl.catalogue.sympy_functions import Phi, expm1, log1p, log_sigmoid, logaddexp, sigmoid, softplus, where
 
 ELEMENTWISE = {
     "exp": sympy.exp,
@@ -30,6 +30,8 @@ ELEMENTWISE = {
     "pow": lambda x, y: x ** y,
     # log(theta e^a + (1 - theta) e^b), as Stan's log_mix
     "log_mix": lambda theta, a, b: logaddexp(sympy.log(theta) + a, log1p(-theta) + b),
+    # a where cond is non-zero, else b; its derivative is the branch taken's (sympy_functions.where)
+    "where": where,
 }
 
 

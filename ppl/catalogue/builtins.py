@@ -56,6 +56,9 @@ _ROWS = [
     _elementwise("lgamma", "log of the absolute gamma function"),
     _elementwise("pow", "x ** y", arity=2),
     _elementwise("log_mix", "log(theta exp(a) + (1 - theta) exp(b)), computed stably", arity=3),
+    Builtin("where", "where", (3, 3), result="same",
+            description="where(cond, a, b): a where cond is true (non-zero), else b, elementwise with "
+                        "broadcasting (np.where); the gradient flows to the branch taken"),
     Builtin("sum", "reduction", (1, 1), ("axis",), result="same", description="sum of elements"),
     Builtin("mean", "reduction", (1, 1), ("axis",), description="arithmetic mean"),
     Builtin("sd", "reduction", (1, 1), ("axis",),
@@ -75,6 +78,9 @@ _ROWS = [
     Builtin("cholesky", "cholesky", (1, 1), description="lower Cholesky factor of a positive-definite matrix"),
     Builtin("transpose", "transpose", (1, 1), result="same", description="reverse the axes (x.T)"),
     Builtin("size", "size", (1, 1), result="int", description="the number of elements (as np.size)"),
+    Builtin("argmax", "argmax", (1, 1), result="int",
+            description="the index of the largest element of a vector (the first, on ties), an int with "
+                        "no derivative"),
     Builtin("exp_quad_cov", "covariance", (3, 4),
             description="amplitude**2 exp(-|x_i - x_j|**2 / (2 length_scale**2)); x is [N] or [N, F]"),
     Builtin("matern12_cov", "covariance", (3, 4), description="amplitude**2 exp(-r / length_scale)"),

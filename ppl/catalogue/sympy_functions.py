@@ -41,6 +41,27 @@ class log1m_exp(sympy.Function):
         return -1 / expm1(-self.args[0])
 
 
+class where(sympy.Function):
+    """where(c, a, b): a where c is non-zero, else b (np.where, elementwise).  Piecewise in c, so
+    its derivative in anything is the derivative of the branch taken: where(c, a', b').  Written
+    this way (not SymPy's Piecewise times the chain rule) the branch not taken contributes
+    nothing, not 0 * inf = nan where it is not finite (`where(x > 0, log(x), 0)` at x = 0)."""
+
+    nargs = 3
+
+    @classmethod
+    def eval(cls, condition, a, b):
+        if a == b:
+            return a
+        if condition.is_Number:
+            return a if condition != 0 else b
+        return None
+
+    def _eval_derivative(self, symbol):
+        condition, a, b = self.args
+        return where(condition, sympy.diff(a, symbol), sympy.diff(b, symbol))
+
+
 class Phi(sympy.Function):
     """The standard normal CDF."""
 
@@ -49,4 +70,4 @@ class Phi(sympy.Function):
         return sympy.exp(-x ** 2 / 2) / sympy.sqrt(2 * sympy.pi)
 
 
-__all__ = ["Phi", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus"]
+__all__ = ["Phi", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where"]

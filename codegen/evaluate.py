@@ -6,8 +6,6 @@ symbolic size (codegen/shapes.py)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from codegen import ir

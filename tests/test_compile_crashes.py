@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import ppl
+from gradient_checks import finite_difference_error
 
 SUM_400 = " + ".join(["a"] * 400)
 
@@ -42,20 +43,13 @@ NAME_CLASHES = ["Rt_adj", "x_offset", "x_u", "t_0", "t_1_matmul", "_c0_term", "_
                 "_Rt_l6b_d0", "x_l5"]
 
 
-def _finite_difference_error(posterior, u, h=1e-6):
-    value, gradient = posterior.log_density_gradient(u)
-    numeric = np.array([(posterior.log_density(u + h * e) - posterior.log_density(u - h * e)) / (2 * h)
-                        for e in np.eye(len(u))])
-    return value, float(np.max(np.abs(numeric - gradient) / (1 + np.abs(numeric))))
-
-
 @pytest.mark.parametrize("case", sorted(COMPILES))
 def test_checked_model_compiles_with_a_correct_gradient(case):
     text, data, dim = COMPILES[case]
     posterior = ppl.model(text, "case.ppl").condition(data)
     assert posterior.dim == dim
     u = np.random.default_rng(0).uniform(-2, 2, posterior.dim)
-    value, error = _finite_difference_error(posterior, u)
+    value, error = finite_difference_error(posterior, u)
     assert np.isfinite(value)
     assert error < 1e-5
 
@@ -67,7 +61,7 @@ def test_user_names_never_meet_generated_names(name):
             f"x ~ Normal(0, 1)\nRt ~ Normal({name}, x)\ntarget += sum(Rt * {name})\n")
     posterior = ppl.model(text, "names.ppl").condition({"N": 2, name: [0.5, -1.5]})
     u = np.array([0.3, -0.2, 0.7, 1.1])
-    value, error = _finite_difference_error(posterior, u)
+    value, error = finite_difference_error(posterior, u)
     x = np.exp(u[:2])
     rt, given = u[2:], np.array([0.5, -1.5])
     expected = (np.sum(-0.5 * x ** 2 - 0.5 * np.log(2 * np.pi)) + np.sum(u[:2])

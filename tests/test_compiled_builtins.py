@@ -11,6 +11,7 @@ import scipy.special
 import scipy.stats
 
 import ppl
+from gradient_checks import finite_difference_gradient
 
 X = np.array([[0.3, -1.2, 0.8, 2.0], [1.1, 0.4, -0.6, 0.2], [-0.5, 1.7, 0.9, -1.4]])
 POINTS = np.array([0.0, 0.7, 1.5, 3.0])
@@ -160,11 +161,6 @@ CASES = {
         "y ~ GaussianProcess(ExponentiatedQuadratic(a, l), F, observation_noise_variance=0.2)\n"
         "target += -a - l\n", _gp_kernels),
 }
-
-
-def finite_difference_gradient(post, u, step=1e-6):
-    return np.array([(post.log_density(u + step * e) - post.log_density(u - step * e)) / (2 * step)
-                     for e in np.eye(post.dim)])
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -7,19 +7,13 @@ import pytest
 import scipy.stats
 
 import ppl
+from gradient_checks import finite_difference_error
 
 
 def _function_source(code: str, name: str) -> str:
     start = code.index(f"def {name}(")
     end = code.find("\n@numba", start)
     return code[start:] if end < 0 else code[start:end]
-
-
-def _finite_difference_error(posterior, u, h=1e-6):
-    value, gradient = posterior.log_density_gradient(u)
-    numeric = np.array([(posterior.log_density(u + h * e) - posterior.log_density(u - h * e)) / (2 * h)
-                        for e in np.eye(len(u))])
-    return value, float(np.max(np.abs(numeric - gradient) / (1 + np.abs(numeric))))
 
 
 def test_generated_functions_hold_only_what_they_use():
@@ -71,7 +65,7 @@ def test_data_only_terms_are_computed_once_in_transformed_data():
     expected = (scipy.stats.norm.logpdf(mu, 0, 5) + scipy.stats.halfcauchy.logpdf(tau, 0, 5) + u[1]
                 + scipy.stats.norm.logpdf(theta_tilde).sum()
                 + scipy.stats.norm.logpdf(data["y"], mu + tau * theta_tilde, data["sigma"]).sum())
-    value, error = _finite_difference_error(posterior, u)
+    value, error = finite_difference_error(posterior, u)
     assert value == pytest.approx(expected, rel=1e-12)
     assert error < 1e-6
     # other data: transformed data is computed anew when data is bound
@@ -93,7 +87,7 @@ def test_count_normalisers_leave_the_gradient():
     posterior = model.condition({"N": 4, "x": x, "y": y})
     u = np.array([0.2, 0.9])
     expected = (scipy.stats.norm.logpdf(u).sum() + scipy.stats.poisson.logpmf(y, np.exp(u[0] + u[1] * x)).sum())
-    value, error = _finite_difference_error(posterior, u)
+    value, error = finite_difference_error(posterior, u)
     assert value == pytest.approx(expected, rel=1e-12)
     assert error < 1e-6
 
@@ -112,7 +106,7 @@ def test_data_only_parts_inside_loops_stay_where_they_are():
     posterior = ppl.model(text, "loop.ppl").condition({"N": 3, "y": [0.1, 0.5, -1.0], "s": [1.0, 2.0, 0.5]})
     u = np.array([0.3])
     expected = scipy.stats.norm.logpdf(0.3) + scipy.stats.norm.logpdf([0.1, 0.5, -1.0], 0.3, [1.0, 2.0, 0.5]).sum()
-    value, error = _finite_difference_error(posterior, u)
+    value, error = finite_difference_error(posterior, u)
     assert value == pytest.approx(expected, rel=1e-12)
     assert error < 1e-6
 

@@ -7,6 +7,7 @@ import scipy.special as special
 import scipy.stats as stats
 
 import ppl
+from gradient_checks import check_gradient
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -15,19 +16,6 @@ def private_cache(tmp_path_factory):
     patch.setenv("PPL_CACHE_DIR", str(tmp_path_factory.mktemp("ppl-cache")))
     yield
     patch.undo()
-
-
-def finite_difference_gradient(post, u, step=1e-6):
-    return np.array([(post.log_density(u + step * e) - post.log_density(u - step * e)) / (2 * step)
-                     for e in np.eye(post.dim)])
-
-
-def check_gradient(post, u):
-    value, gradient = post.log_density_gradient(u)
-    assert value == pytest.approx(post.log_density(u), rel=1e-12, abs=1e-12)
-    numeric = finite_difference_gradient(post, u)
-    scale = np.maximum(1.0, np.abs(numeric))
-    assert np.all(np.abs(gradient - numeric) / scale < 1e-6), (gradient, numeric)
 
 
 Y = np.array([0.5, 1.0, -0.3, 2.0, 1.4])

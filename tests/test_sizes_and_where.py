@@ -18,6 +18,7 @@ import pytest
 import scipy.stats
 
 import ppl
+from gradient_checks import check_gradient
 from codegen.shapes import DIFFERENT, EQUAL, UNKNOWN, Dim
 from ppl.errors import DataError, ModelTypeError
 
@@ -28,18 +29,6 @@ def private_cache(tmp_path_factory):
     patch.setenv("PPL_CACHE_DIR", str(tmp_path_factory.mktemp("ppl-cache")))
     yield
     patch.undo()
-
-
-def finite_difference_gradient(post, u, step=1e-6):
-    return np.array([(post.log_density(u + step * e) - post.log_density(u - step * e)) / (2 * step)
-                     for e in np.eye(post.dim)])
-
-
-def check_gradient(post, u):
-    value, gradient = post.log_density_gradient(u)
-    assert value == pytest.approx(post.log_density(u), rel=1e-12, abs=1e-12)
-    numeric = finite_difference_gradient(post, u)
-    assert np.all(np.abs(gradient - numeric) / np.maximum(1.0, np.abs(numeric)) < 1e-6), (gradient, numeric)
 
 
 def normal_logpdf(x, loc, scale=1.0):

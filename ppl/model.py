@@ -20,7 +20,7 @@ class Model:
 
         self.source = source
         self._syntax = None
-        self.ir = load_program(source.text)
+        self.ir = load_program(source.text, source.filename)
         if self.ir is None or self.ir.filename != source.filename:
             from codegen.driver import front_end  # Lark and the checker load only on a cache miss
 

@@ -143,16 +143,20 @@ def _flat_names(shapes: dict) -> list[str]:
 
 
 def condition(model, data, strict: bool = False) -> Posterior:
+    from codegen.build import discard_numba_cache
     from codegen.driver import back_end, compile_failure
 
     bound = model.check_data(data, strict=strict)
-    module, facts = back_end(model.source, model.ir)
-    try:
-        return Posterior(model, module, facts, bound)
-    except (ModelError, InternalError):
-        raise
-    except Exception as error:   # the first calls compile the generated functions: a failure is ppl's bug
-        from codegen.build import model_folder
+    for attempt in range(2):
+        module, facts = back_end(model.source, model.ir)
+        try:
+            return Posterior(model, module, facts, bound)
+        except (ModelError, InternalError):
+            raise
+        except Exception as error:   # the first calls compile the generated functions
+            if attempt == 0 and discard_numba_cache(model.source.text, error):
+                continue             # Numba's cache of them was damaged: deleted, compiled again
+            from codegen.build import model_folder
 
-        generated = (model_folder(model.source.text) / "model.py").read_text()
-        raise compile_failure(error, generated, model.ir).with_source(model.source) from error
+            generated = (model_folder(model.source.text) / "model.py").read_text()
+            raise compile_failure(error, generated, model.ir).with_source(model.source) from error

@@ -90,8 +90,8 @@ def _usable_root(configured: str | None, xdg_cache_home: str | None, home: str) 
     else:
         where = f"the default model cache {wanted}"
         advice = "set PPL_CACHE_DIR to a folder you can write"
-    warnings.warn(f"ppl: {where} cannot hold the model cache ({problem}); caching compiled models in "
-                  f"{fallback} instead ({advice})", CacheWarning, stacklevel=4)
+    _warn(f"ppl: {where} cannot hold the model cache ({problem}); caching compiled models in {fallback} "
+          f"instead ({advice})")
     return fallback
 
 
@@ -376,8 +376,18 @@ def _whole_pickles(data: bytes, count: int) -> bool:
 def _report(text: str, what: str, action: str, label: str | None = None) -> None:
     """One warning line: which model, what was wrong, what was rebuilt."""
     folder = model_folder(text)
-    warnings.warn(f"ppl: the cache entry of {_describe(text, folder, label)} was damaged ({what}); {action} "
-                  f"(cache folder {folder})", CacheWarning, stacklevel=2)
+    _warn(f"ppl: the cache entry of {_describe(text, folder, label)} was damaged ({what}); {action} "
+          f"(cache folder {folder})")
+
+
+def _warn(message: str) -> None:
+    """A CacheWarning attributed to the first caller outside ppl and its compiler (the user's line)."""
+    inside = (str(Path(__file__).resolve().parent), str(Path(ppl_version.__file__).resolve().parent))
+    frame, level = sys._getframe(1), 2   # stacklevel 1 is this function, 2 its caller
+    while frame is not None and (frame.f_code.co_filename.startswith(inside)
+                                 or frame.f_code.co_filename.startswith("<frozen importlib")):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, CacheWarning, stacklevel=level)
 
 
 def _describe(text: str, folder: Path, label: str | None) -> str:

@@ -297,11 +297,9 @@ def _import(module_name: str, path: Path):
 def discard_numba_cache(text: str, error: BaseException) -> bool:
     """When error was raised inside Numba's cache code and the model has a Numba cache: delete
     it, forget the imported module, warn, and return True (the caller imports and tries again)."""
-    if not _raised_in_numba_cache(error):
-        return False
     folder = model_folder(text)
     numba_folder = folder / NUMBA_FOLDER
-    if not numba_folder.is_dir():
+    if not numba_folder.is_dir() or not _raised_in_numba_cache(error, numba_folder):
         return False
     shutil.rmtree(numba_folder, ignore_errors=True)
     sys.modules.pop(f"ppl_model_{folder.name}", None)
@@ -311,18 +309,25 @@ def discard_numba_cache(text: str, error: BaseException) -> bool:
     return True
 
 
-def _raised_in_numba_cache(error: BaseException) -> bool:
-    """Whether error, or an error it was raised from, passed through numba/core/caching.py."""
+def _raised_in_numba_cache(error: BaseException, numba_folder: Path) -> bool:
+    """Whether error, or an error it was raised from, passed through Numba's cache code
+    (numba/core/caching.py) while it read numba_folder.  The folder is read off the cache
+    objects in those frames (their `_cache_path`); where none has one, any frame there counts."""
+    paths = set()
+    passed = False
     seen = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
         trace = error.__traceback__
         while trace is not None:
             if Path(trace.tb_frame.f_code.co_filename).match("numba/core/caching.py"):
-                return True
+                passed = True
+                cache_path = getattr(trace.tb_frame.f_locals.get("self"), "_cache_path", None)
+                if isinstance(cache_path, str):
+                    paths.add(os.path.realpath(cache_path))
             trace = trace.tb_next
         error = error.__cause__ or error.__context__
-    return False
+    return passed and (not paths or os.path.realpath(numba_folder) in paths)
 
 
 def _check_numba_files(text: str, numba_folder: Path) -> None:

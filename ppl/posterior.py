@@ -11,6 +11,8 @@ conditioned on data, evaluated on the unconstrained scale.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ppl.errors import DataError, InternalError, ModelError, did_you_mean
@@ -91,7 +93,7 @@ class Posterior:
 
     def _check_param_names(self, params: dict) -> None:
         """Every name in params is a param: a DataError with a did-you-mean for any other."""
-        if not isinstance(params, dict):
+        if not isinstance(params, Mapping):
             raise DataError(f"param values must be a dict of param name to value, not {type(params).__name__}",
                             hint="e.g. {" + ", ".join(f"'{name}': ..." for name in self.params) + "}"
                             ).with_source(self.model.source)

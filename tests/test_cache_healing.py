@@ -357,3 +357,28 @@ def test_two_processes_compiling_one_new_model_into_one_cache(tmp_path):
     (entry,) = list(cache.iterdir())
     assert healed(cache, entry.name)
     assert not [path for path in entry.iterdir() if path.name.endswith(".tmp")]
+
+
+# --------------------------------------------------------------------------------------
+# The retry without Numba's cache is for failures in that cache only
+
+def test_an_error_from_elsewhere_keeps_numbas_cache(pristine, tmp_path, monkeypatch):
+    cache, entry_name, _, _ = pristine
+    copy = tmp_path / "cache"
+    shutil.copytree(cache, copy)
+    monkeypatch.setenv("PPL_CACHE_DIR", str(copy))
+    numba_folder = copy / entry_name / "__pycache__"
+    before = sorted(path.name for path in numba_folder.iterdir())
+
+    assert not build.discard_numba_cache(TEXT, ValueError("not from Numba's cache"))
+    # an error inside Numba's cache code, reading another function's cache (the library's)
+    from numba.core.caching import IndexDataCacheFile
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "f-1.py311.nbi").write_bytes(b"")
+    with pytest.raises(EOFError) as caught:
+        IndexDataCacheFile(str(elsewhere), "f-1.py311", (0, 0))._load_index()
+    assert build._raised_in_numba_cache(caught.value, elsewhere)
+    assert not build.discard_numba_cache(TEXT, caught.value)
+    assert sorted(path.name for path in numba_folder.iterdir()) == before

@@ -5,7 +5,7 @@
 """
 
 from ppl.version import __version__
-from ppl.errors import (DataError, InternalError, ModelError, ModelNameError,  # noqa: E402
+from ppl.errors import (CacheWarning, DataError, InternalError, ModelError, ModelNameError,  # noqa: E402
                         ModelNotSupportedError, ModelStructureError, ModelSyntaxError, ModelTypeError, SamplingError)
 from ppl.model import Model, compile, model  # noqa: E402
 
@@ -31,5 +31,5 @@ def load_fit(path):
     return Fit.load(path)
 
 
-__all__ = ["DataError", "InternalError", "Model", "ModelError", "ModelNameError", "ModelNotSupportedError", "ModelStructureError",
-           "ModelSyntaxError", "ModelTypeError", "SamplingError", "compile", "load_fit", "model", "read_csv", "sbc", "__version__"]
+__all__ = ["CacheWarning", "DataError", "InternalError", "Model", "ModelError", "ModelNameError", "ModelNotSupportedError",
+           "ModelStructureError", "ModelSyntaxError", "ModelTypeError", "SamplingError", "compile", "load_fit", "model", "read_csv", "sbc", "__version__"]

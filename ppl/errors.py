@@ -189,3 +189,8 @@ def closest(name: str, candidates) -> str | None:
 def did_you_mean(name: str, candidates) -> str | None:
     match = closest(name, candidates)
     return f"did you mean '{match}'?" if match else None
+
+
+class CacheWarning(UserWarning):
+    """The model cache was damaged and has been rebuilt, or its folder cannot be used (see
+    docs/compiler.md, "The disk cache"): one line saying which model and what was rebuilt."""

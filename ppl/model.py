@@ -20,7 +20,7 @@ class Model:
 
         self.source = source
         self._syntax = None
-        self.ir = load_program(source.text)
+        self.ir = load_program(source.text, source.filename)
         if self.ir is None or self.ir.filename != source.filename:
             from codegen.driver import front_end  # Lark and the checker load only on a cache miss
 
@@ -62,6 +62,7 @@ class Model:
     def sample(self, data, **settings):
         """Condition on data and sample the posterior: `model.condition(data).sample(...)`
         (see ppl.Posterior.sample for the settings)."""
+        _check_setting_names(settings)   # a misspelt setting fails before the model is compiled
         return self.condition(data).sample(**settings)
 
     def condition(self, data, strict: bool = False):
@@ -98,3 +99,18 @@ def compile(path: str | os.PathLike) -> Model:  # noqa: A001 - mirrors the verb 
 def model(text: str, name: str = "<string>") -> Model:
     """Check a model given as text (e.g. in a notebook)."""
     return Model(Source(text, name))
+
+
+def _check_setting_names(settings: dict) -> None:
+    """A TypeError with a did-you-mean for a name that is not a setting of Posterior.sample."""
+    import inspect
+
+    from ppl.errors import did_you_mean
+    from ppl.posterior import Posterior
+
+    known = [name for name, parameter in inspect.signature(Posterior.sample).parameters.items()
+             if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+    for name in settings:
+        if name not in known:
+            hint = did_you_mean(name, known) or f"the settings are {', '.join(known)}"
+            raise TypeError(f"sample() has no setting {name!r}: {hint}")

@@ -11,9 +11,11 @@ conditioned on data, evaluated on the unconstrained scale.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-from ppl.errors import DataError, InternalError, ModelError
+from ppl.errors import DataError, InternalError, ModelError, did_you_mean
 
 
 class Posterior:
@@ -55,13 +57,18 @@ class Posterior:
 
     def unconstrain(self, params: dict) -> np.ndarray:
         """The unconstrained vector whose constrained params are `params` (name → value)."""
+        self._check_param_names(params)
         arguments = []
         for declaration in self.model.ir.params:
             name = declaration.name
             if name not in params:
                 raise DataError(f"no value for param '{name}'", declaration.span,
                                 hint="give every param, by name").with_source(self.model.source)
-            value = np.asarray(params[name], dtype=np.float64)
+            value = _numbers(params[name])
+            if value is None:
+                raise DataError(f"the value given for param '{name}' is not numbers", declaration.span,
+                                expected="a number or an array of numbers (float or int)",
+                                found=_shown(params[name])).with_source(self.model.source)
             expected = self.param_shapes[name]
             if value.shape != expected:
                 raise DataError(f"param '{name}' has the wrong shape", declaration.span,
@@ -83,6 +90,29 @@ class Posterior:
                             found=str(np.asarray(params[declaration.name]).tolist()),
                             ).with_source(self.model.source)
         return u
+
+    def _check_param_names(self, params: dict) -> None:
+        """Every name in params is a param: a DataError with a did-you-mean for any other."""
+        if not isinstance(params, Mapping):
+            raise DataError(f"param values must be a dict of param name to value, not {type(params).__name__}",
+                            hint="e.g. {" + ", ".join(f"'{name}': ..." for name in self.params) + "}"
+                            ).with_source(self.model.source)
+        names = [declaration.name for declaration in self.model.ir.params]
+        for key in params:
+            if key in names:
+                continue
+            symbol = next((s for s in self.model.ir.symbols if s.name == key), None)
+            if symbol is not None:
+                what = {"data": "data", "transformed_data": "computed from data", "deterministic":
+                        "a deterministic quantity", "gen": "a generated quantity"}.get(symbol.role, symbol.role)
+                message = f"{key!r} is {what}, not a param: only params take values here"
+                span = symbol.span
+            else:
+                message = f"{key!r} is not a param of this model"
+                span = None
+            hint = (did_you_mean(key, names) if isinstance(key, str) else None) or \
+                f"the params are {', '.join(repr(name) for name in names) or '(none)'}"
+            raise DataError(message, span, hint=hint).with_source(self.model.source)
 
     def log_prob(self, params: dict) -> float:
         """The log density at constrained params, without the transforms' Jacobian."""
@@ -131,6 +161,29 @@ class Posterior:
         return f"<ppl.Posterior of {self.model.name!r}: dim={self.dim}>"
 
 
+def _numbers(value) -> np.ndarray | None:
+    """value as a float64 array when it is numbers (ints or floats, not bools, strings or
+    complex numbers), else None."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        return None
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind == "O":   # e.g. a list of Python and NumPy numbers
+            if not all(isinstance(item, (int, float, np.integer, np.floating))
+                       and not isinstance(item, (bool, np.bool_)) for item in array.flat):
+                return None
+        elif array.dtype.kind not in "iuf":
+            return None
+        return np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _flat_names(shapes: dict) -> list[str]:
     """`w[0]`, `L[1, 0]`: one name per scalar element, row-major."""
     names = []
@@ -143,16 +196,20 @@ def _flat_names(shapes: dict) -> list[str]:
 
 
 def condition(model, data, strict: bool = False) -> Posterior:
+    from codegen.build import discard_numba_cache
     from codegen.driver import back_end, compile_failure
 
     bound = model.check_data(data, strict=strict)
-    module, facts = back_end(model.source, model.ir)
-    try:
-        return Posterior(model, module, facts, bound)
-    except (ModelError, InternalError):
-        raise
-    except Exception as error:   # the first calls compile the generated functions: a failure is ppl's bug
-        from codegen.build import model_folder
+    for attempt in range(2):
+        module, facts = back_end(model.source, model.ir)
+        try:
+            return Posterior(model, module, facts, bound)
+        except (ModelError, InternalError):
+            raise
+        except Exception as error:   # the first calls compile the generated functions
+            if attempt == 0 and discard_numba_cache(model.source.text, error):
+                continue             # Numba's cache of them was damaged: deleted, compiled again
+            from codegen.build import model_folder
 
-        generated = (model_folder(model.source.text) / "model.py").read_text()
-        raise compile_failure(error, generated, model.ir).with_source(model.source) from error
+            generated = (model_folder(model.source.text) / "model.py").read_text()
+            raise compile_failure(error, generated, model.ir).with_source(model.source) from error

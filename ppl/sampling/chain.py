@@ -174,6 +174,9 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
                                                              metric_factor, trajectory)
                 if adapt_step:
                     averaging = adaptation.dual_averaging_init(step_size)
+        # drawn every iteration, saved or not, so that saving the warmup (or thinning) never
+        # changes the stream, and so never the draws that follow
+        generation_seed = rng.seed_for_numpy(state)
         if settings.save and iteration % thin == 0:
             draws[saved, :] = position
             statistics[saved, 0] = info.accept_stat
@@ -184,7 +187,7 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
             statistics[saved, 5] = info.energy
             statistics[saved, 6] = log_density
             statistics[saved, ACCEPTED] = 1.0 if info.accepted else 0.0
-            seeds[saved] = rng.seed_for_numpy(state)
+            seeds[saved] = generation_seed
             saved += 1
         progress[ITERATIONS] += 1
         progress[GRADIENTS] += info.num_leapfrog_steps

@@ -34,10 +34,16 @@ DEFAULT_NUM_LEAPFROG_STEPS = 10
 
 
 def _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
-                    num_leapfrog_steps, cores):
+                    num_leapfrog_steps, cores, seed, save_warmup):
     def integer(name, value, smallest):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < smallest:
             raise ValueError(f"{name} must be an integer >= {smallest}, not {value!r}")
+
+    if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
+                             or not 0 <= int(seed) < 2 ** 63):
+        raise ValueError(f"seed must be an integer in [0, 2**63), not {seed!r} (leave it out for a random one)")
+    if not isinstance(save_warmup, (bool, np.bool_)):
+        raise ValueError(f"save_warmup must be True or False, not {save_warmup!r}")
 
     integer("chains", chains, 1)
     integer("warmup", warmup, 0)
@@ -52,8 +58,8 @@ def _check_settings(chains, warmup, draws, thin, method, target_accept, max_tree
         raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}, not {metric!r}")
     if not (isinstance(target_accept, (int, float)) and 0.0 < target_accept < 1.0):
         raise ValueError(f"target_accept must be a number strictly between 0 and 1, not {target_accept!r}")
-    if step_size is not None and not (isinstance(step_size, (int, float)) and math.isfinite(step_size)
-                                      and step_size > 0):
+    if step_size is not None and (isinstance(step_size, bool) or not (isinstance(step_size, (int, float))
+                                                                      and math.isfinite(step_size) and step_size > 0)):
         raise ValueError(f"step_size must be a positive number, not {step_size!r}")
     if num_leapfrog_steps is not None:
         if method != "hmc":
@@ -77,7 +83,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
            target_accept=0.8, max_treedepth=10, metric="diag", step_size=None, num_leapfrog_steps=None,
            save_warmup=False, progress=True, cores=None):
     _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
-                    num_leapfrog_steps, cores)
+                    num_leapfrog_steps, cores, seed, save_warmup)
     from ppl import diagnostics
     from ppl.results.fit import Fit
 
@@ -98,7 +104,8 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         max_treedepth=int(max_treedepth), num_leapfrog_steps=int(num_leapfrog_steps or DEFAULT_NUM_LEAPFROG_STEPS),
         dense_metric=metric == "dense", thin=int(thin), save=False, init_given=True, init_tries=INIT_TRIES,
         init_radius=INIT_RADIUS, adapt_step_size=True,
-        step_size_rule=native.DUAL_AVERAGING if method == "nuts" else native.SIMPLE, step_size_heuristic=True,
+        step_size_rule=native.DUAL_AVERAGING if method == "nuts" else native.SIMPLE,
+        step_size_heuristic=not (warmup == 0 and step_size is not None),   # a step size given, no warmup: used as is
         adapt_metric=metric != "unit", target_accept=float(target_accept), adaptation_rate=HMC_ADAPTATION_RATE,
         max_delta_h=MAX_DELTA_H)
     initial_step_size = float(step_size or 1.0)

@@ -189,3 +189,12 @@ def closest(name: str, candidates) -> str | None:
 def did_you_mean(name: str, candidates) -> str | None:
     match = closest(name, candidates)
     return f"did you mean '{match}'?" if match else None
+
+
+def utf8_error_position(raw: bytes, error: UnicodeDecodeError) -> tuple[int, int]:
+    """The 1-based line and column (in characters, as an editor counts them) of the byte at
+    which decoding raw as UTF-8 failed: lines split at '\\n', as source_lines splits them."""
+    line_start = raw.rfind(b"\n", 0, error.start) + 1
+    line = raw.count(b"\n", 0, error.start) + 1
+    column = len(raw[line_start:error.start].decode("utf-8", errors="replace")) + 1
+    return line, column

@@ -5,8 +5,9 @@
 """
 
 from ppl.version import __version__
-from ppl.errors import (DataError, InternalError, ModelError, ModelNameError,  # noqa: E402
-                        ModelNotSupportedError, ModelStructureError, ModelSyntaxError, ModelTypeError, SamplingError)
+from ppl.errors import (DataError, InternalError, JacobianWarning, ModelError, ModelNameError,  # noqa: E402
+                        ModelNotSupportedError, ModelStructureError, ModelSyntaxError, ModelTypeError, ModelWarning,
+                        SamplingError, UnconstrainedScaleWarning)
 from ppl.model import Model, compile, model  # noqa: E402
 
 
@@ -31,5 +32,6 @@ def load_fit(path):
     return Fit.load(path)
 
 
-__all__ = ["DataError", "InternalError", "Model", "ModelError", "ModelNameError", "ModelNotSupportedError", "ModelStructureError",
-           "ModelSyntaxError", "ModelTypeError", "SamplingError", "compile", "load_fit", "model", "read_csv", "sbc", "__version__"]
+__all__ = ["DataError", "InternalError", "JacobianWarning", "Model", "ModelError", "ModelNameError", "ModelNotSupportedError",
+           "ModelStructureError", "ModelSyntaxError", "ModelTypeError", "ModelWarning", "SamplingError",
+           "UnconstrainedScaleWarning", "compile", "load_fit", "model", "read_csv", "sbc", "__version__"]

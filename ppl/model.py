@@ -28,6 +28,7 @@ class Model:
             self._syntax = result.syntax
             self.ir = result.program
             store_program(source.text, self.ir)
+        _issue_warnings(self.ir, source)
 
     @property
     def syntax(self):
@@ -85,6 +86,18 @@ class Model:
 
     def __repr__(self) -> str:
         return f"<ppl.Model {self.name!r}: {len(self.ir.params)} params, {len(self.ir.data)} data>"
+
+
+def _issue_warnings(program, source: Source):
+    """The checker's warnings (codegen/lint.py), as located Python warnings of a ppl class,
+    issued on every load (from the cache too) and attributed to the caller of ppl.compile/model."""
+    import warnings
+
+    from ppl.errors import WARNING_CLASSES
+
+    for found in program.warnings:
+        warning = WARNING_CLASSES[found.kind](found.message, found.span, hint=found.hint, source=source)
+        warnings.warn(warning, stacklevel=4)
 
 
 def compile(path: str | os.PathLike) -> Model:  # noqa: A001 - mirrors the verb users expect

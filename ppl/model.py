@@ -109,12 +109,13 @@ def compile(path: str | os.PathLike) -> Model:  # noqa: A001 - mirrors the verb 
 
 
 def _decode_model_text(raw: bytes, path: str) -> str:
-    """Model files are UTF-8; an invalid byte is a located error (the line is shown with the
-    byte replaced by U+FFFD), not a UnicodeDecodeError."""
+    """Model files are UTF-8 (a byte-order mark some editors write is skipped); an invalid byte
+    is a located error (the line is shown with the byte replaced by U+FFFD), not a
+    UnicodeDecodeError."""
     from ppl.errors import ModelSyntaxError, Span, utf8_error_position
 
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         line, column = utf8_error_position(raw, error)
         shown = Source(raw.decode("utf-8", errors="replace"), path)

@@ -226,6 +226,11 @@ def test_invalid_utf8_in_a_model_file_is_located(tmp_path):
     assert "# na\ufffdve comment" in text and "^" in text
 
 
+def test_a_model_file_with_a_byte_order_mark_is_read(tmp_path):
+    path = write(tmp_path, b"\xef\xbb\xbfparam mu: real\nmu ~ Normal(0, 1)\n", "model.ppl")
+    assert ppl.compile(path).source.text.startswith("param mu")
+
+
 @pytest.mark.parametrize("command", ["check", "sample"])
 def test_cli_shows_invalid_utf8_without_a_traceback(tmp_path, command):
     model = write(tmp_path, BAD_MODEL, "model.ppl")

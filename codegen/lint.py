@@ -3,7 +3,8 @@ checks): typed IR → a tuple of ``ir.CheckWarning``, stored in the program and 
 Python warnings (ppl.errors.ModelWarning) every time the model is loaded.
 
 * **An unconstrained scale** (``UnconstrainedScaleWarning``): a param given where a
-  distribution needs a positive value (``Normal``'s scale, a rate, a concentration) but
+  distribution, a kernel or a covariance function needs a positive value (``Normal``'s scale,
+  a rate, a concentration, an amplitude or length scale) but
   declared without a positivity constraint (``param s: real``).  The sampler then proposes
   negative values that are rejected one by one.  Said once per param, at its first such use;
   a lower bound that is an expression (not a number) is not judged.
@@ -22,7 +23,9 @@ from codegen import ir
 from codegen.ir_print import expr_text
 from codegen.shapes import shape_str
 from ppl.catalogue import constraints as C
+from ppl.catalogue.builtins import BUILTINS
 from ppl.catalogue.distributions import DISTRIBUTIONS
+from ppl.catalogue.kernels import KERNELS
 
 _POSITIVE_DOMAINS = (C.POSITIVE, C.NONNEGATIVE)
 _NON_NEGATIVE_SHAPES = (C.SIMPLEX, C.POSITIVE_ORDERED)
@@ -38,8 +41,9 @@ def lint(program: ir.Program) -> tuple[ir.CheckWarning, ...]:
     for statement in ir.walk_statements(program.statements):
         for expr in _statement_exprs(statement):
             for node in ir.walk_expr(expr):
-                if isinstance(node, ir.DistributionExpr):
-                    found.extend(_unconstrained_scales(node, params, warned_scales))
+                positive = _positive_arguments(node)
+                if positive:
+                    found.extend(_unconstrained_scales(positive, params, warned_scales))
         if isinstance(statement, ir.SampleStatement) and statement.stage == "model":
             warning = _jacobian(statement)
             if warning is not None:
@@ -57,12 +61,23 @@ def _statement_exprs(statement) -> tuple:
 
 # ---- scales ------------------------------------------------------------------------------
 
-def _unconstrained_scales(distribution: ir.DistributionExpr, params, warned: set):
-    family = DISTRIBUTIONS[distribution.family]
-    domains = {p.name: p.domain for p in family.parameters}
-    for parameter, value in distribution.arguments:
-        if domains.get(parameter) not in _POSITIVE_DOMAINS:
-            continue
+def _positive_arguments(node) -> list[tuple[str, str, object]]:
+    """(owner, parameter, argument) for each argument of node that must be positive: a
+    distribution's or a kernel's (from the catalogue), or a covariance function's amplitude
+    and length scale (its last two arguments)."""
+    if isinstance(node, (ir.DistributionExpr, ir.KernelExpr)):
+        declared = DISTRIBUTIONS[node.family].parameters if isinstance(node, ir.DistributionExpr) \
+            else KERNELS[node.family]
+        domains = {p.name: p.domain for p in declared}
+        return [(node.family, parameter, value) for parameter, value in node.arguments
+                if domains.get(parameter) in _POSITIVE_DOMAINS]
+    if isinstance(node, ir.Call) and node.function in BUILTINS and BUILTINS[node.function].kind == "covariance":
+        return [(node.function, "amplitude", node.args[-2]), (node.function, "length_scale", node.args[-1])]
+    return []
+
+
+def _unconstrained_scales(arguments, params, warned: set):
+    for owner, parameter, value in arguments:
         name = _param_name(value)
         if name is None or name not in params or name in warned or _positive(params[name]):
             continue
@@ -71,7 +86,7 @@ def _unconstrained_scales(distribution: ir.DistributionExpr, params, warned: set
         shape = shape_str(declaration.type.shape) if declaration.type.shape else ""
         yield ir.CheckWarning(
             "scale",
-            f"param '{name}' is {family.name}'s '{parameter}', which must be positive, but '{name}' is "
+            f"param '{name}' is {owner}'s '{parameter}', which must be positive, but '{name}' is "
             f"declared without a positivity constraint",
             value.span,
             hint=f"declare `param {name}: real<lower=0>{shape}`; as it is, every proposal below zero is rejected")

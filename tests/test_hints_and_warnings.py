@@ -137,6 +137,10 @@ SCALE_ROWS = [
     wrow("in_log_prob", "data y: real[3]\nparam s: real<upper=5>\ntarget += Normal(0, s).log_prob(y)\n", (3, 21)),
     wrow("in_a_loop", "data y: real[3]\nparam s: real\nfor i in range(3):\n    y[i] ~ Cauchy(0, s)\n", (4, 22)),
     wrow("in_gen", "param s: real\ntarget += -s * s\ngen z ~ Normal(0, s)\n", (3, 19)),
+    wrow("kernel_amplitude", "data x: real[3]\ndata y: real[3]\nparam a: real\n"
+                             "y ~ GaussianProcess(ExponentiatedQuadratic(a, 1.0), x, 0.1)\n", (4, 44)),
+    wrow("covariance_length_scale", "data x: real[3]\ndata y: real[3]\nparam l: real\n"
+                                    "y ~ MVN(zeros(3), exp_quad_cov(x, 1.0, l) + 0.1 * eye(3))\n", (4, 40)),
     wrow("positive", "data y: real[3]\nparam s: real<lower=0>\ny ~ Normal(0, s)\n", None),
     wrow("interval", "data y: real[3]\nparam s: real<lower=0.5, upper=3>\ny ~ Normal(0, s)\n", None),
     wrow("bound_is_an_expression", "data a: real\ndata y: real[3]\nparam s: real<lower=a>\ny ~ Normal(0, s)\n",

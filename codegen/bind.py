@@ -4,9 +4,10 @@ compute the sizes, or raise a DataError that names the variable.
 Data is a dict (name → number, list or ndarray) or the path of a JSON file in
 Stan's data format.  Each `data` declaration is checked in order: present,
 numeric, finite, rectangular, of the declared shape (sizes evaluated from the
-data bound so far), integer where `int` is declared, within its bounds.  Ints
-stand in for reals; integral floats and bools stand in for ints (nothing is
-lost); anything else is an error, never a silent coercion.  Entries the model
+data bound so far), integer where `int` is declared, within its bounds.  Values are
+read exactly (codegen/data_values.py): ints stand in for reals and integral floats
+for ints; ints beyond int64, bools, duplicate JSON names, non-string keys and files
+that are not UTF-8 are errors, never a silent coercion.  Entries the model
 does not declare are reported in ``BoundData.unused`` and otherwise ignored
 (posteriordb's data files carry entries some models do not use).
 
@@ -18,14 +19,13 @@ their expressions and their values.  Generated code relies on them: binding come
 
 from __future__ import annotations
 
-import json
-import os
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from codegen import ir
+from codegen.data_values import data_array, load_data
 from codegen.evaluate import evaluate, evaluate_lazily, size_value
 from codegen.ir_print import expr_text
 from codegen.shapes import Dim, shape_str
@@ -38,30 +38,6 @@ class BoundData:
     values: dict[str, np.ndarray]     # every declared data name → float64 or int64 array (0-d for scalars)
     sizes: dict[str, int]             # int scalars usable as sizes
     unused: tuple[str, ...]           # given but not declared
-
-
-def load_data(data) -> dict:
-    """A dict as given, or the contents of a JSON file."""
-    if isinstance(data, (str, os.PathLike)):
-        path = os.fspath(data)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                loaded = json.load(handle)
-        except OSError as error:
-            raise DataError(f"cannot read the data file {path}: {error.strerror}") from None
-        except json.JSONDecodeError as error:
-            raise DataError(f"the data file {path} is not valid JSON: {error.msg} "
-                            f"(line {error.lineno}, column {error.colno})") from None
-        if not isinstance(loaded, dict):
-            raise DataError(f"the data file {path} must hold a JSON object (name → value)",
-                            found=type(loaded).__name__)
-        return loaded
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise DataError("data must be a dict of name → value or the path of a JSON file",
-                        found=type(data).__name__)
-    return data
 
 
 def bind_data(program: ir.Program, data, strict: bool = False) -> BoundData:
@@ -155,7 +131,7 @@ def _bind_one(declaration: ir.DataDeclaration, given, bound, sizes) -> np.ndarra
         close = did_you_mean(name, [key for key in given if isinstance(key, str)])
         raise DataError(f"missing data '{name}'", span, expected=declared,
                         hint=close or f"add \"{name}\" to the data dict or JSON file")
-    array = _as_array(name, given[name], declared, span)
+    array = data_array(name, given[name], declaration.type.dtype, span, declared)
     expected_shape = tuple(dim_value(d, sizes) for d in declaration.type.shape)
     if array.ndim != len(expected_shape) or any(
             e is not None and e != a for e, a in zip(expected_shape, array.shape)):
@@ -165,10 +141,6 @@ def _bind_one(declaration: ir.DataDeclaration, given, bound, sizes) -> np.ndarra
             f" = {concrete}" if concrete != symbolic else "")
         raise DataError(f"data '{name}' has the wrong shape", span, expected=expected,
                         found="a scalar" if array.ndim == 0 else f"shape [{', '.join(map(str, array.shape))}]")
-    if declaration.type.dtype == "int":
-        array = _as_int(name, array, declared, span)
-    else:
-        array = array.astype(np.float64)
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         position = _first(~np.isfinite(array))
         raise DataError(f"data '{name}' is not finite{_at(position)}", span, expected="finite numbers",
@@ -176,33 +148,6 @@ def _bind_one(declaration: ir.DataDeclaration, given, bound, sizes) -> np.ndarra
     _check_bounds(declaration, array, bound)
     _check_constrained(declaration, array)
     return array
-
-
-def _as_array(name, value, declared, span) -> np.ndarray:
-    try:
-        array = np.asarray(value)
-    except ValueError:
-        array = np.asarray(value, dtype=object)
-    if array.dtype == object:
-        raise DataError(f"data '{name}' is not a rectangular array of numbers", span, expected=declared,
-                        hint="every row must have the same length, and every entry must be a number")
-    if array.dtype.kind not in "biuf":
-        raise DataError(f"data '{name}' is not numeric", span, expected=declared, found=f"{array.dtype} values")
-    return array
-
-
-def _as_int(name, array, declared, span) -> np.ndarray:
-    if array.dtype.kind in "biu":
-        return array.astype(np.int64)
-    if not np.all(np.isfinite(array)):
-        raise DataError(f"data '{name}' is declared int but holds non-finite values", span, expected=declared)
-    fractional = array != np.round(array)
-    if np.any(fractional):
-        position = _first(fractional)
-        raise DataError(f"data '{name}' is declared int but holds a non-integer{_at(position)}", span,
-                        expected=declared, found=str(array[position] if position else array.item()),
-                        hint=f"declare '{name}' as real, or pass whole numbers")
-    return array.astype(np.int64)
 
 
 def _check_bounds(declaration, array, bound):

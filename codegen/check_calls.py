@@ -14,11 +14,12 @@ from codegen.ir_print import expr_text
 from codegen.check_sizes import axis_what
 from codegen.shapes import Dim, Minimum, shape_str
 from ppl.catalogue import constraints as C
-from ppl.catalogue.builtins import BUILTIN_SYNONYMS, BUILTINS
+from ppl.catalogue.builtins import BUILTINS
 from ppl.catalogue.declare import Distribution, Parameter
 from ppl.catalogue.distributions import DISTRIBUTIONS
+from ppl.catalogue.foreign_functions import FOREIGN_FUNCTIONS
 from ppl.catalogue.kernels import KERNELS
-from ppl.errors import ModelNameError, ModelTypeError, did_you_mean
+from ppl.errors import ModelNameError, ModelTypeError, closest, did_you_mean
 
 
 def _signature(name, parameter_names, alternatives) -> str:
@@ -50,6 +51,51 @@ def _constant_fold(expr):
         return None
 
 
+# Stan's functions of a distribution (`normal_lpdf`, `poisson_log_rng`, ...): suffix → what it is.
+_DISTRIBUTION_FUNCTION_SUFFIXES = (("_lpdf", "density"), ("_lupdf", "density"), ("_lpmf", "density"),
+                                   ("_lupmf", "density"), ("_log", "density"), ("_rng", "draw"),
+                                   ("_lcdf", "cdf"), ("_lccdf", "cdf"), ("_cdf", "cdf"))
+
+
+def _distribution_function_hint(name: str) -> str | None:
+    for suffix, kind in _DISTRIBUTION_FUNCTION_SUFFIXES:
+        if not name.endswith(suffix):
+            continue
+        found = _ppl_distribution(name[:-len(suffix)])
+        if found is None:
+            return None
+        arguments, spelling = found
+        if kind == "density":
+            return f"Stan's `{name}(y | {arguments})` is `{spelling}.log_prob(y)` in ppl"
+        if kind == "draw":
+            return f"Stan's `{name}({arguments})` is a generated quantity in ppl: `gen y ~ {spelling}`"
+        return f"ppl has no `{name}` yet: the language has distributions' log densities (`.log_prob`), not their CDFs"
+    return None
+
+
+def _ppl_distribution(stan_name: str) -> tuple[str, str] | None:
+    """The ppl distribution a Stan distribution name stands for: (Stan's arguments, the ppl
+    call), `("alpha", "Bernoulli(logits=alpha)")`, or `("...", "Normal(...)")`."""
+    row = FOREIGN_FUNCTIONS.get(stan_name)
+    if row is not None and row.spelling is not None and row.spelling.split("(")[0] in DISTRIBUTIONS:
+        return row.call[len(row.name) + 1:-1], row.spelling
+    capitalised = {d.lower(): d for d in DISTRIBUTIONS}
+    match = capitalised.get(stan_name.lower()) or capitalised.get(stan_name.lower().replace("_", ""))
+    return ("...", f"{match}(...)") if match else None
+
+
+def _function_hint(name: str) -> str:
+    """The nearest name by edit distance among ppl's functions and distributions and the other
+    systems' functions: a near miss of a foreign function (`log1mm`) gets that function's ppl
+    spelling, never a different ppl function that happens to be spelled alike (`log1p`)."""
+    match = closest(name, list(BUILTINS) + list(DISTRIBUTIONS) + list(FOREIGN_FUNCTIONS))
+    if match is None:
+        return "see the language reference for the built-in functions"
+    if match in FOREIGN_FUNCTIONS:
+        return f"did you mean '{match}'? {FOREIGN_FUNCTIONS[match].hint}"
+    return f"did you mean '{match}'?"
+
+
 class CallChecker:
     """Mixin for the checker: needs check_value, check_expr, stage_of, dim_of."""
 
@@ -72,9 +118,11 @@ class CallChecker:
         raise self._unknown_callable(name, func.span)
 
     def _unknown_callable(self, name, span):
-        if name in BUILTIN_SYNONYMS:
-            return ModelNameError(f"unknown function '{name}'", span,
-                                  hint=f"ppl calls it '{BUILTIN_SYNONYMS[name]}'")
+        if name in FOREIGN_FUNCTIONS:
+            return ModelNameError(f"unknown function '{name}'", span, hint=FOREIGN_FUNCTIONS[name].hint)
+        hint = _distribution_function_hint(name)
+        if hint is not None:
+            return ModelNameError(f"unknown function '{name}'", span, hint=hint)
         capitalised = {d.lower(): d for d in DISTRIBUTIONS}
         if name.lower() in capitalised or name.lower().replace("_", "") in capitalised:
             match = capitalised.get(name.lower()) or capitalised[name.lower().replace("_", "")]
@@ -84,9 +132,7 @@ class CallChecker:
             return ModelNameError(f"unknown distribution '{name}'", span,
                                   hint=did_you_mean(name, list(DISTRIBUTIONS) + list(KERNELS))
                                   or "see the language reference for the list of distributions")
-        return ModelNameError(f"unknown function '{name}'", span,
-                              hint=did_you_mean(name, list(BUILTINS) + list(DISTRIBUTIONS))
-                              or "see the language reference for the built-in functions")
+        return ModelNameError(f"unknown function '{name}'", span, hint=_function_hint(name))
 
     # ---- .log_prob ------------------------------------------------------------
 

@@ -17,7 +17,7 @@ a model line nested a few hundred levels deep is valid and compiles.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from codegen.deep_stack import on_deep_stack
 from ppl.errors import InternalError, ModelError, ModelStructureError, Source, Span
@@ -32,14 +32,16 @@ class FrontEnd:
 
 
 def front_end(source: Source) -> FrontEnd:
-    """parse → check."""
+    """parse → check → lint (the warnings are kept in the program, issued when it is loaded)."""
     from codegen.check import check
+    from codegen.lint import lint
     from codegen.parse import parse
 
     def stages():
         syntax = parse(source)
         _check_nesting(syntax)
-        return FrontEnd(syntax, check(syntax, source))
+        program = check(syntax, source)
+        return FrontEnd(syntax, replace(program, warnings=lint(program)))
 
     return _located(source, stages)
 

@@ -380,12 +380,23 @@ class Symbol:
 
 
 @dataclass(frozen=True)
+class CheckWarning:
+    """Something valid that probably does not mean what it seems (codegen/lint.py): ``kind``
+    picks the warning class (ppl.errors.WARNING_CLASSES), issued when the model is loaded."""
+    kind: str               # "scale" or "jacobian"
+    message: str
+    span: Span
+    hint: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Program:
     statements: tuple[Stmt, ...]
     symbols: tuple[Symbol, ...]          # every top-level name, in definition order
     source_text: str = ""
     filename: str = "<string>"
     size_checks: tuple[SizeCheck, ...] = ()   # checked when data is bound
+    warnings: tuple[CheckWarning, ...] = ()   # issued every time the model is loaded
 
     def symbol(self, name: str) -> Symbol:
         for symbol in self.symbols:

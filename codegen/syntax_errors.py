@@ -9,6 +9,8 @@ described generically, with terminal names translated into words.
 
 from __future__ import annotations
 
+import re
+
 import lark
 
 from ppl.errors import ModelSyntaxError, Span, source_lines
@@ -271,6 +273,13 @@ def _unexpected_character(error, text: str) -> ModelSyntaxError:
     character = text[error.pos_in_stream] if error.pos_in_stream < len(text) else "?"
     span = Span(error.line, error.column, error.line, error.column + 1)
     hint = _CHARACTER_HINTS.get(character, "remove this character")
+    if character == "|":
+        line_start = text.rfind("\n", 0, error.pos_in_stream) + 1
+        stan_call = re.search(r"(\w+_(?:lpdf|lupdf|lpmf|lupmf|lcdf|lccdf|cdf))\s*\([^()]*$",
+                              text[line_start:error.pos_in_stream])
+        if stan_call:
+            hint = (f"Stan's `{stan_call.group(1)}(y | ...)` is a distribution's log density in ppl: "
+                    "`Normal(mu, sigma).log_prob(y)` for `normal_lpdf(y | mu, sigma)`")
     return ModelSyntaxError(f"unexpected character {character!r}", span, hint=hint)
 
 

@@ -5,8 +5,9 @@
 """
 
 from ppl.version import __version__
-from ppl.errors import (CacheWarning, DataError, InternalError, ModelError, ModelNameError,  # noqa: E402
-                        ModelNotSupportedError, ModelStructureError, ModelSyntaxError, ModelTypeError, SamplingError)
+from ppl.errors import (CacheWarning, DataError, InternalError, JacobianWarning, ModelError,  # noqa: E402
+                        ModelNameError, ModelNotSupportedError, ModelStructureError, ModelSyntaxError, ModelTypeError,
+                        ModelWarning, SamplingError, UnconstrainedScaleWarning)
 from ppl.model import Model, compile, model  # noqa: E402
 
 
@@ -31,5 +32,7 @@ def load_fit(path):
     return Fit.load(path)
 
 
-__all__ = ["CacheWarning", "DataError", "InternalError", "Model", "ModelError", "ModelNameError", "ModelNotSupportedError",
-           "ModelStructureError", "ModelSyntaxError", "ModelTypeError", "SamplingError", "compile", "load_fit", "model", "read_csv", "sbc", "__version__"]
+__all__ = ["CacheWarning", "DataError", "InternalError", "JacobianWarning", "Model", "ModelError", "ModelNameError",
+           "ModelNotSupportedError", "ModelStructureError", "ModelSyntaxError", "ModelTypeError", "ModelWarning",
+           "SamplingError", "UnconstrainedScaleWarning", "compile", "load_fit", "model", "read_csv", "sbc",
+           "__version__"]

@@ -88,9 +88,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
+    import warnings
+
     import ppl
 
-    model = ppl.compile(args.model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = ppl.compile(args.model)
+    for warning in caught:   # the checker's located warnings (ppl.ModelWarning), each with its line and caret
+        located = isinstance(warning.message, ppl.ModelWarning)
+        print(warning.message if located else f"warning: {warning.message}", file=sys.stderr)
     if args.command == "sample":
         return _sample(model, args)
     if args.command == "check":

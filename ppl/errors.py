@@ -143,6 +143,27 @@ class InternalError(LocatedError):
                          hint="this is a bug in ppl; please report it with the model that triggered it")
 
 
+class ModelWarning(LocatedError, UserWarning):
+    """A model that is valid but probably does not mean what it seems to: issued (with
+    ``warnings.warn``) every time the model is compiled, located and rendered like an error
+    (``file:line:col: warning: ...``, the line, a caret, a hint).  ``ppl check`` prints them."""
+
+    kind = "warning"
+
+
+class UnconstrainedScaleWarning(ModelWarning):
+    """A param declared without a positivity constraint is given where a distribution needs a
+    positive value (a scale, a rate, ...): proposals below zero are rejected one by one."""
+
+
+class JacobianWarning(ModelWarning):
+    """The value of a `~` is a non-linear function of a param: the density is then a density of
+    that function, and a density of the param only with its log-Jacobian added to the target."""
+
+
+WARNING_CLASSES = {"scale": UnconstrainedScaleWarning, "jacobian": JacobianWarning}
+
+
 def render(error: LocatedError) -> str:
     """Format an error as `file:line:col: error: message`, the line, a caret, and notes."""
     where = error.source.filename if error.source else "<model>"
@@ -194,3 +215,12 @@ def did_you_mean(name: str, candidates) -> str | None:
 class CacheWarning(UserWarning):
     """The model cache was damaged and has been rebuilt, or its folder cannot be used (see
     docs/compiler.md, "The disk cache"): one line saying which model and what was rebuilt."""
+
+
+def utf8_error_position(raw: bytes, error: UnicodeDecodeError) -> tuple[int, int]:
+    """The 1-based line and column (in characters, as an editor counts them) of the byte at
+    which decoding raw as UTF-8 failed: lines split at '\\n', as source_lines splits them."""
+    line_start = raw.rfind(b"\n", 0, error.start) + 1
+    line = raw.count(b"\n", 0, error.start) + 1
+    column = len(raw[line_start:error.start].decode("utf-8", errors="replace")) + 1
+    return line, column

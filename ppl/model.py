@@ -28,6 +28,7 @@ class Model:
             self._syntax = result.syntax
             self.ir = result.program
             store_program(source.text, self.ir)
+        _issue_warnings(self.ir, source)
 
     @property
     def syntax(self):
@@ -88,12 +89,40 @@ class Model:
         return f"<ppl.Model {self.name!r}: {len(self.ir.params)} params, {len(self.ir.data)} data>"
 
 
+def _issue_warnings(program, source: Source):
+    """The checker's warnings (codegen/lint.py), as located Python warnings of a ppl class,
+    issued on every load (from the cache too) and attributed to the caller of ppl.compile/model."""
+    import warnings
+
+    from ppl.errors import WARNING_CLASSES
+
+    for found in program.warnings:
+        warning = WARNING_CLASSES[found.kind](found.message, found.span, hint=found.hint, source=source)
+        warnings.warn(warning, stacklevel=4)
+
+
 def compile(path: str | os.PathLike) -> Model:  # noqa: A001 - mirrors the verb users expect
     """Read and check a .ppl file."""
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    return Model(Source(text, path))
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    return Model(Source(_decode_model_text(raw, path), path))
+
+
+def _decode_model_text(raw: bytes, path: str) -> str:
+    """Model files are UTF-8 (a byte-order mark some editors write is skipped); an invalid byte
+    is a located error (the line is shown with the byte replaced by U+FFFD), not a
+    UnicodeDecodeError."""
+    from ppl.errors import ModelSyntaxError, Span, utf8_error_position
+
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line, column = utf8_error_position(raw, error)
+        shown = Source(raw.decode("utf-8", errors="replace"), path)
+        raise ModelSyntaxError(f"the model file is not valid UTF-8: byte 0x{raw[error.start]:02x} cannot be read",
+                               Span(line, column, line, column + 1), source=shown,
+                               hint="ppl reads model files as UTF-8: save the file as UTF-8") from None
 
 
 def model(text: str, name: str = "<string>") -> Model:

@@ -256,6 +256,18 @@ ROWS = [
         "param a: real\n"
         "y ~ Bernoulli(probs=inv_logit(a))\n",
         Name, 4, 21, "sigmoid"),
+    row("stan_log1m_is_not_log1p",
+        "data N: int\n"
+        "data y: int<lower=0, upper=1>[N]\n"
+        "param p: real<lower=0, upper=1>\n"
+        "target += sum(y) * log(p) + (N - sum(y)) * log1m(p)\n",
+        Name, 4, 44, ("`log1m(x)` is `log1p(-x)` in ppl",)),
+    row("stan_bernoulli_means_probs",
+        "data N: int\n"
+        "data y: int<lower=0, upper=1>[N]\n"
+        "param theta: real<lower=0, upper=1>\n"
+        "y ~ bernoulli(theta)\n",
+        Name, 4, 5, "`Bernoulli(probs=theta)`"),
     row("use_before_definition",
         "data y: real\n"
         "param a: real\n"

@@ -92,12 +92,4 @@ _ROWS = [
 
 BUILTINS: dict[str, Builtin] = {row.name: row for row in _ROWS}
 
-# What modellers type from other systems, and the ppl spelling.
-BUILTIN_SYNONYMS: dict[str, str] = {
-    "inv_logit": "sigmoid", "expit": "sigmoid", "log_inv_logit": "log_sigmoid",
-    "log_sum_exp": "logsumexp", "fabs": "abs", "std": "sd", "sqr": "square",
-    "rep_vector": "ones", "rep_array": "ones", "identity_matrix": "eye", "diag_matrix": "diag",
-    "cholesky_decompose": "cholesky", "gp_exp_quad_cov": "exp_quad_cov", "cov_exp_quad": "exp_quad_cov",
-    "Phi_approx": "Phi", "normal_cdf": "Phi", "num_elements": "size", "len": "size",
-    "dot_product": "dot", "cumulative_sum": "cumsum", "log1p_exp": "softplus",
-}
+# What modellers type from other systems, and the ppl spelling: ppl/catalogue/foreign_functions.py.

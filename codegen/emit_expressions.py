@@ -106,12 +106,13 @@ class ExpressionEmitter:
         if isinstance(expr, ir.UnaryOp):
             operator = "not " if expr.op == "not" else expr.op
             return f"({operator}{self.python(expr.operand)})"
-        if isinstance(expr, ir.BinaryOp) and expr.op in _PYTHON_OPERATORS:
+        if isinstance(expr, ir.BinaryOp) and expr.op in _PYTHON_OPERATORS and \
+                not (expr.op == "**" and expr.type.dtype == "real"):   # a real power of ints: fused, in floats
             return f"({self.python(expr.left)} {_PYTHON_OPERATORS[expr.op]} {self.python(expr.right)})"
         if isinstance(expr, ir.IndexOp) and not any(isinstance(i, ir.GatherIndex) for i in expr.items):
             return f"{self.python(expr.value)}[{self.index_code(expr.items)}]"
-        if isinstance(expr, ir.Call) and expr.function == "size":
-            return f"{self.value(expr.args[0]).code}.size"
+        if isinstance(expr, ir.Call) and expr.function == "size":   # a scalar's size is 1 (np.size)
+            return f"{self.value(expr.args[0]).code}.size" if expr.args[0].type.shape else "1"
         if isinstance(expr, (ir.IndexOp, ir.Call, ir.Stack)):   # gathers, reductions, list literals
             return self._structural(expr, None).code
         if expr.type.dtype == "real":

@@ -43,7 +43,11 @@ def evaluate(expr, values: dict):
         operand = evaluate(expr.operand, values)
         return {"-": np.negative, "+": np.positive, "not": np.logical_not}[expr.op](operand)
     if isinstance(expr, ir.BinaryOp):
-        return _BINARY[expr.op](evaluate(expr.left, values), evaluate(expr.right, values))
+        left, right = evaluate(expr.left, values), evaluate(expr.right, values)
+        if expr.type.dtype == "real":   # `N ** -1` of ints is real (0.5), as in Python; NumPy's int power raises
+            left, right = np.asarray(left, dtype=np.float64), np.asarray(right, dtype=np.float64)
+        with np.errstate(all="ignore"):   # 0.0 / 0.0 is NaN, as in the generated code, without a warning
+            return _BINARY[expr.op](left, right)
     if isinstance(expr, ir.IndexOp):
         return np.asarray(evaluate(expr.value, values))[_index(expr.items, values)]
     if isinstance(expr, ir.Stack):
@@ -70,10 +74,11 @@ def _call(expr: ir.Call, values):
     args = [evaluate(a, values) for a in expr.args]
     options = dict(expr.options)
     name = expr.function
-    if name in _ELEMENTWISE:
-        return _ELEMENTWISE[name](*args)
-    if name in _REDUCTIONS:
-        return _REDUCTIONS[name](np.asarray(args[0]), axis=options.get("axis"))
+    with np.errstate(all="ignore"):
+        if name in _ELEMENTWISE:
+            return _ELEMENTWISE[name](*args)
+        if name in _REDUCTIONS:
+            return _REDUCTIONS[name](np.asarray(args[0]), axis=options.get("axis"))
     if name == "size":
         return int(np.size(args[0]))
     if name == "transpose":

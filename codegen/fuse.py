@@ -12,13 +12,15 @@ array of terms.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy
 
 from codegen import ir
 from codegen.emit import NotSupportedYet, Value
-from codegen.sympy_numba import NumbaPrinter, emit_assignments, stabilise
+from codegen.sympy_numba import NumbaPrinter, as_float, emit_assignments, stabilise
 from ppl.catalogue.builtin_expressions import ELEMENTWISE
 
 _ARITHMETIC = {"+", "-", "*", "/", "**"}
@@ -111,6 +113,26 @@ def number(value, dtype: str):
 
 SMALL_INTEGER = 16
 
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+_NUMPY_OPERATORS = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "**": np.power}
+
+
+def arithmetic(op: str, left, right):
+    """left op right in SymPy.  Two numbers fold as float64 arithmetic does in NumPy where SymPy
+    has no real finite answer: SymPy raises on `0.0 / 0.0` and makes `1 / 0` zoo and `(-1) ** 0.5`
+    imaginary; NumPy's nan and inf are what the generated code computes at run time."""
+    if not (left.is_Number and right.is_Number):
+        return _OPERATORS[op](left, right)
+    try:
+        result = _OPERATORS[op](left, right)
+        if result.is_extended_real and result.is_finite:
+            return result
+    except ZeroDivisionError:
+        pass
+    with np.errstate(all="ignore"):
+        value = _NUMPY_OPERATORS[op](np.float64(as_float(left)), np.float64(as_float(right)))
+    return sympy.Float(float(value))
+
 
 class Fuser:
     """Builds a Region, asking `leaf(expr) -> Value` for every non-elementwise operand."""
@@ -147,8 +169,9 @@ class Fuser:
             return -operand if expr.op == "-" else operand
         if isinstance(expr, ir.BinaryOp):
             left, right = self.convert(expr.left), self.convert(expr.right)
-            return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                    "/": lambda: left / right, "**": lambda: left ** right}[expr.op]()
+            if expr.op == "**" and expr.left.type.dtype != "real":
+                left = arithmetic("*", sympy.Float(1.0), left)   # a real power of an int (N ** -1 is 0.5)
+            return arithmetic(expr.op, left, right)
         if isinstance(expr, ir.Call):
             return ELEMENTWISE[expr.function](*[self.convert(a) for a in expr.args])
         return self.log_density(expr.distribution, self.convert(expr.value))
@@ -424,7 +447,8 @@ class _Loop:
         body += [f"{target} += {name}" for target, name in self.accumulations]
         printer = NumbaPrinter()
         after = [f"{target} += {printer.doprint(total)}" for target, total in self.after if total != 0]
-        return before + _nest(header, body) + after
+        # everything may have been hoisted (a constant term, `Normal(1e400, 1)` folded to -inf): no loop
+        return before + (_nest(header, body) if body else []) + after
 
 
 class RegionEmitter:

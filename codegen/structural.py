@@ -78,9 +78,20 @@ def matmul(left: Value, right: Value, out: Value):
     return forward, adjoint
 
 
+def _of_scalar(kind: str, source: Value, out: Value):
+    """A reduction or transpose of a scalar, as NumPy's of a 0-d array: the scalar itself, except
+    sd, whose N - 1 divisor leaves one value without a standard deviation (NaN, as NumPy's
+    `std(x, ddof=1)` and ppl's sd of a one-element vector)."""
+    if kind == "sd":
+        return [f"{out.code} = math.nan"], []
+    return [f"{out.code} = {source.code}"], ([f"{source.adjoint} += {out.adjoint}"] if source.active else [])
+
+
 def reduce_all(kind: str, source: Value, out: Value):
     """sum / mean / logsumexp over every element."""
     x, o = source.code, out.code
+    if source.is_scalar:
+        return _of_scalar(kind, source, out)
     if kind == "sum":
         forward = [f"{o} = np.sum({x})"]
         adjoint = [f"{source.adjoint} += {out.adjoint}"]
@@ -139,6 +150,8 @@ def stack(items: list[Value], out: Value, item_shape_code: str):
 
 
 def transpose(source: Value, out: Value):
+    if source.is_scalar:
+        return _of_scalar("transpose", source, out)
     forward = [f"{out.code} = {source.code}.T"]
     return forward, ([f"{source.adjoint} += {out.adjoint}.T"] if source.active else [])
 
@@ -220,6 +233,8 @@ def reduce_vector(kind: str, source: Value, axis: int | None, out: Value):
     """sd / max / min / logsumexp of every element (axis None) or along one axis."""
     kernel = f"event_kernels.{VECTOR_REDUCTIONS[kind]}"
     x, o = source.code, out.code
+    if source.is_scalar:
+        return _of_scalar(kind, source, out)
     if axis is None or source.type.rank == 1:
         vector, adjoint_vector = (x, source.adjoint) if source.type.rank == 1 else \
             (f"{x}.ravel()", f"{source.adjoint}.reshape(-1)")   # adjoints are C-contiguous: a view

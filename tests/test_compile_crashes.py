@@ -31,6 +31,28 @@ COMPILES = {
         "data N: int\nparam p: real[N]\np_eff: real[N, 2]\np_eff[:, 0] = p\np_eff[:, 1] = 2 * p\n"
         "p ~ Normal(0, 1)\ntarget += sum(p_eff * p_eff)\n", {"N": 3}, 3),
     "a comparison of params in the model": ("param mu: real\nmu ~ Normal(0, 1)\ntarget += (mu > 0)\n", {}, 1),
+    "reductions and transposes of scalars are the scalar": (
+        "data s: real\nparam t: real\nt ~ Normal(0, 1)\n"
+        "target += max(t) + min(t) + mean(t) + sum(t) + logsumexp(t) + t.T + transpose(t)\n"
+        "target += (max(s) + min(s) + mean(s) + size(s) + s.T) * t\n", {"s": 0.5}, 1),
+    "a real power of ints (int ** negative int)": (
+        "data N: int\ndata K: int\ndata x: real<lower=N ** -1>\nM = N ** -K\nparam t: real<lower=N ** -2>\n"
+        "t ~ Normal(M + N ** -1, 1)\nif N ** -1 > 0.3:\n    target += t\n", {"N": 2, "K": 1, "x": 0.5}, 1),
+}
+
+# int data where an event distribution takes reals: the same density and gradient as the reals
+INT_EVENT_DATA = {
+    "MVN value and covariance": ("data y: {t}[2]\ndata C: {t}[2, 2]\nparam m: real[2]\nm ~ Normal(0, 1)\n"
+                                 "y ~ MVN(m, C)\n", {"y": [1, 2], "C": [[2, 1], [1, 2]]}),
+    "MVNTriL value, loc and factor": ("data y: {t}[3, 2]\ndata l: {t}\ndata L: {t}[2, 2]\nparam m: real[2]\n"
+                                      "m ~ MVNTriL([l, l], L)\ny ~ MVNTriL(m, L)\n",
+                                      {"y": [[1, 2], [0, 1], [3, 3]], "l": 1, "L": [[1, 0], [1, 2]]}),
+    "Dirichlet value and concentration": ("data y: {t}[3]\ndata c: {t}[3]\nparam a: real<lower=0>[3]\n"
+                                          "param p: simplex[3]\na ~ Exponential(1)\np ~ Dirichlet(c)\n"
+                                          "target += Dirichlet(a).log_prob(y)\n", {"y": [1, 1, 1], "c": [1, 2, 3]}),
+    "LKJCholesky value and concentration": ("data L: {t}[2, 2]\ndata c: {t}\nparam k: real<lower=0>\n"
+                                            "param M: corr_cholesky[3]\nk ~ Exponential(1)\nL ~ LKJCholesky(2, k)\n"
+                                            "M ~ LKJCholesky(3, c)\n", {"L": [[1, 0], [0, 1]], "c": 2}),
 }
 
 # user names shaped like every kind of generated name (adjoints, offsets, unconstrained slices,
@@ -60,6 +82,30 @@ def test_checked_model_compiles_with_a_correct_gradient(case):
     assert error < 1e-5
 
 
+@pytest.mark.parametrize("case", sorted(INT_EVENT_DATA))
+def test_int_data_in_event_distributions_counts_as_reals(case):
+    text, data = INT_EVENT_DATA[case]
+    as_int, as_real = (ppl.model(text.format(t=t), "events.ppl").condition(data) for t in ("int", "real"))
+    u = np.random.default_rng(1).uniform(-1, 1, as_int.dim)
+    value, gradient = as_int.log_density_gradient(u)
+    expected_value, expected_gradient = as_real.log_density_gradient(u)
+    assert np.isfinite(value)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-12)
+    assert _finite_difference_error(as_int, u)[1] < 1e-5
+
+
+def test_int_powers_with_a_negative_exponent_are_real():
+    # N ** -1 is 0.5 (as in Python), in a data bound, in transformed data, in the model and in a branch
+    text, data, _ = COMPILES["a real power of ints (int ** negative int)"]
+    posterior = ppl.model(text, "powers.ppl").condition(data)
+    t = 0.25 + np.exp(0.3)
+    value, _ = posterior.log_density_gradient(np.array([0.3]))
+    assert value == pytest.approx(-0.5 * (t - 1.0) ** 2 - 0.5 * np.log(2 * np.pi) + 0.3 + t)
+    with pytest.raises(ppl.DataError, match="out of bounds"):
+        ppl.model(text, "powers.ppl").condition({**data, "x": 0.4})
+
+
 @pytest.mark.parametrize("name", NAME_CLASHES)
 def test_user_names_never_meet_generated_names(name):
     # x, its adjoint-shaped neighbour and the clashing name all in play: the gradient must be right
@@ -79,7 +125,16 @@ def test_user_names_never_meet_generated_names(name):
 def test_constants_without_a_real_value_give_nan_or_inf_at_run_time():
     for text, expected in [("param t: real\nt ~ Normal(0, 1e400)\n", -np.inf),
                            ("param t: real\nt ~ Normal(0, 1)\ntarget += log(-1.0)\n", np.nan),
-                           ("param t: real\nparam a: real\nt ~ Normal(0, 0 * a)\n", np.nan)]:
+                           ("param t: real\nparam a: real\nt ~ Normal(0, 0 * a)\n", np.nan),
+                           # constant arithmetic without a real value folds as NumPy's float64 does
+                           ("param t: real\nt ~ Normal(0.0 / 0.0, 1)\n", np.nan),
+                           ("param t: real\nt ~ Normal(0, 1)\ntarget += 0.0 / 0.0\n", np.nan),
+                           ("param t: real\nt ~ Normal(1.0 / 0.0, 1)\n", -np.inf),
+                           ("param t: real\nt ~ Normal(0, 1)\ntarget += (-1.0) ** 0.5\n", np.nan),
+                           # a region whose every term is hoisted out of its loop: no loop is left
+                           ("param w: real[3]\nw ~ Normal(1e400, 1)\n", -np.inf),
+                           # sd's N - 1 divisor leaves one value without a standard deviation
+                           ("param t: real\nt ~ Normal(0, 1)\ntarget += sd(t)\n", np.nan)]:
         posterior = ppl.model(text, "constants.ppl").condition({})
         value, _ = posterior.log_density_gradient(np.zeros(posterior.dim))
         assert value == expected or (np.isnan(expected) and np.isnan(value)), text
@@ -90,6 +145,11 @@ def test_constants_without_a_real_value_give_nan_or_inf_at_run_time():
     ("param t: real<lower=0, upper=0>\nt ~ Normal(0, 1)\n", "the bounds leave no values", 15),
     ("param a: real\na ~ Normal(0, -1)\n", "'scale' must be positive", 15),
     ("param a: real\na ~ Normal(0, 0)\n", "'scale' must be positive", 15),
+    # ints are int64 in generated code: an int constant beyond it is an error, as in Stan
+    ("data N: int<upper=1000000000000000000000000000000>\nparam t: real\n", "does not fit in 64 bits", 19),
+    ("param t: real<lower=0, upper=2 ** 63>\nt ~ Normal(0, 1)\n", "does not fit in 64 bits", 30),
+    ("param t: real\nt ~ Normal(0, 9223372036854775808)\n", "does not fit in 64 bits", 15),
+    ("param t: real[3]\nfor i in range(2 ** 40 * 2 ** 40):\n    t ~ Normal(0, 1)\n", "does not fit in 64 bits", 16),
 ])
 def test_empty_intervals_and_constant_non_positive_scales_are_located_errors(text, message, column):
     with pytest.raises(ppl.ModelTypeError, match=message) as caught:

@@ -120,7 +120,7 @@ class StatementEmitter:
             return
         array = self.scope[s.name]
         value = self.value(s.value)
-        index = self.index_code(s.items)
+        index = self.index_code(s.items, array.code, array.type)
         op = Op(forward=[f"{array.code}[{index}] = {value.code}"], recompute=[])
         if array.active and value.active:
             op.reverse = [f"{value.adjoint} += {array.adjoint}[{index}]"]
@@ -163,7 +163,8 @@ class StatementEmitter:
                 dtype = ", dtype=np.int64" if integer else ""
                 lines.append(f"{target_code} = np.zeros({shape_code(shape, self.scope)}{dtype})")
         else:
-            target_code = f"{self.scope[s.value.value.name].code}[{self.index_code(s.value.items)}]"
+            array = self.scope[s.value.value.name]
+            target_code = f"{array.code}[{self.index_code(s.value.items, array.code, array.type)}]"
             lines = []
         region = Region(sympy.Integer(0), leaves, shape)
         values = {f"{emitter.prefix}_a{k}": fuse_at(region, argument, names) for k, argument in enumerate(arguments)}

@@ -10,7 +10,59 @@ finite differences).
 
 from __future__ import annotations
 
-from codegen.emit import NotSupportedYet, Value
+from codegen import ir
+from codegen.check_exprs import constant_int
+from codegen.emit import NotSupportedYet, Op, Value
+from ppl.errors import INDEX_OUT_OF_RANGE, SLICE_STEP_ZERO
+
+
+def _raise(tag: str, span, value: str, size: str) -> str:
+    place = f"{span.line}, {span.column}, {span.end_line}, {span.end_column}" if span else "0, 0, 0, 0"
+    return f"raise IndexError({tag!r}, {place}, {value}, {size})"
+
+
+def index_check(array: str, axis: int, index: str, span) -> list[str]:
+    """Lines raising IndexError where an index the data set falls outside its axis (NumPy's
+    range, negative indices counting from the end); Numba itself checks no bounds."""
+    size = f"{array}.shape[{axis}]"
+    return [f"if not -{size} <= {index} < {size}:", "    " + _raise(INDEX_OUT_OF_RANGE, span, index, size)]
+
+
+def gather_check(array: str, axis: int, indices: str, span) -> list[str]:
+    """index_check for every entry of a gather's int array."""
+    size = f"{array}.shape[{axis}]"
+    return [f"for _index in {indices}.flat:", f"    if not -{size} <= _index < {size}:",
+            "        " + _raise(INDEX_OUT_OF_RANGE, span, "_index", size)]
+
+
+def step_check(step: str, span) -> list[str]:
+    return [f"if {step} == 0:", "    " + _raise(SLICE_STEP_ZERO, span, "0", "0")]
+
+
+def index_parts(emitter, items, array: str, type_) -> list[str]:
+    """The index text of each item of `array[items]` (an IR index list), after an op checking
+    the indices the data set: scalar indices but constants into a literal size (the checker
+    checked those), gathers' entries, slice steps that are not literals."""
+    parts, checks = [], []
+    for axis, item in enumerate(items):
+        if isinstance(item, ir.ScalarIndex):
+            parts.append(emitter.python(item.index))
+            if constant_int(item.index) is None or type_.shape[axis].value is None:
+                checks += index_check(array, axis, parts[-1], item.index.span)
+        elif isinstance(item, ir.SliceIndex):
+            text = ":".join("" if p is None else emitter.python(p) for p in (item.start, item.stop))
+            if item.step is not None:
+                step = emitter.python(item.step)
+                text += ":" + step
+                if constant_int(item.step) is None:
+                    checks += step_check(step, item.step.span)
+            parts.append(text)
+        else:
+            parts.append(emitter.value(item.indices).code)
+            checks += gather_check(array, axis, parts[-1], item.indices.span)
+    if checks:
+        emitter.emit_op(Op(forward=checks, recompute=[]))
+    return parts
 
 
 def index_basic(source: Value, index_code: str, out: Value):

@@ -15,6 +15,7 @@ Problems that are ppl's fault, not the user's, are :class:`InternalError`.
 from __future__ import annotations
 
 import difflib
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -142,6 +143,36 @@ class InternalError(LocatedError):
         super().__init__(message, span, source=source,
                          hint="this is a bug in ppl; please report it with the model that triggered it")
 
+
+# Generated code checks every index the data set (a loop variable, an int data value, a gather's
+# entries) against its axis, since Numba checks no bounds (an index past the end reads or writes
+# beside the array), and raises IndexError(INDEX_OUT_OF_RANGE, line, column, end_line, end_column,
+# index, size) naming the index's place in the model; a data-set slice step of zero raises
+# IndexError(SLICE_STEP_ZERO, line, column, end_line, end_column, 0, 0).  Indices depend on data
+# only, so the first evaluation when data is bound meets any such index; `data_index_errors` turns
+# it into a DataError at the index.
+INDEX_OUT_OF_RANGE = "ppl: index out of range"
+SLICE_STEP_ZERO = "ppl: slice step is zero"
+
+
+@contextmanager
+def data_index_errors(source: Source):
+    """Inside: generated code's IndexError for an index the data put out of range is a DataError."""
+    try:
+        yield
+    except IndexError as error:
+        tag, *place = error.args if len(error.args) == 7 else (None,)
+        if tag not in (INDEX_OUT_OF_RANGE, SLICE_STEP_ZERO):
+            raise
+        line, column, end_line, end_column, index, size = place
+        span = Span(line, column, end_line, end_column) if line else None
+        if tag == SLICE_STEP_ZERO:
+            raise DataError("a slice step is zero", span, hint="the data set this step; a slice needs a step "
+                            "other than 0").with_source(source) from None
+        expected = f"an index from {-size} to {size - 1} (indices start at 0)" if size else "none: the axis is empty"
+        raise DataError(f"index {index} is out of range for an axis of size {size}", span, expected=expected,
+                        hint="the data set this index: are the data's indices 0-based, and do the sizes agree?"
+                        ).with_source(source) from None
 
 def render(error: LocatedError) -> str:
     """Format an error as `file:line:col: error: message`, the line, a caret, and notes."""

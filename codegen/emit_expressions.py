@@ -195,11 +195,11 @@ class ExpressionEmitter:
             return self._structural_op(out, *structural.transpose(source, out))
         if name in ("zeros", "ones"):
             out = output(False, name)
-            sizes = [self.python(a) for a in expr.args]
-            return self._structural_op(out, *structural.filled(name, f"({', '.join(sizes)},)", out))
+            sizes = [(self.python(a), a.span) for a in expr.args]
+            return self._structural_op(out, *structural.filled(name, sizes, out))
         if name == "eye":
             out = output(False, "eye")
-            return self._structural_op(out, *structural.eye(self.python(expr.args[0]), out))
+            return self._structural_op(out, *structural.eye((self.python(expr.args[0]), expr.args[0].span), out))
         if name == "cholesky":
             source = self.value(expr.args[0])
             out = output(source.active, "cholesky")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from codegen import ir
 from codegen.check_exprs import constant_int
 from codegen.emit import NotSupportedYet, Op, Value
-from ppl.errors import INDEX_OUT_OF_RANGE, SLICE_STEP_ZERO
+from ppl.errors import INDEX_OUT_OF_RANGE, NEGATIVE_SIZE, SLICE_OUT_OF_RANGE, SLICE_STEP_ZERO
 
 
 def _raise(tag: str, span, value: str, size: str) -> str:
@@ -39,6 +39,24 @@ def step_check(step: str, span) -> list[str]:
     return [f"if {step} == 0:", "    " + _raise(SLICE_STEP_ZERO, span, "0", "0")]
 
 
+def slice_check(array: str, axis: int, start: str, stop: str, spans) -> list[str]:
+    """Lines raising IndexError unless 0 <= start <= stop <= size: a slice by bounds the data set
+    has the length stop - start the checker gave it only if NumPy does not clip it."""
+    size = f"{array}.shape[{axis}]"
+    return [f"if not 0 <= {start} <= {size}:", "    " + _raise(SLICE_OUT_OF_RANGE, spans[0], start, size),
+            f"if not {start} <= {stop} <= {size}:", "    " + _raise(SLICE_OUT_OF_RANGE, spans[1], stop, size)]
+
+
+def size_checks(sizes, least: int = 0) -> list[str]:
+    """Lines raising IndexError for a size the data set below `least` (negative, by default)
+    ((code, span) pairs; literals are the checker's)."""
+    lines = []
+    for code, span in sizes:
+        if not code.lstrip("-").isdigit():
+            lines += [f"if {code} < {least}:", "    " + _raise(NEGATIVE_SIZE, span, code, str(least))]
+    return lines
+
+
 def index_parts(emitter, items, array: str, type_) -> list[str]:
     """The index text of each item of `array[items]` (an IR index list), after an op checking
     the indices the data set: scalar indices but constants into a literal size (the checker
@@ -50,12 +68,14 @@ def index_parts(emitter, items, array: str, type_) -> list[str]:
             if constant_int(item.index) is None or type_.shape[axis].value is None:
                 checks += index_check(array, axis, parts[-1], item.index.span)
         elif isinstance(item, ir.SliceIndex):
-            text = ":".join("" if p is None else emitter.python(p) for p in (item.start, item.stop))
+            bounds = ["" if p is None else emitter.python(p) for p in (item.start, item.stop)]
+            text = ":".join(bounds)
             if item.step is not None:
                 step = emitter.python(item.step)
                 text += ":" + step
                 if constant_int(item.step) is None:
                     checks += step_check(step, item.step.span)
+            checks += _unit_slice_check(array, axis, item, bounds, type_.shape[axis])
             parts.append(text)
         else:
             parts.append(emitter.value(item.indices).code)
@@ -63,6 +83,26 @@ def index_parts(emitter, items, array: str, type_) -> list[str]:
     if checks:
         emitter.emit_op(Op(forward=checks, recompute=[]))
     return parts
+
+
+def _unit_slice_check(array: str, axis: int, item, bounds, size) -> list[str]:
+    """slice_check for `a[start:stop]` (step 1) unless its length is the checker's whatever the
+    data: literal bounds (or none) into a literal size.  A negative literal bound counts from the
+    end, as the checker counts it."""
+    if item.step is not None and constant_int(item.step) != 1:
+        return []
+    literal = [p is None or constant_int(p) is not None for p in (item.start, item.stop)]
+    if all(literal) and size.value is not None:
+        return []
+    size_code = f"{array}.shape[{axis}]"
+    codes, spans = [], []
+    for part, code, default in zip((item.start, item.stop), bounds, ("0", size_code)):
+        value = None if part is None else constant_int(part)
+        codes.append(default if part is None else f"{size_code} - {-value}" if value is not None and value < 0
+                     else code)
+        spans.append(None if part is None else part.span)
+    spans = [spans[0] or spans[1], spans[1] or spans[0]]
+    return slice_check(array, axis, codes[0], codes[1], spans)
 
 
 def index_basic(source: Value, index_code: str, out: Value):
@@ -208,13 +248,15 @@ def transpose(source: Value, out: Value):
     return forward, ([f"{source.adjoint} += {out.adjoint}.T"] if source.active else [])
 
 
-def filled(kind: str, shape_code: str, out: Value):
+def filled(kind: str, sizes, out: Value):
+    """zeros / ones of the sizes ((code, span) pairs)."""
     function = {"zeros": "np.zeros", "ones": "np.ones"}[kind]
-    return [f"{out.code} = {function}({shape_code})"], []
+    shape = f"({', '.join(code for code, _ in sizes)},)"
+    return size_checks(sizes) + [f"{out.code} = {function}({shape})"], []
 
 
-def eye(size_code: str, out: Value):
-    return [f"{out.code} = np.eye({size_code})"], []
+def eye(size, out: Value):
+    return size_checks([size]) + [f"{out.code} = np.eye({size[0]})"], []
 
 
 def diag_matrix(source: Value, out: Value):

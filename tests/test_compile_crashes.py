@@ -208,6 +208,23 @@ OUT_OF_RANGE = {
                             {"k": 3, "y": [1, 2, 3]}, (3, 7), "index 3 "),
     "a slice step of zero": ("data k: int\nparam a: real[3]\na ~ Normal(0, 1)\ntarget += sum(a[::k])\n",
                              {"k": 0}, (4, 19), "slice step is zero"),
+    # a slice the data bound has the checker's length stop - start only if NumPy does not clip it
+    "a slice past the end": ("data N: int\ndata a: int\ndata x: real[N]\nparam y: real[3]\n"
+                             "y ~ Normal(x[a:a + 3], 1)\n", {"N": 4, "a": 2, "x": [1, 2, 3, 4]}, (5, 16),
+                             "slice bound 5 is outside an axis of size 4"),
+    "a slice before the start": ("data T: int\ndata K: int\ndata y: real[T]\nparam b: real[K]\nb ~ Normal(0, 1)\n"
+                                 "for t in range(T):\n    target += dot(b, y[t - K:t])\n",
+                                 {"T": 4, "K": 2, "y": [1, 2, 3, 4]}, (7, 24), "slice bound -2 "),
+    "a slice written past the end": ("data N: int\ndata a: int\nparam p: real[2]\np ~ Normal(0, 1)\ns: real[N]\n"
+                                     "s[a:a + 2] = p\ntarget += sum(s[0:2])\n", {"N": 3, "a": 2}, (6, 5),
+                                     "slice bound 4 "),
+    # sizes the data make negative: NumPy cannot allocate them
+    "a param's size": ("data N: int\nparam b: real[N - 1]\nb ~ Normal(0, 1)\n", {"N": 0}, (2, 1), "a size is -1"),
+    "a simplex of no element": ("data N: int\nparam b: simplex[N]\n", {"N": 0}, (2, 1), "a size is 0"),
+    "an array's size": ("data N: int\nparam b: real\nb ~ Normal(0, 1)\ns: real[N - 2]\nfor i in range(N - 2):\n"
+                        "    s[i] = b\n", {"N": 1}, (4, 1), "a size is -1"),
+    "the size of zeros()": ("data N: int\nparam b: real\nb ~ Normal(0, 1)\ntarget += sum(zeros(N - 2)) * b\n",
+                            {"N": 1}, (4, 21), "a size is -1"),
 }
 
 

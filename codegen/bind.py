@@ -30,7 +30,7 @@ from codegen.evaluate import evaluate, evaluate_lazily, size_value
 from codegen.ir_print import expr_text
 from codegen.shapes import Dim, shape_str
 from ppl.catalogue import constraints as C
-from ppl.errors import DataError, did_you_mean
+from ppl.errors import DataError, ModelNotSupportedError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,12 @@ def _check_bounds(declaration, array, bound):
     for kind, expr in (("lower", declaration.bounds.lower), ("upper", declaration.bounds.upper)):
         if expr is None:
             continue
-        limit = np.broadcast_to(np.asarray(evaluate(expr, bound)), array.shape)
+        try:
+            limit = np.broadcast_to(np.asarray(evaluate(expr, bound)), array.shape)
+        except NotImplementedError as error:   # the binder's evaluator lacks an operation
+            raise ModelNotSupportedError(f"this bound cannot be computed when binding data: {error}", expr.span,
+                                         hint=f"compute the bound of '{declaration.name}' before passing the data, "
+                                              "or write it with simpler operations") from None
         outside = array < limit if kind == "lower" else array > limit
         if np.any(outside):
             position = _first(outside)

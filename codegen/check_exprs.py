@@ -105,7 +105,7 @@ class ExprChecker:
     # ---- leaves -------------------------------------------------------------
 
     def _expr_IntLiteral(self, node):
-        return ir.Constant(node.value, ir.INT, node.span)
+        return require_int64(ir.Constant(node.value, ir.INT, node.span))
 
     def _expr_FloatLiteral(self, node):
         return ir.Constant(node.value, ir.REAL, node.span)
@@ -176,7 +176,8 @@ class ExprChecker:
         # int ** int stays int only for a literal non-negative exponent (2 ** -1 is 0.5, as in Python)
         int_power = node.op != "**" or (exponent is not None and exponent >= 0)
         dtype = "int" if both_int and node.op != "/" and int_power else "real"
-        return ir.BinaryOp(node.op, left, right, ir.Type(dtype, shape), node.span)
+        result = ir.BinaryOp(node.op, left, right, ir.Type(dtype, shape), node.span)
+        return require_int64(result) if dtype == "int" else result
 
     def _broadcast(self, node, left, right, what: str):
         shape = self.broadcast_sizes([(left.type.shape, expr_text(left)), (right.type.shape, expr_text(right))],
@@ -404,6 +405,43 @@ def constant_int(expr) -> int | None:
         if inner is not None:
             return -inner if expr.op == "-" else inner
     return None
+
+
+INT64_MIN, INT64_MAX = -2 ** 63, 2 ** 63 - 1
+
+
+def require_int64(expr):
+    """expr, unless it is an int of constants whose value does not fit int64 (ints are int64 in
+    generated code, as in NumPy): a located error, as Stan's for an int literal out of range."""
+    value = _folded_int(expr)
+    if value is not None and not INT64_MIN <= value <= INT64_MAX:
+        what = f"the integer {value}" if isinstance(expr, ir.Constant) else f"the integer expression {expr_text(expr)}"
+        raise ModelTypeError(f"{what} does not fit in 64 bits", expr.span,
+                             expected=f"an integer from {INT64_MIN} to {INT64_MAX}",
+                             hint="write a real number (such as 1e30) where a large real is meant")
+    return expr
+
+
+_INT_OPERATORS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+                  "//": lambda a, b: a // b if b else None, "%": lambda a, b: a % b if b else None}
+
+
+def _folded_int(expr) -> int | None:
+    """The value of an int expression of literals (+ - * // % and ** by a non-negative literal),
+    in Python's exact arithmetic; None when it is not one (or divides by zero)."""
+    if isinstance(expr, (ir.Constant, ir.UnaryOp)):
+        return constant_int(expr)
+    if not (isinstance(expr, ir.BinaryOp) and expr.type.dtype == "int" and not expr.type.shape):
+        return None
+    left, right = _folded_int(expr.left), _folded_int(expr.right)
+    if left is None or right is None:
+        return None
+    if expr.op == "**":
+        if abs(left) > 1 and right > 64:   # beyond int64 whatever the base: not worth computing
+            return left * 2 ** 64
+        return left ** right
+    operator = _INT_OPERATORS.get(expr.op)
+    return operator(left, right) if operator else None
 
 
 def constant_number(expr) -> float | None:

@@ -107,32 +107,23 @@ class ExpressionEmitter:
         if isinstance(expr, ir.UnaryOp):
             operator = "not " if expr.op == "not" else expr.op
             return f"({operator}{self.python(expr.operand)})"
-        if isinstance(expr, ir.BinaryOp) and expr.op in _PYTHON_OPERATORS:
+        if isinstance(expr, ir.BinaryOp) and expr.op in _PYTHON_OPERATORS and \
+                not (expr.op == "**" and expr.type.dtype == "real"):   # a real power of ints: fused, in floats
             return f"({self.python(expr.left)} {_PYTHON_OPERATORS[expr.op]} {self.python(expr.right)})"
         if isinstance(expr, ir.IndexOp) and not any(isinstance(i, ir.GatherIndex) for i in expr.items):
-            return f"{self.python(expr.value)}[{self.index_code(expr.items)}]"
-        if isinstance(expr, ir.Call) and expr.function == "size":
-            return f"{self.value(expr.args[0]).code}.size"
+            array = self.python(expr.value)
+            return f"{array}[{self.index_code(expr.items, array, expr.value.type)}]"
+        if isinstance(expr, ir.Call) and expr.function == "size":   # a scalar's size is 1 (np.size)
+            return f"{self.value(expr.args[0]).code}.size" if expr.args[0].type.shape else "1"
         if isinstance(expr, (ir.IndexOp, ir.Call, ir.Stack)):   # gathers, reductions, list literals
             return self._structural(expr, None).code
         if expr.type.dtype == "real":
             return self.value(expr).code
         raise NotSupportedYet(f"{type(expr).__name__} of integers ({getattr(expr, 'op', '')})")
 
-    def index_code(self, items) -> str:
-        parts = []
-        for item in items:
-            if isinstance(item, ir.ScalarIndex):
-                parts.append(self.python(item.index))
-            elif isinstance(item, ir.SliceIndex):
-                bounds = ["" if p is None else self.python(p) for p in (item.start, item.stop)]
-                text = ":".join(bounds)
-                if item.step is not None:
-                    text += ":" + self.python(item.step)
-                parts.append(text)
-            else:
-                parts.append(self.value(item.indices).code)
-        return ", ".join(parts)
+    def index_code(self, items, array: str, type_: ir.Type) -> str:
+        """The index text of `array[items]`, after the ops checking the indices the data set."""
+        return ", ".join(structural.index_parts(self, items, array, type_))
 
     def _structural(self, expr, name) -> Value:
         out_name = self.names.of(name) if name else None
@@ -145,23 +136,20 @@ class ExpressionEmitter:
             gathers = [i for i in expr.items if isinstance(i, ir.GatherIndex)]
             out = output(source.active)
             if gathers and len(expr.items) == 1:
-                indices = self.value(gathers[0].indices)
-                forward, reverse = structural.gather_first_axis(source, indices.code, out)
+                indices = self.index_code(expr.items, source.code, source.type)
+                forward, reverse = structural.gather_first_axis(source, indices, out)
             elif gathers:
                 if any(g.indices.type.rank != 1 for g in gathers):
                     raise NotSupportedYet("gathers by int arrays of rank above 1 combined with other indices")
-                items = []
-                for item in expr.items:
-                    if isinstance(item, ir.GatherIndex):
-                        items.append(("gather", self.value(item.indices).code))
-                    elif isinstance(item, ir.ScalarIndex):
-                        items.append(("scalar", self.python(item.index)))
-                    else:
-                        items.append(("slice", self.index_code((item,))))
+                codes = structural.index_parts(self, expr.items, source.code, source.type)
+                kinds = ["gather" if isinstance(i, ir.GatherIndex) else "scalar" if isinstance(i, ir.ScalarIndex)
+                         else "slice" for i in expr.items]
+                items = list(zip(kinds, codes))
                 forward, reverse = structural.gather_with_other_indices(
                     source, items, out, shape_code(expr.type.shape, self.scope))
             else:
-                forward, reverse = structural.index_basic(source, self.index_code(expr.items), out)
+                forward, reverse = structural.index_basic(source, self.index_code(expr.items, source.code,
+                                                                                  source.type), out)
             return self._structural_op(out, forward, reverse)
         if isinstance(expr, ir.BinaryOp) and expr.op == "@":
             left, right = self.value(expr.left), self.value(expr.right)
@@ -208,11 +196,11 @@ class ExpressionEmitter:
             return self._structural_op(out, *structural.transpose(source, out))
         if name in ("zeros", "ones"):
             out = output(False, name)
-            sizes = [self.python(a) for a in expr.args]
-            return self._structural_op(out, *structural.filled(name, f"({', '.join(sizes)},)", out))
+            sizes = [(self.python(a), a.span) for a in expr.args]
+            return self._structural_op(out, *structural.filled(name, sizes, out))
         if name == "eye":
             out = output(False, "eye")
-            return self._structural_op(out, *structural.eye(self.python(expr.args[0]), out))
+            return self._structural_op(out, *structural.eye((self.python(expr.args[0]), expr.args[0].span), out))
         if name == "cholesky":
             source = self.value(expr.args[0])
             out = output(source.active, "cholesky")

@@ -253,7 +253,7 @@ def emit_module(program: ir.Program, analysis: Analysis) -> tuple[str, ModelFact
     arguments, body = unconstrain_function(ModelEmitter(program, analysis, FUNCTIONS["constrain"]), program, analysis)
     function(JIT, f"unconstrain({', '.join(['real_data', 'int_data', 'u_out'] + arguments)})", prologue + body)
     sizes = " + ".join(f"{size}" for _, _, size in param_emitter.param_offsets) or "0"
-    function(JIT, "dimension(real_data, int_data)", prologue + [f"return {sizes}"])
+    function(JIT, "dimension(real_data, int_data)", prologue + param_emitter.size_checks() + [f"return {sizes}"])
     function(JIT, "log_density_terms(u, real_data, int_data, lp_after)",
              prologue + ["lp = 0.0"] + terms_lines + ["return lp"])
     facts = ModelFacts(params=tuple(p.name for p in program.params), deterministics=tuple(saved),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy
 
-from codegen import ir
+from codegen import ir, structural
 from codegen.check_exprs import constant_number
 from codegen.emit import NotSupportedYet, Op, SizeCode, Value, dim_code, lines_of, shape_code, zeros_like
 from codegen.fuse import Region, number
@@ -47,6 +47,20 @@ class ParamEmitter:
             self._bounded_param(s, offset, size, found.name)
         else:
             self._real_param(s, offset, size)
+
+    def size_checks(self) -> list[str]:
+        """Lines raising for a param size the data set below its least (negative; a simplex of no
+        element, whose free size K - 1 would be negative): `dimension()` runs them when data is bound."""
+        lines = []
+        for s, _, _ in self.param_offsets:
+            c = s.constraint
+            least = [0] * len(c.batch_shape) + [0] * len(c.event_shape)
+            if c.event_shape:
+                found, _ = event_transform_of(c)
+                least[-1] = next(k for k in range(8) if found.free_size(k) >= 0)
+            for dim, minimum in zip(tuple(c.batch_shape) + tuple(c.event_shape), least):
+                lines += structural.size_checks([(dim_code(dim, self.scope), s.span)], minimum)
+        return lines
 
     def _free_size_code(self, s: ir.ParamDeclaration) -> str:
         c = s.constraint

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sympy
 
-from codegen import event_rules, ir
+from codegen import event_rules, ir, structural
 from codegen.dataflow import holds_gen, writes
-from codegen.emit import Names, NotSupportedYet, Op, indent, lines_of, shape_code, zeros_like
+from codegen.emit import Names, NotSupportedYet, Op, dim_code, indent, lines_of, shape_code, zeros_like
 from codegen.fuse import Fuser, Region, fuse_at, is_fusable, loop_header, size_of
 from codegen.sympy_numba import emit_assignments
 from ppl.errors import InternalError, source_lines
@@ -110,7 +110,8 @@ class StatementEmitter:
         array = self.bind(s.name, s.type, active)
         dtype = ", dtype=np.int64" if s.type.dtype == "int" else ""
         fill = "0" if s.type.dtype == "int" else "np.nan"
-        op = Op(forward=[f"{array.code} = np.full({shape_code(s.type.shape, self.scope)}, {fill}{dtype})"])
+        sizes = structural.size_checks([(dim_code(d, self.scope), s.span) for d in s.type.shape])
+        op = Op(forward=sizes + [f"{array.code} = np.full({shape_code(s.type.shape, self.scope)}, {fill}{dtype})"])
         if active:
             op.adjoint_init = [zeros_like(array)]
         self.emit_op(op)
@@ -120,7 +121,7 @@ class StatementEmitter:
             return
         array = self.scope[s.name]
         value = self.value(s.value)
-        index = self.index_code(s.items)
+        index = self.index_code(s.items, array.code, array.type)
         op = Op(forward=[f"{array.code}[{index}] = {value.code}"], recompute=[])
         if array.active and value.active:
             op.reverse = [f"{value.adjoint} += {array.adjoint}[{index}]"]
@@ -163,7 +164,8 @@ class StatementEmitter:
                 dtype = ", dtype=np.int64" if integer else ""
                 lines.append(f"{target_code} = np.zeros({shape_code(shape, self.scope)}{dtype})")
         else:
-            target_code = f"{self.scope[s.value.value.name].code}[{self.index_code(s.value.items)}]"
+            array = self.scope[s.value.value.name]
+            target_code = f"{array.code}[{self.index_code(s.value.items, array.code, array.type)}]"
             lines = []
         region = Region(sympy.Integer(0), leaves, shape)
         values = {f"{emitter.prefix}_a{k}": fuse_at(region, argument, names) for k, argument in enumerate(arguments)}

@@ -19,6 +19,15 @@ _BINARY = {
     "and": np.logical_and, "or": np.logical_or,
 }
 
+
+def _logsumexp(x, axis=None, keepdims=False):
+    x = np.asarray(x, dtype=np.float64)
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    total = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+    return total if keepdims else (total.reshape(()) if axis is None else np.squeeze(total, axis=axis))
+
+
 _ELEMENTWISE = {
     "exp": np.exp, "log": np.log, "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt,
     "square": np.square, "abs": np.abs, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
@@ -26,10 +35,24 @@ _ELEMENTWISE = {
     "softplus": special.softplus, "log_sigmoid": special.log_sigmoid,
     "erf": special.erf, "lgamma": special.lgamma, "Phi": special.ndtr,
     "pow": np.power, "where": lambda c, a, b: np.where(np.asarray(c) != 0, a, b),
+    "log_mix": lambda theta, a, b: np.logaddexp(np.log(theta) + a, np.log1p(-theta) + b),
 }
 
 _REDUCTIONS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min,
-               "sd": lambda x, axis=None: np.std(x, axis=axis, ddof=1)}
+               "sd": lambda x, axis=None: np.std(x, axis=axis, ddof=1), "logsumexp": _logsumexp}
+
+# along one axis (the last unless `axis=` says otherwise), the shape kept
+_ALONG_AXIS = {"cumsum": np.cumsum,
+               "softmax": lambda x, axis: np.exp(x - _logsumexp(x, axis, keepdims=True)),
+               "log_softmax": lambda x, axis: x - _logsumexp(x, axis, keepdims=True)}
+
+
+def elementwise_numpy(name: str, args: list[float]):
+    """An elementwise built-in of float64 numbers, as NumPy computes it (None if not in the table)."""
+    if name not in _ELEMENTWISE:
+        return None
+    with np.errstate(all="ignore"):
+        return _ELEMENTWISE[name](*[np.float64(a) for a in args])
 
 
 def evaluate(expr, values: dict):
@@ -44,7 +67,11 @@ def evaluate(expr, values: dict):
         operand = evaluate(expr.operand, values)
         return {"-": np.negative, "+": np.positive, "not": np.logical_not}[expr.op](operand)
     if isinstance(expr, ir.BinaryOp):
-        return _BINARY[expr.op](evaluate(expr.left, values), evaluate(expr.right, values))
+        left, right = evaluate(expr.left, values), evaluate(expr.right, values)
+        if expr.type.dtype == "real":   # `N ** -1` of ints is real (0.5), as in Python; NumPy's int power raises
+            left, right = np.asarray(left, dtype=np.float64), np.asarray(right, dtype=np.float64)
+        with np.errstate(all="ignore"):   # 0.0 / 0.0 is NaN, as in the generated code, without a warning
+            return _BINARY[expr.op](left, right)
     if isinstance(expr, ir.IndexOp):
         return np.asarray(evaluate(expr.value, values))[_index(expr.items, values)]
     if isinstance(expr, ir.Stack):
@@ -71,10 +98,15 @@ def _call(expr: ir.Call, values):
     args = [evaluate(a, values) for a in expr.args]
     options = dict(expr.options)
     name = expr.function
-    if name in _ELEMENTWISE:
-        return _ELEMENTWISE[name](*args)
-    if name in _REDUCTIONS:
-        return _REDUCTIONS[name](np.asarray(args[0]), axis=options.get("axis"))
+    with np.errstate(all="ignore"):
+        if name in _ELEMENTWISE:
+            if expr.type.dtype == "real":   # pow(2, -1) is 0.5
+                args = [np.asarray(a, dtype=np.float64) for a in args]
+            return _ELEMENTWISE[name](*args)
+        if name in _REDUCTIONS:
+            return _REDUCTIONS[name](np.asarray(args[0]), axis=options.get("axis"))
+        if name in _ALONG_AXIS:
+            return _ALONG_AXIS[name](np.asarray(args[0], dtype=np.float64), options.get("axis", -1))
     if name == "size":
         return int(np.size(args[0]))
     if name == "transpose":

@@ -114,26 +114,25 @@ def _kernel_inputs(emitter, value_expr, distribution):
     """(kernel name, value, its event rank, [(parameter, event rank)]) of a kernel family."""
     family = distribution.family
     arguments = dict(distribution.arguments)
+    declared = DISTRIBUTIONS[family]
+    value = _as_declared(emitter, emitter.value(value_expr), declared.support.dtype)
     if family not in _KERNELS:
-        declaration = DISTRIBUTIONS[family]
-        if declaration.log_density is None:
+        if declared.log_density is None:
             raise NotSupportedYet(f"{family} statements")
         density = _event_density(family, tuple(arguments))
-        value = emitter.value(value_expr)
         parameters = []
         for name in density.input_names[1:]:
-            parameter, rank = emitter.value(arguments[name]), len(declaration.parameter(name).event)
+            parameter, rank = _argument(emitter, declared, name, arguments[name]), len(declared.parameter(name).event)
             if rank and parameter.is_scalar:      # a scalar (a default) broadcast over the value's event
-                if rank > 1 or not declaration.event:
+                if rank > 1 or not declared.event:
                     raise NotSupportedYet(f"{family}'s {name} as a scalar")
                 parameter = _filled_vector(emitter, parameter, value)
             parameters.append((parameter, rank))
-        return density, value, len(declaration.event), parameters
+        return density, value, len(declared.event), parameters
     kernel, parameter_names, ranks, value_rank = _KERNELS[family]
-    value = emitter.value(value_expr)
     parameters = []
     for name, rank in zip(parameter_names, ranks):
-        parameter = emitter.value(arguments[name])
+        parameter = _argument(emitter, declared, name, arguments[name])
         if name == "loc" and parameter.is_scalar:
             parameter = _filled_vector(emitter, parameter, value)
         parameters.append((parameter, rank))
@@ -143,6 +142,22 @@ def _kernel_inputs(emitter, value_expr, distribution):
 @lru_cache(maxsize=None)
 def _event_density(family: str, given: tuple[str, ...]) -> EventDensity:
     return EventDensity(family, given)
+
+
+def _argument(emitter, declared, name: str, expr) -> Value:
+    return _as_declared(emitter, emitter.value(expr), declared.parameter(name).dtype)
+
+
+def _as_declared(emitter, value: Value, dtype: str) -> Value:
+    """Int data where the kernel takes reals (an int array as a Dirichlet or MVN value, int
+    concentrations) as a float64 copy: the kernels and their adjoints are written for reals, and
+    the int's slot has an adjoint like any real input's (data: a scratch nobody reads)."""
+    if dtype != "real" or value.type.dtype != "int":
+        return value
+    out = emitter.temporary(ir.Type("real", value.type.shape), False, "as_real")
+    copy = f"float({value.code})" if value.is_scalar else f"{value.code}.astype(np.float64)"
+    emitter.emit_op(Op(forward=[f"{out.code} = {copy}"]))
+    return out
 
 
 def _filled_vector(emitter, scalar: Value, like: Value) -> Value:

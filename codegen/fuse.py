@@ -12,13 +12,15 @@ array of terms.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy
 
 from codegen import ir
 from codegen.emit import NotSupportedYet, Value
-from codegen.sympy_numba import NumbaPrinter, emit_assignments, stabilise
+from codegen.sympy_numba import NumbaPrinter, as_float, emit_assignments, stabilise
 from ppl.catalogue.builtin_expressions import ELEMENTWISE
 
 _ARITHMETIC = {"+", "-", "*", "/", "**"}
@@ -111,6 +113,43 @@ def number(value, dtype: str):
 
 SMALL_INTEGER = 16
 
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+_NUMPY_OPERATORS = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "**": np.power}
+
+
+def elementwise(name: str, args):
+    """An elementwise built-in in SymPy; of numbers only, NumPy's value where SymPy has no real
+    finite one (SymPy raises on lgamma(-1.0), makes log(0.0) zoo where NumPy's is -inf)."""
+    from codegen.evaluate import elementwise_numpy
+
+    if not all(a.is_Number for a in args):
+        return ELEMENTWISE[name](*args)
+    try:
+        result = ELEMENTWISE[name](*args)
+        if result.is_extended_real and result.is_finite:
+            return result
+    except (ValueError, ZeroDivisionError):
+        result = sympy.nan
+    value = elementwise_numpy(name, [as_float(a) for a in args])
+    return result if value is None else sympy.Float(float(value))
+
+
+def arithmetic(op: str, left, right):
+    """left op right in SymPy.  Two numbers fold as float64 arithmetic does in NumPy where SymPy
+    has no real finite answer: SymPy raises on `0.0 / 0.0` and makes `1 / 0` zoo and `(-1) ** 0.5`
+    imaginary; NumPy's nan and inf are what the generated code computes at run time."""
+    if not (left.is_Number and right.is_Number):
+        return _OPERATORS[op](left, right)
+    try:
+        result = _OPERATORS[op](left, right)
+        if result.is_extended_real and result.is_finite:
+            return result
+    except ZeroDivisionError:
+        pass
+    with np.errstate(all="ignore"):
+        value = _NUMPY_OPERATORS[op](np.float64(as_float(left)), np.float64(as_float(right)))
+    return sympy.Float(float(value))
+
 
 class Fuser:
     """Builds a Region, asking `leaf(expr) -> Value` for every non-elementwise operand."""
@@ -136,6 +175,9 @@ class Fuser:
     def convert(self, expr):
         if isinstance(expr, ir.Constant):
             return number(expr.value, expr.type.dtype)
+        if isinstance(expr, ir.UnaryOp) and expr.op in ("-", "+") and isinstance(expr.operand, ir.Constant):
+            value = number(expr.operand.value, expr.operand.type.dtype)   # -1 is a number, not an int leaf
+            return -value if expr.op == "-" else value
         if isinstance(expr, ir.Variable) and self.inline(expr.name) is not None:
             return self.convert(self.inline(expr.name))
         if isinstance(expr, ir.BinaryOp) and expr.op == "@" and unrolled_matmul(expr) is not None:
@@ -145,13 +187,25 @@ class Fuser:
         if isinstance(expr, ir.UnaryOp):
             operand = self.convert(expr.operand)
             return -operand if expr.op == "-" else operand
+        if isinstance(expr, ir.BinaryOp) and expr.op == "**" or isinstance(expr, ir.Call) and expr.function == "pow":
+            base, exponent = (expr.left, expr.right) if isinstance(expr, ir.BinaryOp) else expr.args
+            return arithmetic("**", *self.real_power_operands(base, exponent))
         if isinstance(expr, ir.BinaryOp):
-            left, right = self.convert(expr.left), self.convert(expr.right)
-            return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                    "/": lambda: left / right, "**": lambda: left ** right}[expr.op]()
+            return arithmetic(expr.op, self.convert(expr.left), self.convert(expr.right))
         if isinstance(expr, ir.Call):
-            return ELEMENTWISE[expr.function](*[self.convert(a) for a in expr.args])
+            return elementwise(expr.function, [self.convert(a) for a in expr.args])
         return self.log_density(expr.distribution, self.convert(expr.value))
+
+    def real_power_operands(self, base, exponent):
+        """A power's operands such that the generated code computes it in floats: Numba's power
+        of ints is an int (2 ** -1 is 0) and its power of a float by a negative int raises on
+        0.0; the language's real power is NumPy's float power (N ** -1 is 0.5, 0.0 ** -1 inf)."""
+        base_value, exponent_value = self.convert(base), self.convert(exponent)
+        if base.type.dtype != "real":
+            base_value = arithmetic("*", sympy.Float(1.0), base_value)
+        if exponent.type.dtype != "real" and not exponent_value.is_Number:   # literals print as floats
+            exponent_value = arithmetic("*", sympy.Float(1.0), exponent_value)
+        return base_value, exponent_value
 
     def log_density(self, distribution: ir.DistributionExpr, value):
         from ppl.catalogue.density import log_density_expression
@@ -424,7 +478,8 @@ class _Loop:
         body += [f"{target} += {name}" for target, name in self.accumulations]
         printer = NumbaPrinter()
         after = [f"{target} += {printer.doprint(total)}" for target, total in self.after if total != 0]
-        return before + _nest(header, body) + after
+        # everything may have been hoisted (a constant term, `Normal(1e400, 1)` folded to -inf): no loop
+        return before + (_nest(header, body) if body else []) + after
 
 
 class RegionEmitter:

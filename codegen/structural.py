@@ -10,7 +10,99 @@ finite differences).
 
 from __future__ import annotations
 
-from codegen.emit import NotSupportedYet, Value
+from codegen import ir
+from codegen.check_exprs import constant_int
+from codegen.emit import NotSupportedYet, Op, Value
+from ppl.errors import INDEX_OUT_OF_RANGE, NEGATIVE_SIZE, SLICE_OUT_OF_RANGE, SLICE_STEP_ZERO
+
+
+def _raise(tag: str, span, value: str, size: str) -> str:
+    place = f"{span.line}, {span.column}, {span.end_line}, {span.end_column}" if span else "0, 0, 0, 0"
+    return f"raise IndexError({tag!r}, {place}, {value}, {size})"
+
+
+def index_check(array: str, axis: int, index: str, span) -> list[str]:
+    """Lines raising IndexError where an index the data set falls outside its axis (NumPy's
+    range, negative indices counting from the end); Numba itself checks no bounds."""
+    size = f"{array}.shape[{axis}]"
+    return [f"if not -{size} <= {index} < {size}:", "    " + _raise(INDEX_OUT_OF_RANGE, span, index, size)]
+
+
+def gather_check(array: str, axis: int, indices: str, span) -> list[str]:
+    """index_check for every entry of a gather's int array."""
+    size = f"{array}.shape[{axis}]"
+    return [f"for _index in {indices}.flat:", f"    if not -{size} <= _index < {size}:",
+            "        " + _raise(INDEX_OUT_OF_RANGE, span, "_index", size)]
+
+
+def step_check(step: str, span) -> list[str]:
+    return [f"if {step} == 0:", "    " + _raise(SLICE_STEP_ZERO, span, "0", "0")]
+
+
+def slice_check(array: str, axis: int, start: str, stop: str, spans) -> list[str]:
+    """Lines raising IndexError unless 0 <= start <= stop <= size: a slice by bounds the data set
+    has the length stop - start the checker gave it only if NumPy does not clip it."""
+    size = f"{array}.shape[{axis}]"
+    return [f"if not 0 <= {start} <= {size}:", "    " + _raise(SLICE_OUT_OF_RANGE, spans[0], start, size),
+            f"if not {start} <= {stop} <= {size}:", "    " + _raise(SLICE_OUT_OF_RANGE, spans[1], stop, size)]
+
+
+def size_checks(sizes, least: int = 0) -> list[str]:
+    """Lines raising IndexError for a size the data set below `least` (negative, by default)
+    ((code, span) pairs; literals are the checker's)."""
+    lines = []
+    for code, span in sizes:
+        if not code.lstrip("-").isdigit():
+            lines += [f"if {code} < {least}:", "    " + _raise(NEGATIVE_SIZE, span, code, str(least))]
+    return lines
+
+
+def index_parts(emitter, items, array: str, type_) -> list[str]:
+    """The index text of each item of `array[items]` (an IR index list), after an op checking
+    the indices the data set: scalar indices but constants into a literal size (the checker
+    checked those), gathers' entries, slice steps that are not literals."""
+    parts, checks = [], []
+    for axis, item in enumerate(items):
+        if isinstance(item, ir.ScalarIndex):
+            parts.append(emitter.python(item.index))
+            if constant_int(item.index) is None or type_.shape[axis].value is None:
+                checks += index_check(array, axis, parts[-1], item.index.span)
+        elif isinstance(item, ir.SliceIndex):
+            bounds = ["" if p is None else emitter.python(p) for p in (item.start, item.stop)]
+            text = ":".join(bounds)
+            if item.step is not None:
+                step = emitter.python(item.step)
+                text += ":" + step
+                if constant_int(item.step) is None:
+                    checks += step_check(step, item.step.span)
+            checks += _unit_slice_check(array, axis, item, bounds, type_.shape[axis])
+            parts.append(text)
+        else:
+            parts.append(emitter.value(item.indices).code)
+            checks += gather_check(array, axis, parts[-1], item.indices.span)
+    if checks:
+        emitter.emit_op(Op(forward=checks, recompute=[]))
+    return parts
+
+
+def _unit_slice_check(array: str, axis: int, item, bounds, size) -> list[str]:
+    """slice_check for `a[start:stop]` (step 1) unless its length is the checker's whatever the
+    data: literal bounds (or none) into a literal size.  A negative literal bound counts from the
+    end, as the checker counts it."""
+    if item.step is not None and constant_int(item.step) != 1:
+        return []
+    literal = [p is None or constant_int(p) is not None for p in (item.start, item.stop)]
+    if all(literal) and size.value is not None:
+        return []
+    size_code = f"{array}.shape[{axis}]"
+    codes, spans = [], []
+    for part, code, default in zip((item.start, item.stop), bounds, ("0", size_code)):
+        value = None if part is None else constant_int(part)
+        codes.append(default if part is None else f"{size_code} - {-value}" if value is not None and value < 0
+                     else code)
+        spans.append(None if part is None else part.span)
+    spans = [spans[0] or spans[1], spans[1] or spans[0]]
+    return slice_check(array, axis, codes[0], codes[1], spans)
 
 
 def index_basic(source: Value, index_code: str, out: Value):
@@ -78,9 +170,20 @@ def matmul(left: Value, right: Value, out: Value):
     return forward, adjoint
 
 
+def _of_scalar(kind: str, source: Value, out: Value):
+    """A reduction or transpose of a scalar, as NumPy's of a 0-d array: the scalar itself, except
+    sd, whose N - 1 divisor leaves one value without a standard deviation (NaN, as NumPy's
+    `std(x, ddof=1)` and ppl's sd of a one-element vector)."""
+    if kind == "sd":
+        return [f"{out.code} = math.nan"], []
+    return [f"{out.code} = {source.code}"], ([f"{source.adjoint} += {out.adjoint}"] if source.active else [])
+
+
 def reduce_all(kind: str, source: Value, out: Value):
     """sum / mean / logsumexp over every element."""
     x, o = source.code, out.code
+    if source.is_scalar:
+        return _of_scalar(kind, source, out)
     if kind == "sum":
         forward = [f"{o} = np.sum({x})"]
         adjoint = [f"{source.adjoint} += {out.adjoint}"]
@@ -139,17 +242,21 @@ def stack(items: list[Value], out: Value, item_shape_code: str):
 
 
 def transpose(source: Value, out: Value):
+    if source.is_scalar:
+        return _of_scalar("transpose", source, out)
     forward = [f"{out.code} = {source.code}.T"]
     return forward, ([f"{source.adjoint} += {out.adjoint}.T"] if source.active else [])
 
 
-def filled(kind: str, shape_code: str, out: Value):
+def filled(kind: str, sizes, out: Value):
+    """zeros / ones of the sizes ((code, span) pairs)."""
     function = {"zeros": "np.zeros", "ones": "np.ones"}[kind]
-    return [f"{out.code} = {function}({shape_code})"], []
+    shape = f"({', '.join(code for code, _ in sizes)},)"
+    return size_checks(sizes) + [f"{out.code} = {function}({shape})"], []
 
 
-def eye(size_code: str, out: Value):
-    return [f"{out.code} = np.eye({size_code})"], []
+def eye(size, out: Value):
+    return size_checks([size]) + [f"{out.code} = np.eye({size[0]})"], []
 
 
 def argmax(source: Value, out: Value):
@@ -232,6 +339,8 @@ def reduce_vector(kind: str, source: Value, axis: int | None, out: Value):
     """sd / max / min / logsumexp of every element (axis None) or along one axis."""
     kernel = f"event_kernels.{VECTOR_REDUCTIONS[kind]}"
     x, o = source.code, out.code
+    if source.is_scalar:
+        return _of_scalar(kind, source, out)
     if axis is None or source.type.rank == 1:
         vector, adjoint_vector = (x, source.adjoint) if source.type.rank == 1 else \
             (f"{x}.ravel()", f"{source.adjoint}.reshape(-1)")   # adjoints are C-contiguous: a view

@@ -15,6 +15,7 @@ Problems that are ppl's fault, not the user's, are :class:`InternalError`.
 from __future__ import annotations
 
 import difflib
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -162,6 +163,50 @@ class JacobianWarning(ModelWarning):
 
 
 WARNING_CLASSES = {"scale": UnconstrainedScaleWarning, "jacobian": JacobianWarning}
+
+
+# Generated code checks what the data decide and Numba does not: every index the data set (a loop
+# variable, an int data value, a gather's entries) against its axis (an index past the end reads or
+# writes beside the array), slice bounds the data set against their axis (the checker's shapes count
+# on slices that do not clip), slice steps, and sizes given to zeros/ones/eye.  A failing check
+# raises IndexError(tag, line, column, end_line, end_column, value, size), the tag one of those
+# below, naming the place in the model.  What they check depends on data only, so the first
+# evaluation when data is bound meets any such failure; `data_index_errors` makes it a DataError.
+INDEX_OUT_OF_RANGE = "ppl: index out of range"
+SLICE_OUT_OF_RANGE = "ppl: slice bound out of range"
+SLICE_STEP_ZERO = "ppl: slice step is zero"
+NEGATIVE_SIZE = "ppl: negative size"
+
+
+def _runtime_data_error(tag: str, value, size, span: Span | None) -> "DataError":
+    if tag == INDEX_OUT_OF_RANGE:
+        return DataError(f"index {value} is out of range for an axis of size {size}", span,
+                         expected=f"an index from {-size} to {size - 1} (indices start at 0)" if size
+                         else "none: the axis is empty",
+                         hint="the data set this index: are the data's indices 0-based, and do the sizes agree?")
+    if tag == SLICE_OUT_OF_RANGE:
+        return DataError(f"slice bound {value} is outside an axis of size {size}", span,
+                         expected=f"0 <= start <= stop <= {size}",
+                         hint="the data set this bound; a slice must lie within its axis (it is not clipped: "
+                              "the model's shapes count on its length being stop - start)")
+    if tag == SLICE_STEP_ZERO:
+        return DataError("a slice step is zero", span, hint="the data set this step; a slice needs a step other than 0")
+    return DataError(f"a size is {value} here", span, expected=f"a size of at least {size}",
+                     hint="the data set this size")
+
+
+@contextmanager
+def data_index_errors(source: Source):
+    """Inside: generated code's IndexError for what the data got wrong is a DataError at its place."""
+    try:
+        yield
+    except IndexError as error:
+        tag, *place = error.args if len(error.args) == 7 else (None,)
+        if tag not in (INDEX_OUT_OF_RANGE, SLICE_OUT_OF_RANGE, SLICE_STEP_ZERO, NEGATIVE_SIZE):
+            raise
+        line, column, end_line, end_column, value, size = place
+        span = Span(line, column, end_line, end_column) if line else None
+        raise _runtime_data_error(tag, value, size, span).with_source(source) from None
 
 
 def render(error: LocatedError) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ppl.errors import DataError, InternalError, ModelError, did_you_mean
+from ppl.errors import DataError, InternalError, ModelError, data_index_errors, did_you_mean
 
 
 class Posterior:
@@ -36,6 +36,9 @@ class Posterior:
         self.dim = int(module.dimension(self.real_data, self.int_data))
         self.param_shapes = {name: np.shape(value) for name, value in self.constrain(np.zeros(self.dim)).items()}
         self.param_names = tuple(_flat_names(self.param_shapes))
+        # indices depend on data only: one evaluation meets every index the target reads, so an
+        # index the data put out of range is a DataError now, never a read beside an array later
+        self.log_density_gradient(np.zeros(self.dim))
 
     def _vector(self, u) -> np.ndarray:
         u = np.ascontiguousarray(u, dtype=np.float64)
@@ -121,7 +124,8 @@ class Posterior:
 
     def deterministics(self, u) -> dict[str, np.ndarray]:
         """The saved deterministic quantities at u."""
-        values = self._module.deterministics(self._vector(u), self.real_data, self.int_data)
+        with data_index_errors(self.model.source):
+            values = self._module.deterministics(self._vector(u), self.real_data, self.int_data)
         return {name: np.asarray(value) for name, value in zip(self._facts.deterministics, values)}
 
     def check_generated_quantities(self) -> None:
@@ -135,7 +139,8 @@ class Posterior:
     def generate(self, u, seed: int = 0) -> dict[str, np.ndarray]:
         """One draw of the generated quantities at u (reproducible for a given seed)."""
         self.check_generated_quantities()
-        values = self._module.generate(self._vector(u), self.real_data, self.int_data, int(seed))
+        with data_index_errors(self.model.source):
+            values = self._module.generate(self._vector(u), self.real_data, self.int_data, int(seed))
         return {name: np.asarray(value) for name, value in zip(self._facts.generated, values)}
 
     def sample(self, *, chains=4, warmup=1000, draws=1000, seed=None, method="nuts", thin=1, init=None,
@@ -203,7 +208,8 @@ def condition(model, data, strict: bool = False) -> Posterior:
     for attempt in range(2):
         module, facts = back_end(model.source, model.ir)
         try:
-            return Posterior(model, module, facts, bound)
+            with data_index_errors(model.source):
+                return Posterior(model, module, facts, bound)
         except (ModelError, InternalError):
             raise
         except Exception as error:   # the first calls compile the generated functions

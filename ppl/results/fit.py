@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from ppl.errors import did_you_mean
+from ppl.errors import data_index_errors, did_you_mean
 
 STAT_DTYPES = {"tree_depth": np.int64, "n_leapfrog": np.int64, "diverging": bool}
 
@@ -236,10 +236,11 @@ def _quantities_of(posterior, unconstrained: np.ndarray, seeds: np.ndarray) -> d
     for u, seed in zip(unconstrained, seeds):
         u = np.ascontiguousarray(u)
         groups = [(names[0], module.constrain(u, real_data, int_data))]
-        if names[1]:
-            groups.append((names[1], module.deterministics(u, real_data, int_data)))
-        if names[2]:
-            groups.append((names[2], module.generate(u, real_data, int_data, int(seed))))
+        with data_index_errors(posterior.model.source):
+            if names[1]:
+                groups.append((names[1], module.deterministics(u, real_data, int_data)))
+            if names[2]:
+                groups.append((names[2], module.generate(u, real_data, int_data, int(seed))))
         for group_names, values in groups:
             for name, value in zip(group_names, values):
                 value = np.asarray(value)

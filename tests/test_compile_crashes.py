@@ -89,7 +89,7 @@ def test_int_data_in_event_distributions_counts_as_reals(case):
     assert np.isfinite(value)
     assert value == pytest.approx(expected_value, rel=1e-12)
     np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-12)
-    assert _finite_difference_error(as_int, u)[1] < 1e-5
+    assert finite_difference_error(as_int, u)[1] < 1e-5
 
 
 def test_int_powers_with_a_negative_exponent_are_real():

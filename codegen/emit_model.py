@@ -276,6 +276,8 @@ def _hoisted_lines(hoisted: HoistedData) -> list[str]:
                 lines += emitter.value(region, value)
             else:   # a sum of data-only terms
                 lines += [f"{value.code} = 0.0"] + emitter.sum_into(region, value.code)
+    for check in hoisted.checks:
+        lines += check
     return lines
 
 

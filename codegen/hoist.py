@@ -33,6 +33,13 @@ class HoistedData:
     names: dict = field(default_factory=dict)        # (statement prefix, canonical text) → Value
     regions: dict = field(default_factory=dict)      # name → Region computing it from data
     calls: dict = field(default_factory=dict)        # name → a library call computing it from data
+    checks: list = field(default_factory=list)       # lines checking data indices against data sizes
+
+    def add_check(self, lines: list[str]) -> None:
+        """Lines that check what the data alone decide (a gather's data indices against a size
+        the data set), run once by transformed_data() instead of in every gradient."""
+        if lines not in self.checks:
+            self.checks.append(lines)
 
     def value_for(self, statement_prefix: str, expression, leaves, shape, summed: bool = False) -> Value:
         """The array of `expression` over the region (`_y_l18_data0`), or with `summed` its sum

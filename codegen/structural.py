@@ -10,9 +10,11 @@ finite differences).
 
 from __future__ import annotations
 
+import re
+
 from codegen import ir
 from codegen.check_exprs import constant_int
-from codegen.emit import NotSupportedYet, Op, Value
+from codegen.emit import NotSupportedYet, Op, Value, dim_code
 from ppl.errors import INDEX_OUT_OF_RANGE, NEGATIVE_SIZE, SLICE_OUT_OF_RANGE, SLICE_STEP_ZERO
 
 
@@ -28,9 +30,10 @@ def index_check(array: str, axis: int, index: str, span) -> list[str]:
     return [f"if not -{size} <= {index} < {size}:", "    " + _raise(INDEX_OUT_OF_RANGE, span, index, size)]
 
 
-def gather_check(array: str, axis: int, indices: str, span) -> list[str]:
-    """index_check for every entry of a gather's int array."""
-    size = f"{array}.shape[{axis}]"
+def gather_check(array: str, axis: int, indices: str, span, size: str | None = None) -> list[str]:
+    """index_check for every entry of a gather's int array (against `size`, the axis's size as
+    code, when given: transformed data checks data indices once, where the array is not at hand)."""
+    size = size or f"{array}.shape[{axis}]"
     return [f"for _index in {indices}.flat:", f"    if not -{size} <= _index < {size}:",
             "        " + _raise(INDEX_OUT_OF_RANGE, span, "_index", size)]
 
@@ -79,10 +82,29 @@ def index_parts(emitter, items, array: str, type_) -> list[str]:
             parts.append(text)
         else:
             parts.append(emitter.value(item.indices).code)
-            checks += gather_check(array, axis, parts[-1], item.indices.span)
+            size = _data_size_code(emitter, parts[-1], type_.shape[axis])
+            if size is not None:   # data indices into a size the data set: checked once, when data is bound
+                emitter.hoisted.add_check(gather_check(array, axis, parts[-1], item.indices.span, size))
+            else:
+                checks += gather_check(array, axis, parts[-1], item.indices.span)
     if checks:
         emitter.emit_op(Op(forward=checks, recompute=[]))
     return parts
+
+
+def _data_size_code(emitter, indices: str, dim) -> str | None:
+    """The code of an axis's size when both it and the gather's indices are data (or transformed
+    data) at the top level of a model function, so that transformed_data() can check them once;
+    else None (the check stays where the gather is)."""
+    hoisted = getattr(emitter, "hoisted", None)
+    if hoisted is None or emitter.depth > 0 or emitter.mode.data_stage or indices not in hoisted.data_names:
+        return None
+    try:
+        size = dim_code(dim, emitter.scope)
+    except NotSupportedYet:
+        return None
+    names = set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", size))
+    return size if names <= hoisted.data_names | {"np", "math"} else None
 
 
 def _unit_slice_check(array: str, axis: int, item, bounds, size) -> list[str]:

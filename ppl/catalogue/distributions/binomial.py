@@ -24,7 +24,6 @@ def log_binomial_coefficient(n, k):
 
 
 def log_density(x, *, total_count, logits=None, probs=None):
-    import sympy
     from ppl.catalogue.sympy_functions import softplus, xlog1py, xlogy
 
     log_choose = log_binomial_coefficient(total_count, x)

@@ -225,7 +225,10 @@ def _settled_by(s: ir.SampleStatement, known, params, reachable) -> str | None:
     name = param_of(s.value)
     if name is not None and param_fit(params[name], s.distribution).fits:
         return BY_PARAM
-    evaluable = reachable and can_evaluate(s.value, known) and all(
+    # a mixture's values lie in the union of its components' supports: where their ends differ
+    # from component to component, only the compiled density (-inf outside all) can tell
+    mixed_ends = scored is not s.distribution and DISTRIBUTIONS[scored.family].support_bounds
+    evaluable = reachable and not mixed_ends and can_evaluate(s.value, known) and all(
         argument is None or can_evaluate(argument, known) for argument in support_arguments(scored))
     if supports.is_checked(support):
         size = category_size(scored)

@@ -82,6 +82,8 @@ FILLED = ("data N: int\ndata y: int[N]\nk: int[N]\nfor n in range(N):\n    k[n] 
           "param rate: real<lower=0>\nk ~ Poisson(rate)\n")
 PROBABILITY_PARAM = "data N: int\ndata y: int[N]\nparam p: real<lower=0, upper=1>\ny ~ Bernoulli(probs=p)\n"
 BINOMIAL_PARAM = "data n: int\ndata y: int\nparam p: real<lower=0, upper=1>\ny ~ Binomial(n, probs=p)\n"
+MIXTURE_LOCATIONS = ("data N: int\ndata y: real[N]\nparam w: simplex[2]\n"
+                     "y ~ MixtureSameFamily(Categorical(probs=w), HalfCauchy([0.0, 2.0], [1.0, 1.0]))\n")
 NORMAL_WITH_TARGET = "data N: int\ndata y: real[N]\nparam r: real<lower=0>\ntarget += Exponential(r).log_prob(y)\n"
 
 
@@ -358,6 +360,11 @@ ROWS = [
     rejected("mixture-components-support", "param w: simplex[2]\nparam s: real<lower=-1>\n"
              "s ~ MixtureSameFamily(Categorical(probs=w), HalfNormal([1.0, 2.0]))\n",
              "outside the support of the mixture's HalfNormal components (x >= 0)", 3, "declare `param s: real<lower=0>`"),
+    rejected("probs-literal-above-one", "data y: int\ny ~ Bernoulli(probs=1.5)\n",
+             "Bernoulli's 'probs' must be between 0 and 1", 2, "give Bernoulli a probs that is between 0 and 1"),
+    rejected("rate-literal-negative", "data y: int\ny ~ Poisson(-2)\n", "Poisson's 'rate' must be non-negative", 2,
+             "give Poisson a rate"),
+    binds("probs-literal-one", "data y: int\ny ~ Bernoulli(probs=1)\n", {"y": 1}),
     binds("half-cauchy-inside-location", "param s: real<lower=2>\ns ~ HalfCauchy(1, 5)\n", {}),
     binds("uniform-same-bounds", "data a: real\ndata b: real\nparam s: real<lower=a, upper=b>\ns ~ Uniform(a, b)\n",
           {"a": 0.0, "b": 2.0}),
@@ -442,6 +449,10 @@ ROWS = [
     density("log-prob-outside", NORMAL_WITH_TARGET, {"N": 2, "y": [1.0, -1.0]}, [0.0], -math.inf),
     density("log-prob-inside", NORMAL_WITH_TARGET, {"N": 2, "y": [1.0, 0.5]}, [0.3],
             lambda: st.expon(scale=1 / math.exp(0.3)).logpdf([1.0, 0.5]).sum() + 0.3),
+    density("mixture-union-of-supports", MIXTURE_LOCATIONS, {"N": 2, "y": [1.0, 3.0]}, [0.0],
+            lambda: math.log(0.25) + sum(math.log(0.5 * st.halfcauchy(0, 1).pdf(v) + 0.5 * st.halfcauchy(2, 1).pdf(v))
+                                         for v in (1.0, 3.0))),
+    density("mixture-outside-every-component", MIXTURE_LOCATIONS, {"N": 2, "y": [1.0, -0.5]}, [0.0], -math.inf),
     density("mixture-shifted-outside", "data y: real\nparam w: simplex[2]\nparam m: real\nm ~ Normal(0, 1)\n"
             "(y - m) ~ MixtureSameFamily(Categorical(probs=w), Exponential([1.0, 2.0]))\n", {"y": 1.0}, [0.0, 2.0],
             -math.inf),

@@ -182,16 +182,16 @@ def settled_statements(program: ir.Program) -> Plan:
     for s in program.statements:
         if isinstance(s, ir.Assign) and s.role == ir.Role.TRANSFORMED_DATA and can_evaluate(s.value, known):
             known.add(s.name)
-    _plan_block(program.statements, known, params, plan, reachable=True, top=True)
+    _plan_block(program.statements, known, params, plan, reachable=True)
     return plan
 
 
-def _plan_block(statements, known, params, plan, reachable, top) -> bool:
+def _plan_block(statements, known, params, plan, reachable) -> bool:
     """Plan one block; returns whether binding has anything to check inside it."""
     known = set(known)
     needed = False
     for s in statements:
-        if isinstance(s, ir.Assign) and not top and s.role == ir.Role.LOCAL and reachable \
+        if isinstance(s, ir.Assign) and s.role == ir.Role.LOCAL and reachable \
                 and s.stage == "data" and can_evaluate(s.value, known):
             known.add(s.name)
             plan.locals.add(id(s))
@@ -206,13 +206,13 @@ def _plan_block(statements, known, params, plan, reachable, top) -> bool:
                 needed = True
         elif isinstance(s, ir.ForLoop):
             enter = reachable and all(can_evaluate(e, known) for e in (s.start, s.stop, s.step))
-            if _plan_block(s.body, known | {s.var}, params, plan, enter, top=False):
+            if _plan_block(s.body, known | {s.var}, params, plan, enter):
                 plan.walked.add(id(s))
                 needed = True
         elif isinstance(s, ir.IfElse):
             enter = reachable and can_evaluate(s.condition, known)
-            inside = _plan_block(s.then_body, known, params, plan, enter, top=False)
-            inside = _plan_block(s.else_body, known, params, plan, enter, top=False) or inside
+            inside = _plan_block(s.then_body, known, params, plan, enter)
+            inside = _plan_block(s.else_body, known, params, plan, enter) or inside
             if inside:
                 plan.walked.add(id(s))
                 needed = True
@@ -274,7 +274,7 @@ def check_supports(program: ir.Program, value_of) -> None:
     plan = settled_statements(program)
     if BY_BINDING not in plan.settled.values() and not plan.arguments:
         return
-    _Binder(program, plan, value_of).block(program.statements, {}, top=True)
+    _Binder(program, plan, value_of).block(program.statements, {})
 
 
 class _Binder:
@@ -283,7 +283,7 @@ class _Binder:
         self.lines = source_lines(program.source_text)
         self.loop_variables = {s.var for s in ir.walk_statements(program.statements) if isinstance(s, ir.ForLoop)}
 
-    def block(self, statements, local_values, top):
+    def block(self, statements, local_values):
         local_values = dict(local_values)
 
         def value_of(name):
@@ -304,10 +304,10 @@ class _Binder:
                     continue
                 start, stop, step = (int(self.evaluate(e, value_of, s)) for e in (s.start, s.stop, s.step))
                 for index in range(start, stop, step):
-                    self.block(s.body, {**local_values, s.var: index}, top=False)
+                    self.block(s.body, {**local_values, s.var: index})
             elif isinstance(s, ir.IfElse) and id(s) in self.plan.walked:
                 holds = bool(self.evaluate(s.condition, value_of, s))
-                self.block(s.then_body if holds else s.else_body, local_values, top=False)
+                self.block(s.then_body if holds else s.else_body, local_values)
 
     def all_inside_at_once(self, loop: ir.ForLoop, value_of) -> bool:
         """A nest of loops whose checks read one number per iteration, checked as arrays over

@@ -282,6 +282,7 @@ class _Binder:
         self.program, self.plan, self.global_value_of = program, plan, value_of
         self.lines = source_lines(program.source_text)
         self.loop_variables = {s.var for s in ir.walk_statements(program.statements) if isinstance(s, ir.ForLoop)}
+        self.checked_once: set = set()   # (statement, argument) pairs that read no loop variable or local
 
     def block(self, statements, local_values):
         local_values = dict(local_values)
@@ -369,6 +370,10 @@ class _Binder:
         """An argument known from data against its parameter's domain (`probs` in [0, 1])."""
         argument = s.distribution.argument(name)
         domain = DISTRIBUTIONS[s.distribution.family].parameter(name).domain
+        if (id(s), name) in self.checked_once:   # the same in every iteration: checked already
+            return
+        if not any(isinstance(e, ir.Variable) and e.role in (ir.Role.LOOP, ir.Role.LOCAL) for e in ir.walk_expr(argument)):
+            self.checked_once.add((id(s), name))
         with np.errstate(all="ignore"):
             value = np.asarray(self.evaluate(argument, value_of, s), dtype=np.float64)
             inside = _argument_inside(domain, value)

@@ -15,6 +15,9 @@ Then the size checks the checker deferred (``ir.SizeCheck``: sizes like ``[K]`` 
 that only the data can make equal) are evaluated, transformed data they read computed with
 NumPy (codegen/evaluate.py); a failed one is a DataError at its statement naming both sizes,
 their expressions and their values.  Generated code relies on them: binding comes first.
+
+Last, every `~` whose value is computed from data is checked against its distribution's
+support (codegen/supports.py).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from codegen.data_values import data_array, load_data
 from codegen.evaluate import evaluate, evaluate_lazily, size_value
 from codegen.ir_print import expr_text
 from codegen.shapes import Dim, shape_str
+from codegen.supports import check_supports
 from ppl.catalogue import constraints as C
 from ppl.errors import DataError, ModelNotSupportedError, did_you_mean
 
@@ -53,6 +57,7 @@ def bind_data(program: ir.Program, data, strict: bool = False) -> BoundData:
         if declaration.type.dtype == "int" and value.ndim == 0:
             sizes[declaration.name] = int(value)
     _check_sizes(program, known)
+    check_supports(program, known.__getitem__)
     declared = {d.name for d in program.data}
     unused = tuple(sorted(name for name in given if name not in declared))
     if unused:

@@ -23,7 +23,9 @@ from codegen.check_sizes import SizeChecker
 from codegen.evaluate import can_evaluate
 from codegen.ir_print import expr_text, items_text
 from codegen.shapes import Dim, shape_str
+from codegen.supports import param_fit, param_of, scored_family, support_arguments
 from ppl.catalogue import constraints as C
+from ppl.catalogue.supports import describe as describe_support, is_scalar as is_scalar_support
 from ppl.errors import (ModelNameError, ModelStructureError, ModelTypeError, Source, did_you_mean)
 
 SCALAR_TYPES = ("real", "int")
@@ -399,50 +401,32 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
                         hint="gen quantities are drawn after sampling and cannot affect the log density; " + fix)
 
     def _check_param_support(self, value, distribution, s):
-        """A param scored by a bounded distribution must be declared with a matching constraint."""
-        if not isinstance(value, ir.Variable) or value.role != ir.Role.PARAM:
+        """A param scored by a bounded distribution must be declared inside its support
+        (codegen/supports.py decides; bounds it cannot compare are tested in generated code)."""
+        name = param_of(value)
+        if name is None:
             return
-        support = distribution.type.support
-        if support.dtype != "real" or not support.bounded:
+        declared = self.param_constraints[name]
+        fit = param_fit(declared, distribution)
+        if fit.fits is not False:
             return
-        declared = self.param_constraints[value.name]
-        if support.event_rank > 0:
-            if declared.constraint is not support:
-                raise ModelTypeError(
-                    f"{distribution.family} is a distribution over {support.name} values, but param "
-                    f"'{value.name}' is declared {declared.constraint.name}", s.value.span,
-                    hint=f"declare `param {value.name}: {support.name}[...]`")
-            return
-        if declared.constraint is not C.REAL:
-            self._check_declared_range(value, declared, support, distribution, s)
-            return
-        if declared.constraint is C.REAL:
-            suggestion = {C.POSITIVE: "real<lower=0>", C.NONNEGATIVE: "real<lower=0>",
-                          C.UNIT_INTERVAL: "real<lower=0, upper=1>", C.LOWER: "real<lower=...>"}.get(
-                support, "real<lower=..., upper=...>")
+        scored = scored_family(distribution)
+        support = scored.type.support
+        family = distribution.family if scored is distribution else f"the mixture's {scored.family} components"
+        if not is_scalar_support(support):
             raise ModelTypeError(
-                f"param '{value.name}' is unconstrained, but {distribution.family} has support "
-                f"{support.description}", s.value.span,
-                hint=f"declare `param {value.name}: {suggestion}` so the sampler stays inside the support")
-
-    def _check_declared_range(self, value, declared, support, distribution, s):
-        """Constant bounds that admit values outside a bounded support are a mistake."""
-        needed = {C.POSITIVE: (0.0, None), C.NONNEGATIVE: (0.0, None), C.UNIT_INTERVAL: (0.0, 1.0)}.get(support)
-        if needed is None:
-            return
-        lower = _constant_value(declared.bounds.lower)
-        upper = _constant_value(declared.bounds.upper)
-        if declared.bounds.lower is not None and lower is None or declared.bounds.upper is not None and upper is None:
-            return   # bounds that are expressions: checked when sampling
-        low_ok = lower is not None and lower >= needed[0]
-        high_ok = needed[1] is None or (upper is not None and upper <= needed[1])
-        if low_ok and high_ok:
-            return
-        want = "real<lower=0>" if needed[1] is None else "real<lower=0, upper=1>"
-        raise ModelTypeError(
-            f"param '{value.name}' is declared with values outside {distribution.family}'s support "
-            f"({support.description})", s.value.span,
-            hint=f"declare `param {value.name}: {want}` so the sampler stays inside the support")
+                f"{scored.family} is a distribution over {support.name} values, but param "
+                f"'{name}' is declared {declared.constraint.name}", s.value.span,
+                hint=f"declare `param {name}: {support.name}[...]`")
+        words = describe_support(support, tuple(expr_text(a) for a in support_arguments(scored)))
+        binding = self.scope.lookup(name)
+        want = fit.want + (shape_str(binding.type.shape) if binding is not None and binding.type.shape else "")
+        if declared.constraint is C.REAL:
+            message = f"param '{name}' is unconstrained, but {family} has support {words}"
+        else:
+            message = f"param '{name}' is declared with values outside the support of {family} ({words})"
+        raise ModelTypeError(message, s.value.span,
+                             hint=f"declare `param {name}: {want}` so the sampler stays inside the support")
 
     # ---- declared types ------------------------------------------------------------
 

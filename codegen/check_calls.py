@@ -13,12 +13,12 @@ from codegen.check_exprs import constant_int, constant_number, describe_type
 from codegen.ir_print import expr_text
 from codegen.check_sizes import axis_what
 from codegen.shapes import Dim, Minimum, shape_str
-from ppl.catalogue import constraints as C
 from ppl.catalogue.builtins import BUILTINS
 from ppl.catalogue.declare import Distribution, Parameter
 from ppl.catalogue.distributions import DISTRIBUTIONS
 from ppl.catalogue.foreign_functions import FOREIGN_FUNCTIONS
 from ppl.catalogue.kernels import KERNELS
+from ppl.catalogue.supports import describe as describe_support, in_support, is_scalar as is_scalar_constraint
 from ppl.errors import ModelNameError, ModelTypeError, closest, did_you_mean
 
 
@@ -35,6 +35,11 @@ def _signature(name, parameter_names, alternatives) -> str:
         else:
             parts.append(parameter)
     return f"{name}({', '.join(parts)})"
+
+
+_DOMAIN_WORDS = {"positive": "positive", "positive_integer": "a positive integer", "nonnegative": "non-negative",
+                 "nonnegative_integer": "a non-negative integer", "unit_interval": "between 0 and 1 (exclusive)",
+                 "probability": "between 0 and 1", "real": "a number"}
 
 
 def _constant_fold(expr):
@@ -281,19 +286,14 @@ class CallChecker:
         return value
 
     def _check_constant_domain(self, family_name, parameter, value, span):
+        """A literal argument outside its parameter's domain (ppl/catalogue/supports.py)."""
         number = _constant_fold(value)
-        if number is None:
-            return
         domain = parameter.domain
-        bad = ((domain in (C.POSITIVE, C.POSITIVE_INTEGER) and number <= 0)
-               or (domain in (C.NONNEGATIVE, C.NONNEGATIVE_INTEGER) and number < 0)
-               or (domain is C.UNIT_INTERVAL and not 0 <= number <= 1))
-        if bad:
-            words = {C.POSITIVE: "positive", C.POSITIVE_INTEGER: "a positive integer",
-                     C.NONNEGATIVE: "non-negative", C.NONNEGATIVE_INTEGER: "a non-negative integer",
-                     C.UNIT_INTERVAL: "between 0 and 1"}[domain]
-            raise ModelTypeError(f"{family_name}'s '{parameter.name}' must be {words}", span, found=f"{number:g}",
-                                 hint=f"give {family_name} a {parameter.name} that is {words}")
+        if number is None or not is_scalar_constraint(domain) or in_support(domain, number):
+            return
+        words = _DOMAIN_WORDS.get(domain.name) or f"in {describe_support(domain)}"
+        raise ModelTypeError(f"{family_name}'s '{parameter.name}' must be {words}", span, found=f"{number:g}",
+                             hint=f"give {family_name} a {parameter.name} that is {words}")
 
     def _distribution_type(self, family: Distribution, arguments, bound, node) -> ir.DistributionType:
         letters: dict[str, tuple[Dim, str]] = {}

@@ -58,8 +58,8 @@ class ExpressionEmitter:
                 return True
         return False
 
-    def fuser(self) -> Fuser:
-        return Fuser(self.value, lambda name: self.inlined[name][0] if name in self.inlined else None)
+    def fuser(self, checked=None) -> Fuser:
+        return Fuser(self.value, lambda name: self.inlined[name][0] if name in self.inlined else None, checked)
 
     def _fused(self, expr, name) -> Value:
         region = self.fuser().region(expr)

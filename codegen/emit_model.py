@@ -38,6 +38,7 @@ from codegen.facts import ModelFacts
 from codegen.fuse import RegionEmitter
 from codegen.hoist import HoistedData
 from codegen.layout import data_layout
+from codegen.supports import settled_statements
 from ppl.runtime.signature import LOG_DENSITY_GRADIENT_ARGUMENTS, LOG_DENSITY_GRADIENT_SIGNATURE
 
 # NumPy's error model: a division by zero gives inf or nan (which the samplers reject), never an exception
@@ -91,6 +92,8 @@ class ModelEmitter(ExpressionEmitter, StatementEmitter, ParamEmitter):
         # `a ~ ...`): the prefix of the statement being emitted, and how often each prefix was used
         self.statement_prefix = "_l0"
         self.prefix_uses: dict[str, int] = {}
+        # the `~` statements whose support the checker or the binder settles: no test in the code
+        self.support_plan = settled_statements(program)
 
     # ---- helpers -----------------------------------------------------------
 

@@ -131,11 +131,12 @@ class StatementEmitter:
         if s.stage == "gen":
             return self._draw(s)
         distribution = event_rules.lower(s.distribution)
+        checked = self.support_plan.how(s) is not None   # settled by the checker or the binder
         if event_rules.needs_event_rule(distribution):
-            event_rules.sample(self, s.value, distribution)
+            event_rules.sample(self, s.value, distribution, checked)
             return
         log_prob = ir.LogProb(distribution, s.value, ir.Type("real", ()), s.span)
-        region = self.fuser().region(log_prob)
+        region = self.fuser(checked=log_prob if checked else None).region(log_prob)
         region.shape = _broadcast_region_shape(region)
         self.sum_into_target(region)
 

@@ -38,6 +38,9 @@ _ELEMENTWISE = {
     "log_mix": lambda theta, a, b: np.logaddexp(np.log(theta) + a, np.log1p(-theta) + b),
 }
 
+# the functions evaluate applies elementwise (NumPy's broadcasting)
+ELEMENTWISE_FUNCTIONS = frozenset(_ELEMENTWISE)
+
 _REDUCTIONS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min,
                "sd": lambda x, axis=None: np.std(x, axis=axis, ddof=1), "logsumexp": _logsumexp}
 
@@ -84,8 +87,9 @@ def evaluate(expr, values: dict):
 def _index(items, values):
     out = []
     for item in items:
-        if isinstance(item, ir.ScalarIndex):
-            out.append(int(evaluate(item.index, values)))
+        if isinstance(item, ir.ScalarIndex):   # an array of indices where loops are evaluated at once
+            index = evaluate(item.index, values)
+            out.append(int(index) if np.ndim(index) == 0 else np.asarray(index))
         elif isinstance(item, ir.GatherIndex):
             out.append(np.asarray(evaluate(item.indices, values)))
         else:

@@ -87,10 +87,11 @@ def needs_event_rule(distribution: ir.DistributionExpr) -> bool:
             or distribution.family == "MixtureSameFamily")
 
 
-def sample(emitter, value_expr, distribution: ir.DistributionExpr) -> None:
-    """Emit `value ~ distribution` for an event distribution."""
+def sample(emitter, value_expr, distribution: ir.DistributionExpr, checked: bool = False) -> None:
+    """Emit `value ~ distribution` for an event distribution (``checked``: its support settled,
+    codegen/supports.py; a mixture's component densities are otherwise -inf outside it)."""
     if distribution.family == "MixtureSameFamily":
-        return _mixture(emitter, value_expr, distribution)
+        return _mixture(emitter, value_expr, distribution, checked)
     _kernel_term(emitter, *_kernel_inputs(emitter, value_expr, distribution))
 
 
@@ -262,7 +263,7 @@ def _rows_term(emitter, kernel: str, inputs) -> None:
     emitter.emit_op(op)
 
 
-def _mixture(emitter, value_expr, distribution) -> None:
+def _mixture(emitter, value_expr, distribution, checked: bool) -> None:
     arguments = dict(distribution.arguments)
     mixture, components = arguments["mixture_distribution"], arguments["components_distribution"]
     if components.type.event_shape or len(components.type.batch_shape) != 1:
@@ -284,7 +285,7 @@ def _mixture(emitter, value_expr, distribution) -> None:
     else:
         normaliser = ir.Call("logsumexp", (mixture_arguments["logits"],), (), REAL, distribution.span)
         weight_term = fuser.convert(mixture_arguments["logits"]) - fuser.convert(normaliser)
-    expression = weight_term + fuser.log_density(components, x)
+    expression = weight_term + fuser.log_density(components, x, checked=checked)
     axes = {}
     for _, leaf in fuser.leaves.values():
         if leaf.code == value.code and value.type.rank == 1:

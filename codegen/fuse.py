@@ -152,13 +152,18 @@ def arithmetic(op: str, left, right):
 
 
 class Fuser:
-    """Builds a Region, asking `leaf(expr) -> Value` for every non-elementwise operand."""
+    """Builds a Region, asking `leaf(expr) -> Value` for every non-elementwise operand.
 
-    def __init__(self, leaf, inline=None):
+    A log density is -inf outside its distribution's support (the test of
+    ``ppl.catalogue.supports.condition`` around it), except for ``checked``: the `~` statement's
+    own LogProb when the checker or the binder has settled its support (codegen/supports.py)."""
+
+    def __init__(self, leaf, inline=None, checked=None):
         self.leaf = leaf
         self.inline = inline or (lambda name: None)   # name → the IR expression of an inlined value
         self.leaves: dict[str, tuple[sympy.Symbol, Value]] = {}
         self.intermediates: dict[sympy.Symbol, sympy.Expr] = {}
+        self.checked = checked                        # the LogProb whose support needs no test
 
     def region(self, expr) -> Region:
         expression = self.convert(expr)
@@ -194,7 +199,7 @@ class Fuser:
             return arithmetic(expr.op, self.convert(expr.left), self.convert(expr.right))
         if isinstance(expr, ir.Call):
             return elementwise(expr.function, [self.convert(a) for a in expr.args])
-        return self.log_density(expr.distribution, self.convert(expr.value))
+        return self.log_density(expr.distribution, self.convert(expr.value), checked=expr is self.checked)
 
     def real_power_operands(self, base, exponent):
         """A power's operands such that the generated code computes it in floats: Numba's power
@@ -207,8 +212,13 @@ class Fuser:
             exponent_value = arithmetic("*", sympy.Float(1.0), exponent_value)
         return base_value, exponent_value
 
-    def log_density(self, distribution: ir.DistributionExpr, value):
+    def log_density(self, distribution: ir.DistributionExpr, value, checked: bool = False):
+        """The log density at value (a SymPy expression of the region's symbols); -inf outside the
+        support unless ``checked``."""
         from ppl.catalogue.density import log_density_expression
+        from ppl.catalogue.distributions import DISTRIBUTIONS
+        from ppl.catalogue.supports import condition, is_checked
+        from ppl.catalogue.sympy_functions import where
 
         given = tuple(name for name, _ in distribution.arguments)
         try:
@@ -216,10 +226,17 @@ class Fuser:
         except (KeyError, NotImplementedError, ValueError) as error:
             raise NotSupportedYet(f"the log density of {distribution.family}({', '.join(given)}) "
                                   f"cannot be compiled yet ({error})") from None
-        substitution = {x: self.named("value", value)}
+        value_symbol = self.named("value", value)
+        substitution = {x: value_symbol}
+        arguments = {}
         for name, argument in distribution.arguments:
-            substitution[parameters[name]] = self.named(name, self.convert(argument))
-        return density.xreplace(substitution)
+            arguments[name] = substitution[parameters[name]] = self.named(name, self.convert(argument))
+        density = density.xreplace(substitution)
+        declaration = DISTRIBUTIONS[distribution.family]
+        if checked or not is_checked(declaration.support):
+            return density
+        inside = condition(declaration.support, value_symbol, tuple(arguments[name] for name in declaration.support_bounds))
+        return where(inside, density, -sympy.oo)
 
     def leaf_symbol(self, value: Value):
         """The symbol standing for a value computed outside the region."""

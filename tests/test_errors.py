@@ -431,6 +431,14 @@ ROWS = [
         "param s: real\n"
         "s ~ HalfNormal(1)\n",
         Type, 2, 1, "real<lower=0>"),
+    row("half_cauchy_param_below_location",
+        "param s: real<lower=-1>\n"
+        "s ~ HalfCauchy(0, 5)\n",
+        Type, 2, 1, "real<lower=0>"),
+    row("uniform_param_without_upper_bound",
+        "param s: real<lower=0>\n"
+        "s ~ Uniform(0, 10)\n",
+        Type, 2, 1, "real<lower=0, upper=10>"),
     row("lower_bounded_param_under_beta",
         "param p: real<lower=0>\n"
         "p ~ Beta(2, 2)\n",
@@ -601,6 +609,8 @@ GOLDEN_NAMES = [  # rows whose full rendered message was judged good
     "shape_mismatch_add_nested",
     "matmul_inner_mismatch",
     "unbounded_param_under_halfnormal",
+    "half_cauchy_param_below_location",
+    "uniform_param_without_upper_bound",
     "real_data_categorical_in_loop",
 ]
 

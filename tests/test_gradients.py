@@ -220,11 +220,6 @@ def test_event_distribution_values_and_gradients(name):
         check_gradient(post, u)
 
 
-def test_a_category_outside_the_logits_has_log_density_minus_infinity():
-    post = ppl.model("data y: int\nparam eta: real[3]\ny ~ Categorical(logits=eta)\n").condition({"y": 3})
-    assert post.log_density(np.zeros(3)) == -np.inf
-
-
 def test_event_log_densities_match_scipy():
     import scipy.stats
 

@@ -168,7 +168,7 @@ def test_simplex_at_zero_is_uniform_and_extremes_stay_finite():
 
 # ---- scalar transforms --------------------------------------------------------------------------
 
-SCALAR_BOUNDS = {"real": {}, "positive": {}, "nonnegative": {}, "unit_interval": {},
+SCALAR_BOUNDS = {"real": {}, "positive": {}, "nonnegative": {}, "unit_interval": {}, "probability": {},
                  "lower": {"lower": -1.3}, "upper": {"upper": 2.1}, "interval": {"lower": -0.7, "upper": 1.9}}
 MODERATE = np.random.default_rng(4).normal(scale=2.0, size=7)
 EXTREME = np.array([-30.0, 30.0])
@@ -206,7 +206,7 @@ def test_scalar_log_det_jacobian_and_round_trip(name):
     np.testing.assert_allclose(log_det_jacobian, np.log(np.abs(numerical_derivative)), rtol=0, atol=1e-6)
     np.testing.assert_allclose(numpy_transform.unconstrain(value, **bounds), MODERATE, rtol=0, atol=1e-10)
     lower_bound, upper_bound = {"positive": (0, np.inf), "nonnegative": (0, np.inf),
-                                "unit_interval": (0, 1)}.get(name, (bounds.get("lower", -np.inf),
+                                "unit_interval": (0, 1), "probability": (0, 1)}.get(name, (bounds.get("lower", -np.inf),
                                                                     bounds.get("upper", np.inf)))
     assert np.all((value > lower_bound) & (value < upper_bound))
 

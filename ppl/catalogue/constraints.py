@@ -7,6 +7,15 @@ A constraint says which values are allowed.  It plays three roles:
 * the domain of a distribution's parameter (a Normal's scale is positive);
 * the support of a distribution (a Poisson draws non-negative integers).
 
+A scalar constraint says which values it allows as an interval: ``lower`` and
+``upper`` are a number, ``None`` (unbounded) or a ``Given`` end that the
+distribution supplies (HalfCauchy's ``loc``, Binomial's ``total_count``, a
+Categorical's number of categories), each end closed unless ``lower_open`` /
+``upper_open``; int constraints hold integers only.  ``ppl/catalogue/supports.py``
+derives everything that checks a support from that one interval: the binder's
+check of data, the library's -inf outside the support, the compiled log
+density's -inf and the checker's rule for params.
+
 Samplers and code generation never name a specific constraint: they look it
 up here.  ``event_rank`` is the number of trailing axes one constrained value
 occupies (a simplex is a vector, a Cholesky factor a matrix); declared sizes
@@ -16,6 +25,18 @@ to the left of those are batch (`simplex[J, K]`: J simplexes of size K).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Given:
+    """An end of a support that the distribution gives: ``which`` is the position of the
+    parameter in its ``support_bounds`` (0, 1), or ``"K"``, the number of categories (the size
+    of its parameters' event axis)."""
+    which: Union[int, str]
+
+
+End = Union[float, Given, None]
 
 
 @dataclass(frozen=True)
@@ -27,6 +48,10 @@ class Constraint:
     transform: str = ""          # how an unconstrained vector maps onto it (for params)
     bounded: bool = True         # False only for all reals / all integers
     description: str = ""
+    lower: End = None            # scalar constraints: the interval of values allowed
+    upper: End = None
+    lower_open: bool = False
+    upper_open: bool = False
 
     def __str__(self) -> str:
         return self.name
@@ -43,22 +68,29 @@ def constraint_named(name: str) -> "Constraint":
 
 # ---- scalar domains -----------------------------------------------------------
 REAL = Constraint("real", transform="identity", bounded=False, description="any real number")
-POSITIVE = Constraint("positive", transform="x = exp(u)", description="x > 0")
-NONNEGATIVE = Constraint("nonnegative", transform="x = exp(u)", description="x >= 0")
-UNIT_INTERVAL = Constraint("unit_interval", transform="x = sigmoid(u)", description="0 < x < 1")
-# bounds given in a declaration; the bound values are expressions
-LOWER = Constraint("lower", transform="x = lower + exp(u)", description="x > lower")
-UPPER = Constraint("upper", transform="x = upper - exp(u)", description="x < upper")
+POSITIVE = Constraint("positive", transform="x = exp(u)", description="x > 0", lower=0.0, lower_open=True)
+NONNEGATIVE = Constraint("nonnegative", transform="x = exp(u)", description="x >= 0", lower=0.0)
+UNIT_INTERVAL = Constraint("unit_interval", transform="x = sigmoid(u)", description="0 < x < 1",
+                           lower=0.0, upper=1.0, lower_open=True, upper_open=True)
+# a probability, its edges included (Bernoulli's probs = 1 is certain success; a Beta's value)
+PROBABILITY = Constraint("probability", transform="x = sigmoid(u)", description="0 <= x <= 1",
+                         lower=0.0, upper=1.0)
+# bounds given in a declaration; the bound values are expressions.  As the support of a
+# distribution, the ends are parameters (HalfCauchy's loc; Uniform's low and high)
+LOWER = Constraint("lower", transform="x = lower + exp(u)", description="x > lower", lower=Given(0))
+UPPER = Constraint("upper", transform="x = upper - exp(u)", description="x < upper", upper=Given(0))
 INTERVAL = Constraint("interval", transform="x = lower + (upper - lower) * sigmoid(u)",
-                      description="lower < x < upper")
+                      description="lower < x < upper", lower=Given(0), upper=Given(1), upper_open=True)
 
 # ---- integer domains ----------------------------------------------------------
 INTEGER = Constraint("integer", dtype="int", bounded=False, description="any integer")
-NONNEGATIVE_INTEGER = Constraint("nonnegative_integer", dtype="int", description="0, 1, 2, ...")
-POSITIVE_INTEGER = Constraint("positive_integer", dtype="int", description="1, 2, 3, ...")
-BINARY = Constraint("binary", dtype="int", description="0 or 1")
-COUNT_UP_TO_TOTAL = Constraint("count_up_to_total", dtype="int", description="0, 1, ..., total_count")
-CATEGORY = Constraint("category", dtype="int", description="0, 1, ..., K - 1")
+NONNEGATIVE_INTEGER = Constraint("nonnegative_integer", dtype="int", description="0, 1, 2, ...", lower=0.0)
+POSITIVE_INTEGER = Constraint("positive_integer", dtype="int", description="1, 2, 3, ...", lower=1.0)
+BINARY = Constraint("binary", dtype="int", description="0 or 1", lower=0.0, upper=1.0)
+COUNT_UP_TO_TOTAL = Constraint("count_up_to_total", dtype="int", description="0, 1, ..., total_count",
+                               lower=0.0, upper=Given(0))
+CATEGORY = Constraint("category", dtype="int", description="0, 1, ..., K - 1", lower=0.0, upper=Given("K"),
+                      upper_open=True)
 MULTINOMIAL_COUNTS = Constraint("multinomial_counts", dtype="int", event_rank=1,
                                 description="K non-negative integers summing to total_count")
 

@@ -38,6 +38,7 @@ Importing this module imports SymPy; nothing on ppl's import path imports it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from functools import lru_cache
 from typing import Callable
@@ -57,13 +58,14 @@ from ppl.catalogue.sympy_functions import logaddexp
 _ASSUMPTIONS = {
     "positive": {"positive": True},
     "unit_interval": {"positive": True},
+    "probability": {"nonnegative": True},
     "positive_integer": {"positive": True},
     "nonnegative": {"nonnegative": True},
     "nonnegative_integer": {"nonnegative": True},
     "binary": {"nonnegative": True},
     "count_up_to_total": {"nonnegative": True},
     "category": {"nonnegative": True, "integer": True},
-    "simplex": {"positive": True},
+    "simplex": {"nonnegative": True},    # an entry may be 0 (Dirichlet's xlogy at the edge)
 }
 
 
@@ -302,10 +304,24 @@ class _equal(sympy.Function):
     """1 where the arguments are equal, else 0: KroneckerDelta, vectorised for NumPy."""
 
 
+class _Broadcasting:
+    """NumPy's printer writes `a & b` as `logical_and.reduce((a, b))`, which needs arrays of one
+    shape; this reduces pairwise, so that the operands broadcast (a scalar bound against an
+    array of values)."""
+
+    def __init__(self, ufunc):
+        self.ufunc = ufunc
+
+    def reduce(self, operands):
+        return functools.reduce(self.ufunc, operands)
+
+
 # what lambdify calls for each SymPy function that NumPy lacks
 NUMPY_FUNCTIONS: dict[str, Callable] = {
     **special_functions.SYMPY_FUNCTIONS,
     "_equal": lambda a, b: np.where(np.equal(a, b), 1.0, 0.0),
+    "logical_and": _Broadcasting(np.logical_and),
+    "logical_or": _Broadcasting(np.logical_or),
 }
 
 

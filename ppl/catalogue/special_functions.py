@@ -439,4 +439,5 @@ SYMPY_FUNCTIONS: dict[str, Callable] = {
     "log_sigmoid": log_sigmoid,
     "log1m_exp": log1mexp,
     "Phi": ndtr,
+    "where": lambda condition, a, b: np.where(condition, a, b),
 }

@@ -53,6 +53,8 @@ class where(sympy.Function):
     def eval(cls, condition, a, b):
         if a == b:
             return a
+        if condition is sympy.true or condition is sympy.false:
+            return a if condition is sympy.true else b
         if condition.is_Number:
             return a if condition != 0 else b
         return None
@@ -60,6 +62,20 @@ class where(sympy.Function):
     def _eval_derivative(self, symbol):
         condition, a, b = self.args
         return where(condition, sympy.diff(a, symbol), sympy.diff(b, symbol))
+
+
+def xlogy(a, y):
+    """a log(y), and 0 where a = 0 and y = 0 (its limit, as Stan and TFP take it): a
+    probability or rate at the edge of its range scored by a count of 0 (Bernoulli's
+    `(1 - x) log1p(-p)` at p = 1, x = 1) is 0, not 0 * -inf = nan.  Written with `where`, so its
+    derivative is the branch's, and what does not vary with the element is hoisted out of
+    compiled loops as before."""
+    return where(sympy.And(sympy.Eq(a, 0), sympy.Eq(y, 0)), 0, a * sympy.log(y))
+
+
+def xlog1py(a, y):
+    """a log1p(y), and 0 where a = 0 and y = -1 (see xlogy)."""
+    return where(sympy.And(sympy.Eq(a, 0), sympy.Eq(y, -1)), 0, a * log1p(y))
 
 
 class Phi(sympy.Function):
@@ -70,4 +86,5 @@ class Phi(sympy.Function):
         return sympy.exp(-x ** 2 / 2) / sympy.sqrt(2 * sympy.pi)
 
 
-__all__ = ["Phi", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where"]
+__all__ = ["Phi", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py",
+           "xlogy"]

@@ -1,7 +1,8 @@
 """What a catalogue constraint allows, as NumPy predicates.
 
 The catalogue declares each parameter's domain and each family's support as
-one of the closed set of constraints in ``ppl/catalogue/constraints.py``.
+one of the closed set of constraints in ``ppl/catalogue/constraints.py``;
+``ppl/catalogue/supports.py`` turns a constraint into its NumPy predicate.
 From that one declaration the library derives both checks:
 
 * ``validate_parameter``: a parameter outside its domain raises
@@ -9,7 +10,8 @@ From that one declaration the library derives both checks:
   positive (x > 0); got -1.0");
 * ``in_support``: where ``log_prob``'s value lies outside the support the
   density is 0, so ``log_prob`` is -inf there (rather than whatever the
-  formula gives outside the region it was written for).
+  formula gives outside the region it was written for).  The compiled
+  language and the binder's check of data use the same predicate.
 
 Bounded supports (``lower``, ``interval``, ``count_up_to_total``,
 ``category``, ``multinomial_counts``) take their bounds from the parameters
@@ -20,60 +22,41 @@ from __future__ import annotations
 
 import numpy as np
 
+from ppl.catalogue import supports
+from ppl.catalogue.supports import SIMPLEX_TOLERANCE
 from ppl.distributions.base import ParameterError, require
 
-# relative tolerance for "sums to one"
-SIMPLEX_TOLERANCE = 1e-6
-
-
-def _is_integer(x):
-    return np.isfinite(x) & (x == np.floor(x))
-
-
-# constraint name → (predicate on an array, words for the message); scalar domains only
-_SCALAR_DOMAINS = {
-    "real": (lambda x: ~np.isnan(x), "a real number"),
-    "positive": (lambda x: x > 0, "positive (x > 0)"),
-    "nonnegative": (lambda x: x >= 0, "non-negative (x >= 0)"),
-    "unit_interval": (lambda x: (x > 0) & (x < 1), "in the open interval (0, 1)"),
-    "integer": (_is_integer, "an integer"),
-    "nonnegative_integer": (lambda x: _is_integer(x) & (x >= 0), "a non-negative integer"),
-    "positive_integer": (lambda x: _is_integer(x) & (x >= 1), "a positive integer"),
-    "binary": (lambda x: (x == 0) | (x == 1), "0 or 1"),
+# words for the message of a parameter outside its domain; scalar domains only
+_DOMAIN_WORDS = {
+    "real": "a real number",
+    "positive": "positive (x > 0)",
+    "nonnegative": "non-negative (x >= 0)",
+    "unit_interval": "in the open interval (0, 1)",
+    "probability": "a probability, in [0, 1]",
+    "integer": "an integer",
+    "nonnegative_integer": "a non-negative integer",
+    "positive_integer": "a positive integer",
+    "binary": "0 or 1",
 }
 
 
 def validate_parameter(constraint, name: str, value: np.ndarray) -> None:
     """Raise ParameterError naming `name` unless every entry of value is in the constraint."""
     if constraint.name == "simplex":
-        require(value >= 0, name, "non-negative entries summing to 1 along the last axis", value)
-        totals = np.sum(value, axis=-1)
-        require(np.abs(totals - 1.0) <= SIMPLEX_TOLERANCE, name,
+        require(supports.in_support(constraint, value), name,
                 "non-negative entries summing to 1 along the last axis", value)
         return
-    predicate, words = _SCALAR_DOMAINS[constraint.name]
-    require(predicate(value), name, words, value)
+    if constraint.name not in _DOMAIN_WORDS:
+        raise ParameterError(f"no domain check for the constraint {constraint.name!r}")  # pragma: no cover
+    require(supports.in_support(constraint, value), name, _DOMAIN_WORDS[constraint.name], value)
 
 
 def in_support(constraint, value: np.ndarray, bounds: tuple = (), categories: int | None = None) -> np.ndarray:
     """A boolean array: where value lies in the support (event axes reduced away)."""
-    name = constraint.name
-    if name in _SCALAR_DOMAINS:
-        return _SCALAR_DOMAINS[name][0](value)
-    if name == "lower":
-        (lower,) = bounds
-        return value >= lower
-    if name == "interval":
-        low, high = bounds
-        return (value >= low) & (value < high)
-    if name == "count_up_to_total":
-        (total,) = bounds
-        return _is_integer(value) & (value >= 0) & (value <= total)
-    if name == "category":
-        return _is_integer(value) & (value >= 0) & (value < categories)
-    if name == "simplex":
-        return np.all(value >= 0, axis=-1) & (np.abs(np.sum(value, axis=-1) - 1.0) <= SIMPLEX_TOLERANCE)
-    if name == "multinomial_counts":
-        (total,) = bounds
-        return np.all(_is_integer(value) & (value >= 0), axis=-1) & (np.sum(value, axis=-1) == total)
-    raise ParameterError(f"no support check for the constraint {name!r}")  # pragma: no cover
+    try:
+        return supports.in_support(constraint, value, bounds, categories)
+    except ValueError as error:
+        raise ParameterError(str(error)) from None   # pragma: no cover
+
+
+__all__ = ["SIMPLEX_TOLERANCE", "in_support", "validate_parameter"]

@@ -5,7 +5,7 @@ One registry, `TRANSFORMS`, from the name of a real-valued constraint in
 generator look a transform up here and never name a constraint.
 
 * Scalar transforms (`real`, `lower`, `upper`, `interval` and the fixed-bound
-  `positive`, `nonnegative`, `unit_interval`) are SymPy expressions in
+  `positive`, `nonnegative`, `unit_interval`, `probability`) are SymPy expressions in
   `ppl.transforms.scalar`: the compiler inlines the forward map, the
   log-det-Jacobian and their partial derivatives; the Python library uses
   NumPy functions lambdified from them.
@@ -104,6 +104,7 @@ TRANSFORMS: dict[str, Transform] = {t.name: t for t in (
     _scalar("positive", "x = exp(u)"),
     _scalar("nonnegative", "x = exp(u)"),
     _scalar("unit_interval", "x = sigmoid(u)"),
+    _scalar("probability", "x = sigmoid(u)"),
     _scalar("lower", "x = lower + exp(u)"),
     _scalar("upper", "x = upper - exp(u)"),
     _scalar("interval", "x = lower + (upper - lower) * sigmoid(u)"),

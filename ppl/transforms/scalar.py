@@ -10,7 +10,7 @@ params, so their gradients matter):
     interval       x = lower + (upper - lower) sigmoid(u)  log|dx/du| = log(upper - lower)
                                                                         + log_sigmoid(u) + log_sigmoid(-u)
     positive, nonnegative   `lower` with lower = 0
-    unit_interval           `interval` with lower = 0, upper = 1
+    unit_interval, probability   `interval` with lower = 0, upper = 1
 
 Source: Stan Reference Manual, chapter "Constraint Transforms", sections
 "Lower bounded scalar", "Upper bounded scalar" and "Lower and upper bounded
@@ -75,6 +75,7 @@ _FIXED_BOUNDS: dict[str, tuple[str, dict]] = {
     "positive": ("lower", {lower: 0}),
     "nonnegative": ("lower", {lower: 0}),
     "unit_interval": ("interval", {lower: 0, upper: 1}),
+    "probability": ("interval", {lower: 0, upper: 1}),
 }
 
 SCALAR_TRANSFORM_NAMES: tuple[str, ...] = tuple(_DEFINITIONS) + tuple(_FIXED_BOUNDS)

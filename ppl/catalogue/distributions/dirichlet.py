@@ -2,6 +2,8 @@
 
     log p(x) = sum_k [(a_k - 1) log(x_k) - lgamma(a_k)] + lgamma(sum_k a_k),  a = concentration
 
+(a_k - 1) log(x_k) is 0 where a_k = 1 and x_k = 0 (xlogy): an entry of 0 is on the simplex.
+
 The SymPy form is written for any K: `x` and `concentration` are
 ``sympy.IndexedBase`` objects of shape (K,), and the sums are ``sympy.Sum``
 over their entries (``ppl.catalogue.density`` writes them out for a given K;
@@ -14,11 +16,12 @@ from ppl.catalogue.declare import Distribution, Parameter
 
 def log_density(x, *, concentration):
     import sympy
+    from ppl.catalogue.sympy_functions import xlogy
 
     k = sympy.Symbol("k", integer=True)
     entries = (k, 0, x.shape[0] - 1)
     a = concentration
-    return (sympy.Sum((a[k] - 1) * sympy.log(x[k]) - sympy.loggamma(a[k]), entries)
+    return (sympy.Sum(xlogy(a[k] - 1, x[k]) - sympy.loggamma(a[k]), entries)
             + sympy.loggamma(sympy.Sum(a[k], entries)))
 
 

@@ -5,25 +5,27 @@ before total_count failures, each trial a success with probability `probs`
     log p(k) = lgamma(k + n) - lgamma(k + 1) - lgamma(n) + n log1p(-p) + k log(p)
              = lgamma(k + n) - lgamma(k + 1) - lgamma(n) + k logits - (n + k) softplus(logits)
     (p = sigmoid(logits))
+
+k log(p) is 0 where k = 0 (xlogy), so probs = 0 gives Stan's limit, not 0 * -inf = nan.
 """
 
 import math
 
 import numpy as np
 
-from ppl.catalogue.constraints import REAL, POSITIVE, UNIT_INTERVAL, NONNEGATIVE_INTEGER
+from ppl.catalogue.constraints import REAL, POSITIVE, PROBABILITY, NONNEGATIVE_INTEGER
 from ppl.catalogue.declare import Distribution, Parameter
 
 
 def log_density(x, *, total_count, logits=None, probs=None):
     import sympy
-    from ppl.catalogue.sympy_functions import log1p, softplus
+    from ppl.catalogue.sympy_functions import log1p, softplus, xlogy
 
     n = total_count
     log_normaliser = sympy.loggamma(x + n) - sympy.loggamma(x + 1) - sympy.loggamma(n)
     if logits is not None:
         return log_normaliser + x * logits - (n + x) * softplus(logits)
-    return log_normaliser + n * log1p(-probs) + x * sympy.log(probs)
+    return log_normaliser + n * log1p(-probs) + xlogy(x, probs)
 
 
 def sample_probs(total_count, probs):
@@ -38,7 +40,7 @@ def sample_logits(total_count, logits):
 NEGATIVE_BINOMIAL = Distribution(
     name="NegativeBinomial",
     parameters=(Parameter("total_count", POSITIVE), Parameter("logits", REAL),
-                Parameter("probs", UNIT_INTERVAL)),
+                Parameter("probs", PROBABILITY)),
     alternatives=(("logits", "probs"),),
     support=NONNEGATIVE_INTEGER,
     log_density=log_density,

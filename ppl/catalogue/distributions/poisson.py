@@ -2,22 +2,25 @@
 
     log p(k) = k log(rate) - rate - lgamma(k + 1)
              = k log_rate - exp(log_rate) - lgamma(k + 1)
+
+The rate may be 0 (all mass at 0): k log(rate) is 0 where k = 0 (xlogy), as in Stan.
 """
 
 import math
 
 import numpy as np
 
-from ppl.catalogue.constraints import REAL, POSITIVE, NONNEGATIVE_INTEGER
+from ppl.catalogue.constraints import REAL, NONNEGATIVE, NONNEGATIVE_INTEGER
 from ppl.catalogue.declare import Distribution, Parameter
 
 
 def log_density(x, *, rate=None, log_rate=None):
     import sympy
+    from ppl.catalogue.sympy_functions import xlogy
 
     if log_rate is not None:
         return x * log_rate - sympy.exp(log_rate) - sympy.loggamma(x + 1)
-    return x * sympy.log(rate) - rate - sympy.loggamma(x + 1)
+    return xlogy(x, rate) - rate - sympy.loggamma(x + 1)
 
 
 def sample_rate(rate):
@@ -30,7 +33,7 @@ def sample_log_rate(log_rate):
 
 POISSON = Distribution(
     name="Poisson",
-    parameters=(Parameter("rate", POSITIVE), Parameter("log_rate", REAL)),
+    parameters=(Parameter("rate", NONNEGATIVE), Parameter("log_rate", REAL)),
     alternatives=(("rate", "log_rate"),),
     support=NONNEGATIVE_INTEGER,
     log_density=log_density,

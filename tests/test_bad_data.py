@@ -290,7 +290,7 @@ ROWS = [
     Row("real-total-count", "data n: real\ndata y: int\nparam p: real<lower=0, upper=1>\ny ~ Binomial(n, p)\n",
         kind="rejected", phrase="Binomial's 'total_count' must be an integer", line=4, error=ModelTypeError),
     bad("int-given-nan", COUNTS + "y ~ Poisson(rate)\n", {"N": 2, "y": [1, float("nan")]},
-        "data 'y' is declared int but holds non-finite values", 2),
+        "data 'y' is declared int but holds a non-finite value at [1]", 2),
     bad("string-data", COUNTS + "y ~ Poisson(rate)\n", {"N": 2, "y": ["1", "2"]}, "data 'y' is not numeric", 2),
 
     # ---- shapes ---------------------------------------------------------------------------------

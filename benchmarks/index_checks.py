@@ -1,6 +1,6 @@
 """What the generated code's index checks cost (issue #9, item 3: under 3% of gradient speed).
 
-    python benchmarks/index_checks.py [--repeats 7]
+    python benchmarks/index_checks.py [--repeats 7] [--budget 0.05] [--models ar_k garch11]
 
 For every gallery model, the generated module as ppl writes it and the same module with its
 index, slice and size checks taken out (each `if not ...: raise IndexError(...)`, and the
@@ -60,10 +60,14 @@ def seconds_per_call(function, u, real_data, int_data, budget=0.05) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--budget", type=float, default=0.05, help="seconds per timing")
+    parser.add_argument("--models", nargs="*", help="gallery model names (default: all)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for path in sorted((ROOT / "examples").glob("*.ppl")):
+            if args.models and path.stem not in args.models:
+                continue
             model = ppl.compile(path)
             posterior = model.condition(path.with_suffix(".data.json"))
             generated = (model_folder(model.source.text) / "model.py").read_text()
@@ -77,8 +81,10 @@ def main() -> None:
                 module.log_density_gradient(u, np.zeros_like(u), real_data, int_data)
             checked_times, unchecked_times = [], []
             for _ in range(args.repeats):
-                checked_times.append(seconds_per_call(posterior._module.log_density_gradient, u, real_data, int_data))
-                unchecked_times.append(seconds_per_call(unchecked.log_density_gradient, u, real_data, int_data))
+                checked_times.append(seconds_per_call(posterior._module.log_density_gradient, u, real_data, int_data,
+                                                        args.budget))
+                unchecked_times.append(seconds_per_call(unchecked.log_density_gradient, u, real_data, int_data,
+                                                          args.budget))
             rows.append((path.stem, checks, min(checked_times), min(unchecked_times)))
     print(f"{'model':28s} {'checks':>6s} {'checked us':>11s} {'unchecked us':>13s} {'ratio':>7s}")
     for name, checks, checked, unchecked in rows:

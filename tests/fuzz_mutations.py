@@ -17,6 +17,9 @@ Anything else is a failure: ``internal-error`` (``ppl.InternalError``),
 ``DataError`` nor a ``ModelNotSupportedError``: the checker should have said it),
 ``render-crash`` (``str(error)`` raises), ``bad-gradient``, ``hang`` (over the
 per-mutant timeout) and ``crash`` (the worker process died: a segfault or abort).
+Workers run with Numba's bounds checking on, so an out-of-bounds access in
+generated code is an exception where it happens, not a silent read or a heap
+corrupted for a later mutant.
 
 Each mutant runs in a worker subprocess (a segfault or a hang kills the worker,
 never pytest; a dead worker is replaced).  The mutation operators are pure
@@ -687,6 +690,13 @@ def run_campaign(items: list[Mutant], workers: int = 2, timeout: float = 60.0, c
     """Run mutants on `workers` subprocesses; results in the order of `items`."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # Numba checks no bounds: an index past the end reads or writes beside the array, which may pass
+    # unseen or crash a later mutant.  With bounds checked it raises where it happens (a failure).
+    # Numba's cache does not tell builds with and without the checks apart, so the workers keep
+    # theirs (ppl's library kernels included) in a folder of their own, never beside the sources.
+    env["NUMBA_BOUNDSCHECK"] = "1"
+    numba_cache = tempfile.TemporaryDirectory(prefix="ppl-fuzz-numba-")
+    env["NUMBA_CACHE_DIR"] = numba_cache.name
     env.setdefault("NUMBA_NUM_THREADS", "1")
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -721,10 +731,11 @@ def run_campaign(items: list[Mutant], workers: int = 2, timeout: float = 60.0, c
                 worker.close()
 
     threads = [threading.Thread(target=serve, daemon=True) for _ in range(max(1, workers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with numba_cache:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     return [r for r in results if r is not None]
 
 

@@ -71,6 +71,6 @@ def test_gallery_mutants(fresh_cache):
 @pytest.mark.slow
 @pytest.mark.parametrize("base_seed", [1, 2, 3])
 def test_gallery_mutants_many(fresh_cache, base_seed):
-    """1000 mutants per base seed (3000 in all): 17.5 min for the three on two cores shared with other
-    jobs (load average 4); each seed 3-10 min."""
+    """1000 mutants per base seed (3000 in all): 8.5-17.5 min for the three on two cores shared with
+    other jobs (load average 2-4); each seed 3-10 min."""
     _check(fm.run_campaign(fm.mutants(1000, base_seed=base_seed), workers=2, timeout=60, cache_dir=fresh_cache))

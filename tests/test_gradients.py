@@ -10,14 +10,6 @@ import ppl
 from gradient_checks import check_gradient
 
 
-@pytest.fixture(scope="module", autouse=True)
-def private_cache(tmp_path_factory):
-    patch = pytest.MonkeyPatch()
-    patch.setenv("PPL_CACHE_DIR", str(tmp_path_factory.mktemp("ppl-cache")))
-    yield
-    patch.undo()
-
-
 Y = np.array([0.5, 1.0, -0.3, 2.0, 1.4])
 X = np.array([[0.2, -1.0, 0.3, 0.8, 1.1], [1.5, 0.4, -0.7, 0.1, -0.2]])
 

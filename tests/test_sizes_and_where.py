@@ -23,14 +23,6 @@ from codegen.shapes import DIFFERENT, EQUAL, UNKNOWN, Dim
 from ppl.errors import DataError, ModelTypeError
 
 
-@pytest.fixture(scope="module", autouse=True)
-def private_cache(tmp_path_factory):
-    patch = pytest.MonkeyPatch()
-    patch.setenv("PPL_CACHE_DIR", str(tmp_path_factory.mktemp("ppl-cache")))
-    yield
-    patch.undo()
-
-
 def normal_logpdf(x, loc, scale=1.0):
     return scipy.stats.norm.logpdf(x, loc, scale)
 

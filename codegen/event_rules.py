@@ -1,10 +1,12 @@
 """Emission of distributions with event shape, and their lowerings.
 
-* MultivariateNormalDiag(loc, scale_diag) is a Normal summed over its event axis.
-* MultivariateNormalFullCovariance(loc, C) is MultivariateNormalTriL(loc, cholesky(C)).
-* GaussianProcess(K(a, l), x, noise) is MultivariateNormalFullCovariance(0,
-  k_cov(x, a, l) + noise * eye(N)) for the kernels K with a covariance function k_cov
-  (ExponentiatedQuadratic → exp_quad_cov, Matern12/32/52 → matern12/32/52_cov).
+* A family whose declaration carries a lowering (``ppl/catalogue/lowering.py``) is
+  rewritten into its target first (``lower``): MultivariateNormalDiag(loc, scale_diag)
+  is a Normal summed over its event axis, MultivariateNormalFullCovariance(loc, C) is
+  MultivariateNormalTriL(loc, cholesky(C)), GaussianProcess(K(a, l), x, noise) is
+  MultivariateNormalFullCovariance(0, k_cov(x, a, l) + noise * eye(N)) for the kernels
+  K with a covariance function k_cov (ExponentiatedQuadratic → exp_quad_cov,
+  Matern12/32/52 → matern12/32/52_cov).
 * Dirichlet, Categorical and LKJCholesky (every family whose catalogue log density has
   event axes) are emitted from their SymPy definitions by codegen/event_density.py;
   MultivariateNormalTriL calls the per-event kernel of ppl/runtime/event_kernels.py (value
@@ -26,6 +28,7 @@ from codegen.event_density import EventDensity, Input
 from codegen.fuse import Fuser, Region
 from ppl.catalogue.builtin_expressions import KERNEL_COVARIANCES
 from ppl.catalogue.distributions import DISTRIBUTIONS
+from ppl.errors import InternalError
 
 REAL = ir.REAL
 
@@ -38,45 +41,56 @@ _KERNELS = {
 
 
 def lower(distribution: ir.DistributionExpr) -> ir.DistributionExpr:
-    """Rewrite a distribution into one the emitter handles directly."""
-    family = distribution.family
+    """Rewrite a distribution into one the emitter handles directly, by the lowering its
+    declaration carries (``ppl/catalogue/lowering.py``), repeatedly (a GaussianProcess is a
+    full-covariance normal, which is a TriL one)."""
+    rule = DISTRIBUTIONS[distribution.family].lowering
+    if rule is None:
+        return distribution
     arguments = dict(distribution.arguments)
     type_ = distribution.type
-    if family == "MultivariateNormalDiag":
-        return ir.DistributionExpr(
-            "Normal", (("loc", arguments["loc"]), ("scale", arguments["scale_diag"])),
-            ir.DistributionType("Normal", type_.batch_shape + type_.event_shape, (), type_.support),
-            distribution.span)
-    if family == "MultivariateNormalFullCovariance":
-        covariance = arguments["covariance_matrix"]
-        factor = ir.Call("cholesky", (covariance,), (), covariance.type, covariance.span)
-        return ir.DistributionExpr("MultivariateNormalTriL", (("loc", arguments["loc"]), ("scale_tril", factor)),
-                                   ir.DistributionType("MultivariateNormalTriL", type_.batch_shape,
-                                                       type_.event_shape, type_.support), distribution.span)
-    if family == "GaussianProcess":
-        kernel = arguments["kernel"]
-        points = arguments["index_points"]
+    built = tuple((name, _term(term, arguments, distribution.span)) for name, term in rule.arguments)
+    if rule.event_as_batch:
+        lowered_type = ir.DistributionType(rule.family, type_.batch_shape + type_.event_shape, (), type_.support)
+    else:
+        lowered_type = ir.DistributionType(rule.family, type_.batch_shape, type_.event_shape, type_.support)
+    return lower(ir.DistributionExpr(rule.family, built, lowered_type, distribution.span))
+
+
+def _term(term, arguments: dict, span) -> ir.Expr:
+    """A lowering's term as IR, its parts the source distribution's arguments."""
+    from codegen.shapes import broadcast_shapes
+
+    operation, operands = term.operation, term.operands
+    if operation == "argument":
+        return arguments[operands[0]]
+    if operation == "constant":
+        return ir.Constant(operands[0], REAL, span)
+    if operation == "call":
+        builtin, operand = operands[0], _term(operands[1], arguments, span)
+        return ir.Call(builtin, (operand,), (), operand.type, span)
+    if operation in ("add", "multiply"):
+        left, right = (_term(operand, arguments, span) for operand in operands)
+        shape = broadcast_shapes(left.type.shape, right.type.shape)
+        return ir.BinaryOp("+" if operation == "add" else "*", left, right, ir.Type("real", shape), span)
+    if operation == "kernel_matrix":
+        kernel, points = arguments[operands[0]], arguments[operands[1]]
         if kernel.family not in KERNEL_COVARIANCES:
             raise NotSupportedYet(f"GaussianProcess with a {kernel.family} kernel")
         kernel_arguments = dict(kernel.arguments)
         size = points.type.shape[0]
-        matrix = ir.Type("real", (size, size))
-        covariance = ir.Call(KERNEL_COVARIANCES[kernel.family],
-                             (points, kernel_arguments["amplitude"], kernel_arguments["length_scale"]),
-                             (), matrix, distribution.span)
+        return ir.Call(KERNEL_COVARIANCES[kernel.family],
+                       (points, kernel_arguments["amplitude"], kernel_arguments["length_scale"]),
+                       (), ir.Type("real", (size, size)), span)
+    if operation == "identity":
+        points = arguments[operands[0]]
+        size = points.type.shape[0]
         first_feature = points if points.type.rank == 1 else ir.IndexOp(
-            points, (ir.SliceIndex(None, None, None), ir.ScalarIndex(ir.Constant(0, ir.INT, distribution.span))),
-            ir.Type(points.type.dtype, (size,)), distribution.span)
-        eye = ir.Call("eye", (ir.Call("size", (first_feature,), (), ir.INT, distribution.span),), (), matrix,
-                      distribution.span)
-        noise = ir.BinaryOp("*", arguments["observation_noise_variance"], eye, matrix, distribution.span)
-        total = ir.BinaryOp("+", covariance, noise, matrix, distribution.span)
-        mvn = ir.DistributionExpr("MultivariateNormalFullCovariance",
-                                  (("loc", ir.Constant(0.0, REAL, distribution.span)), ("covariance_matrix", total)),
-                                  ir.DistributionType("MultivariateNormalFullCovariance", (), type_.event_shape,
-                                                      type_.support), distribution.span)
-        return lower(mvn)
-    return distribution
+            points, (ir.SliceIndex(None, None, None), ir.ScalarIndex(ir.Constant(0, ir.INT, span))),
+            ir.Type(points.type.dtype, (size,)), span)
+        return ir.Call("eye", (ir.Call("size", (first_feature,), (), ir.INT, span),), (),
+                       ir.Type("real", (size, size)), span)
+    raise InternalError(f"a lowering term with no rule: {operation}", span)
 
 
 def needs_event_rule(distribution: ir.DistributionExpr) -> bool:
@@ -98,7 +112,8 @@ def sample(emitter, value_expr, distribution: ir.DistributionExpr, checked: bool
 def log_prob(emitter, expr: ir.LogProb, output) -> Value:
     """`D(...).log_prob(x)` of an event distribution, as a value of the batch shape."""
     distribution = lower(expr.distribution)
-    if expr.distribution.family == "MultivariateNormalDiag":   # independent normals, summed over the event
+    rule = DISTRIBUTIONS[expr.distribution.family].lowering
+    if rule is not None and rule.event_as_batch:   # a scalar family per entry, summed over the event
         terms_type = ir.Type("real", expr.type.shape + expr.distribution.type.event_shape)
         terms = ir.LogProb(distribution, expr.value, terms_type, expr.span)
         options = (("axis", terms_type.rank - 1),) if expr.type.shape else ()

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ppl.catalogue.constraints import Constraint
+from ppl.catalogue.lowering import Lowering
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Distribution:
     # sampler(*parameters) -> one draw (np.random, Numba-compatible); a dict by the chosen
     # alternative where the family has alternatives; None where none is declared yet
     sampler: Callable | dict[str, Callable] | None = field(default=None, compare=False)
+    # the family this one is under a change of parameters (ppl/catalogue/lowering.py), or None
+    lowering: Lowering | None = None
 
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:

@@ -23,9 +23,10 @@ from __future__ import annotations
 from codegen import ir
 from functools import lru_cache
 
-from codegen.emit import NotSupportedYet, Op, Value, zeros_like
+from codegen.emit import NotSupportedYet, Op, Value, dim_code, indent, shape_code, zeros_like
 from codegen.event_density import EventDensity, Input
 from codegen.fuse import Fuser, Region
+from codegen.shapes import is_one
 from ppl.catalogue.builtin_expressions import KERNEL_COVARIANCES
 from ppl.catalogue.distributions import DISTRIBUTIONS
 from ppl.errors import InternalError
@@ -124,6 +125,99 @@ def log_prob(emitter, expr: ir.LogProb, output) -> Value:
     out = output(any(v.active for v in [value] + [p for p, _ in parameters]), "log_prob")
     _kernel_term(emitter, kernel, value, value_rank, parameters, out)
     return out
+
+
+def draw(emitter, s: ir.SampleStatement, distribution: ir.DistributionExpr) -> None:
+    """`gen NAME ~ D(...)` of an event family (or `gen x[i] ~ ...` into part of a declared
+    array): one call of the family's catalogue sampler per batch element, each argument
+    passed as its event (its trailing axes) at that element, the batch axes broadcast."""
+    from ppl.catalogue.declare import sampler_name
+
+    family = distribution.family
+    declared = DISTRIBUTIONS[family]
+    if family == "MixtureSameFamily":
+        return _draw_mixture(emitter, s, distribution)
+    if declared.sampler is None:
+        raise NotSupportedYet(f"drawing from {family} in generated quantities")
+    sampler = sampler_name(declared.sampler_for([name for name, _ in distribution.arguments]))
+    values = {name: _argument(emitter, declared, name, expr) for name, expr in distribution.arguments}
+    ranks = {name: len(declared.parameter(name).event) for name in values}
+    for name in values:
+        if ranks[name] and values[name].is_scalar:
+            values[name] = _filled_event(emitter, declared, name, values)
+    batch = distribution.type.batch_shape
+    indices = [f"{emitter.statement_prefix}_e{axis}" for axis in range(len(batch))]
+
+    def at(name):
+        """The argument's event at the batch element: its own batch axes are the batch's
+        rightmost (NumPy's broadcasting), an axis of size 1 read at 0."""
+        value, batch_rank = values[name], values[name].type.rank - ranks[name]
+        own = ["0" if is_one(dim) and not is_one(batch[len(batch) - batch_rank + axis])
+               else indices[len(batch) - batch_rank + axis]
+               for axis, dim in enumerate(value.type.shape[:batch_rank])]
+        return f"{value.code}[{', '.join(own)}]" if own else value.code
+
+    lines = []
+    if s.defines:
+        integer = declared.support.dtype == "int"
+        value_type = ir.Type("int" if integer else "real", batch + distribution.type.event_shape)
+        target = emitter.bind(s.defines, value_type, False).code
+        if batch:
+            dtype = ", dtype=np.int64" if integer else ""
+            lines.append(f"{target} = np.empty({shape_code(value_type.shape, emitter.scope)}{dtype})")
+    else:
+        array = emitter.scope[s.value.value.name]
+        target = f"{array.code}[{emitter.index_code(s.value.items, array.code, array.type)}]"
+    element = f"{target}[{', '.join(indices)}]" if batch else target
+    body = [f"{element} = draws.{sampler}({', '.join(at(name) for name in values)})"]
+    for axis in reversed(range(len(batch))):
+        body = [f"for {indices[axis]} in range({dim_code(batch[axis], emitter.scope)}):"] + indent(body)
+    emitter.emit_op(Op(forward=lines + body))
+
+
+def _filled_event(emitter, declared, name: str, values: dict) -> Value:
+    """A scalar given for a vector parameter (an MVN's loc), as the vector of its event size,
+    read from another parameter with the same letter."""
+    (letter,) = declared.parameter(name).event
+    for other, value in values.items():
+        letters = declared.parameter(other).event
+        if letter in letters and not value.is_scalar:
+            axis = letters.index(letter) - len(letters)
+            out = emitter.temporary(ir.Type("real", (value.type.shape[axis],)), False, name)
+            emitter.emit_op(Op(forward=[f"{out.code} = np.full({value.code}.shape[{axis}], "
+                                        f"float({values[name].code}))"]))
+            return out
+    raise NotSupportedYet(f"{declared.name}'s {name} as a scalar")
+
+
+def _draw_mixture(emitter, s, distribution) -> None:
+    """A component drawn by the mixture's Categorical sampler, then the value by the component
+    family's sampler at that component's parameters."""
+    from ppl.catalogue.declare import sampler_name
+
+    arguments = dict(distribution.arguments)
+    mixture, components = arguments["mixture_distribution"], lower(arguments["components_distribution"])
+    if (needs_event_rule(components) or len(components.type.batch_shape) != 1
+            or distribution.type.batch_shape):
+        raise NotSupportedYet("drawing from MixtureSameFamily with event-shaped or multi-axis components")
+    declared = DISTRIBUTIONS[components.family]
+    weights = {name: _argument(emitter, DISTRIBUTIONS["Categorical"], name, expr) for name, expr in mixture.arguments}
+    parameters = [emitter.value(expr) for _, expr in components.arguments]
+    if any(value.type.rank > 1 for value in [*weights.values(), *parameters]):
+        raise NotSupportedYet("drawing from MixtureSameFamily with matrix-valued parameters")
+    chosen = emitter.temporary(ir.INT, False, "component")
+    (weights_name, weights_value), = weights.items()
+    mixture_sampler = sampler_name(DISTRIBUTIONS["Categorical"].sampler_for([weights_name]))
+    component_sampler = sampler_name(declared.sampler_for([name for name, _ in components.arguments]))
+    at = ", ".join(value.code if value.is_scalar else f"{value.code}[{chosen.code}]" for value in parameters)
+    if s.defines:
+        integer = declared.support.dtype == "int"
+        target = emitter.bind(s.defines, ir.Type("int" if integer else "real", ()), False).code
+    else:
+        array = emitter.scope[s.value.value.name]
+        target = f"{array.code}[{emitter.index_code(s.value.items, array.code, array.type)}]"
+    emitter.emit_op(Op(forward=[f"{chosen.code} = draws.{mixture_sampler}({weights_value.code})",
+                                f"{target} = draws.{component_sampler}({at})"]))
 
 
 def _kernel_inputs(emitter, value_expr, distribution):

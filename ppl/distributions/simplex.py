@@ -78,8 +78,9 @@ class Multinomial(_CategoryProbabilities, CataloguedDistribution):
 
 
 class Dirichlet(CataloguedDistribution):
-    """Dirichlet(concentration a) on the K-simplex: mean a/a0, variance a (a0 - a) / (a0² (a0 + 1)) with a0 = Σ a; mode (a - 1)/(a0 - K)
-    where every a_k > 1 (NaN otherwise)."""
+    """Dirichlet(concentration a) on the K-simplex: mean a/a0, variance
+    a (a0 - a) / (a0² (a0 + 1)) with a0 = Σ a; mode (a - 1)/(a0 - K) where every a_k > 1
+    (NaN otherwise)."""
 
     family = "Dirichlet"
 

@@ -157,22 +157,27 @@ def draw(emitter, s: ir.SampleStatement, distribution: ir.DistributionExpr) -> N
                for axis, dim in enumerate(value.type.shape[:batch_rank])]
         return f"{value.code}[{', '.join(own)}]" if own else value.code
 
-    lines = []
-    if s.defines:
-        integer = declared.support.dtype == "int"
-        value_type = ir.Type("int" if integer else "real", batch + distribution.type.event_shape)
-        target = emitter.bind(s.defines, value_type, False).code
-        if batch:
-            dtype = ", dtype=np.int64" if integer else ""
-            lines.append(f"{target} = np.empty({shape_code(value_type.shape, emitter.scope)}{dtype})")
-    else:
-        array = emitter.scope[s.value.value.name]
-        target = f"{array.code}[{emitter.index_code(s.value.items, array.code, array.type)}]"
+    value_type = ir.Type(declared.support.dtype, batch + distribution.type.event_shape)
+    lines, target = _draw_target(emitter, s, value_type, allocate=bool(batch))
     element = f"{target}[{', '.join(indices)}]" if batch else target
     body = [f"{element} = draws.{sampler}({', '.join(at(name) for name in values)})"]
     for axis in reversed(range(len(batch))):
         body = [f"for {indices[axis]} in range({dim_code(batch[axis], emitter.scope)}):"] + indent(body)
     emitter.emit_op(Op(forward=lines + body))
+
+
+def _draw_target(emitter, s, value_type: ir.Type, allocate: bool) -> tuple[list[str], str]:
+    """(the lines that make the value, the code a draw is written to): a new gen variable
+    (allocated first where the draws fill it one batch element at a time), or the part of a
+    declared gen array that `gen x[i] ~ ...` names."""
+    if not s.defines:
+        array = emitter.scope[s.value.value.name]
+        return [], f"{array.code}[{emitter.index_code(s.value.items, array.code, array.type)}]"
+    target = emitter.bind(s.defines, value_type, False).code
+    if not allocate:
+        return [], target
+    dtype = ", dtype=np.int64" if value_type.dtype == "int" else ""
+    return [f"{target} = np.empty({shape_code(value_type.shape, emitter.scope)}{dtype})"], target
 
 
 def _filled_event(emitter, declared, name: str, values: dict) -> Value:
@@ -210,12 +215,7 @@ def _draw_mixture(emitter, s, distribution) -> None:
     mixture_sampler = sampler_name(DISTRIBUTIONS["Categorical"].sampler_for([weights_name]))
     component_sampler = sampler_name(declared.sampler_for([name for name, _ in components.arguments]))
     at = ", ".join(value.code if value.is_scalar else f"{value.code}[{chosen.code}]" for value in parameters)
-    if s.defines:
-        integer = declared.support.dtype == "int"
-        target = emitter.bind(s.defines, ir.Type("int" if integer else "real", ()), False).code
-    else:
-        array = emitter.scope[s.value.value.name]
-        target = f"{array.code}[{emitter.index_code(s.value.items, array.code, array.type)}]"
+    _, target = _draw_target(emitter, s, ir.Type(declared.support.dtype, ()), allocate=False)
     emitter.emit_op(Op(forward=[f"{chosen.code} = draws.{mixture_sampler}({weights_value.code})",
                                 f"{target} = draws.{component_sampler}({at})"]))
 

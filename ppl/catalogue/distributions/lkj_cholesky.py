@@ -53,9 +53,9 @@ def sample(dimension, concentration):
     size = int(dimension)
     factor = np.zeros((size, size))
     factor[0, 0] = 1.0
+    direction = np.empty(size)
     for row in range(1, size):
         y = np.random.beta(row / 2.0, concentration + (size - 1 - row) / 2.0)
-        direction = np.empty(row)
         norm = 0.0
         while norm == 0.0:
             norm = 0.0

@@ -147,7 +147,7 @@ class StatementEmitter:
 
         distribution = event_rules.lower(s.distribution)
         if event_rules.needs_event_rule(distribution):
-            raise NotSupportedYet(f"drawing from {distribution.family} in generated quantities")
+            return event_rules.draw(self, s, distribution)
         declaration = DISTRIBUTIONS[distribution.family]
         sampler = sampler_name(declaration.sampler_for([name for name, _ in distribution.arguments]))
         fuser = Fuser(self.value)

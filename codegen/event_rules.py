@@ -1,10 +1,12 @@
 """Emission of distributions with event shape, and their lowerings.
 
-* MultivariateNormalDiag(loc, scale_diag) is a Normal summed over its event axis.
-* MultivariateNormalFullCovariance(loc, C) is MultivariateNormalTriL(loc, cholesky(C)).
-* GaussianProcess(K(a, l), x, noise) is MultivariateNormalFullCovariance(0,
-  k_cov(x, a, l) + noise * eye(N)) for the kernels K with a covariance function k_cov
-  (ExponentiatedQuadratic → exp_quad_cov, Matern12/32/52 → matern12/32/52_cov).
+* A family whose declaration carries a lowering (``ppl/catalogue/lowering.py``) is
+  rewritten into its target first (``lower``): MultivariateNormalDiag(loc, scale_diag)
+  is a Normal summed over its event axis, MultivariateNormalFullCovariance(loc, C) is
+  MultivariateNormalTriL(loc, cholesky(C)), GaussianProcess(K(a, l), x, noise) is
+  MultivariateNormalFullCovariance(0, k_cov(x, a, l) + noise * eye(N)) for the kernels
+  K with a covariance function k_cov (ExponentiatedQuadratic → exp_quad_cov,
+  Matern12/32/52 → matern12/32/52_cov).
 * Dirichlet, Categorical and LKJCholesky (every family whose catalogue log density has
   event axes) are emitted from their SymPy definitions by codegen/event_density.py;
   MultivariateNormalTriL calls the per-event kernel of ppl/runtime/event_kernels.py (value
@@ -21,11 +23,13 @@ from __future__ import annotations
 from codegen import ir
 from functools import lru_cache
 
-from codegen.emit import NotSupportedYet, Op, Value, zeros_like
+from codegen.emit import NotSupportedYet, Op, Value, dim_code, indent, shape_code, zeros_like
 from codegen.event_density import EventDensity, Input
 from codegen.fuse import Fuser, Region
+from codegen.shapes import is_one
 from ppl.catalogue.builtin_expressions import KERNEL_COVARIANCES
 from ppl.catalogue.distributions import DISTRIBUTIONS
+from ppl.errors import InternalError
 
 REAL = ir.REAL
 
@@ -38,45 +42,56 @@ _KERNELS = {
 
 
 def lower(distribution: ir.DistributionExpr) -> ir.DistributionExpr:
-    """Rewrite a distribution into one the emitter handles directly."""
-    family = distribution.family
+    """Rewrite a distribution into one the emitter handles directly, by the lowering its
+    declaration carries (``ppl/catalogue/lowering.py``), repeatedly (a GaussianProcess is a
+    full-covariance normal, which is a TriL one)."""
+    rule = DISTRIBUTIONS[distribution.family].lowering
+    if rule is None:
+        return distribution
     arguments = dict(distribution.arguments)
     type_ = distribution.type
-    if family == "MultivariateNormalDiag":
-        return ir.DistributionExpr(
-            "Normal", (("loc", arguments["loc"]), ("scale", arguments["scale_diag"])),
-            ir.DistributionType("Normal", type_.batch_shape + type_.event_shape, (), type_.support),
-            distribution.span)
-    if family == "MultivariateNormalFullCovariance":
-        covariance = arguments["covariance_matrix"]
-        factor = ir.Call("cholesky", (covariance,), (), covariance.type, covariance.span)
-        return ir.DistributionExpr("MultivariateNormalTriL", (("loc", arguments["loc"]), ("scale_tril", factor)),
-                                   ir.DistributionType("MultivariateNormalTriL", type_.batch_shape,
-                                                       type_.event_shape, type_.support), distribution.span)
-    if family == "GaussianProcess":
-        kernel = arguments["kernel"]
-        points = arguments["index_points"]
+    built = tuple((name, _term(term, arguments, distribution.span)) for name, term in rule.arguments)
+    if rule.event_as_batch:
+        lowered_type = ir.DistributionType(rule.family, type_.batch_shape + type_.event_shape, (), type_.support)
+    else:
+        lowered_type = ir.DistributionType(rule.family, type_.batch_shape, type_.event_shape, type_.support)
+    return lower(ir.DistributionExpr(rule.family, built, lowered_type, distribution.span))
+
+
+def _term(term, arguments: dict, span) -> ir.Expr:
+    """A lowering's term as IR, its parts the source distribution's arguments."""
+    from codegen.shapes import broadcast_shapes
+
+    operation, operands = term.operation, term.operands
+    if operation == "argument":
+        return arguments[operands[0]]
+    if operation == "constant":
+        return ir.Constant(operands[0], REAL, span)
+    if operation == "call":
+        builtin, operand = operands[0], _term(operands[1], arguments, span)
+        return ir.Call(builtin, (operand,), (), operand.type, span)
+    if operation in ("add", "multiply"):
+        left, right = (_term(operand, arguments, span) for operand in operands)
+        shape = broadcast_shapes(left.type.shape, right.type.shape)
+        return ir.BinaryOp("+" if operation == "add" else "*", left, right, ir.Type("real", shape), span)
+    if operation == "kernel_matrix":
+        kernel, points = arguments[operands[0]], arguments[operands[1]]
         if kernel.family not in KERNEL_COVARIANCES:
             raise NotSupportedYet(f"GaussianProcess with a {kernel.family} kernel")
         kernel_arguments = dict(kernel.arguments)
         size = points.type.shape[0]
-        matrix = ir.Type("real", (size, size))
-        covariance = ir.Call(KERNEL_COVARIANCES[kernel.family],
-                             (points, kernel_arguments["amplitude"], kernel_arguments["length_scale"]),
-                             (), matrix, distribution.span)
+        return ir.Call(KERNEL_COVARIANCES[kernel.family],
+                       (points, kernel_arguments["amplitude"], kernel_arguments["length_scale"]),
+                       (), ir.Type("real", (size, size)), span)
+    if operation == "identity":
+        points = arguments[operands[0]]
+        size = points.type.shape[0]
         first_feature = points if points.type.rank == 1 else ir.IndexOp(
-            points, (ir.SliceIndex(None, None, None), ir.ScalarIndex(ir.Constant(0, ir.INT, distribution.span))),
-            ir.Type(points.type.dtype, (size,)), distribution.span)
-        eye = ir.Call("eye", (ir.Call("size", (first_feature,), (), ir.INT, distribution.span),), (), matrix,
-                      distribution.span)
-        noise = ir.BinaryOp("*", arguments["observation_noise_variance"], eye, matrix, distribution.span)
-        total = ir.BinaryOp("+", covariance, noise, matrix, distribution.span)
-        mvn = ir.DistributionExpr("MultivariateNormalFullCovariance",
-                                  (("loc", ir.Constant(0.0, REAL, distribution.span)), ("covariance_matrix", total)),
-                                  ir.DistributionType("MultivariateNormalFullCovariance", (), type_.event_shape,
-                                                      type_.support), distribution.span)
-        return lower(mvn)
-    return distribution
+            points, (ir.SliceIndex(None, None, None), ir.ScalarIndex(ir.Constant(0, ir.INT, span))),
+            ir.Type(points.type.dtype, (size,)), span)
+        return ir.Call("eye", (ir.Call("size", (first_feature,), (), ir.INT, span),), (),
+                       ir.Type("real", (size, size)), span)
+    raise InternalError(f"a lowering term with no rule: {operation}", span)
 
 
 def needs_event_rule(distribution: ir.DistributionExpr) -> bool:
@@ -98,7 +113,8 @@ def sample(emitter, value_expr, distribution: ir.DistributionExpr, checked: bool
 def log_prob(emitter, expr: ir.LogProb, output) -> Value:
     """`D(...).log_prob(x)` of an event distribution, as a value of the batch shape."""
     distribution = lower(expr.distribution)
-    if expr.distribution.family == "MultivariateNormalDiag":   # independent normals, summed over the event
+    rule = DISTRIBUTIONS[expr.distribution.family].lowering
+    if rule is not None and rule.event_as_batch:   # a scalar family per entry, summed over the event
         terms_type = ir.Type("real", expr.type.shape + expr.distribution.type.event_shape)
         terms = ir.LogProb(distribution, expr.value, terms_type, expr.span)
         options = (("axis", terms_type.rank - 1),) if expr.type.shape else ()
@@ -109,6 +125,99 @@ def log_prob(emitter, expr: ir.LogProb, output) -> Value:
     out = output(any(v.active for v in [value] + [p for p, _ in parameters]), "log_prob")
     _kernel_term(emitter, kernel, value, value_rank, parameters, out)
     return out
+
+
+def draw(emitter, s: ir.SampleStatement, distribution: ir.DistributionExpr) -> None:
+    """`gen NAME ~ D(...)` of an event family (or `gen x[i] ~ ...` into part of a declared
+    array): one call of the family's catalogue sampler per batch element, each argument
+    passed as its event (its trailing axes) at that element, the batch axes broadcast."""
+    from ppl.catalogue.declare import sampler_name
+
+    family = distribution.family
+    declared = DISTRIBUTIONS[family]
+    if family == "MixtureSameFamily":
+        return _draw_mixture(emitter, s, distribution)
+    if declared.sampler is None:
+        raise NotSupportedYet(f"drawing from {family} in generated quantities")
+    sampler = sampler_name(declared.sampler_for([name for name, _ in distribution.arguments]))
+    values = {name: _argument(emitter, declared, name, expr) for name, expr in distribution.arguments}
+    ranks = {name: len(declared.parameter(name).event) for name in values}
+    for name in values:
+        if ranks[name] and values[name].is_scalar:
+            values[name] = _filled_event(emitter, declared, name, values)
+    batch = distribution.type.batch_shape
+    indices = [f"{emitter.statement_prefix}_e{axis}" for axis in range(len(batch))]
+
+    def at(name):
+        """The argument's event at the batch element: its own batch axes are the batch's
+        rightmost (NumPy's broadcasting), an axis of size 1 read at 0."""
+        value, batch_rank = values[name], values[name].type.rank - ranks[name]
+        own = ["0" if is_one(dim) and not is_one(batch[len(batch) - batch_rank + axis])
+               else indices[len(batch) - batch_rank + axis]
+               for axis, dim in enumerate(value.type.shape[:batch_rank])]
+        return f"{value.code}[{', '.join(own)}]" if own else value.code
+
+    value_type = ir.Type(declared.support.dtype, batch + distribution.type.event_shape)
+    lines, target = _draw_target(emitter, s, value_type, allocate=bool(batch))
+    element = f"{target}[{', '.join(indices)}]" if batch else target
+    body = [f"{element} = draws.{sampler}({', '.join(at(name) for name in values)})"]
+    for axis in reversed(range(len(batch))):
+        body = [f"for {indices[axis]} in range({dim_code(batch[axis], emitter.scope)}):"] + indent(body)
+    emitter.emit_op(Op(forward=lines + body))
+
+
+def _draw_target(emitter, s, value_type: ir.Type, allocate: bool) -> tuple[list[str], str]:
+    """(the lines that make the value, the code a draw is written to): a new gen variable
+    (allocated first where the draws fill it one batch element at a time), or the part of a
+    declared gen array that `gen x[i] ~ ...` names."""
+    if not s.defines:
+        array = emitter.scope[s.value.value.name]
+        return [], f"{array.code}[{emitter.index_code(s.value.items, array.code, array.type)}]"
+    target = emitter.bind(s.defines, value_type, False).code
+    if not allocate:
+        return [], target
+    dtype = ", dtype=np.int64" if value_type.dtype == "int" else ""
+    return [f"{target} = np.empty({shape_code(value_type.shape, emitter.scope)}{dtype})"], target
+
+
+def _filled_event(emitter, declared, name: str, values: dict) -> Value:
+    """A scalar given for a vector parameter (an MVN's loc), as the vector of its event size,
+    read from another parameter with the same letter."""
+    (letter,) = declared.parameter(name).event
+    for other, value in values.items():
+        letters = declared.parameter(other).event
+        if letter in letters and not value.is_scalar:
+            axis = letters.index(letter) - len(letters)
+            out = emitter.temporary(ir.Type("real", (value.type.shape[axis],)), False, name)
+            emitter.emit_op(Op(forward=[f"{out.code} = np.full({value.code}.shape[{axis}], "
+                                        f"float({values[name].code}))"]))
+            return out
+    raise NotSupportedYet(f"{declared.name}'s {name} as a scalar")
+
+
+def _draw_mixture(emitter, s, distribution) -> None:
+    """A component drawn by the mixture's Categorical sampler, then the value by the component
+    family's sampler at that component's parameters."""
+    from ppl.catalogue.declare import sampler_name
+
+    arguments = dict(distribution.arguments)
+    mixture, components = arguments["mixture_distribution"], lower(arguments["components_distribution"])
+    if (needs_event_rule(components) or len(components.type.batch_shape) != 1
+            or distribution.type.batch_shape):
+        raise NotSupportedYet("drawing from MixtureSameFamily with event-shaped or multi-axis components")
+    declared = DISTRIBUTIONS[components.family]
+    weights = {name: _argument(emitter, DISTRIBUTIONS["Categorical"], name, expr) for name, expr in mixture.arguments}
+    parameters = [emitter.value(expr) for _, expr in components.arguments]
+    if any(value.type.rank > 1 for value in [*weights.values(), *parameters]):
+        raise NotSupportedYet("drawing from MixtureSameFamily with matrix-valued parameters")
+    chosen = emitter.temporary(ir.INT, False, "component")
+    (weights_name, weights_value), = weights.items()
+    mixture_sampler = sampler_name(DISTRIBUTIONS["Categorical"].sampler_for([weights_name]))
+    component_sampler = sampler_name(declared.sampler_for([name for name, _ in components.arguments]))
+    at = ", ".join(value.code if value.is_scalar else f"{value.code}[{chosen.code}]" for value in parameters)
+    _, target = _draw_target(emitter, s, ir.Type(declared.support.dtype, ()), allocate=False)
+    emitter.emit_op(Op(forward=[f"{chosen.code} = draws.{mixture_sampler}({weights_value.code})",
+                                f"{target} = draws.{component_sampler}({at})"]))
 
 
 def _kernel_inputs(emitter, value_expr, distribution):

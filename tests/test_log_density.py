@@ -28,7 +28,7 @@ from ppl.catalogue.distributions import DISTRIBUTIONS  # noqa: E402
 # other families): the compiler gives them hand-written adjoint rules.
 DEFERRED_TO_HAND_WRITTEN_RULES = {
     "MultivariateNormalDiag", "MultivariateNormalTriL", "MultivariateNormalFullCovariance",
-    "LKJ", "GaussianProcess", "MixtureSameFamily", "Multinomial",
+    "LKJ", "GaussianProcess", "MixtureSameFamily",
 }
 
 POINTS = 20
@@ -132,6 +132,25 @@ def categorical_scipy(log_probabilities):
     return log_pmf
 
 
+def multinomial_parameters(name):
+    def draw(rng):
+        total_count = rng.integers(0, 25, POINTS).astype(float)
+        return {"total_count": total_count, name: rng.normal(0, 2, (POINTS, K)) if name == "logits" else simplex(rng)}
+    return draw
+
+
+def multinomial_counts(rng, p):
+    """POINTS count vectors summing to their total_count (some categories 0)."""
+    return np.array([rng.multinomial(int(n), np.full(K, 1.0 / K)) for n in p["total_count"]], dtype=float)
+
+
+def multinomial_scipy(probabilities):
+    def log_pmf(x, p):
+        return np.array([stats.multinomial.logpmf(v, int(n), q)
+                         for v, n, q in zip(x, p["total_count"], probabilities(p))])
+    return log_pmf
+
+
 ROWS = [
     Row("Normal", ("loc", "scale"), loc_scale, around_loc,
         lambda x, p: stats.norm.logpdf(x, p["loc"], p["scale"])),
@@ -209,6 +228,10 @@ ROWS = [
         lambda r: {"concentration": np.exp(r.uniform(np.log(0.3), np.log(10.0), (POINTS, K)))},
         lambda r, p: simplex(r),
         lambda x, p: np.array([stats.dirichlet.logpdf(v, a) for v, a in zip(x, p["concentration"])]), size=K),
+    Row("Multinomial", ("total_count", "probs"), multinomial_parameters("probs"), multinomial_counts,
+        multinomial_scipy(lambda p: p["probs"]), size=K),
+    Row("Multinomial", ("total_count", "logits"), multinomial_parameters("logits"), multinomial_counts,
+        multinomial_scipy(lambda p: special.softmax(p["logits"], axis=-1)), size=K),
     Row("LKJCholesky", ("dimension", "concentration"), lambda r: {"concentration": positive(r, 0.3, 5.0)},
         lambda r, p: random_correlation_factors(r), lkj_cholesky_reference, size=K),
 ]

@@ -260,8 +260,11 @@ def test_constructs_the_compiler_cannot_emit_yet_are_located_errors():
         model.condition({})
     error = str(caught.value)
     assert caught.value.line == 3 and "mixture.ppl:3:1" in error and "cannot emit this yet" in error
-    gen = ppl.model("param x: real\nx ~ Normal(0, 1)\ngen z ~ Dirichlet([1.0, 2.0])\n", "gen_dirichlet.ppl")
+    gen = ppl.model("param x: real\nx ~ Normal(0, 1)\n"
+                    "gen z ~ MixtureSameFamily(Categorical(probs=[0.5, 0.5]),\n"
+                    "    MVNDiag([[0.0, 1.0], [1.0, 0.0]], [1.0, 1.0]))\n",
+                    "gen_mixture.ppl")
     posterior = gen.condition({})
     with pytest.raises(ppl.ModelNotSupportedError) as caught:
         posterior.sample(progress=False)
-    assert caught.value.line == 3 and "Dirichlet" in str(caught.value)
+    assert caught.value.line == 3 and "drawing from MixtureSameFamily" in str(caught.value)

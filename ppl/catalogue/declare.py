@@ -20,17 +20,32 @@ are ``sympy.IndexedBase`` objects shaped by size symbols, summed over with
 ``sympy.Sum`` (``dirichlet.py``).  Families whose log density is a matrix
 computation (the multivariate normals, LKJ, GaussianProcess, ...) have
 ``log_density=None``: the compiler gives them hand-written adjoint rules
-instead.
+instead, or they are another family (below).
 
 And it carries its sampler: one draw of the value given the parameters, a
-plain Python function written with ``np.random`` and ``math`` only, so that
-Numba compiles it (the catalogue itself never imports Numba).
+plain Python function written with ``np.random``, ``math`` and NumPy only, so
+that Numba compiles it (the catalogue itself never imports Numba).
 ``ppl.catalogue.draws`` compiles each one; generated ``gen NAME ~ D(...)``
-statements call it once per element (by ``sampler_name``), and the library's
-``sample`` broadcasts it over the parameters.  A family whose parameters are
-alternatives has one sampler per alternative (``sampler={"logits": ...,
-"probs": ...}``); the arguments are the parameters of the parameterisation,
-in declaration order.
+statements call it (by ``sampler_name``) and so does the library's ``sample``.
+A family whose parameters are alternatives has one sampler per alternative
+(``sampler={"logits": ..., "probs": ...}``); the arguments are the parameters
+of the parameterisation, in declaration order.  A scalar family's sampler
+takes numbers and returns one number: it is called once per element.  An
+event family's sampler draws one event: each argument is that parameter's
+event at one batch element (a float for a scalar parameter, a K-vector for
+``concentration``, a K x K array for ``scale_tril``; a size parameter such as
+LKJ's ``dimension`` is a number) and it returns an array of the event shape
+(or, for Categorical, whose parameters have an event but whose value does
+not, a number); callers loop over the batch (``draws.draw_events``, and the
+generated loop of ``codegen/event_rules.draw``).  Write it with explicit loops
+where NumPy would call BLAS or LAPACK (``@``, ``np.linalg``): Numba needs SciPy
+for those, which ppl does not require.  A sampler may call a plain function
+of a catalogue module; ``draws`` compiles that function with it.
+
+A family that is another one under a change of parameters (a full-covariance
+normal is a TriL normal of the Cholesky factor) carries a ``lowering``
+(``ppl.catalogue.lowering``) instead of a log density and sampler: the
+compiler rewrites it into the target for `~`, ``.log_prob`` and `gen` alike.
 """
 
 from __future__ import annotations
@@ -39,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ppl.catalogue.constraints import Constraint
+from ppl.catalogue.lowering import Lowering
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,8 @@ class Distribution:
     # sampler(*parameters) -> one draw (np.random, Numba-compatible); a dict by the chosen
     # alternative where the family has alternatives; None where none is declared yet
     sampler: Callable | dict[str, Callable] | None = field(default=None, compare=False)
+    # the family this one is under a change of parameters (ppl/catalogue/lowering.py), or None
+    lowering: Lowering | None = None
 
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:

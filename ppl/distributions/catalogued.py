@@ -20,10 +20,11 @@ rest here:
   imports SymPy, so it is imported here lazily: ``import ppl.distributions``
   stays SymPy-free), and -inf outside the declared support;
 * ``sample``: the declaration's sampler (Numba-compatible, ``np.random``),
-  compiled by ``ppl.catalogue.draws`` into a ufunc over the broadcast
-  parameters, Numba's generator seeded from the ``seed`` given (an int or a
-  ``np.random.Generator``), so that the library and `gen` statements draw with
-  one definition.
+  compiled by ``ppl.catalogue.draws``: a scalar family's as a ufunc over the
+  broadcast parameters, an event family's called once per batch element with
+  the parameters' event arrays; Numba's generator is seeded from the ``seed``
+  given (an int or a ``np.random.Generator``), so that the library and `gen`
+  statements draw with one definition.
 """
 
 from __future__ import annotations
@@ -90,9 +91,14 @@ class CataloguedDistribution(Distribution):
             raise NotImplementedError(f"{self.declaration.name} declares no sampler")
 
         shape = (count,) + self.batch_shape
+        sampler = self.declaration.sampler_for(self._given)
+        seed = int(rng.integers(2 ** 32))
+        if self._needs_size():
+            ranks = [len(self.declaration.parameter(key).event) for key in self._given]
+            return draws.draw_events(sampler, [self.parameters[key] for key in self._given], ranks, shape,
+                                     self.event_shape, self.dtype_of_draws, seed)
         arguments = [np.broadcast_to(self.parameters[key], shape) for key in self._given]
-        return draws.draw_array(self.declaration.sampler_for(self._given), arguments,
-                                seed=int(rng.integers(2 ** 32)))
+        return draws.draw_array(sampler, arguments, seed=seed)
 
     def _log_prob(self, value: np.ndarray) -> np.ndarray:
         from ppl.catalogue.density import numpy_log_density

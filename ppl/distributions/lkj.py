@@ -16,11 +16,10 @@ which gives the volume π²/2 of the 3 x 3 correlation matrices at η = 1.  Both
 are written once, as SymPy, in the catalogue (``lkj_cholesky.py``): LKJCholesky's
 log_prob is its ``log_density`` lambdified, LKJ's takes the normaliser from it.
 
-Draws use the onion method (the paper's section 3.2), built directly on the
-Cholesky factor: row 0 is e_0; row i (1 <= i < K) is (√y u, √(1 - y), 0, ...)
-with y ~ Beta(i/2, η + (K - 1 - i)/2) and u uniform on the unit sphere in Rⁱ.
-Each off-diagonal correlation then has the marginal 2 Beta(β, β) - 1,
-β = η - 1 + K/2.
+Draws are the catalogue's samplers (the onion method, the paper's section 3.2,
+in ``lkj_cholesky.py``; ``lkj.py`` multiplies its factor out), compiled by
+``ppl.catalogue.draws`` and called once per batch element, as `gen` statements
+call them.
 """
 
 from __future__ import annotations
@@ -42,18 +41,14 @@ def log_normaliser(dimension: int, concentration) -> np.ndarray:
     return -_lkj_cholesky_log_density(dimension)(np.eye(dimension), concentration=concentration)
 
 
-def onion_cholesky_sample(dimension: int, concentration: np.ndarray, count: int, rng) -> np.ndarray:
-    """[count, *concentration.shape, K, K] Cholesky factors of LKJ(η) correlation matrices."""
-    shape = (count,) + concentration.shape
-    factor = np.zeros(shape + (dimension, dimension))
-    factor[..., 0, 0] = 1.0
-    for row in range(1, dimension):
-        y = rng.beta(row / 2, concentration + (dimension - 1 - row) / 2, size=shape)
-        direction = rng.standard_normal(shape + (row,))
-        direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
-        factor[..., row, :row] = np.sqrt(y)[..., None] * direction
-        factor[..., row, row] = np.sqrt(1.0 - y)
-    return factor
+def _draw(family: str, dimension: int, concentration: np.ndarray, count: int, rng) -> np.ndarray:
+    """[count, *concentration.shape, K, K] draws of the catalogue family's sampler."""
+    from ppl.catalogue import draws
+    from ppl.catalogue.distributions import DISTRIBUTIONS
+
+    return draws.draw_events(DISTRIBUTIONS[family].sampler, [dimension, concentration], [0, 0],
+                             (count,) + concentration.shape, (dimension, dimension), np.float64,
+                             seed=int(rng.integers(2 ** 32)))
 
 
 class _LKJBase(Distribution):
@@ -85,13 +80,8 @@ class LKJ(_LKJBase):
         super().__init__(name, dimension, concentration, validate_args)
 
     def _sample(self, count, rng):
-        factor = onion_cholesky_sample(self.dimension, self.concentration, count, rng)
-        if self.input_output_cholesky:
-            return factor
-        correlation = factor @ np.swapaxes(factor, -1, -2)
-        index = np.arange(self.dimension)
-        correlation[..., index, index] = 1.0
-        return correlation
+        family = "LKJCholesky" if self.input_output_cholesky else "LKJ"
+        return _draw(family, self.dimension, self.concentration, count, rng)
 
     def _log_prob(self, value):
         if self.input_output_cholesky:
@@ -116,7 +106,7 @@ class LKJCholesky(_LKJBase):
         super().__init__(name, dimension, concentration, validate_args)
 
     def _sample(self, count, rng):
-        return onion_cholesky_sample(self.dimension, self.concentration, count, rng)
+        return _draw("LKJCholesky", self.dimension, self.concentration, count, rng)
 
     def _log_prob(self, value):
         size = self.dimension

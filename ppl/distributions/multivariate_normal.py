@@ -11,7 +11,9 @@ the log density of all three is the compiler's per-event Numba kernel
 
 (log det Σ = 2 Σ_k log|L_kk| for triangular L), except MultivariateNormalDiag's,
 which is a sum of the catalogue's Normal log densities, as the compiler lowers
-it.  Draws are loc + L ε with ε ~ Normal(0, I).  ``loc`` defaults to 0 as in TFP.
+it.  Draws are loc + L ε with ε ~ Normal(0, I), by the catalogue's
+MultivariateNormalTriL sampler (``draws.multivariate_normal_tril``, one call per
+batch element), which `gen` statements call too.  ``loc`` defaults to 0 as in TFP.
 """
 
 from __future__ import annotations
@@ -47,8 +49,11 @@ class _MultivariateNormalLinearOperator(Distribution):
         return out.reshape(batch)
 
     def _sample(self, count, rng):
-        noise = rng.standard_normal((count,) + self.batch_shape + self.event_shape)
-        return self.loc + np.einsum("...ij,...j->...i", self.scale_tril, noise)
+        from ppl.catalogue import draws
+        from ppl.catalogue.distributions.multivariate_normal_tril import sample
+
+        return draws.draw_events(sample, [self.loc, self.scale_tril], [1, 2], (count,) + self.batch_shape,
+                                 self.event_shape, np.float64, seed=int(rng.integers(2 ** 32)))
 
     def covariance(self):
         return np.broadcast_to(self.scale_tril @ np.swapaxes(self.scale_tril, -1, -2),

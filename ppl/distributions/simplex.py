@@ -2,10 +2,9 @@
 each category in total_count draws), Dirichlet (a point of the K-simplex).
 
 The category axis K is the rightmost axis of the parameters (``logits``,
-``probs``, ``concentration``); the axes left of it are batch.  Categorical's
-and Dirichlet's log densities are the catalogue's, lambdified for this K;
-the catalogue declares Multinomial with ``log_density=None``, so its log
-density is written here, once.
+``probs``, ``concentration``); the axes left of it are batch.  Log densities
+and samplers are the catalogue's (lambdified for this K, and compiled by
+``ppl.catalogue.draws``): these classes add the moments, the mode and the cdf.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ class _CategoryProbabilities:
 
 class Categorical(_CategoryProbabilities, CataloguedDistribution):
     """Categorical(logits= or probs=) over {0, ..., K - 1}: p(k) = softmax(logits)[k].
-    Draws by the Gumbel-max trick, argmax_k (log p_k + G_k) with G_k standard Gumbel.
     Mode argmax_k p_k; no mean or variance (as TFP); cdf the running sum of p_k."""
 
     family = "Categorical"
@@ -46,11 +44,6 @@ class Categorical(_CategoryProbabilities, CataloguedDistribution):
     @property
     def num_categories(self) -> int:
         return self._event_size
-
-    def _sample(self, count, rng):
-        log_probs = self.log_probs_parameter()
-        gumbel = rng.gumbel(size=(count,) + log_probs.shape)
-        return np.argmax(log_probs + gumbel, axis=-1)
 
     def _log_cdf(self, x):
         """log Σ_{j <= floor(x)} p_j: -inf below 0, 0 from K - 1 on."""
@@ -76,22 +69,6 @@ class Multinomial(_CategoryProbabilities, CataloguedDistribution):
     def __init__(self, total_count, logits=None, probs=None, validate_args=True, name="Multinomial"):
         super().__init__(name, validate_args, total_count=total_count, logits=logits, probs=probs)
 
-    def _log_prob(self, value):
-        from ppl.distributions import domains
-
-        log_probs = self.log_probs_parameter()
-        with np.errstate(invalid="ignore"):
-            weighted = np.where(value == 0, 0.0, value * log_probs)
-        result = (special.lgamma(self.total_count + 1) - np.sum(special.lgamma(value + 1), axis=-1)
-                  + np.sum(weighted, axis=-1))
-        inside = domains.in_support(self.declaration.support, value, (self.total_count,))
-        return np.where(inside, result, -np.inf)
-
-    def _sample(self, count, rng):
-        shape = (count,) + self.batch_shape
-        total = np.broadcast_to(self.total_count, shape).astype(np.int64)
-        return rng.multinomial(total, np.broadcast_to(self.probs_parameter(), shape + self.event_shape))
-
     def _mean(self):
         return self.total_count[..., None] * self.probs_parameter()
 
@@ -101,18 +78,14 @@ class Multinomial(_CategoryProbabilities, CataloguedDistribution):
 
 
 class Dirichlet(CataloguedDistribution):
-    """Dirichlet(concentration a) on the K-simplex.  Draws G_k / Σ G, G_k ~ Gamma(a_k, 1);
-    mean a/a0, variance a (a0 - a) / (a0² (a0 + 1)) with a0 = Σ a; mode (a - 1)/(a0 - K)
-    where every a_k > 1 (NaN otherwise)."""
+    """Dirichlet(concentration a) on the K-simplex: mean a/a0, variance
+    a (a0 - a) / (a0² (a0 + 1)) with a0 = Σ a; mode (a - 1)/(a0 - K) where every a_k > 1
+    (NaN otherwise)."""
 
     family = "Dirichlet"
 
     def __init__(self, concentration, validate_args=True, name="Dirichlet"):
         super().__init__(name, validate_args, concentration=concentration)
-
-    def _sample(self, count, rng):
-        draws = rng.gamma(self.concentration, size=(count,) + self.concentration.shape)
-        return draws / np.sum(draws, axis=-1, keepdims=True)
 
     def _total(self):
         return np.sum(self.concentration, axis=-1, keepdims=True)

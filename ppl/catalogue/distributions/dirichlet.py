@@ -8,7 +8,11 @@ The SymPy form is written for any K: `x` and `concentration` are
 ``sympy.IndexedBase`` objects of shape (K,), and the sums are ``sympy.Sum``
 over their entries (``ppl.catalogue.density`` writes them out for a given K;
 the compiler emits them as loops).
+
+Draws: G_k / sum(G) with G_k ~ Gamma(a_k, 1) independent.
 """
+
+import numpy as np
 
 from ppl.catalogue.constraints import POSITIVE, SIMPLEX
 from ppl.catalogue.declare import Distribution, Parameter
@@ -25,10 +29,18 @@ def log_density(x, *, concentration):
             + sympy.loggamma(sympy.Sum(a[k], entries)))
 
 
+def sample(concentration):
+    gammas = np.empty(concentration.shape[0])
+    for k in range(concentration.shape[0]):
+        gammas[k] = np.random.gamma(concentration[k], 1.0)
+    return gammas / np.sum(gammas)
+
+
 DIRICHLET = Distribution(
     name="Dirichlet",
     parameters=(Parameter("concentration", POSITIVE, event=("K",)),),
     support=SIMPLEX,
     event=("K",),
     log_density=log_density,
+    sampler=sample,
 )

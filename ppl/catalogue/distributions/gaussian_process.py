@@ -5,9 +5,10 @@ index_points is [N] (scalar inputs) or [N, F] (F features); the event shape is [
 
 from ppl.catalogue.constraints import REAL, NONNEGATIVE
 from ppl.catalogue.declare import Distribution, Parameter
+from ppl.catalogue.lowering import argument, constant, identity, kernel_matrix, lowers_to
 
-# log_density=None: a matrix-valued computation; the compiler gives it a hand-written
-# adjoint rule instead of a SymPy expression (a later issue).
+# log_density=None, no sampler: it is a MultivariateNormalFullCovariance (its lowering) for
+# the kernels with a covariance function (builtin_expressions.KERNEL_COVARIANCES).
 GAUSSIAN_PROCESS = Distribution(
     name="GaussianProcess",
     parameters=(Parameter("kernel", REAL, kind="kernel"), Parameter("index_points", REAL, event=("N",)),
@@ -16,4 +17,7 @@ GAUSSIAN_PROCESS = Distribution(
     event=("N",),
     shape_rule="gaussian_process",
     log_density=None,
+    lowering=lowers_to("MultivariateNormalFullCovariance", loc=constant(0.0),
+                       covariance_matrix=kernel_matrix("kernel", "index_points")
+                       + argument("observation_noise_variance") * identity("index_points")),
 )

@@ -14,7 +14,16 @@ paper's equation (16),
 
 which gives the volume pi^2/2 of the 3 x 3 correlation matrices at eta = 1;
 LKJ's own declaration (lkj.py) shares it.
+
+Draws use the onion method (the paper's section 3.2), built directly on the Cholesky
+factor: row 0 is e_0; row i (1 <= i < K) is (sqrt(y) u, sqrt(1 - y), 0, ...) with
+y ~ Beta(i/2, eta + (K - 1 - i)/2) and u uniform on the unit sphere in R^i.  Each
+off-diagonal correlation then has the marginal 2 Beta(b, b) - 1, b = eta - 1 + K/2.
 """
+
+import math
+
+import numpy as np
 
 from ppl.catalogue.constraints import POSITIVE, POSITIVE_INTEGER, CORR_CHOLESKY
 from ppl.catalogue.declare import Distribution, Parameter
@@ -40,6 +49,26 @@ def log_density(x, *, dimension, concentration):
             - log_normaliser(dimension, concentration))
 
 
+def sample(dimension, concentration):
+    size = int(dimension)
+    factor = np.zeros((size, size))
+    factor[0, 0] = 1.0
+    direction = np.empty(size)
+    for row in range(1, size):
+        y = np.random.beta(row / 2.0, concentration + (size - 1 - row) / 2.0)
+        norm = 0.0
+        while norm == 0.0:
+            norm = 0.0
+            for j in range(row):
+                direction[j] = np.random.normal(0.0, 1.0)
+                norm += direction[j] ** 2
+        scale = math.sqrt(y / norm)
+        for j in range(row):
+            factor[row, j] = scale * direction[j]
+        factor[row, row] = math.sqrt(1.0 - y)
+    return factor
+
+
 LKJ_CHOLESKY = Distribution(
     name="LKJCholesky",
     parameters=(Parameter("dimension", POSITIVE_INTEGER, kind="size", sets="K"),
@@ -47,4 +76,5 @@ LKJ_CHOLESKY = Distribution(
     support=CORR_CHOLESKY,
     event=("K", "K"),
     log_density=log_density,
+    sampler=sample,
 )

@@ -5,10 +5,10 @@
 
 from ppl.catalogue.constraints import REAL, POSITIVE
 from ppl.catalogue.declare import Distribution, Parameter
+from ppl.catalogue.lowering import argument, lowers_to
 
-# log_density=None: a K-vector event (a sum of Normal log densities over the last axis);
-# the compiler gives it a hand-written adjoint rule with the other multivariate normals
-# (a later issue).
+# log_density=None, no sampler: it is a Normal per entry of the event (its lowering), whose
+# log densities the compiler sums over the event and whose sampler `gen` calls per entry.
 MULTIVARIATE_NORMAL_DIAG = Distribution(
     name="MultivariateNormalDiag",
     parameters=(Parameter("loc", REAL, event=("K",), default=0.0), Parameter("scale_diag", POSITIVE, event=("K",))),
@@ -16,4 +16,5 @@ MULTIVARIATE_NORMAL_DIAG = Distribution(
     support=REAL,
     event=("K",),
     log_density=None,
+    lowering=lowers_to("Normal", event_as_batch=True, loc=argument("loc"), scale=argument("scale_diag")),
 )

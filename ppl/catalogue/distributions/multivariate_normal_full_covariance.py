@@ -5,9 +5,10 @@
 
 from ppl.catalogue.constraints import REAL, COV
 from ppl.catalogue.declare import Distribution, Parameter
+from ppl.catalogue.lowering import argument, call, lowers_to
 
-# log_density=None: a matrix-valued computation; the compiler gives it a hand-written
-# adjoint rule instead of a SymPy expression (a later issue).
+# log_density=None, no sampler: it is a MultivariateNormalTriL of cholesky(covariance_matrix)
+# (its lowering), which has the compiler's kernel and the sampler.
 MULTIVARIATE_NORMAL_FULL_COVARIANCE = Distribution(
     name="MultivariateNormalFullCovariance",
     parameters=(Parameter("loc", REAL, event=("K",), default=0.0),
@@ -16,4 +17,6 @@ MULTIVARIATE_NORMAL_FULL_COVARIANCE = Distribution(
     support=REAL,
     event=("K",),
     log_density=None,
+    lowering=lowers_to("MultivariateNormalTriL", loc=argument("loc"),
+                       scale_tril=call("cholesky", argument("covariance_matrix"))),
 )

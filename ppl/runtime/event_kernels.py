@@ -27,7 +27,8 @@ _LOG_2PI = math.log(2.0 * math.pi)
 # Reassociation lets LLVM split a sum into SIMD lanes; contraction fuses a multiply and an add.
 # Confined to the dot products below, they reorder those sums only: each result is within a few
 # units in the last place of the strict left-to-right sum (tests/test_products.py measures it).
-# No other kernel, and no generated function, is compiled with fast-math flags.
+# The Cholesky factor and the forward substitution below use the same dot product.  No
+# generated function is compiled with fast-math flags.
 SIMD_SUM_FLAGS = {"reassoc", "contract"}
 
 
@@ -70,10 +71,7 @@ def solve_lower(factor, right_side):
     size = right_side.shape[0]
     z = np.empty(size)
     for i in range(size):
-        total = right_side[i]
-        for j in range(i):
-            total -= factor[i, j] * z[j]
-        z[i] = total / factor[i, i]
+        z[i] = (right_side[i] - _dot(factor[i, :i], z[:i])) / factor[i, i]
     return z
 
 
@@ -181,18 +179,13 @@ def cholesky(matrix):
     size = matrix.shape[0]
     factor = np.zeros((size, size))
     for j in range(size):
-        total = matrix[j, j]
-        for k in range(j):
-            total -= factor[j, k] * factor[j, k]
+        total = matrix[j, j] - _dot(factor[j, :j], factor[j, :j])
         if not total > 0.0:
             factor[:, :] = np.nan
             return factor
         factor[j, j] = math.sqrt(total)
-        for i in range(j + 1, size):
-            total = matrix[i, j]
-            for k in range(j):
-                total -= factor[i, k] * factor[j, k]
-            factor[i, j] = total / factor[j, j]
+        for i in range(j + 1, size):   # rows of the factor are contiguous: SIMD dot products
+            factor[i, j] = (matrix[i, j] - _dot(factor[i, :j], factor[j, :j])) / factor[j, j]
     return factor
 
 

@@ -13,17 +13,18 @@ J = 50; the GP regression (examples/gp_regression.ppl) with N = 100.
 Each JAX log density is written in jax.numpy over the same unconstrained
 vector (the same transforms and log-Jacobians, float64) and its value is
 checked against ppl's at a random point to 1e-10 relative; each hand-written
-gradient against the generated one.  Every figure is one thread: BLAS
-(OpenBLAS, which Numba's np.dot calls) and XLA are held to one thread by the
-environment set below before NumPy or JAX is imported, and a gradient call
-runs on the calling thread.  The figure is the median over --repeats blocks of
+gradient against the generated one.  Every figure is one core: the process is
+pinned to one CPU (os.sched_setaffinity, before NumPy or JAX is imported, so
+XLA's runtime threads share that core) and OpenBLAS and XLA's Eigen are asked
+for one thread.  The figure is the median over --repeats blocks of
 per-call time (each block long enough for ~50 ms), the systems taking turns
 block by block so that a change in the machine's load reaches them alike; the
-spread (min-max over blocks) is printed too.  A JAX call is timed until its
+spread (min-max over blocks) is printed too, and the CPU time per call (the
+process's, all threads), which other programs' load does not inflate.  A JAX call is timed until its
 gradient is ready (``block_until_ready``), not converted to NumPy: the least a
 sampler calling it from Python would pay (converting both results adds ~20 us
 here).  The table ends with the ratio
-ppl / JAX (target: <= 1 on every model).  Without JAX installed the JAX column
+ppl / JAX, wall-clock and CPU (target: <= 1 on every model).  Without JAX installed the JAX column
 is empty.
 """
 
@@ -39,11 +40,15 @@ import tempfile
 import time
 from pathlib import Path
 
-# one thread for every system; must precede the imports of NumPy, SciPy and JAX
+# One core for every system: the process (every thread it starts later, XLA's runtime threads
+# included) is pinned to one CPU, and BLAS and Eigen are asked for one thread; this must precede
+# the imports of NumPy, SciPy and JAX.
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
@@ -243,16 +248,20 @@ def calls_per_block(function, seconds: float = 0.05) -> int:
 
 
 def seconds_per_call(functions: dict, repeats: int) -> dict:
-    """name -> (median, min, max) seconds per call over `repeats` blocks, the functions taking turns."""
+    """name -> ((median, min, max) wall seconds per call, median CPU seconds per call) over
+    `repeats` blocks, the functions taking turns.  CPU time is the process's (every thread's,
+    so JAX's runtime threads count), which other programs on a loaded machine do not inflate."""
     calls = {name: calls_per_block(function) for name, function in functions.items()}
-    blocks = {name: [] for name in functions}
+    wall = {name: [] for name in functions}
+    cpu = {name: [] for name in functions}
     for _ in range(repeats):
         for name, function in functions.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             for _ in range(calls[name]):
                 function()
-            blocks[name].append((time.perf_counter() - start) / calls[name])
-    return {name: (float(np.median(b)), min(b), max(b)) for name, b in blocks.items()}
+            wall[name].append((time.perf_counter() - start) / calls[name])
+            cpu[name].append((time.process_time() - start_cpu) / calls[name])
+    return {name: ((float(np.median(w)), min(w), max(w)), float(np.median(cpu[name]))) for name, w in wall.items()}
 
 
 def environment_lines(jax) -> list[str]:
@@ -268,8 +277,8 @@ def environment_lines(jax) -> list[str]:
         versions += f", jax {jax.__version__}, jaxlib {jaxlib.__version__}"
     return [f"date: {datetime.datetime.now().isoformat(timespec='seconds')}",
             f"machine: {cpu}, {os.cpu_count()} cores; python {platform.python_version()}; {versions}",
-            f"threads: OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, "
-            f"XLA_FLAGS={os.environ['XLA_FLAGS']!r}",
+            f"one core: CPUs {sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}, "
+            f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, XLA_FLAGS={os.environ['XLA_FLAGS']!r}",
             "load average (1, 5, 15 min) at start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg())]
 
 
@@ -281,8 +290,9 @@ def main() -> int:
     os.environ.setdefault("PPL_CACHE_DIR", os.path.join(tempfile.gettempdir(), "ppl-benchmark-cache"))
     jax = jax_module()
     print("\n".join(environment_lines(jax)) + "\n")
-    print(f"{'model':28s} {'N':>7s} {'ppl':>9s} {'(spread)':>15s} {'JAX':>9s} {'(spread)':>15s} "
-          f"{'hand Numba':>10s} {'ppl/JAX':>8s} {'ppl/hand':>8s}")
+    print("us per gradient: wall-clock median (min-max over blocks) and CPU time (median)\n")
+    print(f"{'model':28s} {'N':>7s} {'ppl wall':>9s} {'(spread)':>15s} {'JAX wall':>9s} {'(spread)':>15s} "
+          f"{'ppl CPU':>8s} {'JAX CPU':>8s} {'hand CPU':>8s} {'ppl/JAX wall':>12s} {'ppl/JAX CPU':>11s}")
     worst = 0.0
     for key in args.models.split(","):
         name, n, build = CASES[key]
@@ -311,20 +321,23 @@ def main() -> int:
             functions["jax"] = jax_call
         times = seconds_per_call(functions, args.repeats)
 
-        def cell(system):
+        def wall(system):
             if system not in times:
                 return f"{'-':>9s} {'':>15s}"
-            median, low, high = (t * 1e6 for t in times[system])
+            median, low, high = (t * 1e6 for t in times[system][0])
             return f"{median:7.1f}us {f'({low:.1f}-{high:.1f})':>15s}"
-        ratio = times["ppl"][0] / times["jax"][0] if "jax" in times else math.nan
-        hand_ratio = times["ppl"][0] / times["hand"][0] if "hand" in times else math.nan
+
+        def cpu(system):
+            return f"{times[system][1] * 1e6:6.1f}us" if system in times else f"{'-':>8s}"
+        ratio = times["ppl"][0][0] / times["jax"][0][0] if "jax" in times else math.nan
+        cpu_ratio = times["ppl"][1] / times["jax"][1] if "jax" in times else math.nan
         if "jax" in times:
-            worst = max(worst, ratio)
-        hand = f"{times['hand'][0] * 1e6:8.1f}us" if "hand" in times else f"{'-':>10s}"
-        print(f"{name:28s} {n:7d} {cell('ppl')} {cell('jax')} {hand} {ratio:8.2f} {hand_ratio:8.2f}", flush=True)
+            worst = max(worst, ratio, cpu_ratio)
+        print(f"{name:28s} {n:7d} {wall('ppl')} {wall('jax')} {cpu('ppl')} {cpu('jax')} {cpu('hand')} "
+              f"{ratio:12.2f} {cpu_ratio:11.2f}", flush=True)
     print("\nload average (1, 5, 15 min) at end: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     if jax is not None:
-        print(f"worst ratio ppl / JAX: {worst:.2f} (target <= 1)")
+        print(f"worst ratio ppl / JAX, wall or CPU: {worst:.2f} (target <= 1)")
     return 0
 
 

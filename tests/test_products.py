@@ -1,7 +1,8 @@
 """Matrix products in generated code and the kernels behind them (issue #13, item 2).
 
-Products whose inner index is a sum call event_kernels.matrix_vector / matrix_times_transpose,
-which may reorder that sum into SIMD lanes; the others stay strict-order loops.  Oracles: finite
+Matrix-vector products and the adjoints that are such products call event_kernels.matrix_vector,
+vector_matrix and matrix_times_transpose, which may reorder their sums into SIMD lanes; the
+others stay strict-order loops.  Oracles: finite
 differences for the gradients; NumPy's log density and its closed-form gradient
 (d/dM of -|Y - M|^2 / 2 is Y - M, pushed through the product by matrix calculus) to 1e-12
 relative, the tolerance the reordering is allowed; math.fsum for the kernels' sums.
@@ -192,6 +193,18 @@ def test_matrix_vector_of_strided_operands():
     for operand in (matrix, matrix.T[:, :9].T, matrix[:, ::2], np.asfortranarray(matrix)):
         np.testing.assert_allclose(event_kernels.matrix_vector(operand, vector[:operand.shape[1]]),
                                    operand @ vector[:operand.shape[1]], rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("rows, columns", [(0, 3), (1, 4), (3, 5), (4, 1), (5000, 25), (7, 1000)])
+def test_vector_matrix_is_within_rounding_of_the_exact_sum(rows, columns):
+    """vector @ matrix adds four rows at a time (every row count, the leftover rows included)."""
+    rng = np.random.default_rng(rows * 7 + columns)
+    vector, matrix = rng.normal(size=rows), rng.normal(size=(rows, columns))
+    out = event_kernels.vector_matrix(vector, matrix)
+    assert out.shape == (columns,)
+    for c in range(columns):
+        terms = vector * matrix[:, c]
+        assert abs(out[c] - math.fsum(terms)) <= 4 * max(rows, 1) * np.finfo(float).eps * np.sum(np.abs(terms))
 
 
 def test_matrix_times_transpose_equals_numpy():

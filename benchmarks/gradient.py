@@ -14,8 +14,8 @@ Each JAX log density is written in jax.numpy over the same unconstrained
 vector (the same transforms and log-Jacobians, float64) and its value is
 checked against ppl's at a random point to 1e-10 relative; each hand-written
 gradient against the generated one.  Every figure is one core: the process is
-pinned to one CPU (os.sched_setaffinity, before NumPy or JAX is imported, so
-XLA's runtime threads share that core) and OpenBLAS and XLA's Eigen are asked
+pinned to one CPU (os.sched_setaffinity, before JAX is imported, so XLA's
+runtime threads share that core) and OpenBLAS and XLA's Eigen are asked
 for one thread.  The figure is the median over --repeats blocks of
 per-call time (each block long enough for ~50 ms), the systems taking turns
 block by block so that a change in the machine's load reaches them alike; the
@@ -40,11 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
-# One core for every system: the process (every thread it starts later, XLA's runtime threads
-# included) is pinned to one CPU, and BLAS and Eigen are asked for one thread; this must precede
-# the imports of NumPy, SciPy and JAX.
-if hasattr(os, "sched_setaffinity"):
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+# One thread for BLAS and for XLA's Eigen: set before NumPy, SciPy and JAX are imported.  main()
+# also pins the process to one CPU before it imports JAX (so XLA's runtime threads share it).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
@@ -288,6 +285,8 @@ def main() -> int:
     parser.add_argument("--models", default=",".join(CASES), help="comma-separated, of " + ", ".join(CASES))
     args = parser.parse_args()
     os.environ.setdefault("PPL_CACHE_DIR", os.path.join(tempfile.gettempdir(), "ppl-benchmark-cache"))
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     jax = jax_module()
     print("\n".join(environment_lines(jax)) + "\n")
     print("us per gradient: wall-clock median (min-max over blocks) and CPU time (median)\n")

@@ -146,10 +146,14 @@ def gather_first_axis(source: Value, indices: str, out: Value):
 
 
 def matmul(left: Value, right: Value, out: Value):
-    """out = left @ right (np.matmul) for vectors and matrices, as explicit loops.
+    """out = left @ right (np.matmul) for vectors and matrices.
 
     Adjoints: left_adj += out_adj @ right.T, right_adj += left.T @ out_adj,
-    written per case below."""
+    written per case below.  Matrix-vector products and the adjoints that are such products call
+    event_kernels.matrix_vector, vector_matrix and matrix_times_transpose, whose sums may be
+    reordered into SIMD lanes (a strict left-to-right sum over the inner index cannot use them);
+    the outer products that give a matrix operand its adjoint, and `A @ B` with its right
+    adjoint, are loops whose inner index updates a whole row, which vectorise in strict order."""
     a, b, o = left.code, right.code, out.code
     rank = (left.type.rank, right.type.rank)
     if rank == (1, 1):
@@ -160,31 +164,27 @@ def matmul(left: Value, right: Value, out: Value):
         if right.active:
             adjoint.append(f"    {right.adjoint}[_k] += {out.adjoint} * {a}[_k]")
     elif rank == (2, 1):
-        forward = [f"{o} = np.zeros({a}.shape[0])", f"for _r in range({a}.shape[0]):",
-                   f"    for _k in range({a}.shape[1]):", f"        {o}[_r] += {a}[_r, _k] * {b}[_k]"]
-        adjoint = [f"for _r in range({a}.shape[0]):", f"    for _k in range({a}.shape[1]):"]
-        if left.active:
-            adjoint.append(f"        {left.adjoint}[_r, _k] += {out.adjoint}[_r] * {b}[_k]")
+        forward = [f"{o} = event_kernels.matrix_vector({a}, {b})"]
+        adjoint = [f"for _r in range({a}.shape[0]):", f"    for _k in range({a}.shape[1]):",
+                   f"        {left.adjoint}[_r, _k] += {out.adjoint}[_r] * {b}[_k]"] if left.active else []
         if right.active:
-            adjoint.append(f"        {right.adjoint}[_k] += {out.adjoint}[_r] * {a}[_r, _k]")
+            adjoint.append(f"{right.adjoint} += event_kernels.vector_matrix({out.adjoint}, {a})")
     elif rank == (1, 2):
-        forward = [f"{o} = np.zeros({b}.shape[1])", f"for _k in range({b}.shape[0]):",
-                   f"    for _c in range({b}.shape[1]):", f"        {o}[_c] += {a}[_k] * {b}[_k, _c]"]
-        adjoint = [f"for _k in range({b}.shape[0]):", f"    for _c in range({b}.shape[1]):"]
-        if left.active:
-            adjoint.append(f"        {left.adjoint}[_k] += {out.adjoint}[_c] * {b}[_k, _c]")
+        forward = [f"{o} = event_kernels.vector_matrix({a}, {b})"]
+        adjoint = [f"{left.adjoint} += event_kernels.matrix_vector({b}, {out.adjoint})"] if left.active else []
         if right.active:
-            adjoint.append(f"        {right.adjoint}[_k, _c] += {out.adjoint}[_c] * {a}[_k]")
+            adjoint += [f"for _k in range({b}.shape[0]):", f"    for _c in range({b}.shape[1]):",
+                        f"        {right.adjoint}[_k, _c] += {out.adjoint}[_c] * {a}[_k]"]
     elif rank == (2, 2):
         forward = [f"{o} = np.zeros(({a}.shape[0], {b}.shape[1]))", f"for _r in range({a}.shape[0]):",
                    f"    for _k in range({a}.shape[1]):", f"        for _c in range({b}.shape[1]):",
                    f"            {o}[_r, _c] += {a}[_r, _k] * {b}[_k, _c]"]
-        adjoint = [f"for _r in range({a}.shape[0]):", f"    for _k in range({a}.shape[1]):",
-                   f"        for _c in range({b}.shape[1]):"]
-        if left.active:
-            adjoint.append(f"            {left.adjoint}[_r, _k] += {out.adjoint}[_r, _c] * {b}[_k, _c]")
+        adjoint = ([f"{left.adjoint} += event_kernels.matrix_times_transpose({out.adjoint}, {b})"]
+                   if left.active else [])
         if right.active:
-            adjoint.append(f"            {right.adjoint}[_k, _c] += {out.adjoint}[_r, _c] * {a}[_r, _k]")
+            adjoint += [f"for _r in range({a}.shape[0]):", f"    for _k in range({a}.shape[1]):",
+                        f"        for _c in range({b}.shape[1]):",
+                        f"            {right.adjoint}[_k, _c] += {out.adjoint}[_r, _c] * {a}[_r, _k]"]
     else:
         raise NotSupportedYet(f"batched '@' of ranks {rank}")
     if not (left.active or right.active):

@@ -18,10 +18,13 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 @numba.njit(cache=True, error_model="numpy")
 def softplus(x):
-    """log(1 + exp(x)) without overflow."""
-    if x > 0.0:
-        return x + math.log1p(math.exp(-x))
-    return math.log1p(math.exp(x))
+    """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
+
+    Written without a branch, as `sigmoid` below, so that a loop calling both (a Bernoulli's
+    log density and its derivative) computes exp(-|x|) once and compiles to selects; each
+    result is bitwise the one of the two-branch form (x + log1p(exp(-x)) for x > 0, else
+    log1p(exp(x)))."""
+    return (x if x > 0.0 else 0.0) + math.log1p(math.exp(-abs(x)))
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -32,10 +35,9 @@ def log_sigmoid(x):
 
 @numba.njit(cache=True, error_model="numpy")
 def sigmoid(x):
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    """1 / (1 + exp(-x)) for x >= 0, exp(x) / (1 + exp(x)) below, from the same exp(-|x|)."""
+    e = math.exp(-abs(x))
+    return (1.0 if x >= 0.0 else e) / (1.0 + e)
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -85,11 +85,12 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
            save_warmup=False, progress=True, cores=None):
     _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
                     num_leapfrog_steps, cores, seed, save_warmup)
-    from ppl import diagnostics
+    from ppl import diagnostics, first_run
     from ppl.results.fit import Fit
 
     diagnostics.compile_in_background()        # the summary's kernels, while the samplers load
-    from ppl.sampling import chain as native   # compiled once, loaded from Numba's disk cache
+    # compiled once, loaded from Numba's disk cache; on a cold cache one line says so
+    native = first_run.load(first_run.SAMPLERS, [first_run.DIAGNOSTICS] if progress else None)
     from ppl.sampling.adaptation import window_schedule
 
     posterior.check_generated_quantities()   # before the chains run, not after

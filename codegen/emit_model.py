@@ -278,12 +278,13 @@ def _saved_draws_lines(params: int, deterministics: int, generated: int) -> list
     calls = [("params", "constrain(u, real_data, int_data)", params),
              ("values", "deterministics(u, real_data, int_data)", deterministics),
              ("generated", "generate(u, real_data, int_data, seeds[draw])", generated)]
-    lines = ["offsets = np.zeros(2, dtype=np.int64)", "for draw in range(unconstrained.shape[0]):",
-             "    u = unconstrained[draw]", "    offsets[:] = 0"]
+    lines = ["for draw in range(unconstrained.shape[0]):", "    u = unconstrained[draw]",
+             "    real_position, int_position = 0, 0"]
     for name, call, count in calls:
         if count:
             lines.append(f"    {name} = {call}")
-            lines += [f"    data.save_value({name}[{k}], reals[draw], ints[draw], offsets)" for k in range(count)]
+            lines += [f"    real_position, int_position = data.save_value({name}[{k}], reals[draw], ints[draw], "
+                      "real_position, int_position)" for k in range(count)]
     return lines
 
 

@@ -49,9 +49,9 @@ def real_array3(real_data, int_data, position):
     return real_data[start:start + shape[0] * shape[1] * shape[2]].reshape(shape)
 
 
-def save_value(value, reals, ints, offsets):
-    """Append `value`, flattened in C order, to the row `ints` (integer values) or `reals`
-    (float and bool values) at `offsets[1]` or `offsets[0]`, and advance that offset.
+def save_value(value, reals, ints, real_position, int_position):
+    """Write `value`, flattened in C order, into the row `ints` (integer values) or `reals`
+    (float and bool values) from the given position; returns both positions after it.
 
     The generated `saved_draws` calls it on every saved quantity of every draw, so that a
     Fit is assembled in one native call instead of a Python call per draw; the Python side
@@ -61,27 +61,30 @@ def save_value(value, reals, ints, offsets):
 
 
 @overload(save_value, jit_options={"error_model": "numpy"})
-def _save_value(value, reals, ints, offsets):
+def _save_value(value, reals, ints, real_position, int_position):
     element = value.dtype if isinstance(value, types.Array) else value
     if isinstance(element, types.Integer):
         if isinstance(value, types.Array):
-            return lambda value, reals, ints, offsets: _save_array(value, ints, offsets, 1)
-        return lambda value, reals, ints, offsets: _save_scalar(value, ints, offsets, 1)
+            return lambda value, reals, ints, real_position, int_position: \
+                (real_position, _save_array(value, ints, int_position))
+        return lambda value, reals, ints, real_position, int_position: \
+            (real_position, _save_scalar(value, ints, int_position))
     if isinstance(value, types.Array):
-        return lambda value, reals, ints, offsets: _save_array(value, reals, offsets, 0)
-    return lambda value, reals, ints, offsets: _save_scalar(value, reals, offsets, 0)
+        return lambda value, reals, ints, real_position, int_position: \
+            (_save_array(value, reals, real_position), int_position)
+    return lambda value, reals, ints, real_position, int_position: \
+        (_save_scalar(value, reals, real_position), int_position)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _save_array(value, row, offsets, slot):
-    position = offsets[slot]
+def _save_array(value, row, position):
     for item in value.flat:
         row[position] = item
         position += 1
-    offsets[slot] = position
+    return position
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _save_scalar(value, row, offsets, slot):
-    row[offsets[slot]] = value
-    offsets[slot] += 1
+def _save_scalar(value, row, position):
+    row[position] = value
+    return position + 1

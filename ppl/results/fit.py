@@ -259,10 +259,10 @@ def _saved_quantities(posterior, layout, unconstrained: np.ndarray, seeds: np.nd
     sizes = {name: math.prod(shape) for name, shape, _ in layout}
     reals = np.empty((chains * count, sum(sizes[name] for name, _, integer in layout if not integer)))
     ints = np.empty((chains * count, sum(sizes[name] for name, _, integer in layout if integer)), dtype=np.int64)
+    every_draw = np.ascontiguousarray(unconstrained.reshape(chains * count, unconstrained.shape[2]))
+    every_seed = np.ascontiguousarray(seeds.reshape(-1), dtype=np.int64)
     with data_index_errors(posterior.model.source):
-        rows = np.ascontiguousarray(unconstrained.reshape(chains * count, unconstrained.shape[2]))
-        posterior._module.saved_draws(rows, np.ascontiguousarray(seeds.reshape(-1), dtype=np.int64),
-                                      posterior.real_data, posterior.int_data, reals, ints)
+        posterior._module.saved_draws(every_draw, every_seed, posterior.real_data, posterior.int_data, reals, ints)
     quantities, offsets = {}, [0, 0]
     for name, shape, integer in layout:
         rows, slot = (ints, 1) if integer else (reals, 0)

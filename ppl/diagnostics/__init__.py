@@ -100,7 +100,7 @@ _background_compilation = None
 def compile_in_background():
     """Start compiling the diagnostic kernels in another process, if they are not cached.
 
-    They take about 12 s to compile, once per installation; ``sample`` calls this as it
+    They take 15-25 s to compile on two cores, once per installation; ``sample`` calls this as it
     starts, so that the compilation overlaps the sampler's own first-use compilation
     (which leaves the second core idle) and the first summary need not wait for it.
     """

@@ -76,7 +76,8 @@ MODULE_IMPORTS = ("import math", "", "import numba", "import numpy as np", "",
                   "from ppl.transforms import matrix, vector")
 # the generated functions and their arguments and accumulators
 GENERATED_FUNCTIONS = ("transformed_data", "log_density", "log_density_without_jacobian", "log_density_gradient",
-                       "constrain", "unconstrain", "deterministics", "generate", "dimension", "log_density_terms")
+                       "constrain", "unconstrain", "deterministics", "generate", "dimension", "log_density_terms",
+                       "saved_draws")
 FUNCTION_LOCALS = ("u", "grad_out", "real_data", "int_data", "u_out", "seed", "lp", "lp_after")
 
 # Generated names are made from a model name and one of these suffixes (`mu_adj`, `w_offset`,

@@ -15,7 +15,9 @@
   → the saved quantities of a draw;
 * ``dimension(real_data, int_data)`` → the number of unconstrained coordinates;
 * ``log_density_terms(u, real_data, int_data, lp_after)`` → the running total after
-  each top-level statement (to name the statement to blame when sampling cannot start).
+  each top-level statement (to name the statement to blame when sampling cannot start);
+* ``saved_draws(unconstrained, seeds, real_data, int_data, reals, ints)`` → every saved quantity
+  of every draw, flattened into rows of ``reals`` and ``ints``: a Fit in one native call.
 
 ``log_density_gradient`` has an explicit signature so that the samplers, compiled
 once, take it as a first-class function.  See codegen/emit.py for how the gradient
@@ -259,11 +261,31 @@ def emit_module(program: ir.Program, analysis: Analysis) -> tuple[str, ModelFact
     function(JIT, "dimension(real_data, int_data)", prologue + param_emitter.size_checks() + [f"return {sizes}"])
     function(JIT, "log_density_terms(u, real_data, int_data, lp_after)",
              prologue + ["lp = 0.0"] + terms_lines + ["return lp"])
+    function(JIT, "saved_draws(unconstrained, seeds, real_data, int_data, reals, ints)",
+             _saved_draws_lines(len(params), len(saved), len(generated) if gen_ops is not None else 0))
     facts = ModelFacts(params=tuple(p.name for p in program.params), deterministics=tuple(saved),
                        generated=tuple(generated), inputs=tuple(inputs), outputs=tuple(outputs),
                        input_layout=analysis.input_layout, full_layout=full_layout,
                        term_spans=tuple(term_spans), generate_unsupported=generate_unsupported)
     return "\n".join(out[:-1]), facts
+
+
+def _saved_draws_lines(params: int, deterministics: int, generated: int) -> list[str]:
+    """saved_draws(): every saved quantity (params, deterministics, generated quantities) of
+    every draw, flattened into one row of `reals` and one of `ints` per draw (see
+    `ppl.runtime.data.save_value`), so that a Fit is assembled in one native call rather
+    than three Python calls per draw."""
+    calls = [("params", "constrain(u, real_data, int_data)", params),
+             ("values", "deterministics(u, real_data, int_data)", deterministics),
+             ("generated", "generate(u, real_data, int_data, seeds[draw])", generated)]
+    lines = ["for draw in range(unconstrained.shape[0]):", "    u = unconstrained[draw]",
+             "    real_position, int_position = 0, 0"]
+    for name, call, count in calls:
+        if count:
+            lines.append(f"    {name} = {call}")
+            lines += [f"    real_position, int_position = data.save_value({name}[{k}], reals[draw], ints[draw], "
+                      "real_position, int_position)" for k in range(count)]
+    return lines
 
 
 def _hoisted_lines(hoisted: HoistedData) -> list[str]:

@@ -1,7 +1,8 @@
 """A one-line progress bar on stderr while chains run in native code.
 
 Native code writes each chain's [iterations done, divergences] into an array;
-this thread-free bar is redrawn by the caller's polling loop.  Off when stderr
+this thread-free bar is redrawn by the caller every 0.1 s while it waits for the
+chains (ppl/sampling/run.py).  Off when stderr
 is not a terminal (CI logs, notebooks capture stderr differently) or when
 the user asks (`progress=False`)."""
 

@@ -245,6 +245,46 @@ def test_csv_and_npz_round_trips(tmp_path, normal_mean):
     assert header.startswith("chain__,draw__,accept_stat__") and '"mu[0]"' not in header and "mu[0]" in header
 
 
+SAVED_KINDS = """
+data N: int<lower=1>
+data y: int<lower=0>[N]
+param rate: real<lower=0>
+param L: real<lower=0>[2, 2]
+param s: simplex[3]
+scaled = rate * L                 # a matrix deterministic
+positive = rate > 1               # a comparison: saved as 0/1
+rate ~ Gamma(2, 1)
+L ~ Gamma(2, 2)
+y ~ Poisson(rate)
+s ~ Dirichlet([1, 2, 3])
+gen y_rep ~ Poisson(rate * ones(N))   # int draws
+gen twice = 2 * s                 # real vector, computed
+gen first = s[0]                  # real scalar
+"""
+
+
+def test_the_fit_assembled_in_one_native_call_equals_the_per_draw_functions():
+    # Fit.from_chains fills every saved quantity of every draw in one call of the model's
+    # saved_draws; the posterior's per-draw constrain/deterministics are the oracle
+    posterior = ppl.model(SAVED_KINDS, "saved_kinds.ppl").condition({"N": 4, "y": [1, 0, 3, 2]})
+    fit = posterior.sample(chains=2, warmup=50, draws=30, save_warmup=True, seed=3, progress=False)
+    assert [name for name in fit] == ["rate", "L", "s", "scaled", "positive", "y_rep", "twice", "first"]
+    for chain, draw in [(0, 0), (1, 17), (1, 29)]:
+        u = fit.unconstrained[chain, draw]
+        expected = {**posterior.constrain(u), **posterior.deterministics(u)}
+        for name, value in expected.items():
+            np.testing.assert_array_equal(fit[name][chain, draw], value)
+        np.testing.assert_array_equal(fit["twice"][chain, draw], 2 * fit["s"][chain, draw])
+        assert fit["first"][chain, draw] == fit["s"][chain, draw, 0]
+    assert fit["L"].shape == (2, 30, 2, 2) and fit["scaled"].shape == (2, 30, 2, 2)
+    assert fit["rate"].shape == fit["first"].shape == fit["positive"].shape == (2, 30)
+    assert fit["y_rep"].shape == (2, 30, 4) and fit["y_rep"].dtype == np.int64
+    assert fit["positive"].dtype == np.float64 and set(np.unique(fit["positive"])) <= {0.0, 1.0}
+    np.testing.assert_array_equal(fit["positive"], (fit["rate"] > 1).astype(float))
+    assert fit.warmup["y_rep"].shape == (2, 50, 4) and fit.warmup["L"].shape == (2, 50, 2, 2)
+    np.testing.assert_array_equal(fit.warmup["scaled"], fit.warmup["rate"][..., None, None] * fit.warmup["L"])
+
+
 def test_a_model_with_only_generated_quantities():
     model = ppl.model("data mu: real\ngen y ~ Normal(mu, 1)\n", "gen_only.ppl")
     fit = model.sample({"mu": 2.0}, seed=1, progress=False, draws=500, warmup=100)

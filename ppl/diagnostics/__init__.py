@@ -97,25 +97,18 @@ def _threads_for(quantities, draws_per_quantity):
 _background_compilation = None
 
 
-def _kernels_cached():
-    """Whether Numba's disk cache (beside the source, or under NUMBA_CACHE_DIR) holds the
-    kernels; a miss only costs a redundant background import."""
-    name = "estimators.diagnose_quantities-*.nbi"
-    if any((Path(__file__).parent / "__pycache__").glob(name)):
-        return True
-    custom = os.environ.get("NUMBA_CACHE_DIR")
-    return bool(custom) and any(Path(custom).glob(f"**/{name}"))
-
-
 def compile_in_background():
     """Start compiling the diagnostic kernels in another process, if they are not cached.
 
-    They take about 12 s to compile, once per installation; ``sample`` calls this as it
+    They take 15-25 s to compile on two cores, once per installation; ``sample`` calls this as it
     starts, so that the compilation overlaps the sampler's own first-use compilation
     (which leaves the second core idle) and the first summary need not wait for it.
     """
+    from ppl.diagnostics import compile_notice
+
     global _background_compilation
-    if _background_compilation is not None or "ppl.diagnostics.estimators" in sys.modules or _kernels_cached():
+    if (_background_compilation is not None or "ppl.diagnostics.estimators" in sys.modules
+            or compile_notice.cached(compile_notice.DIAGNOSTICS)):
         return
     package_root = str(Path(__file__).resolve().parent.parent.parent)
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join(
@@ -130,7 +123,10 @@ def compile_in_background():
 
 def _kernels():
     """ppl.diagnostics.estimators, after any background compilation has written the cache."""
+    from ppl.diagnostics import compile_notice
+
     global _background_compilation
+    compile_notice.announce([compile_notice.DIAGNOSTICS])   # one line when they are still to be compiled
     if _background_compilation is not None:
         _background_compilation.wait()
         _background_compilation = None

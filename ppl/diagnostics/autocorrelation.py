@@ -13,11 +13,12 @@ import math
 
 import numba
 import numpy as np
+from numba import types
 
 from ppl.diagnostics import moments
 from ppl.diagnostics.moments import KERNEL, RESOLUTION, SUMS
 
-@numba.njit(**SUMS)
+@numba.njit((types.float64[::1], types.int64, types.int64, types.int64), **SUMS)   # one copy for lags 0 and 1
 def _lag_product(centred, chains, length, lag):
     """sum over chains and n of d[n] d[n + lag] (slices, so that LLVM vectorises it)."""
     total = 0.0

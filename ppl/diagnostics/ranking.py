@@ -26,9 +26,15 @@ from collections import namedtuple
 
 import numba
 import numpy as np
+from numba import types
 
 from ppl.diagnostics import moments
 from ppl.diagnostics.moments import KERNEL
+
+# Explicit argument types for the helpers called with constant arguments (start 0, gap 1,
+# 256 buckets): Numba would otherwise compile one copy per constant (a Literal type) and
+# one for int64, several seconds of the first run's compilation for no speed.
+_REALS, _INTS, _INT = types.float64[::1], types.int64[::1], types.int64
 
 SortScratch = namedtuple("SortScratch", "bucket_of bucket_ends sample values order")
 _SAMPLE = 32                  # values sampled to choose the buckets' range
@@ -44,7 +50,7 @@ def sort_scratch(size):
                        np.empty(size + 1), np.empty(size + 1, np.int64))
 
 
-@numba.njit(**KERNEL)
+@numba.njit((_REALS, _INTS, _INT, _INT, _INT), **KERNEL)
 def _insertion_sort(sorted_values, order, start, end, gap):
     """Sort every gap-th position from start up to end; with gap 1, linear when each value
     is only a few places from where it belongs, as after bucketing."""
@@ -76,7 +82,7 @@ def _sort_sample(sample):
 _SHELL_GAPS = (701, 301, 132, 57, 23, 10, 4)  # Ciura (2001), before the final gap of 1
 
 
-@numba.njit(**KERNEL)
+@numba.njit((_REALS, _INTS, _INT, _INT), **KERNEL)
 def _presort_crowded(sorted_values, order, start, end):
     """Shell sort's passes with gaps above 1, so that the closing insertion sort of a
     crowded bucket is linear too."""
@@ -85,13 +91,13 @@ def _presort_crowded(sorted_values, order, start, end):
             _insertion_sort(sorted_values, order, start, end, gap)
 
 
-@numba.njit(**KERNEL)
+@numba.njit((_REALS, _INTS, _INT, _INT), **KERNEL)
 def _shell_sort(sorted_values, order, start, end):
     _presort_crowded(sorted_values, order, start, end)
     _insertion_sort(sorted_values, order, start, end, 1)
 
 
-@numba.njit(**KERNEL)
+@numba.njit((_REALS, _REALS, _INT), **KERNEL)
 def _bucket_scale(values, sample, buckets):
     """(low, scale) such that bucket(x) = clamp(floor((x - low) scale), 0, buckets - 1)
     is monotone and spreads the bulk of the values over the buckets; scale 0 when it
@@ -114,7 +120,7 @@ def _bucket_scale(values, sample, buckets):
     return low, (scale if scale < np.inf else 0.0)
 
 
-@numba.njit(**KERNEL)
+@numba.njit((_REALS, types.float64, types.float64, _INT, _INTS), **KERNEL)
 def _buckets_of(values, low, scale, buckets, bucket_of):
     """bucket_of[i] = clamp(floor((values[i] - low) scale), 0, buckets - 1): a loop of its
     own, so that it vectorises."""
@@ -230,7 +236,7 @@ def order_statistic_pair(values, first, second, low, scale, scratch):
     return kept_values[first - offset], kept_values[second - offset]
 
 
-@numba.njit(**KERNEL)
+@numba.njit((_INTS, _INT, _INT), **KERNEL)
 def _bucket_holding(starts, buckets, position):
     """The bucket b with starts[b] <= position < starts[b + 1] (binary search)."""
     low, high = 0, buckets - 1

@@ -45,8 +45,9 @@ def _unwrap(kernel):
 def sample_chain(num_results, current_state, previous_kernel_results=None, kernel=None, num_burnin_steps=0,
                  num_steps_between_results=0, trace_fn=_default_trace, return_final_kernel_results=False,
                  seed=None, parallel_iterations=None):
-    from ppl.sampling import chain as native
+    from ppl import first_run
 
+    native = first_run.load(first_run.SAMPLERS, announce_with=[])   # one line on a cold cache
     if kernel is None:
         raise ValueError("sample_chain needs a kernel")
     if previous_kernel_results is not None or return_final_kernel_results:

@@ -15,6 +15,7 @@ Stan's lp__).
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -188,16 +189,19 @@ class Fit:
         kinds.update({name: "deterministic" for name in posterior._facts.deterministics})
         kinds.update({name: "generated" for name in posterior._facts.generated})
 
+        layout = _saved_layout(posterior, results)
+
         def quantities(prefix):
-            per_chain = [_quantities_of(posterior, r[prefix + "draws"], r[prefix + "seeds"]) for r in results]
-            return {name: np.stack([chain[name] for chain in per_chain]) for name in kinds}, \
+            unconstrained = np.stack([r[prefix + "draws"] for r in results])
+            seeds = np.stack([r[prefix + "seeds"] for r in results])
+            return unconstrained, _saved_quantities(posterior, layout, unconstrained, seeds), \
                 {name: np.stack([r[prefix + "stats"][:, k] for r in results]).astype(STAT_DTYPES.get(name, float))
                  for k, name in enumerate(stat_names)}
 
-        draws, stats = quantities("")
+        unconstrained, draws, stats = quantities("")
         warmup = warmup_stats = None
         if settings.get("save_warmup"):
-            warmup, warmup_stats = quantities("warmup_")
+            _, warmup, warmup_stats = quantities("warmup_")
         timing = {"warmup_seconds": np.array([r["warmup_seconds"] for r in results]),
                   "sampling_seconds": np.array([r["sampling_seconds"] for r in results]),
                   "gradient_evaluations": np.array([r["gradient_evaluations"] for r in results])}
@@ -205,7 +209,7 @@ class Fit:
                   step_size=np.array([r["step_size"] for r in results]),
                   inverse_metric=np.stack([r["inverse_metric"] for r in results]), seed=seed, method=method,
                   settings=settings, model_name=posterior.model.name,
-                  unconstrained=np.stack([r["draws"] for r in results]), provenance=_provenance(posterior),
+                  unconstrained=unconstrained, provenance=_provenance(posterior),
                   observed_data=observed_data_of(posterior.model.ir, posterior.data))
         for line in fit.sampler_warnings():
             warnings.warn(line, SamplerWarning, stacklevel=4)
@@ -228,22 +232,41 @@ class SamplerWarning(UserWarning):
     """Divergences or tree-depth saturation after sampling."""
 
 
-def _quantities_of(posterior, unconstrained: np.ndarray, seeds: np.ndarray) -> dict[str, np.ndarray]:
-    """Every saved quantity at each draw of one chain, stacked: name → [draws, *shape]."""
+def _saved_layout(posterior, results: list[dict]) -> list[tuple[str, tuple, bool]]:
+    """(name, shape, integer?) of every saved quantity, in the order of the model's
+    `saved_draws` rows, from one evaluation at a saved draw (shapes depend on data only).
+    Integer values go to the integer row, everything else (floats, bools) to the real one,
+    the rule of ppl.runtime.data.save_value."""
     module, real_data, int_data = posterior._module, posterior.real_data, posterior.int_data
-    names = (list(posterior.params), list(posterior._facts.deterministics), list(posterior._facts.generated))
-    rows: dict[str, list] = {name: [] for group in names for name in group}
-    for u, seed in zip(unconstrained, seeds):
-        u = np.ascontiguousarray(u)
-        groups = [(names[0], module.constrain(u, real_data, int_data))]
-        with data_index_errors(posterior.model.source):
-            if names[1]:
-                groups.append((names[1], module.deterministics(u, real_data, int_data)))
-            if names[2]:
-                groups.append((names[2], module.generate(u, real_data, int_data, int(seed))))
-        for group_names, values in groups:
-            for name, value in zip(group_names, values):
-                value = np.asarray(value)
-                rows[name].append(value if np.issubdtype(value.dtype, np.integer) else value.astype(float))
-    count = unconstrained.shape[0]
-    return {name: (np.stack(values) if values else np.zeros((count,))) for name, values in rows.items()}
+    held = next((r for r in results if len(r["draws"])), None)
+    u = np.ascontiguousarray(held["draws"][0]) if held is not None else np.zeros(posterior.dim)
+    seed = int(held["seeds"][0]) if held is not None else 0
+    facts = posterior._facts
+    groups = [(posterior.params, module.constrain(u, real_data, int_data))]
+    with data_index_errors(posterior.model.source):
+        if facts.deterministics:
+            groups.append((facts.deterministics, module.deterministics(u, real_data, int_data)))
+        if facts.generated:
+            groups.append((facts.generated, module.generate(u, real_data, int_data, seed)))
+    return [(name, np.shape(value), np.issubdtype(np.asarray(value).dtype, np.integer))
+            for names, values in groups for name, value in zip(names, values)]
+
+
+def _saved_quantities(posterior, layout, unconstrained: np.ndarray, seeds: np.ndarray) -> dict[str, np.ndarray]:
+    """Every saved quantity at each draw: name → [chains, draws, *shape], from one native call
+    over all the draws of all chains (the model's `saved_draws`)."""
+    chains, count = unconstrained.shape[:2]
+    sizes = {name: math.prod(shape) for name, shape, _ in layout}
+    reals = np.empty((chains * count, sum(sizes[name] for name, _, integer in layout if not integer)))
+    ints = np.empty((chains * count, sum(sizes[name] for name, _, integer in layout if integer)), dtype=np.int64)
+    every_draw = np.ascontiguousarray(unconstrained.reshape(chains * count, unconstrained.shape[2]))
+    every_seed = np.ascontiguousarray(seeds.reshape(-1), dtype=np.int64)
+    with data_index_errors(posterior.model.source):
+        posterior._module.saved_draws(every_draw, every_seed, posterior.real_data, posterior.int_data, reals, ints)
+    quantities, offsets = {}, [0, 0]
+    for name, shape, integer in layout:
+        rows, slot = (ints, 1) if integer else (reals, 0)
+        start = offsets[slot]
+        offsets[slot] += sizes[name]
+        quantities[name] = np.ascontiguousarray(rows[:, start:offsets[slot]]).reshape(chains, count, *shape)
+    return quantities

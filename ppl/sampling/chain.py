@@ -130,7 +130,7 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
         averaging = adaptation.dual_averaging_init(step_size)
     windows = window_bounds.shape[0] // 2 if adapt and settings.adapt_metric else 0
     window_index = 0
-    count = 0
+    count = np.int64(0)   # not the literal 0: Numba would compile welford_add for it too
     mean = np.zeros(dim)
     second_moment = np.zeros((dim, dim)) if dense else np.zeros((dim, 1))
 
@@ -163,7 +163,7 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
                 adaptation.regularised_metric(count, second_moment, dense, inverse_metric_diagonal,
                                               inverse_metric_dense)
                 metric_factor = _metric_factor(inverse_metric_dense)
-                count = 0
+                count = np.int64(0)
                 mean[:] = 0.0
                 second_moment[:, :] = 0.0
                 window_index += 1

@@ -156,7 +156,7 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
     log_weight = 0.0
     counters = np.zeros(4)
     moved = False
-    depth = 0
+    depth = np.int64(0)   # not the literal 0: Numba would compile _build_subtree for it too
     while depth < max_treedepth:
         forward = rng.uniform(state) > 0.5
         side = 0 if forward else 1                       # the edge the trajectory grows from

@@ -4,8 +4,9 @@ Each chain has its own generator stream, derived from (seed, chain index), and
 does its work in two native calls (warmup, then sampling), timed separately.
 The chains release the GIL, so `cores` threads run them truly in parallel; a
 chain's draws do not depend on which thread ran it or on how many there were.
-The main thread waits for them, updating the bar every 0.1 s; Ctrl-C asks the
-chains to stop and returns what they hold (a second Ctrl-C leaves at once).  Afterwards the saved
+The main thread waits for the last chain to finish (an Event it sets), redrawing the
+bar every 0.1 s meanwhile; Ctrl-C asks the chains to stop and returns what they hold
+(a second Ctrl-C leaves at once).  Afterwards the saved
 unconstrained draws are mapped to the constrained params, deterministics and
 generated quantities by the model's own compiled functions.
 """
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -84,11 +85,12 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
            save_warmup=False, progress=True, cores=None):
     _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
                     num_leapfrog_steps, cores, seed, save_warmup)
-    from ppl import diagnostics
+    from ppl import diagnostics, first_run
     from ppl.results.fit import Fit
 
     diagnostics.compile_in_background()        # the summary's kernels, while the samplers load
-    from ppl.sampling import chain as native   # compiled once, loaded from Numba's disk cache
+    # compiled once, loaded from Numba's disk cache; on a cold cache one line says so
+    native = first_run.load(first_run.SAMPLERS, [first_run.DIAGNOSTICS] if progress else None)
     from ppl.sampling.adaptation import window_schedule
 
     posterior.check_generated_quantities()   # before the chains run, not after
@@ -157,7 +159,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         return out
 
     bar = ProgressBar(chains * (warmup + draws), progress)
-    results = _run_chains(run, chains, cores, progress_counts, bar, native, warmup)
+    results = _run_chains(run, chains, cores, progress_counts, bar, native, warmup).results
     bar.close()
     for index, result in enumerate(results):
         if result["status"] not in (native.OK, native.INTERRUPTED):
@@ -170,29 +172,83 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
                            settings=run_settings)
 
 
-def _run_chains(run, chains, cores, progress_counts, bar, native, warmup):
-    """Run the chains on threads, updating the bar until they are done (no sleep after the last
-    one ends).  Ctrl-C asks every chain to stop before its next iteration and waits for them;
-    a second Ctrl-C leaves at once."""
-    pool = ThreadPoolExecutor(max_workers=cores)
-    futures = [pool.submit(run, index) for index in range(chains)]
-    try:
+BAR_REFRESH_SECONDS = 0.1
+
+
+class ChainThreads:
+    """`cores` threads that run the chains, taking the next chain index as each finishes one,
+    and an Event the last chain to finish sets: the caller waits on it, so it wakes as
+    soon as the chains are done, not at its next redraw of the bar."""
+
+    def __init__(self, run, chains: int, cores: int):
+        self.results = [None] * chains
+        self.errors: list[BaseException] = []
+        self.done = threading.Event()
+        self.woken_by_timeout = 0            # waits that ended to redraw the bar
+        self._run = run
+        self._lock = threading.Lock()
+        self._next_index = iter(range(chains))
+        self._running = chains
+        self._threads = [threading.Thread(target=self._work, name=f"ppl-chains-{k}", daemon=True)
+                         for k in range(cores)]
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self):
         while True:
-            _, pending = wait(futures, timeout=0.1)
-            iterations = progress_counts[:, native.ITERATIONS]
-            bar.update(int(iterations.sum()), int(progress_counts[:, native.DIVERGENCES].sum()),
-                       "warmup" if iterations.min() < warmup else "sampling")
-            if not pending:
-                break
+            with self._lock:
+                index = next(self._next_index, None)
+            if index is None:
+                return
+            try:
+                self.results[index] = self._run(index)
+            except BaseException as error:   # re-raised by the caller, as a future's result would be
+                self.errors.append(error)
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    self.done.set()
+
+    def wait(self, timeout=None) -> bool:
+        """Whether every chain is done, after waiting at most `timeout` seconds for it."""
+        finished = self.done.wait(timeout)
+        if not finished:
+            self.woken_by_timeout += 1
+        return finished
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
+
+
+def _run_chains(run, chains, cores, progress_counts, bar, native, warmup, refresh=BAR_REFRESH_SECONDS):
+    """Run the chains on threads, redrawing the bar every `refresh` seconds until the last
+    chain sets the done Event, which wakes this thread at once.  Ctrl-C asks every chain to
+    stop before its next iteration and waits for them; a second Ctrl-C leaves at once
+    (the threads are daemons: they end with the chains, or with the process).  Returns the
+    ChainThreads, holding each chain's result."""
+    threads = None
+    try:
+        threads = ChainThreads(run, chains, cores)
+        while not threads.wait(refresh):
+            _draw(bar, progress_counts, native, warmup)
     except KeyboardInterrupt:
-        progress_counts[:, native.STOP] = 1
-        try:
-            wait(futures)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
+        progress_counts[:, native.STOP] = 1   # chains not started yet stop at their first iteration
+        if threads is None:                   # while the threads were starting: nothing to return
             raise
-    pool.shutdown(wait=True)
-    return [future.result() for future in futures]
+        threads.wait()
+    if bar.enabled:
+        _draw(bar, progress_counts, native, warmup)
+    threads.join()
+    if threads.errors:
+        raise threads.errors[0]
+    return threads
+
+
+def _draw(bar, progress_counts, native, warmup):
+    iterations = progress_counts[:, native.ITERATIONS]
+    bar.update(int(iterations.sum()), int(progress_counts[:, native.DIVERGENCES].sum()),
+               "warmup" if iterations.min() < warmup else "sampling")
 
 
 def _interrupted(results, run_settings):

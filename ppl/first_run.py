@@ -1,0 +1,20 @@
+"""The first run after installing ppl: the sampler library is compiled (and, at the
+same time, the diagnostics in a background process), and one line on stderr says so
+when Numba's cache does not hold it (the mechanism: ppl/diagnostics/compile_notice.py)."""
+
+from __future__ import annotations
+
+import importlib
+
+from ppl.diagnostics.compile_notice import DIAGNOSTICS, Library, announce
+
+SAMPLERS = Library("ppl.sampling.chain", "run_chain", "the NUTS and HMC sampler library", "20-30 s")
+__all__ = ["DIAGNOSTICS", "SAMPLERS", "load"]
+
+
+def load(library: Library, announce_with: list[Library] | None = None):
+    """The library's module, imported after announcing it (with `announce_with`, which
+    compile at the same time elsewhere) when it is cold; None for announce_with: silent."""
+    if announce_with is not None:
+        announce([library, *announce_with])
+    return importlib.import_module(library.module)

@@ -35,6 +35,13 @@ def correlated_mvn(N, K, Y):
     numpyro.sample("Y", dist.MultivariateNormal(mu, scale_tril=sigma[:, None] * L), obs=Y)
 
 
+def correlated_regression(N, K, X, y):
+    alpha = numpyro.sample("alpha", dist.Normal(0.0, 10.0))
+    beta = numpyro.sample("beta", dist.Normal(0.0, 10.0).expand([K]))
+    sigma = numpyro.sample("sigma", dist.HalfNormal(2.0))
+    numpyro.sample("y", dist.Normal(alpha + X @ beta, sigma), obs=y)
+
+
 def dirichlet_simplex(K, N, alpha, y):
     theta = numpyro.sample("theta", dist.Dirichlet(alpha))
     numpyro.sample("y", dist.Categorical(probs=theta), obs=y)
@@ -52,6 +59,11 @@ def eight_schools_noncentered(J, y, sigma):
     tau = numpyro.sample("tau", dist.HalfCauchy(5.0))
     theta_tilde = numpyro.sample("theta_tilde", dist.Normal(0.0, 1.0).expand([J]))
     numpyro.sample("y", dist.Normal(mu + tau * theta_tilde, sigma), obs=y)
+
+
+def funnel(K):
+    v = numpyro.sample("v", dist.Normal(0.0, 3.0))
+    numpyro.sample("x", dist.Normal(0.0, jnp.exp(v / 2)).expand([K]))
 
 
 def garch11(T, r, sigma1):
@@ -118,6 +130,10 @@ def radon_hierarchical(N, J, county, floor, log_radon):
     numpyro.sample("log_radon", dist.Normal(a[county] + b * floor, sigma_y), obs=log_radon)
 
 
+def tight_gaussian(D, mu, L):
+    numpyro.sample("x", dist.MultivariateNormal(mu, scale_tril=L))
+
+
 def _real(value):
     return jnp.asarray(value, dtype=jnp.float64)
 
@@ -129,9 +145,11 @@ def _int(value):
 _KINDS = {
     "ar_k": {"K": int, "T": int, "y": _real},
     "correlated_mvn": {"N": int, "K": int, "Y": _real},
+    "correlated_regression": {"N": int, "K": int, "X": _real, "y": _real},
     "dirichlet_simplex": {"K": int, "N": int, "alpha": _real, "y": _int},
     "eight_schools_centered": {"J": int, "y": _real, "sigma": _real},
     "eight_schools_noncentered": {"J": int, "y": _real, "sigma": _real},
+    "funnel": {"K": int},
     "garch11": {"T": int, "r": _real, "sigma1": float},
     "gp_regression": {"N": int, "x": _real, "y": _real},
     "linreg": {"N": int, "x": _real, "y": _real},
@@ -139,6 +157,7 @@ _KINDS = {
     "logistic_regression": {"N": int, "K": int, "X": _real, "y": _int},
     "normal_mixture": {"N": int, "y": _real},
     "radon_hierarchical": {"N": int, "J": int, "county": _int, "floor": _real, "log_radon": _real},
+    "tight_gaussian": {"D": int, "mu": _real, "L": _real},
 }
 
 MODELS = {

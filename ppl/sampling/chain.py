@@ -32,8 +32,6 @@ from ppl.sampling.hamiltonian import LOG_DENSITY_GRADIENT, METRIC, evaluate
 NUTS, HMC = 0, 1
 # step-size adaptation rules
 DUAL_AVERAGING, SIMPLE = 0, 1
-# metric adaptation rules
-STAN_WINDOWS, FISHER = 0, 1
 
 
 class ChainSettings(NamedTuple):
@@ -56,13 +54,12 @@ class ChainSettings(NamedTuple):
     target_accept: float
     adaptation_rate: float       # SIMPLE's rate
     max_delta_h: float           # the energy error that counts as a divergence
-    metric_adaptation: int = STAN_WINDOWS   # or FISHER (ppl/sampling/fisher.py): how adapt_metric adapts
 
 
 CHAIN_SETTINGS = types.NamedTuple(
     [types.int64, types.boolean, types.int64, types.int64, types.int64, types.boolean, types.int64, types.boolean,
      types.boolean, types.int64, types.float64, types.boolean, types.int64, types.boolean, types.boolean,
-     types.float64, types.float64, types.float64, types.int64], ChainSettings)
+     types.float64, types.float64, types.float64], ChainSettings)
 # columns of the per-draw statistics
 STAT_NAMES = ("accept_stat", "step_size", "tree_depth", "n_leapfrog", "diverging", "energy", "lp")
 ACCEPTED = len(STAT_NAMES)            # one more column: whether the draw moved (HMC's is_accepted)
@@ -83,15 +80,12 @@ CHAIN_SIGNATURE = types.int64(
     types.int64[::1])                                                # progress (PROGRESS_SLOTS)
 
 
-@numba.njit(CHAIN_SIGNATURE, cache=True, nogil=True, error_model="numpy")
-def run_chain(log_density_gradient, real_data, int_data, state, position, settings, metric, step_size_io,
-              window_bounds, draws, statistics, seeds, progress):
-    """`settings.iterations` transitions from `position` (initialised first when
-    `settings.init_given` is false and this is warmup).  With `adapt` set, the step size
-    and (with `adapt_metric`) the metric adapt: in Stan's windows (`window_bounds`) or
-    nutpie's (`metric_adaptation=FISHER`); the final step size and metric are written back
-    (the metric in place; a dense one's factor is recomputed first).  Every `thin`-th
-    iteration is saved when `save` is set.  Returns a status."""
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def chain_body(log_density_gradient, real_data, int_data, state, position, settings, metric, step_size_io,
+               window_bounds, draws, statistics, seeds, progress, gradient_warmup):
+    """run_chain's work, with nutpie's metric adaptation when `gradient_warmup` is
+    ppl/sampling/fisher.py's workspace: None prunes that code away when Numba compiles
+    this for run_chain, so only the entry point that passes one compiles it."""
     dim = position.shape[0]
     iterations = settings.iterations
     adapt = settings.adapt
@@ -120,11 +114,11 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
     adapt_step = adapt and settings.adapt_step_size
     dual_averaging = settings.step_size_rule == DUAL_AVERAGING
     heuristic = settings.step_size_heuristic
-    gradient_based = adapt and settings.adapt_metric and settings.metric_adaptation == FISHER
-    schedule, moments, stored = fisher.workspace(dim, iterations if gradient_based else 0,
-                                                 gradient_based and metric.low_rank_vectors.shape[0] > 0)
-    if gradient_based:
-        fisher.init(schedule, moments, stored, position, gradient, metric)
+    gradient_based = False
+    if gradient_warmup is not None:
+        gradient_based = adapt and settings.adapt_metric
+        if gradient_based:
+            fisher.init(gradient_warmup[0], gradient_warmup[1], gradient_warmup[2], position, gradient, metric)
     metric_changed = False   # since the start: the step size is searched for again at the first change
     if adapt_step:
         if heuristic:
@@ -172,14 +166,17 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
                                                              trajectory)
                 if adapt_step:
                     averaging = adaptation.dual_averaging_init(step_size)
-        if gradient_based and fisher.update(schedule, moments, stored, iteration, position, gradient,
-                                            info.accepted, metric) and not metric_changed:
-            metric_changed = True
-            if adapt_step and heuristic:
-                step_size = adaptation.initial_step_size(log_density_gradient, real_data, int_data, state, position,
-                                                         gradient, log_density, step_size, metric, trajectory)
-            if adapt_step:
-                averaging = adaptation.dual_averaging_init(step_size)
+        if gradient_warmup is not None:
+            if gradient_based and fisher.update(gradient_warmup[0], gradient_warmup[1], gradient_warmup[2],
+                                                iteration, position, gradient, info.accepted, metric) \
+                    and not metric_changed:
+                metric_changed = True
+                if adapt_step and heuristic:
+                    step_size = adaptation.initial_step_size(log_density_gradient, real_data, int_data, state,
+                                                             position, gradient, log_density, step_size, metric,
+                                                             trajectory)
+                if adapt_step:
+                    averaging = adaptation.dual_averaging_init(step_size)
         # drawn every iteration, saved or not, so that saving the warmup (or thinning) never
         # changes the stream, and so never the draws that follow
         generation_seed = rng.seed_for_numpy(state)
@@ -203,3 +200,16 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
         step_size = adaptation.dual_averaging_final(averaging)
     step_size_io[0] = step_size
     return OK
+
+
+@numba.njit(CHAIN_SIGNATURE, cache=True, nogil=True, error_model="numpy")
+def run_chain(log_density_gradient, real_data, int_data, state, position, settings, metric, step_size_io,
+              window_bounds, draws, statistics, seeds, progress):
+    """`settings.iterations` transitions from `position` (initialised first when
+    `settings.init_given` is false and this is warmup).  With `adapt` set, the step size
+    and (with `adapt_metric`) the metric adapt, the metric in Stan's windows
+    (`window_bounds`); the final step size and metric are written back (the metric in
+    place; a dense one's factor is recomputed first).  Every `thin`-th iteration is saved
+    when `save` is set.  Returns a status.  (nutpie's warmup: ppl/sampling/fisher_chain.py.)"""
+    return chain_body(log_density_gradient, real_data, int_data, state, position, settings, metric, step_size_io,
+                      window_bounds, draws, statistics, seeds, progress, None)

@@ -77,17 +77,24 @@ def workspace(dim, warmup, low_rank_metric):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _welford(part, row, i, value, count):
+    """Welford's update of a mean (part[row]) and sum of squared deviations (part[row + 1])."""
+    delta = value - part[row, i]
+    part[row, i] += delta / count
+    part[row + 1, i] += delta * (value - part[row, i])
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _add(schedule, moments, stored, position, gradient):
     """The draw (and its gradient) into both estimators."""
-    for estimator, slot in ((0, FOREGROUND_COUNT), (1, BACKGROUND_COUNT)):
-        schedule[slot] += 1
-        count = schedule[slot]
+    schedule[FOREGROUND_COUNT] += 1
+    schedule[BACKGROUND_COUNT] += 1
+    for estimator in range(2):
+        count = schedule[FOREGROUND_COUNT] if estimator == 0 else schedule[BACKGROUND_COUNT]
         part = moments[estimator]
         for i in range(position.shape[0]):
-            for offset, value in ((0, position[i]), (2, gradient[i])):
-                delta = value - part[offset, i]
-                part[offset, i] += delta / count
-                part[offset + 1, i] += delta * (value - part[offset, i])
+            _welford(part, 0, i, position[i], count)
+            _welford(part, 2, i, gradient[i], count)
     if stored.shape[1] > 0:
         stored[0, schedule[ROWS]] = position
         stored[1, schedule[ROWS]] = gradient

@@ -122,12 +122,19 @@ def velocity(p, metric, out):
             out[i] = total
         return
     diagonal = metric.diagonal
-    rank = metric.low_rank_size[0]
-    if rank == 0:
+    if metric.low_rank_size[0] == 0:
         for i in range(dim):
             out[i] = diagonal[i] * p[i]
         return
-    # S (I + U (Lambda - I) U') S p, with out holding S p on the way
+    _low_rank_velocity(p, metric, out)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _low_rank_velocity(p, metric, out):
+    """S (I + U (Lambda - I) U') S p, with out holding S p on the way."""
+    dim = p.shape[0]
+    diagonal = metric.diagonal
+    rank = metric.low_rank_size[0]
     for i in range(dim):
         out[i] = math.sqrt(diagonal[i]) * p[i]
     coefficients = np.empty(rank)
@@ -162,18 +169,24 @@ def sample_momentum(state, metric, p):
                 total -= factor[j, i] * p[j]
             p[i] = total / factor[i, i]
         return
-    rank = metric.low_rank_size[0]
-    if rank > 0:   # z + U (Lambda^{-1/2} - I) U' z, whose covariance is (I + U (Lambda - I) U')^{-1}
-        coefficients = np.empty(rank)
-        _low_rank_coefficients(metric, p, -0.5, coefficients)
-        vectors = metric.low_rank_vectors
-        for i in range(dim):
-            total = p[i]
-            for j in range(rank):
-                total += vectors[i, j] * coefficients[j]
-            p[i] = total
+    if metric.low_rank_size[0] > 0:
+        _low_rank_momentum(metric, p)
     for i in range(dim):
         p[i] /= math.sqrt(metric.diagonal[i])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _low_rank_momentum(metric, z):
+    """In place: z + U (Lambda^{-1/2} - I) U' z, whose covariance is (I + U (Lambda - I) U')^{-1}."""
+    rank = metric.low_rank_size[0]
+    coefficients = np.empty(rank)
+    _low_rank_coefficients(metric, z, -0.5, coefficients)
+    vectors = metric.low_rank_vectors
+    for i in range(z.shape[0]):
+        total = z[i]
+        for j in range(rank):
+            total += vectors[i, j] * coefficients[j]
+        z[i] = total
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -102,20 +102,29 @@ def _orthonormal_basis(rows_a, rows_b):
     working precision; dependent vectors dropped)."""
     count_a, dim = rows_a.shape
     basis = np.zeros((count_a + rows_b.shape[0], dim))
+    vector = np.empty(dim)
     size = 0
     for index in range(basis.shape[0]):
-        source = rows_a[index] if index < count_a else rows_b[index - count_a]
-        vector = source.copy()
-        original = math.sqrt(np.sum(vector * vector))
+        original = 0.0
+        for i in range(dim):
+            vector[i] = rows_a[index, i] if index < count_a else rows_b[index - count_a, i]
+            original += vector[i] * vector[i]
         if not original > 0.0:
             continue
         for _ in range(2):
             for k in range(size):
-                overlap = np.sum(basis[k] * vector)
-                vector -= overlap * basis[k]
-        norm = math.sqrt(np.sum(vector * vector))
-        if norm > _BASIS_DROP * original:
-            basis[size] = vector / norm
+                overlap = 0.0
+                for i in range(dim):
+                    overlap += basis[k, i] * vector[i]
+                for i in range(dim):
+                    vector[i] -= overlap * basis[k, i]
+        norm = 0.0
+        for i in range(dim):
+            norm += vector[i] * vector[i]
+        if norm > _BASIS_DROP * _BASIS_DROP * original:
+            scale = 1.0 / math.sqrt(norm)
+            for i in range(dim):
+                basis[size, i] = vector[i] * scale
             size += 1
         if size == dim:
             break
@@ -170,12 +179,23 @@ def _solve_upper_transposed(factor, right):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _symmetrise(matrix):
+    """In place: (matrix + matrix') / 2, what rounding took from a symmetric result."""
+    for i in range(matrix.shape[0]):
+        for j in range(i):
+            average = 0.5 * (matrix[i, j] + matrix[j, i])
+            matrix[i, j] = average
+            matrix[j, i] = average
+
+
+@numba.njit(cache=True, error_model="numpy")
 def spd_geometric_mean_with_inverse(a, b):
     """The SPD S with S B S = A (the geometric mean of A and B^{-1}): with B = L L',
     S = L^{-T} (L' A L)^{1/2} L^{-1}."""
     factor = cholesky(b)
     middle = _product(_product(np.ascontiguousarray(factor.T), a), factor)
-    values, vectors = symmetric_eigen(0.5 * (middle + middle.T))
+    _symmetrise(middle)
+    values, vectors = symmetric_eigen(middle)
     root = np.zeros_like(middle)
     for j in range(values.shape[0]):
         weight = math.sqrt(max(values[j], 0.0))
@@ -184,7 +204,8 @@ def spd_geometric_mean_with_inverse(a, b):
                 root[i, k] += vectors[i, j] * weight * vectors[k, j]
     half = _solve_upper_transposed(factor, root)                             # L^{-T} root
     mean = _solve_upper_transposed(factor, np.ascontiguousarray(half.T))     # L^{-T} (L^{-T} root)' = S'
-    return 0.5 * (mean + mean.T)
+    _symmetrise(mean)
+    return mean
 
 
 @numba.njit(cache=True, error_model="numpy")

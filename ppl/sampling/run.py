@@ -126,8 +126,12 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         step_size_rule=native.DUAL_AVERAGING if method == "nuts" else native.SIMPLE,
         step_size_heuristic=not (warmup == 0 and step_size is not None),   # a step size given, no warmup: used as is
         adapt_metric=metric != "unit", target_accept=float(target_accept), adaptation_rate=HMC_ADAPTATION_RATE,
-        max_delta_h=MAX_DELTA_H,
-        metric_adaptation=native.FISHER if adaptation == "fisher" else native.STAN_WINDOWS)
+        max_delta_h=MAX_DELTA_H)
+    run_warmup = native.run_chain
+    if adaptation == "fisher" and metric != "unit":
+        from ppl.sampling import fisher_chain   # compiled (or loaded) only by those who use it
+
+        run_warmup = fisher_chain.run_chain
     initial_step_size = float(step_size or 1.0)
     windows = window_schedule(warmup)
     saved_warmup = (warmup + thin - 1) // thin if save_warmup else 0
@@ -153,7 +157,8 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
                                                init_given=not (starts[index] is None and phase == "warmup"))
             prefix = "warmup_" if phase == "warmup" else ""
             started = time.perf_counter()
-            status = native.run_chain(gradient, real_data, int_data, state, position, phase_settings,
+            run_phase = run_warmup if phase == "warmup" else native.run_chain
+            status = run_phase(gradient, real_data, int_data, state, position, phase_settings,
                                       inverse_metric, step, windows,
                                       out[prefix + "draws"], out[prefix + "stats"], out[prefix + "seeds"],
                                       progress_counts[index])

@@ -270,3 +270,11 @@ def test_fisher_with_static_hmc_and_a_unit_metric(scaled_normal):
     unit = posterior.sample(metric="unit", adaptation="fisher", chains=1, warmup=50, draws=10, max_treedepth=4,
                             progress=False)
     assert np.all(unit.inverse_metric == 1.0)
+
+
+def test_no_warmup_leaves_the_metric_as_given(scaled_normal):
+    # as with Stan's windows: without warmup nothing adapts, not even the metric's initial guess
+    posterior, _ = scaled_normal
+    fit = posterior.sample(adaptation="fisher", chains=1, warmup=0, draws=5, step_size=0.01, max_treedepth=3,
+                           seed=1, progress=False)
+    assert np.all(fit.inverse_metric == 1.0) and np.all(fit.step_size == 0.01)

@@ -116,7 +116,7 @@ def chain_body(log_density_gradient, real_data, int_data, state, position, setti
     heuristic = settings.step_size_heuristic
     gradient_based = False
     if gradient_warmup is not None:
-        gradient_based = adapt and settings.adapt_metric
+        gradient_based = adapt and settings.adapt_metric and iterations > 0   # no warmup: the metric as given
         if gradient_based:
             fisher.init(gradient_warmup[0], gradient_warmup[1], gradient_warmup[2], position, gradient, metric)
     metric_changed = False   # since the start: the step size is searched for again at the first change

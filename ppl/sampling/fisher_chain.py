@@ -18,7 +18,7 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
     """As ppl.sampling.chain.run_chain, with the metric adapted from draws and gradients in
     nutpie's windows when `settings.adapt` and `settings.adapt_metric` are set (the
     low-rank form when `metric` is low rank); `window_bounds` is not read."""
-    gradient_based = settings.adapt and settings.adapt_metric
+    gradient_based = settings.adapt and settings.adapt_metric and settings.iterations > 0
     workspace = fisher.workspace(position.shape[0], settings.iterations if gradient_based else 0,
                                  gradient_based and metric.low_rank_vectors.shape[0] > 0)
     return chain_body(log_density_gradient, real_data, int_data, state, position, settings, metric, step_size_io,

@@ -263,6 +263,7 @@ def test_settings_errors(scaled_normal):
     assert ADAPTATIONS == ("stan", "fisher")
 
 
+@pytest.mark.filterwarnings("ignore::ppl.results.fit.SamplerWarning")   # short runs, on purpose
 def test_fisher_with_static_hmc_and_a_unit_metric(scaled_normal):
     posterior, scales = scaled_normal
     fit = posterior.sample(method="hmc", adaptation="fisher", num_leapfrog_steps=8, **QUICK)
@@ -272,6 +273,7 @@ def test_fisher_with_static_hmc_and_a_unit_metric(scaled_normal):
     assert np.all(unit.inverse_metric == 1.0)
 
 
+@pytest.mark.filterwarnings("ignore::ppl.results.fit.SamplerWarning")   # short runs, on purpose
 def test_no_warmup_leaves_the_metric_as_given(scaled_normal):
     # as with Stan's windows: without warmup nothing adapts, not even the metric's initial guess
     posterior, _ = scaled_normal

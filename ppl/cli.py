@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("--draws", type=int, default=1000)
     sample.add_argument("--seed", type=int, default=None)
     sample.add_argument("--method", choices=["nuts", "hmc"], default="nuts")
-    sample.add_argument("--metric", choices=["diag", "dense", "unit"], default="diag")
+    sample.add_argument("--metric", choices=["diag", "dense", "low_rank", "unit"], default="diag")
+    sample.add_argument("--adaptation", choices=["stan", "fisher"], default=None,
+                        help="how warmup adapts the metric (default: the metric's own, see docs/sampling.md)")
     sample.add_argument("--target-accept", type=float, default=0.8)
     sample.add_argument("--max-treedepth", type=int, default=10)
     sample.add_argument("--num-leapfrog-steps", type=int, default=None, help="for --method hmc")
@@ -130,6 +132,7 @@ def _sample(model, args) -> int:
         warnings.simplefilter("always")
         fit = model.sample(args.data if args.data else {}, chains=args.chains, warmup=args.warmup,
                            draws=args.draws, seed=args.seed, method=args.method, metric=args.metric,
+                           adaptation=args.adaptation,
                            target_accept=args.target_accept, max_treedepth=args.max_treedepth,
                            num_leapfrog_steps=args.num_leapfrog_steps, thin=args.thin, cores=args.cores,
                            progress=not args.no_progress)

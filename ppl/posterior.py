@@ -145,13 +145,19 @@ class Posterior:
 
     def sample(self, *, chains=4, warmup=1000, draws=1000, seed=None, method="nuts", thin=1, init=None,
                target_accept=0.8, max_treedepth=10, metric="diag", step_size=None, num_leapfrog_steps=None,
-               save_warmup=False, progress=True, cores=None):
+               save_warmup=False, progress=True, cores=None, adaptation=None):
         """Draws from this posterior with NUTS (default) or static HMC; returns a ppl.Fit.
 
         Warmup adapts the step size (dual averaging towards target_accept for NUTS;
         TFP's simple multiplicative adaptation for HMC) and, unless metric="unit",
-        a diagonal (or, with metric="dense", dense) inverse metric in Stan's windows.
-        step_size is the initial step size (adapted during warmup).  init: constrained
+        the inverse metric: diagonal ("diag"), dense ("dense") or nutpie's low rank
+        ("low_rank": a diagonal times (I + U (Lambda - I) U'), for strongly correlated
+        posteriors in many dimensions, at O(dim k) per gradient).  adaptation="stan"
+        estimates it from the variances of the draws in Stan's doubling windows;
+        adaptation="fisher" from the draws and their gradients in nutpie's windows
+        (Seyboldt, Carlson & Carpenter 2026), which needs far fewer draws.  Left out,
+        it is the metric's default: "stan" for "diag" and "dense", "fisher" for
+        "low_rank" (benchmarks/README.md compares them).  step_size is the initial step size (adapted during warmup).  init: constrained
         param values (a dict, or one dict per chain), validated against the
         constraints; by default uniform(-2, 2) on the unconstrained scale.  The same
         seed gives the same draws whatever `cores` is."""
@@ -160,7 +166,7 @@ class Posterior:
         return sample(self, chains=chains, warmup=warmup, draws=draws, seed=seed, method=method, thin=thin,
                       init=init, target_accept=target_accept, max_treedepth=max_treedepth, metric=metric,
                       step_size=step_size, num_leapfrog_steps=num_leapfrog_steps, save_warmup=save_warmup,
-                      progress=progress, cores=cores)
+                      progress=progress, cores=cores, adaptation=adaptation)
 
     def __repr__(self) -> str:
         return f"<ppl.Posterior of {self.model.name!r}: dim={self.dim}>"

@@ -53,32 +53,33 @@ def test_leapfrog_is_reversible_and_nearly_conserves_energy():
     p = np.array([1.0, 0.3, -0.7])
     grad = np.zeros(dim)
     log_density = standard_normal_log_density(q, grad, np.zeros(1), np.zeros(1, np.int64))
-    inverse_diagonal, no_dense, scratch = np.full(dim, 1.0), np.zeros((0, 0)), np.zeros(dim)
+    metric, scratch = hamiltonian.initial_metric(dim, "diag"), np.zeros(dim)
     start_energy = -log_density + 0.5 * p @ p
     q0, p0 = q.copy(), p.copy()
     step, steps = 0.01, 314   # about half a period of the oscillator
     for _ in range(steps):
         log_density = hamiltonian.leapfrog(standard_normal_log_density, np.zeros(1), np.zeros(1, np.int64),
-                                           q, p, grad, step, inverse_diagonal, no_dense, scratch)
+                                           q, p, grad, step, metric, scratch)
     # the exact flow of H = (q^2 + p^2) / 2 rotates (q, p): after time t, q = q0 cos t + p0 sin t
     t = step * steps
     np.testing.assert_allclose(q, q0 * math.cos(t) + p0 * math.sin(t), atol=1e-3)
     assert abs(-log_density + 0.5 * p @ p - start_energy) < 1e-4
     for _ in range(steps):   # and back
         hamiltonian.leapfrog(standard_normal_log_density, np.zeros(1), np.zeros(1, np.int64),
-                             q, p, grad, -step, inverse_diagonal, no_dense, scratch)
+                             q, p, grad, -step, metric, scratch)
     np.testing.assert_allclose(q, q0, atol=1e-10)
     np.testing.assert_allclose(p, p0, atol=1e-10)
 
 
 def test_dense_momentum_has_the_metric_as_covariance():
     inverse_metric = np.array([[2.0, 0.6], [0.6, 0.5]])
-    factor = np.linalg.cholesky(inverse_metric)
+    metric = hamiltonian.initial_metric(2, "dense")._replace(dense=inverse_metric,
+                                                              dense_factor=np.linalg.cholesky(inverse_metric))
     state = rng.stream_state(3, 0)
     p = np.zeros(2)
     momenta = np.empty((20000, 2))
     for k in range(len(momenta)):
-        hamiltonian.sample_momentum(state, np.ones(2), inverse_metric, factor, p)
+        hamiltonian.sample_momentum(state, metric, p)
         momenta[k] = p
     np.testing.assert_allclose(np.cov(momenta.T), np.linalg.inv(inverse_metric), rtol=0.05, atol=0.02)
 
@@ -122,8 +123,8 @@ def test_nuts_transition_on_a_standard_normal_keeps_the_target():
     depths = np.empty(draws)
     for k in range(draws):
         log_density, info = nuts.transition(standard_normal_log_density, no_data, no_ints, state, position,
-                                            gradient, log_density, 0.8, np.ones(dim), np.zeros((0, 0)),
-                                            np.zeros((0, 0)), 10, 1000.0, trajectory, stack, levels)
+                                            gradient, log_density, 0.8, hamiltonian.initial_metric(dim, "diag"),
+                                            10, 1000.0, trajectory, stack, levels)
         samples[k] = position
         depths[k] = info.tree_depth
     np.testing.assert_allclose(samples.mean(axis=0), 0.0, atol=5 / math.sqrt(draws))

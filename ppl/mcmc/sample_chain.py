@@ -46,6 +46,7 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
                  num_steps_between_results=0, trace_fn=_default_trace, return_final_kernel_results=False,
                  seed=None, parallel_iterations=None):
     from ppl import first_run
+    from ppl.sampling.hamiltonian import initial_metric
 
     native = first_run.load(first_run.SAMPLERS, announce_with=[])   # one line on a cold cache
     if kernel is None:
@@ -99,7 +100,7 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
                                       save=bool(save))
             rows = (iterations + thin - 1) // thin if save else 0
             status = native.run_chain(target.function, target.real_data, target.int_data, state, position, phase,
-                                      np.ones(target.dim), np.zeros((0, 0)), step, np.zeros(0, np.int64),
+                                      initial_metric(target.dim, "diag"), step, np.zeros(0, np.int64),
                                       draws[saved:saved + rows] if save else np.zeros((0, target.dim)),
                                       stats[saved:saved + rows] if save else np.zeros((0, native.STAT_COLUMNS)),
                                       seeds[saved:saved + rows] if save else np.zeros(0, np.int64), progress[index])

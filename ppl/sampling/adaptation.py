@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from ppl.runtime.event_kernels import cholesky
 from ppl.sampling import rng
 from ppl.sampling.hamiltonian import evaluate, kinetic_energy, leapfrog_energy, sample_momentum, velocity
 
@@ -121,8 +122,9 @@ def welford_add(sample, count, mean, second_moment, dense):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def regularised_metric(count, second_moment, dense, inverse_metric_diagonal, inverse_metric_dense):
-    """Stan's regularised variance (or covariance) estimate as the new inverse metric."""
+def regularised_metric(count, second_moment, dense, metric):
+    """Stan's regularised variance (or covariance) estimate as the new inverse metric
+    (written into metric.diagonal, or metric.dense and its factor)."""
     n = float(count)
     shrink = n / (n + 5.0)
     floor = 1e-3 * 5.0 / (n + 5.0)
@@ -130,16 +132,17 @@ def regularised_metric(count, second_moment, dense, inverse_metric_diagonal, inv
     if dense:
         for i in range(dim):
             for j in range(dim):
-                inverse_metric_dense[i, j] = shrink * second_moment[i, j] / (n - 1.0)
-            inverse_metric_dense[i, i] += floor
+                metric.dense[i, j] = shrink * second_moment[i, j] / (n - 1.0)
+            metric.dense[i, i] += floor
+        metric.dense_factor[:, :] = cholesky(metric.dense)
     else:
         for i in range(dim):
-            inverse_metric_diagonal[i] = shrink * second_moment[i, 0] / (n - 1.0) + floor
+            metric.diagonal[i] = shrink * second_moment[i, 0] / (n - 1.0) + floor
 
 
 @numba.njit(cache=True, error_model="numpy")
 def initial_step_size(log_density_gradient, real_data, int_data, state, position, gradient, log_density,
-                      step_size, inverse_metric_diagonal, inverse_metric_dense, metric_factor, trajectory):
+                      step_size, metric, trajectory):
     """Stan's heuristic: double or halve the step size until the acceptance probability of
     one leapfrog step from `position` crosses 0.8.  Uses trajectory rows 0-3."""
     if step_size == 0.0 or step_size > 1e7 or math.isnan(step_size):
@@ -150,11 +153,10 @@ def initial_step_size(log_density_gradient, real_data, int_data, state, position
     for _ in range(100):
         q[:] = position
         g[:] = gradient
-        sample_momentum(state, inverse_metric_diagonal, inverse_metric_dense, metric_factor, p)
-        velocity(p, inverse_metric_diagonal, inverse_metric_dense, v)
+        sample_momentum(state, metric, p)
+        velocity(p, metric, v)
         initial_energy = -log_density + kinetic_energy(p, v)
-        _, energy = leapfrog_energy(log_density_gradient, real_data, int_data, q, p, g, step_size,
-                                    inverse_metric_diagonal, inverse_metric_dense, v)
+        _, energy = leapfrog_energy(log_density_gradient, real_data, int_data, q, p, g, step_size, metric, v)
         delta = initial_energy - energy
         if direction == 0:   # the first step only picks the direction, as in Stan
             direction = 1 if delta > log_target else -1

@@ -25,8 +25,8 @@ import numpy as np
 from numba import types
 
 from ppl.runtime.event_kernels import cholesky
-from ppl.sampling import adaptation, hmc, nuts, rng
-from ppl.sampling.hamiltonian import LOG_DENSITY_GRADIENT, evaluate
+from ppl.sampling import adaptation, fisher, hmc, nuts, rng
+from ppl.sampling.hamiltonian import LOG_DENSITY_GRADIENT, METRIC, evaluate
 
 # methods
 NUTS, HMC = 0, 1
@@ -74,27 +74,18 @@ CHAIN_SIGNATURE = types.int64(
     LOG_DENSITY_GRADIENT, types.float64[::1], types.int64[::1],     # model, real data, int data
     types.uint64[::1],                                               # generator state
     types.float64[::1], CHAIN_SETTINGS,                             # position (in/out), settings
-    types.float64[::1], types.float64[:, ::1], types.float64[::1],  # inverse metric (diagonal, dense), step size
+    METRIC, types.float64[::1],                                      # inverse metric (in/out), step size (in/out)
     types.int64[::1],                                                # slow windows: [start, end] pairs
     types.float64[:, ::1], types.float64[:, ::1], types.int64[::1],  # draws, statistics, generation seeds
     types.int64[::1])                                                # progress (PROGRESS_SLOTS)
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _metric_factor(inverse_metric_dense):
-    if inverse_metric_dense.shape[0] == 0:
-        return np.zeros((0, 0))
-    return cholesky(inverse_metric_dense)
-
-
-@numba.njit(CHAIN_SIGNATURE, cache=True, nogil=True, error_model="numpy")
-def run_chain(log_density_gradient, real_data, int_data, state, position, settings,
-              inverse_metric_diagonal, inverse_metric_dense, step_size_io, window_bounds,
-              draws, statistics, seeds, progress):
-    """`settings.iterations` transitions from `position` (initialised first when
-    `settings.init_given` is false and this is warmup).  With `adapt` set, the step size
-    (and the metric, at the window ends) adapt; the final step size and metric are
-    written back.  Every `thin`-th iteration is saved when `save` is set.  Returns a status."""
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def chain_body(log_density_gradient, real_data, int_data, state, position, settings, metric, step_size_io,
+               window_bounds, draws, statistics, seeds, progress, gradient_warmup):
+    """run_chain's work, with nutpie's metric adaptation when `gradient_warmup` is
+    ppl/sampling/fisher.py's workspace: None prunes that code away when Numba compiles
+    this for run_chain, so only the entry point that passes one compiles it."""
     dim = position.shape[0]
     iterations = settings.iterations
     adapt = settings.adapt
@@ -116,19 +107,25 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
         return INIT_NOT_FINITE
 
     trajectory, stack, levels = nuts.workspace(dim, max_treedepth if method == NUTS else 0)
-    metric_factor = _metric_factor(inverse_metric_dense)
+    if dense:
+        metric.dense_factor[:, :] = cholesky(metric.dense)
     step_size = step_size_io[0]
     averaging = adaptation.DualAveragingState(0.0, 0.0, 0.0, 0.0, 0.0)
     adapt_step = adapt and settings.adapt_step_size
     dual_averaging = settings.step_size_rule == DUAL_AVERAGING
     heuristic = settings.step_size_heuristic
+    gradient_based = False
+    if gradient_warmup is not None:
+        gradient_based = adapt and settings.adapt_metric and iterations > 0   # no warmup: the metric as given
+        if gradient_based:
+            fisher.init(gradient_warmup[0], gradient_warmup[1], gradient_warmup[2], position, gradient, metric)
+    metric_changed = False   # since the start: the step size is searched for again at the first change
     if adapt_step:
         if heuristic:
             step_size = adaptation.initial_step_size(log_density_gradient, real_data, int_data, state, position,
-                                                     gradient, log_density, step_size, inverse_metric_diagonal,
-                                                     inverse_metric_dense, metric_factor, trajectory)
+                                                     gradient, log_density, step_size, metric, trajectory)
         averaging = adaptation.dual_averaging_init(step_size)
-    windows = window_bounds.shape[0] // 2 if adapt and settings.adapt_metric else 0
+    windows = window_bounds.shape[0] // 2 if adapt and settings.adapt_metric and not gradient_based else 0
     window_index = 0
     count = np.int64(0)   # not the literal 0: Numba would compile welford_add for it too
     mean = np.zeros(dim)
@@ -141,14 +138,12 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
             return INTERRUPTED
         if method == NUTS:
             log_density, info = nuts.transition(log_density_gradient, real_data, int_data, state, position,
-                                                gradient, log_density, step_size, inverse_metric_diagonal,
-                                                inverse_metric_dense, metric_factor, max_treedepth, max_delta_h,
-                                                trajectory, stack, levels)
+                                                gradient, log_density, step_size, metric, max_treedepth,
+                                                max_delta_h, trajectory, stack, levels)
         else:
             log_density, info = hmc.transition(log_density_gradient, real_data, int_data, state, position,
                                                gradient, log_density, step_size, settings.num_leapfrog_steps,
-                                               inverse_metric_diagonal, inverse_metric_dense, metric_factor,
-                                               max_delta_h, trajectory)
+                                               metric, max_delta_h, trajectory)
         used_step_size = step_size
         if adapt_step:
             if dual_averaging:
@@ -160,18 +155,26 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
             if iteration >= window_bounds[2 * window_index]:
                 count = adaptation.welford_add(position, count, mean, second_moment, dense)
             if iteration == window_bounds[2 * window_index + 1]:
-                adaptation.regularised_metric(count, second_moment, dense, inverse_metric_diagonal,
-                                              inverse_metric_dense)
-                metric_factor = _metric_factor(inverse_metric_dense)
+                adaptation.regularised_metric(count, second_moment, dense, metric)
                 count = np.int64(0)
                 mean[:] = 0.0
                 second_moment[:, :] = 0.0
                 window_index += 1
                 if adapt_step and heuristic:
                     step_size = adaptation.initial_step_size(log_density_gradient, real_data, int_data, state,
-                                                             position, gradient, log_density, step_size,
-                                                             inverse_metric_diagonal, inverse_metric_dense,
-                                                             metric_factor, trajectory)
+                                                             position, gradient, log_density, step_size, metric,
+                                                             trajectory)
+                if adapt_step:
+                    averaging = adaptation.dual_averaging_init(step_size)
+        if gradient_warmup is not None:
+            if gradient_based and fisher.update(gradient_warmup[0], gradient_warmup[1], gradient_warmup[2],
+                                                iteration, position, gradient, info.accepted, metric) \
+                    and not metric_changed:
+                metric_changed = True
+                if adapt_step and heuristic:
+                    step_size = adaptation.initial_step_size(log_density_gradient, real_data, int_data, state,
+                                                             position, gradient, log_density, step_size, metric,
+                                                             trajectory)
                 if adapt_step:
                     averaging = adaptation.dual_averaging_init(step_size)
         # drawn every iteration, saved or not, so that saving the warmup (or thinning) never
@@ -197,3 +200,16 @@ def run_chain(log_density_gradient, real_data, int_data, state, position, settin
         step_size = adaptation.dual_averaging_final(averaging)
     step_size_io[0] = step_size
     return OK
+
+
+@numba.njit(CHAIN_SIGNATURE, cache=True, nogil=True, error_model="numpy")
+def run_chain(log_density_gradient, real_data, int_data, state, position, settings, metric, step_size_io,
+              window_bounds, draws, statistics, seeds, progress):
+    """`settings.iterations` transitions from `position` (initialised first when
+    `settings.init_given` is false and this is warmup).  With `adapt` set, the step size
+    and (with `adapt_metric`) the metric adapt, the metric in Stan's windows
+    (`window_bounds`); the final step size and metric are written back (the metric in
+    place; a dense one's factor is recomputed first).  Every `thin`-th iteration is saved
+    when `save` is set.  Returns a status.  (nutpie's warmup: ppl/sampling/fisher_chain.py.)"""
+    return chain_body(log_density_gradient, real_data, int_data, state, position, settings, metric, step_size_io,
+                      window_bounds, draws, statistics, seeds, progress, None)

@@ -2,11 +2,17 @@
 
     H(q, p) = -log pi(q) + 1/2 p' M^{-1} p,      p ~ Normal(0, M)
 
-M^{-1} (the inverse metric) is either a diagonal, `inverse_metric_diagonal`
-[dim], or a dense matrix, `inverse_metric_dense` [dim, dim]; an empty
-[0, 0] dense matrix means "diagonal".  `metric_factor` is the lower Cholesky
-factor L of the dense inverse metric (L L' = M^{-1}), used to draw momenta:
-p = L'^{-1} z has covariance (L L')^{-1} = M.
+M^{-1} (the inverse metric) is a `Metric`, in one of three forms:
+
+- diagonal: M^{-1} = diag(D), D = `metric.diagonal`;
+- dense: M^{-1} = `metric.dense` [dim, dim], with its lower Cholesky factor L
+  (L L' = M^{-1}) in `metric.dense_factor` to draw momenta: p = L'^{-1} z has
+  covariance (L L')^{-1} = M;
+- low rank (nutpie's; Seyboldt, Carlson & Carpenter 2026):
+  M^{-1} = S (I + U (Lambda - I) U') S with S = diag(sqrt(D)), U the first k
+  columns of `metric.low_rank_vectors` (orthonormal) and Lambda their
+  `metric.low_rank_values`.  Applying it, or drawing p = S^{-1} (I + U
+  (Lambda^{-1/2} - I) U') z, costs O(dim k), never O(dim^2).
 
 `log_density_gradient(q, grad_out, real_data, int_data) -> float` is the
 model's compiled function (a first-class Numba function of one fixed
@@ -20,6 +26,7 @@ import math
 from typing import NamedTuple
 
 import numba
+import numpy as np
 from numba import types
 from numba.core import sigutils
 
@@ -35,6 +42,39 @@ class TransitionInfo(NamedTuple):
     diverging: bool             # the energy error exceeded max_delta_h, or the density was not finite
     energy: float               # the Hamiltonian at the draw
     accepted: bool              # the draw is not the starting point
+
+
+class Metric(NamedTuple):
+    """The inverse metric M^{-1} (see the module docstring).  Arrays that a form does not
+    use are empty ([0] or [0, 0]); `low_rank_size` is a one-element array so that the
+    adaptation can change the rank in place."""
+    diagonal: np.ndarray          # [dim]: D
+    dense: np.ndarray             # [dim, dim] for the dense form, else [0, 0]
+    dense_factor: np.ndarray      # its lower Cholesky factor, else [0, 0]
+    low_rank_vectors: np.ndarray  # [dim, dim] for the low-rank form (k columns in use), else [0, 0]
+    low_rank_values: np.ndarray   # [dim] for the low-rank form (k in use), else [0]
+    low_rank_size: np.ndarray     # int64 [1]: k
+
+
+METRIC = types.NamedTuple([types.float64[::1], types.float64[:, ::1], types.float64[:, ::1], types.float64[:, ::1],
+                           types.float64[::1], types.int64[::1]], Metric)
+
+
+def initial_metric(dim: int, form: str) -> Metric:
+    """The identity, as a Metric of the given form ("diag", "dense" or "low_rank")."""
+    square = np.eye(dim) if form == "dense" else np.zeros((0, 0))
+    low_rank = form == "low_rank"
+    return Metric(np.ones(dim), square, square.copy(), np.zeros((dim, dim)) if low_rank else np.zeros((0, 0)),
+                  np.ones(dim) if low_rank else np.zeros(0), np.zeros(1, dtype=np.int64))
+
+
+def inverse_metric_matrix(metric: Metric) -> np.ndarray:
+    """M^{-1} as a dense [dim, dim] matrix (for the low-rank form; the others are their arrays)."""
+    size = int(metric.low_rank_size[0])
+    vectors = metric.low_rank_vectors[:, :size]
+    scale = np.sqrt(metric.diagonal)
+    inner = np.eye(len(scale)) + (vectors * (metric.low_rank_values[:size] - 1.0)) @ vectors.T
+    return scale[:, None] * inner * scale[None, :]
 
 
 _arguments, _returns = sigutils.normalize_signature(LOG_DENSITY_GRADIENT_SIGNATURE)
@@ -54,23 +94,57 @@ def evaluate(log_density_gradient, q, grad_out, real_data, int_data):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def is_dense(inverse_metric_dense):
-    return inverse_metric_dense.shape[0] > 0
+def is_dense(metric):
+    return metric.dense.shape[0] > 0
 
 
 @numba.njit(cache=True, error_model="numpy")
-def velocity(p, inverse_metric_diagonal, inverse_metric_dense, out):
+def _low_rank_coefficients(metric, scaled, power, out):
+    """out[j] = (lambda_j^power - 1) (U' scaled)_j for the k low-rank directions."""
+    vectors = metric.low_rank_vectors
+    for j in range(metric.low_rank_size[0]):
+        total = 0.0
+        for i in range(scaled.shape[0]):
+            total += vectors[i, j] * scaled[i]
+        out[j] = (metric.low_rank_values[j] ** power - 1.0) * total
+
+
+@numba.njit(cache=True, error_model="numpy")
+def velocity(p, metric, out):
     """out = M^{-1} p: dtau/dp, the direction the position moves in."""
     dim = p.shape[0]
-    if is_dense(inverse_metric_dense):
+    if is_dense(metric):
+        dense = metric.dense
         for i in range(dim):
             total = 0.0
             for j in range(dim):
-                total += inverse_metric_dense[i, j] * p[j]
+                total += dense[i, j] * p[j]
             out[i] = total
-    else:
+        return
+    diagonal = metric.diagonal
+    if metric.low_rank_size[0] == 0:
         for i in range(dim):
-            out[i] = inverse_metric_diagonal[i] * p[i]
+            out[i] = diagonal[i] * p[i]
+        return
+    _low_rank_velocity(p, metric, out)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _low_rank_velocity(p, metric, out):
+    """S (I + U (Lambda - I) U') S p, with out holding S p on the way."""
+    dim = p.shape[0]
+    diagonal = metric.diagonal
+    rank = metric.low_rank_size[0]
+    for i in range(dim):
+        out[i] = math.sqrt(diagonal[i]) * p[i]
+    coefficients = np.empty(rank)
+    _low_rank_coefficients(metric, out, 1.0, coefficients)
+    vectors = metric.low_rank_vectors
+    for i in range(dim):
+        total = out[i]
+        for j in range(rank):
+            total += vectors[i, j] * coefficients[j]
+        out[i] = math.sqrt(diagonal[i]) * total
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -82,32 +156,48 @@ def kinetic_energy(p, v):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def sample_momentum(state, inverse_metric_diagonal, inverse_metric_dense, metric_factor, p):
+def sample_momentum(state, metric, p):
     """p ~ Normal(0, M)."""
     dim = p.shape[0]
     for i in range(dim):
         p[i] = rng.standard_normal(state)
-    if is_dense(inverse_metric_dense):
+    if is_dense(metric):
+        factor = metric.dense_factor
         for i in range(dim - 1, -1, -1):   # solve L' p = z by back substitution
             total = p[i]
             for j in range(i + 1, dim):
-                total -= metric_factor[j, i] * p[j]
-            p[i] = total / metric_factor[i, i]
-    else:
-        for i in range(dim):
-            p[i] /= math.sqrt(inverse_metric_diagonal[i])
+                total -= factor[j, i] * p[j]
+            p[i] = total / factor[i, i]
+        return
+    if metric.low_rank_size[0] > 0:
+        _low_rank_momentum(metric, p)
+    for i in range(dim):
+        p[i] /= math.sqrt(metric.diagonal[i])
 
 
 @numba.njit(cache=True, error_model="numpy")
-def leapfrog(log_density_gradient, real_data, int_data, q, p, grad, step_size,
-             inverse_metric_diagonal, inverse_metric_dense, scratch):
+def _low_rank_momentum(metric, z):
+    """In place: z + U (Lambda^{-1/2} - I) U' z, whose covariance is (I + U (Lambda - I) U')^{-1}."""
+    rank = metric.low_rank_size[0]
+    coefficients = np.empty(rank)
+    _low_rank_coefficients(metric, z, -0.5, coefficients)
+    vectors = metric.low_rank_vectors
+    for i in range(z.shape[0]):
+        total = z[i]
+        for j in range(rank):
+            total += vectors[i, j] * coefficients[j]
+        z[i] = total
+
+
+@numba.njit(cache=True, error_model="numpy")
+def leapfrog(log_density_gradient, real_data, int_data, q, p, grad, step_size, metric, scratch):
     """One leapfrog step of size step_size (negative: backwards in time), in place on
     (q, p, grad); returns the new log density.  Half kick, drift, half kick."""
     dim = q.shape[0]
     half = 0.5 * step_size
     for i in range(dim):
         p[i] += half * grad[i]
-    velocity(p, inverse_metric_diagonal, inverse_metric_dense, scratch)
+    velocity(p, metric, scratch)
     for i in range(dim):
         q[i] += step_size * scratch[i]
     log_density = evaluate(log_density_gradient, q, grad, real_data, int_data)
@@ -117,13 +207,11 @@ def leapfrog(log_density_gradient, real_data, int_data, q, p, grad, step_size,
 
 
 @numba.njit(cache=True, error_model="numpy")
-def leapfrog_energy(log_density_gradient, real_data, int_data, q, p, grad, step_size,
-                    inverse_metric_diagonal, inverse_metric_dense, v):
+def leapfrog_energy(log_density_gradient, real_data, int_data, q, p, grad, step_size, metric, v):
     """A leapfrog step, then the energy H at the new point (inf when not finite);
     v holds the new velocity M^{-1} p.  Returns (log density, energy)."""
-    log_density = leapfrog(log_density_gradient, real_data, int_data, q, p, grad, step_size,
-                           inverse_metric_diagonal, inverse_metric_dense, v)
-    velocity(p, inverse_metric_diagonal, inverse_metric_dense, v)
+    log_density = leapfrog(log_density_gradient, real_data, int_data, q, p, grad, step_size, metric, v)
+    velocity(p, metric, v)
     energy = -log_density + kinetic_energy(p, v)
     if math.isnan(energy):
         energy = math.inf

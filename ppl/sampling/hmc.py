@@ -16,26 +16,24 @@ _Q, _P, _G, _V, _P0 = range(5)   # the rows it uses of the (NUTS-sized) trajecto
 
 @numba.njit(cache=True, error_model="numpy")
 def transition(log_density_gradient, real_data, int_data, state, position, gradient, log_density, step_size,
-               num_leapfrog_steps, inverse_metric_diagonal, inverse_metric_dense, metric_factor, max_delta_h,
-               trajectory):
+               num_leapfrog_steps, metric, max_delta_h, trajectory):
     """One HMC draw, in place on (position, gradient); returns (the new log density, its
     TransitionInfo)."""
     q, p, g, v = trajectory[_Q], trajectory[_P], trajectory[_G], trajectory[_V]
-    sample_momentum(state, inverse_metric_diagonal, inverse_metric_dense, metric_factor, p)
+    sample_momentum(state, metric, p)
     trajectory[_P0, :] = p
-    velocity(p, inverse_metric_diagonal, inverse_metric_dense, v)
+    velocity(p, metric, v)
     initial_energy = -log_density + kinetic_energy(p, v)
     q[:] = position
     g[:] = gradient
     proposal_log_density = log_density
     steps = 0
     for _ in range(num_leapfrog_steps):
-        proposal_log_density = leapfrog(log_density_gradient, real_data, int_data, q, p, g, step_size,
-                                        inverse_metric_diagonal, inverse_metric_dense, v)
+        proposal_log_density = leapfrog(log_density_gradient, real_data, int_data, q, p, g, step_size, metric, v)
         steps += 1
         if proposal_log_density == -math.inf:
             break
-    velocity(p, inverse_metric_diagonal, inverse_metric_dense, v)
+    velocity(p, metric, v)
     energy = -proposal_log_density + kinetic_energy(p, v)
     if math.isnan(energy):
         energy = math.inf
@@ -46,5 +44,5 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
         position[:] = q
         gradient[:] = g
         return proposal_log_density, TransitionInfo(accept_stat, 0, steps, diverging, energy, accepted)
-    velocity(trajectory[_P0], inverse_metric_diagonal, inverse_metric_dense, v)
+    velocity(trajectory[_P0], metric, v)
     return log_density, TransitionInfo(accept_stat, 0, steps, diverging, initial_energy, accepted)

@@ -81,8 +81,7 @@ def merge_persists(v_old_far, v_old_near, p_old_near, rho_old, v_new_beg, p_new_
 
 @numba.njit(cache=True, error_model="numpy")
 def _build_subtree(log_density_gradient, real_data, int_data, state, depth, step_size, initial_energy,
-                   log_density, inverse_metric_diagonal, inverse_metric_dense, max_delta_h,
-                   trajectory, stack, levels, counters):
+                   log_density, metric, max_delta_h, trajectory, stack, levels, counters):
     """2^depth leapfrog steps from the moving point (trajectory rows _Q, _P, _G).  On
     success the subtree's summary is in stack[0] / levels[0] and it returns True;
     False when it diverged or turned.  counters: [n_leapfrog, sum of acceptance
@@ -92,7 +91,7 @@ def _build_subtree(log_density_gradient, real_data, int_data, state, depth, step
     top = 0
     for leaf in range(1 << depth):
         log_density, energy = leapfrog_energy(log_density_gradient, real_data, int_data, q, p, g, step_size,
-                                              inverse_metric_diagonal, inverse_metric_dense, v)
+                                              metric, v)
         counters[0] += 1.0
         counters[3] = log_density
         log_weight = initial_energy - energy
@@ -138,14 +137,13 @@ def _build_subtree(log_density_gradient, real_data, int_data, state, depth, step
 
 @numba.njit(cache=True, error_model="numpy")
 def transition(log_density_gradient, real_data, int_data, state, position, gradient, log_density, step_size,
-               inverse_metric_diagonal, inverse_metric_dense, metric_factor, max_treedepth, max_delta_h,
-               trajectory, stack, levels):
+               metric, max_treedepth, max_delta_h, trajectory, stack, levels):
     """One NUTS draw from (position, gradient, log_density), updated in place; returns
     (the new log density, its TransitionInfo)."""
     dim = position.shape[0]
     q, p, g, v = trajectory[_Q], trajectory[_P], trajectory[_G], trajectory[_V]
-    sample_momentum(state, inverse_metric_diagonal, inverse_metric_dense, metric_factor, p)
-    velocity(p, inverse_metric_diagonal, inverse_metric_dense, v)
+    sample_momentum(state, metric, p)
+    velocity(p, metric, v)
     initial_energy = -log_density + kinetic_energy(p, v)
     for row, source in ((_Q_FWD, position), (_P_FWD, p), (_G_FWD, gradient), (_V_FWD, v),
                         (_Q_BCK, position), (_P_BCK, p), (_G_BCK, gradient), (_V_BCK, v),
@@ -167,8 +165,7 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
         g[:] = trajectory[edge + 2]
         valid = _build_subtree(log_density_gradient, real_data, int_data, state, depth,
                                step_size if forward else -step_size, initial_energy, edge_log_density[side],
-                               inverse_metric_diagonal, inverse_metric_dense, max_delta_h,
-                               trajectory, stack, levels, counters)
+                               metric, max_delta_h, trajectory, stack, levels, counters)
         if not valid:
             break
         depth += 1
@@ -196,7 +193,7 @@ def transition(log_density_gradient, real_data, int_data, state, position, gradi
             break
     position[:] = trajectory[_Q_SAMPLE]
     gradient[:] = trajectory[_G_SAMPLE]
-    velocity(trajectory[_P_SAMPLE], inverse_metric_diagonal, inverse_metric_dense, v)
+    velocity(trajectory[_P_SAMPLE], metric, v)
     info = TransitionInfo(counters[1] / max(counters[0], 1.0), depth, int(counters[0]), counters[2] > 0.0,
                           -log_density_sample + kinetic_energy(trajectory[_P_SAMPLE], v), moved)
     return log_density_sample, info

@@ -26,7 +26,13 @@ from ppl.progress import ProgressBar
 from ppl.sampling import rng
 
 METHODS = ("nuts", "hmc")
-METRICS = ("diag", "dense", "unit")
+METRICS = ("diag", "dense", "low_rank", "unit")
+ADAPTATIONS = ("stan", "fisher")
+# the metric adaptation each metric gets when `adaptation` is not given: for "diag", the one with the
+# higher minimum ESS per gradient over the benchmark set (benchmarks/README.md, "Adaptation")
+DEFAULT_ADAPTATION = {"diag": "stan", "dense": "stan", "low_rank": "fisher", "unit": "stan"}
+# what each adaptation can adapt
+ADAPTABLE_METRICS = {"stan": ("diag", "dense", "unit"), "fisher": ("diag", "low_rank", "unit")}
 INIT_TRIES = 100
 INIT_RADIUS = 2.0
 MAX_DELTA_H = 1000.0
@@ -35,7 +41,7 @@ DEFAULT_NUM_LEAPFROG_STEPS = 10
 
 
 def _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
-                    num_leapfrog_steps, cores, seed, save_warmup):
+                    num_leapfrog_steps, cores, seed, save_warmup, adaptation=None):
     def integer(name, value, smallest):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < smallest:
             raise ValueError(f"{name} must be an integer >= {smallest}, not {value!r}")
@@ -57,6 +63,17 @@ def _check_settings(chains, warmup, draws, thin, method, target_accept, max_tree
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, not {method!r}")
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}, not {metric!r}")
+    if adaptation is not None:
+        if adaptation not in ADAPTATIONS:
+            raise ValueError(f"adaptation must be one of {', '.join(map(repr, ADAPTATIONS))} (or left out for "
+                             f"the metric's default), not {adaptation!r}")
+        if metric not in ADAPTABLE_METRICS[adaptation]:
+            raise ValueError(f"metric={metric!r} cannot be adapted with adaptation={adaptation!r}: "
+                             + ("a low-rank metric is estimated from draws and gradients only, with "
+                                "adaptation='fisher' (or leave adaptation out)" if metric == "low_rank" else
+                                "the gradient-based adaptation estimates a diagonal or low-rank metric, not a "
+                                "dense one: use adaptation='stan' (or leave adaptation out) with metric='dense', "
+                                "or metric='low_rank' for correlations"))
     if not (isinstance(target_accept, (int, float)) and 0.0 < target_accept < 1.0):
         raise ValueError(f"target_accept must be a number strictly between 0 and 1, not {target_accept!r}")
     if step_size is not None and (isinstance(step_size, bool) or not (isinstance(step_size, (int, float))
@@ -82,9 +99,10 @@ def _initial_points(posterior, init, chains):
 
 def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="nuts", thin=1, init=None,
            target_accept=0.8, max_treedepth=10, metric="diag", step_size=None, num_leapfrog_steps=None,
-           save_warmup=False, progress=True, cores=None):
+           save_warmup=False, progress=True, cores=None, adaptation=None):
     _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
-                    num_leapfrog_steps, cores, seed, save_warmup)
+                    num_leapfrog_steps, cores, seed, save_warmup, adaptation)
+    adaptation = adaptation or DEFAULT_ADAPTATION[metric]
     from ppl import diagnostics, first_run
     from ppl.results.fit import Fit
 
@@ -92,6 +110,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     # compiled once, loaded from Numba's disk cache; on a cold cache one line says so
     native = first_run.load(first_run.SAMPLERS, [first_run.DIAGNOSTICS] if progress else None)
     from ppl.sampling.adaptation import window_schedule
+    from ppl.sampling.hamiltonian import initial_metric, inverse_metric_matrix
 
     posterior.check_generated_quantities()   # before the chains run, not after
     if seed is None:
@@ -110,6 +129,11 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         step_size_heuristic=not (warmup == 0 and step_size is not None),   # a step size given, no warmup: used as is
         adapt_metric=metric != "unit", target_accept=float(target_accept), adaptation_rate=HMC_ADAPTATION_RATE,
         max_delta_h=MAX_DELTA_H)
+    run_warmup = native.run_chain
+    if adaptation == "fisher" and metric != "unit":
+        from ppl.sampling import fisher_chain   # compiled (or loaded) only by those who use it
+
+        run_warmup = fisher_chain.run_chain
     initial_step_size = float(step_size or 1.0)
     windows = window_schedule(warmup)
     saved_warmup = (warmup + thin - 1) // thin if save_warmup else 0
@@ -122,8 +146,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     def run(index):
         state = rng.stream_state(seed, index)
         position = np.zeros(dim) if starts[index] is None else np.array(starts[index], dtype=np.float64)
-        inverse_metric_diagonal = np.ones(dim)
-        inverse_metric_dense = np.eye(dim) if metric == "dense" else np.zeros((0, 0))
+        inverse_metric = initial_metric(dim, metric)
         step = np.array([initial_step_size])
         out = {"warmup_draws": np.zeros((saved_warmup, dim)), "warmup_stats": np.zeros((saved_warmup, stat_count)),
                "warmup_seeds": np.zeros(saved_warmup, dtype=np.int64),
@@ -136,8 +159,9 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
                                                init_given=not (starts[index] is None and phase == "warmup"))
             prefix = "warmup_" if phase == "warmup" else ""
             started = time.perf_counter()
-            status = native.run_chain(gradient, real_data, int_data, state, position, phase_settings,
-                                      inverse_metric_diagonal, inverse_metric_dense, step, windows,
+            run_phase = run_warmup if phase == "warmup" else native.run_chain
+            status = run_phase(gradient, real_data, int_data, state, position, phase_settings,
+                                      inverse_metric, step, windows,
                                       out[prefix + "draws"], out[prefix + "stats"], out[prefix + "seeds"],
                                       progress_counts[index])
             out[phase + "_seconds"] = time.perf_counter() - started
@@ -155,7 +179,8 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
                 return out
         out["gradient_evaluations"] = int(progress_counts[index, native.GRADIENTS])
         out["step_size"] = step[0]
-        out["inverse_metric"] = inverse_metric_dense if metric == "dense" else inverse_metric_diagonal
+        out["inverse_metric"] = (inverse_metric.dense if metric == "dense" else inverse_metric_matrix(inverse_metric)
+                                 if metric == "low_rank" else inverse_metric.diagonal)
         return out
 
     bar = ProgressBar(chains * (warmup + draws), progress)
@@ -165,7 +190,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         if result["status"] not in (native.OK, native.INTERRUPTED):
             raise _start_failure(posterior, result, index, starts[index] is not None)
     run_settings = dict(chains=chains, warmup=warmup, draws=draws, thin=thin, target_accept=target_accept,
-                        max_treedepth=max_treedepth, metric=metric, save_warmup=save_warmup)
+                        max_treedepth=max_treedepth, metric=metric, adaptation=adaptation, save_warmup=save_warmup)
     if any(result["status"] == native.INTERRUPTED for result in results):
         results = _interrupted(results, run_settings)
     return Fit.from_chains(posterior, results, stat_names=native.STAT_NAMES, seed=seed, method=method,

@@ -186,7 +186,11 @@ class StatementEmitter:
         start, stop, step = (self.python(e) for e in (s.start, s.stop, s.step))
         outer_scope = dict(self.scope)
         variable = self.bind(s.var, ir.INT, False)
-        body = self.nested_block(s.body)
+        self.enclosing.append(s)
+        try:
+            body = self.nested_block(s.body)
+        finally:
+            self.enclosing.pop()
         self.scope = outer_scope
         header = f"for {variable.code} in range({start}, {stop}, {step}):"
         body_lines = lines_of(body, "forward")
@@ -209,9 +213,13 @@ class StatementEmitter:
     def _IfElse(self, s: ir.IfElse):
         condition = self.python(s.condition)
         outer_scope = dict(self.scope)
-        then_ops = self.nested_block(s.then_body)
-        self.scope = dict(outer_scope)
-        else_ops = self.nested_block(s.else_body)
+        self.enclosing.append(s)
+        try:
+            then_ops = self.nested_block(s.then_body)
+            self.scope = dict(outer_scope)
+            else_ops = self.nested_block(s.else_body)
+        finally:
+            self.enclosing.pop()
         self.scope = outer_scope
 
         def branches(kind_then, kind_else):

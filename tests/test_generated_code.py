@@ -126,12 +126,12 @@ def test_data_indices_are_checked_once_when_data_is_bound():
     model = ppl.model(text, "gather.ppl")
     code = model.code()
     assert "_index" not in _function_source(code, "log_density_gradient")
-    assert "for _index in g.flat" in _function_source(code, "transformed_data")
+    assert "np.ndenumerate(g)" in _function_source(code, "transformed_data")
     data = {"N": 3, "J": 2, "g": [0, 1, 1], "y": [0.5, -0.2, 0.1]}
     u = np.array([0.3, -0.4])
     value = model.condition(data).log_density(u)
     assert value == pytest.approx(scipy.stats.norm.logpdf(u).sum()
                                   + scipy.stats.norm.logpdf(data["y"], u[[0, 1, 1]], 1).sum(), rel=1e-12)
-    with pytest.raises(ppl.DataError, match="index 5 is out of range for an axis of size 2") as caught:
+    with pytest.raises(ppl.DataError, match=r"index 5 from the data g\[1\] is out of range for an axis of size 2") as caught:
         model.condition(dict(data, g=[0, 5, 1]))
     assert caught.value.line == 7

@@ -12,6 +12,7 @@ from codegen import event_rules, ir, structural
 from codegen.dataflow import holds_gen, writes
 from codegen.emit import Names, NotSupportedYet, Op, dim_code, indent, lines_of, shape_code, zeros_like
 from codegen.fuse import Fuser, Region, fuse_at, is_fusable, loop_header, size_of
+from codegen.index_ranges import dim_polynomial
 from codegen.sympy_numba import emit_assignments
 from ppl.errors import InternalError, source_lines
 
@@ -110,7 +111,10 @@ class StatementEmitter:
         array = self.bind(s.name, s.type, active)
         dtype = ", dtype=np.int64" if s.type.dtype == "int" else ""
         fill = "0" if s.type.dtype == "int" else "np.nan"
-        sizes = structural.size_checks([(dim_code(d, self.scope), s.span) for d in s.type.shape])
+        facts = self.index_facts()
+        sizes = structural.size_checks([(dim_code(d, self.scope), s.span) for d in s.type.shape], 0,
+                                       {dim_code(d, self.scope) for d in s.type.shape
+                                        if facts.at_least(dim_polynomial(d), 0)})
         op = Op(forward=sizes + [f"{array.code} = np.full({shape_code(s.type.shape, self.scope)}, {fill}{dtype})"])
         if active:
             op.adjoint_init = [zeros_like(array)]

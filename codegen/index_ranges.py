@@ -47,6 +47,9 @@ def polynomial(expr) -> sympy.Expr | None:
         if expr.type.shape or expr.type.dtype != "int":
             return None
         return sympy.Symbol(expr.name)
+    if isinstance(expr, ir.IndexOp) and isinstance(expr.value, ir.Variable) and expr.type.dtype == "int" \
+            and not expr.type.shape and all(isinstance(item, ir.ScalarIndex) for item in expr.items):
+        return element_symbol(expr.value.name)   # one element of an int array: bounded as its declaration says
     if isinstance(expr, ir.UnaryOp) and expr.op in ("-", "+"):
         inner = polynomial(expr.operand)
         return None if inner is None else (-inner if expr.op == "-" else inner)
@@ -56,6 +59,11 @@ def polynomial(expr) -> sympy.Expr | None:
             return None
         return {"+": left + right, "-": left - right, "*": left * right}[expr.op]
     return None
+
+
+def element_symbol(name: str) -> sympy.Dummy:
+    """An unknown element of the int array `name`: a new symbol at each read (`g[i] - g[j]` is not 0)."""
+    return sympy.Dummy(f"{name}[]")
 
 
 def dim_polynomial(dim: Dim) -> sympy.Expr | None:
@@ -74,30 +82,35 @@ def loop_step(loop: ir.ForLoop) -> int | None:
     return constant_int(loop.step)
 
 
-def data_facts(program: ir.Program) -> list[sympy.Expr]:
-    """The declared bounds of scalar int data, each as an expression >= 0 (the binder checked them
-    before any generated function runs)."""
-    facts = []
+def data_facts(program: ir.Program) -> tuple[list[sympy.Expr], dict]:
+    """What the binder checked before any generated function runs: the declared bounds of scalar
+    int data, each as an expression >= 0, and those of int data arrays' elements (name → (lower,
+    upper), each None when not declared or not a polynomial)."""
+    facts, element_bounds = [], {}
     for declaration in program.statements:
-        if isinstance(declaration, ir.DataDeclaration) and declaration.type.dtype == "int" \
-                and not declaration.type.shape:
-            symbol = sympy.Symbol(declaration.name)
-            lower, upper = (None if b is None else polynomial(b)
-                            for b in (declaration.bounds.lower, declaration.bounds.upper))
-            if lower is not None:
-                facts.append(symbol - lower)
-            if upper is not None:
-                facts.append(upper - symbol)
-    return facts
+        if not isinstance(declaration, ir.DataDeclaration) or declaration.type.dtype != "int":
+            continue
+        lower, upper = (None if b is None else polynomial(b)
+                        for b in (declaration.bounds.lower, declaration.bounds.upper))
+        if declaration.type.shape:
+            element_bounds[declaration.name] = (lower, upper)
+            continue
+        symbol = sympy.Symbol(declaration.name)
+        if lower is not None:
+            facts.append(symbol - lower)
+        if upper is not None:
+            facts.append(upper - symbol)
+    return facts, element_bounds
 
 
 class IndexFacts:
     """What holds where an index is read: the data's declared bounds, the enclosing loops' ranges."""
 
-    def __init__(self, data_facts: list, enclosing):
+    def __init__(self, data: tuple[list, dict], enclosing):
         self.enclosing = list(enclosing)                 # ForLoop / IfElse, outermost first
         self.loop_variables: list[tuple[sympy.Symbol, object, object]] = []   # innermost first
-        facts = list(data_facts)                         # each >= 0 wherever the index is read
+        facts = list(data[0])                            # each >= 0 wherever the index is read
+        self.element_bounds = data[1]
         for statement in reversed(self.enclosing):
             if not isinstance(statement, ir.ForLoop):
                 continue
@@ -148,14 +161,26 @@ class IndexFacts:
             if coefficient is None:
                 continue
             lowers, uppers = self.bounds.get(symbol, ([], []))
+            if isinstance(symbol, sympy.Dummy):   # an element of an int data array
+                lower, upper = self.element_bounds.get(symbol.name[:-2], (None, None))
+                lowers, uppers = [b for b in (lower,) if b is not None], [b for b in (upper,) if b is not None]
             for bound in lowers if coefficient > 0 else uppers:
                 if self._nonnegative_over_data(sympy.expand(expr.subs(symbol, bound)), budget - 1):
                     return True
         return False
 
+    def at_least(self, expr: sympy.Expr | None, least: int) -> bool:
+        """Whether expr (None: not a polynomial) is at least `least` wherever it is read."""
+        return expr is not None and self.nonnegative(expr - least)
+
     def in_range(self, index, size: Dim) -> bool:
-        """Whether -size <= index < size wherever it is read, whatever the data the binder accepts."""
-        position, extent = polynomial(index), dim_polynomial(size)
+        """Whether -size <= index < size wherever it is read, whatever the data the binder accepts
+        (`index` an IR int expression, or for a gather an int array: each of its elements)."""
+        if isinstance(index, ir.Variable) and index.type.shape:
+            position = element_symbol(index.name) if index.type.dtype == "int" else None
+        else:
+            position = polynomial(index)
+        extent = dim_polynomial(size)
         if position is None or extent is None:
             return False
         return self.nonnegative(extent - 1 - position) and (self.nonnegative(position)

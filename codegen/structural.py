@@ -58,12 +58,13 @@ def slice_check(array: str, axis: int, start: str, stop: str, spans) -> list[str
             f"if not {start} <= {stop} <= {size}:", "    " + _raise(SLICE_OUT_OF_RANGE, spans[1], stop, size)]
 
 
-def size_checks(sizes, least: int = 0) -> list[str]:
+def size_checks(sizes, least: int = 0, proved=frozenset()) -> list[str]:
     """Lines raising IndexError for a size the data set below `least` (negative, by default)
-    ((code, span) pairs; literals are the checker's)."""
+    ((code, span) pairs; literals are the checker's, the codes in `proved` at least `least`
+    whatever the data: codegen/index_ranges.py)."""
     lines = []
     for code, span in sizes:
-        if not code.lstrip("-").isdigit():
+        if not code.lstrip("-").isdigit() and code not in proved:
             lines += [f"if {code} < {least}:", "    " + _raise(NEGATIVE_SIZE, span, code, str(least))]
     return lines
 
@@ -100,6 +101,8 @@ def index_parts(emitter, items, array: str, type_) -> list[str]:
             parts.append(text)
         else:
             parts.append(emitter.value(item.indices).code)
+            if emitter.index_facts().in_range(item.indices, type_.shape[axis]):
+                continue   # int data declared within the axis (`int<lower=0, upper=J - 1>[N]`)
             size = _data_size_code(emitter, type_.shape[axis])
             if size is not None and parts[-1] in emitter.hoisted.data_names \
                     and isinstance(item.indices, ir.Variable):
@@ -290,15 +293,15 @@ def transpose(source: Value, out: Value):
     return forward, ([f"{source.adjoint} += {out.adjoint}.T"] if source.active else [])
 
 
-def filled(kind: str, sizes, out: Value):
-    """zeros / ones of the sizes ((code, span) pairs)."""
+def filled(kind: str, sizes, out: Value, proved=frozenset()):
+    """zeros / ones of the sizes ((code, span) pairs; `proved`: the codes known not negative)."""
     function = {"zeros": "np.zeros", "ones": "np.ones"}[kind]
     shape = f"({', '.join(code for code, _ in sizes)},)"
-    return size_checks(sizes) + [f"{out.code} = {function}({shape})"], []
+    return size_checks(sizes, 0, proved) + [f"{out.code} = {function}({shape})"], []
 
 
-def eye(size, out: Value):
-    return size_checks([size]) + [f"{out.code} = np.eye({size[0]})"], []
+def eye(size, out: Value, proved=frozenset()):
+    return size_checks([size], 0, proved) + [f"{out.code} = np.eye({size[0]})"], []
 
 
 def argmax(source: Value, out: Value):

@@ -172,6 +172,8 @@ WARNING_CLASSES = {"scale": UnconstrainedScaleWarning, "jacobian": JacobianWarni
 # raises IndexError(tag, line, column, end_line, end_column, value, size), the tag one of those
 # below, naming the place in the model.  What they check depends on data only, so the first
 # evaluation when data is bound meets any such failure; `data_index_errors` makes it a DataError.
+# (codegen/index_ranges.py leaves out the checks that hold whatever the data, and moves those of int
+# data read as indices to transformed_data().)
 INDEX_OUT_OF_RANGE = "ppl: index out of range"
 # an element of int data used as an index, checked once by transformed_data(): the IndexError also
 # carries the data's name and the element's position (a tuple), so the error can name both

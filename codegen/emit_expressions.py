@@ -14,6 +14,7 @@ from codegen import event_rules, ir, structural
 from codegen.emit import NotSupportedYet, Op, Value, shape_code, zeros_like
 from codegen.fuse import Fuser, Region, is_fusable, unrolled_matmul
 from codegen.hoist import hoist_data_only
+from codegen.index_ranges import polynomial
 from codegen.sympy_numba import float_code
 from ppl.catalogue.builtin_expressions import COVARIANCES
 
@@ -121,6 +122,11 @@ class ExpressionEmitter:
             return self.value(expr).code
         raise NotSupportedYet(f"{type(expr).__name__} of integers ({getattr(expr, 'op', '')})")
 
+    def _proved_sizes(self, sizes) -> frozenset:
+        """The codes of the size expressions (IR) that are not negative whatever the data."""
+        facts = self.index_facts()
+        return frozenset(self.python(size) for size in sizes if facts.at_least(polynomial(size), 0))
+
     def index_code(self, items, array: str, type_: ir.Type) -> str:
         """The index text of `array[items]`, after the ops checking the indices the data set."""
         return ", ".join(structural.index_parts(self, items, array, type_))
@@ -197,10 +203,11 @@ class ExpressionEmitter:
         if name in ("zeros", "ones"):
             out = output(False, name)
             sizes = [(self.python(a), a.span) for a in expr.args]
-            return self._structural_op(out, *structural.filled(name, sizes, out))
+            return self._structural_op(out, *structural.filled(name, sizes, out, self._proved_sizes(expr.args)))
         if name == "eye":
             out = output(False, "eye")
-            return self._structural_op(out, *structural.eye((self.python(expr.args[0]), expr.args[0].span), out))
+            return self._structural_op(out, *structural.eye((self.python(expr.args[0]), expr.args[0].span), out,
+                                                            self._proved_sizes(expr.args)))
         if name == "cholesky":
             source = self.value(expr.args[0])
             out = output(source.active, "cholesky")

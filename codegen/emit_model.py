@@ -39,6 +39,7 @@ from codegen.emit_statements import StatementEmitter
 from codegen.facts import ModelFacts
 from codegen.fuse import RegionEmitter
 from codegen.hoist import HoistedData
+from codegen.index_ranges import IndexFacts, data_facts
 from codegen.layout import data_layout
 from codegen.supports import settled_statements
 from ppl.runtime.signature import LOG_DENSITY_GRADIENT_ARGUMENTS, LOG_DENSITY_GRADIENT_SIGNATURE
@@ -89,6 +90,9 @@ class ModelEmitter(ExpressionEmitter, StatementEmitter, ParamEmitter):
         self.needed = analysis.needed
         self.inlined: dict[str, tuple] = {}    # name → (IR expression, active)
         self.depth = 0
+        self.enclosing: list = []   # the loops and branches around the statement being emitted, outermost first
+        self.data_facts = data_facts(program)
+        self._index_facts: dict = {}
         self.hoisted = None   # HoistedData, in the model's functions: data-only parts moved to transformed data
         # generated temporaries are named after the statement they belong to (`_a_l21_h0` for line 21,
         # `a ~ ...`): the prefix of the statement being emitted, and how often each prefix was used
@@ -103,6 +107,13 @@ class ModelEmitter(ExpressionEmitter, StatementEmitter, ParamEmitter):
         value = Value(self.names.of(name), type_, active)
         self.scope[name] = value
         return value
+
+    def index_facts(self) -> IndexFacts:
+        """What holds where the current statement runs (codegen/index_ranges.py)."""
+        key = tuple(id(statement) for statement in self.enclosing)
+        if key not in self._index_facts:
+            self._index_facts[key] = IndexFacts(self.data_facts, self.enclosing)
+        return self._index_facts[key]
 
     def emit_op(self, op: Op):
         if not self.mode.adjoints:

@@ -15,6 +15,7 @@ from codegen import ir, structural
 from codegen.check_exprs import constant_number
 from codegen.emit import NotSupportedYet, Op, SizeCode, Value, dim_code, lines_of, shape_code, zeros_like
 from codegen.fuse import Region, number
+from codegen.index_ranges import dim_polynomial
 from ppl.transforms import transform
 
 
@@ -59,7 +60,8 @@ class ParamEmitter:
                 found, _ = event_transform_of(c)
                 least[-1] = next(k for k in range(8) if found.free_size(k) >= 0)
             for dim, minimum in zip(tuple(c.batch_shape) + tuple(c.event_shape), least):
-                lines += structural.size_checks([(dim_code(dim, self.scope), s.span)], minimum)
+                if not self.index_facts().at_least(dim_polynomial(dim), minimum):   # the declared bounds may settle it
+                    lines += structural.size_checks([(dim_code(dim, self.scope), s.span)], minimum)
         return lines
 
     def _free_size_code(self, s: ir.ParamDeclaration) -> str:

@@ -12,6 +12,7 @@ from codegen import event_rules, ir, structural
 from codegen.dataflow import holds_gen, writes
 from codegen.emit import Names, NotSupportedYet, Op, dim_code, indent, lines_of, shape_code, zeros_like
 from codegen.fuse import Fuser, Region, fuse_at, is_fusable, loop_header, size_of
+from codegen.index_ranges import dim_polynomial
 from codegen.sympy_numba import emit_assignments
 from ppl.errors import InternalError, source_lines
 
@@ -110,7 +111,10 @@ class StatementEmitter:
         array = self.bind(s.name, s.type, active)
         dtype = ", dtype=np.int64" if s.type.dtype == "int" else ""
         fill = "0" if s.type.dtype == "int" else "np.nan"
-        sizes = structural.size_checks([(dim_code(d, self.scope), s.span) for d in s.type.shape])
+        facts = self.index_facts()
+        sizes = structural.size_checks([(dim_code(d, self.scope), s.span) for d in s.type.shape], 0,
+                                       {dim_code(d, self.scope) for d in s.type.shape
+                                        if facts.at_least(dim_polynomial(d), 0)})
         op = Op(forward=sizes + [f"{array.code} = np.full({shape_code(s.type.shape, self.scope)}, {fill}{dtype})"])
         if active:
             op.adjoint_init = [zeros_like(array)]
@@ -186,7 +190,11 @@ class StatementEmitter:
         start, stop, step = (self.python(e) for e in (s.start, s.stop, s.step))
         outer_scope = dict(self.scope)
         variable = self.bind(s.var, ir.INT, False)
-        body = self.nested_block(s.body)
+        self.enclosing.append(s)
+        try:
+            body = self.nested_block(s.body)
+        finally:
+            self.enclosing.pop()
         self.scope = outer_scope
         header = f"for {variable.code} in range({start}, {stop}, {step}):"
         body_lines = lines_of(body, "forward")
@@ -209,9 +217,13 @@ class StatementEmitter:
     def _IfElse(self, s: ir.IfElse):
         condition = self.python(s.condition)
         outer_scope = dict(self.scope)
-        then_ops = self.nested_block(s.then_body)
-        self.scope = dict(outer_scope)
-        else_ops = self.nested_block(s.else_body)
+        self.enclosing.append(s)
+        try:
+            then_ops = self.nested_block(s.then_body)
+            self.scope = dict(outer_scope)
+            else_ops = self.nested_block(s.else_body)
+        finally:
+            self.enclosing.pop()
         self.scope = outer_scope
 
         def branches(kind_then, kind_else):

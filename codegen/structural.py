@@ -15,7 +15,8 @@ import re
 from codegen import ir
 from codegen.check_exprs import constant_int
 from codegen.emit import NotSupportedYet, Op, Value, dim_code
-from ppl.errors import INDEX_OUT_OF_RANGE, NEGATIVE_SIZE, SLICE_OUT_OF_RANGE, SLICE_STEP_ZERO
+from codegen.index_ranges import hoisted_element_check
+from ppl.errors import DATA_INDEX_OUT_OF_RANGE, INDEX_OUT_OF_RANGE, NEGATIVE_SIZE, SLICE_OUT_OF_RANGE, SLICE_STEP_ZERO
 
 
 def _raise(tag: str, span, value: str, size: str) -> str:
@@ -30,12 +31,19 @@ def index_check(array: str, axis: int, index: str, span) -> list[str]:
     return [f"if not -{size} <= {index} < {size}:", "    " + _raise(INDEX_OUT_OF_RANGE, span, index, size)]
 
 
-def gather_check(array: str, axis: int, indices: str, span, size: str | None = None) -> list[str]:
-    """index_check for every entry of a gather's int array (against `size`, the axis's size as
-    code, when given: transformed data checks data indices once, where the array is not at hand)."""
-    size = size or f"{array}.shape[{axis}]"
+def gather_check(array: str, axis: int, indices: str, span) -> list[str]:
+    """index_check for every entry of a gather's int array."""
+    size = f"{array}.shape[{axis}]"
     return [f"for _index in {indices}.flat:", f"    if not -{size} <= _index < {size}:",
             "        " + _raise(INDEX_OUT_OF_RANGE, span, "_index", size)]
+
+
+def data_gather_check(indices: str, name: str, span, size: str) -> list[str]:
+    """gather_check for a gather by int data `name` (code `indices`) into a size the data set,
+    made once by transformed_data(): the error names the data's element (`g[3]`) as well."""
+    place = f"{span.line}, {span.column}, {span.end_line}, {span.end_column}" if span else "0, 0, 0, 0"
+    return [f"for _position, _index in np.ndenumerate({indices}):", f"    if not -{size} <= _index < {size}:",
+            f"        raise IndexError({DATA_INDEX_OUT_OF_RANGE!r}, {place}, _index, {size}, {name!r}, _position)"]
 
 
 def step_check(step: str, span) -> list[str]:
@@ -50,12 +58,13 @@ def slice_check(array: str, axis: int, start: str, stop: str, spans) -> list[str
             f"if not {start} <= {stop} <= {size}:", "    " + _raise(SLICE_OUT_OF_RANGE, spans[1], stop, size)]
 
 
-def size_checks(sizes, least: int = 0) -> list[str]:
+def size_checks(sizes, least: int = 0, proved=frozenset()) -> list[str]:
     """Lines raising IndexError for a size the data set below `least` (negative, by default)
-    ((code, span) pairs; literals are the checker's)."""
+    ((code, span) pairs; literals are the checker's, the codes in `proved` at least `least`
+    whatever the data: codegen/index_ranges.py)."""
     lines = []
     for code, span in sizes:
-        if not code.lstrip("-").isdigit():
+        if not code.lstrip("-").isdigit() and code not in proved:
             lines += [f"if {code} < {least}:", "    " + _raise(NEGATIVE_SIZE, span, code, str(least))]
     return lines
 
@@ -68,7 +77,15 @@ def index_parts(emitter, items, array: str, type_) -> list[str]:
     for axis, item in enumerate(items):
         if isinstance(item, ir.ScalarIndex):
             parts.append(emitter.python(item.index))
-            if constant_int(item.index) is None or type_.shape[axis].value is None:
+            if constant_int(item.index) is not None and type_.shape[axis].value is not None:
+                continue   # the checker checked it
+            if emitter.index_facts().in_range(item.index, type_.shape[axis]):
+                continue   # in range whatever the data (codegen/index_ranges.py)
+            size = _data_size_code(emitter, type_.shape[axis], top_level=False)
+            hoisted = None if size is None else hoisted_element_check(emitter, item.index, size, item.index.span)
+            if hoisted is not None:   # an element of int data in a loop: all checked once, when data is bound
+                emitter.hoisted.add_check(hoisted)
+            else:
                 checks += index_check(array, axis, parts[-1], item.index.span)
         elif isinstance(item, ir.SliceIndex):
             bounds = ["" if p is None else emitter.python(p) for p in (item.start, item.stop)]
@@ -78,13 +95,19 @@ def index_parts(emitter, items, array: str, type_) -> list[str]:
                 text += ":" + step
                 if constant_int(item.step) is None:
                     checks += step_check(step, item.step.span)
-            checks += _unit_slice_check(array, axis, item, bounds, type_.shape[axis])
+            if not (item.step is None and emitter.index_facts().slice_in_range(item.start, item.stop,
+                                                                               type_.shape[axis])):
+                checks += _unit_slice_check(array, axis, item, bounds, type_.shape[axis])
             parts.append(text)
         else:
             parts.append(emitter.value(item.indices).code)
-            size = _data_size_code(emitter, parts[-1], type_.shape[axis])
-            if size is not None:   # data indices into a size the data set: checked once, when data is bound
-                emitter.hoisted.add_check(gather_check(array, axis, parts[-1], item.indices.span, size))
+            if emitter.index_facts().in_range(item.indices, type_.shape[axis]):
+                continue   # int data declared within the axis (`int<lower=0, upper=J - 1>[N]`)
+            size = _data_size_code(emitter, type_.shape[axis])
+            if size is not None and parts[-1] in emitter.hoisted.data_names \
+                    and isinstance(item.indices, ir.Variable):
+                # data indices into a size the data set: checked once, when data is bound
+                emitter.hoisted.add_check(data_gather_check(parts[-1], item.indices.name, item.indices.span, size))
             else:
                 checks += gather_check(array, axis, parts[-1], item.indices.span)
     if checks:
@@ -92,12 +115,12 @@ def index_parts(emitter, items, array: str, type_) -> list[str]:
     return parts
 
 
-def _data_size_code(emitter, indices: str, dim) -> str | None:
-    """The code of an axis's size when both it and the gather's indices are data (or transformed
-    data) at the top level of a model function, so that transformed_data() can check them once;
-    else None (the check stays where the gather is)."""
+def _data_size_code(emitter, dim, top_level: bool = True) -> str | None:
+    """The code of an axis's size when it is data (or transformed data) in a model function
+    (with `top_level`, at its top level), so that transformed_data() can check the data indices
+    into it once; else None (the check stays where the index is)."""
     hoisted = getattr(emitter, "hoisted", None)
-    if hoisted is None or emitter.depth > 0 or emitter.mode.data_stage or indices not in hoisted.data_names:
+    if hoisted is None or (top_level and emitter.depth > 0) or emitter.mode.data_stage:
         return None
     try:
         size = dim_code(dim, emitter.scope)
@@ -270,15 +293,15 @@ def transpose(source: Value, out: Value):
     return forward, ([f"{source.adjoint} += {out.adjoint}.T"] if source.active else [])
 
 
-def filled(kind: str, sizes, out: Value):
-    """zeros / ones of the sizes ((code, span) pairs)."""
+def filled(kind: str, sizes, out: Value, proved=frozenset()):
+    """zeros / ones of the sizes ((code, span) pairs; `proved`: the codes known not negative)."""
     function = {"zeros": "np.zeros", "ones": "np.ones"}[kind]
     shape = f"({', '.join(code for code, _ in sizes)},)"
-    return size_checks(sizes) + [f"{out.code} = {function}({shape})"], []
+    return size_checks(sizes, 0, proved) + [f"{out.code} = {function}({shape})"], []
 
 
-def eye(size, out: Value):
-    return size_checks([size]) + [f"{out.code} = np.eye({size[0]})"], []
+def eye(size, out: Value, proved=frozenset()):
+    return size_checks([size], 0, proved) + [f"{out.code} = np.eye({size[0]})"], []
 
 
 def argmax(source: Value, out: Value):

@@ -172,15 +172,21 @@ WARNING_CLASSES = {"scale": UnconstrainedScaleWarning, "jacobian": JacobianWarni
 # raises IndexError(tag, line, column, end_line, end_column, value, size), the tag one of those
 # below, naming the place in the model.  What they check depends on data only, so the first
 # evaluation when data is bound meets any such failure; `data_index_errors` makes it a DataError.
+# (codegen/index_ranges.py leaves out the checks that hold whatever the data, and moves those of int
+# data read as indices to transformed_data().)
 INDEX_OUT_OF_RANGE = "ppl: index out of range"
+# an element of int data used as an index, checked once by transformed_data(): the IndexError also
+# carries the data's name and the element's position (a tuple), so the error can name both
+DATA_INDEX_OUT_OF_RANGE = "ppl: data index out of range"
 SLICE_OUT_OF_RANGE = "ppl: slice bound out of range"
 SLICE_STEP_ZERO = "ppl: slice step is zero"
 NEGATIVE_SIZE = "ppl: negative size"
 
 
-def _runtime_data_error(tag: str, value, size, span: Span | None) -> "DataError":
-    if tag == INDEX_OUT_OF_RANGE:
-        return DataError(f"index {value} is out of range for an axis of size {size}", span,
+def _runtime_data_error(tag: str, value, size, span: Span | None, element: str | None = None) -> "DataError":
+    if tag in (INDEX_OUT_OF_RANGE, DATA_INDEX_OUT_OF_RANGE):
+        source = f" from the data {element}" if element else ""
+        return DataError(f"index {value}{source} is out of range for an axis of size {size}", span,
                          expected=f"an index from {-size} to {size - 1} (indices start at 0)" if size
                          else "none: the axis is empty",
                          hint="the data set this index: are the data's indices 0-based, and do the sizes agree?")
@@ -201,12 +207,14 @@ def data_index_errors(source: Source):
     try:
         yield
     except IndexError as error:
-        tag, *place = error.args if len(error.args) == 7 else (None,)
-        if tag not in (INDEX_OUT_OF_RANGE, SLICE_OUT_OF_RANGE, SLICE_STEP_ZERO, NEGATIVE_SIZE):
+        tag, *place = error.args if len(error.args) in (7, 9) else (None,)
+        if tag not in (INDEX_OUT_OF_RANGE, DATA_INDEX_OUT_OF_RANGE, SLICE_OUT_OF_RANGE, SLICE_STEP_ZERO,
+                       NEGATIVE_SIZE) or (len(place) == 8) != (tag == DATA_INDEX_OUT_OF_RANGE):
             raise
-        line, column, end_line, end_column, value, size = place
+        line, column, end_line, end_column, value, size, *named = place
+        element = f"{named[0]}[{', '.join(str(int(p)) for p in named[1])}]" if named else None
         span = Span(line, column, end_line, end_column) if line else None
-        raise _runtime_data_error(tag, value, size, span).with_source(source) from None
+        raise _runtime_data_error(tag, value, size, span, element).with_source(source) from None
 
 
 def render(error: LocatedError) -> str:

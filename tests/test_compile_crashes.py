@@ -199,6 +199,13 @@ OUT_OF_RANGE = {
                        {"T": 3}, (5, 17), "index 2 "),
     "sampled in a loop": ("data T: int\ndata y: real[T]\nparam b: real[2]\nfor t in range(T):\n"
                           "    b[t] ~ Normal(y[t], 1)\n", {"T": 3, "y": [1, 2, 3]}, (5, 7), "index 2 "),
+    # loop indices the declarations do not keep within their array (codegen/index_ranges.py proves the others)
+    "read past the end by a loop from 1": ("data N: int\ndata y: real[N]\nparam m: real\nm ~ Normal(0, 1)\n"
+                                           "for n in range(1, N + 1):\n    y[n] ~ Normal(m, 1)\n",
+                                           {"N": 3, "y": [1, 2, 3]}, (6, 7), "index 3 is out of range for an axis of size 3"),
+    "read before the start by a loop from K": ("data K: int\ndata T: int\ndata y: real[T]\nparam m: real\n"
+                                               "m ~ Normal(0, 1)\nfor t in range(K, T):\n    y[t] ~ Normal(m, 1)\n",
+                                               {"K": -5, "T": 3, "y": [1, 2, 3]}, (7, 7), "index -5 "),
     "a gather's entries": ("data N: int\ndata g: int[N]\nparam a: real[2]\na ~ Normal(0, 1)\ntarget += sum(a[g])\n",
                            {"N": 3, "g": [0, 1, 2]}, (5, 17), "index 2 "),
     "a scalar beside a gather": ("data N: int\ndata k: int\ndata g: int[N]\nparam a: real[2, 3]\na ~ Normal(0, 1)\n"

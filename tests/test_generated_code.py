@@ -2,6 +2,8 @@
 holds only what it uses, temporaries are named after their statement, and what depends on the
 data alone is computed once, in transformed_data(), not at every gradient."""
 
+import re
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -126,12 +128,180 @@ def test_data_indices_are_checked_once_when_data_is_bound():
     model = ppl.model(text, "gather.ppl")
     code = model.code()
     assert "_index" not in _function_source(code, "log_density_gradient")
-    assert "for _index in g.flat" in _function_source(code, "transformed_data")
+    assert "np.ndenumerate(g)" in _function_source(code, "transformed_data")
     data = {"N": 3, "J": 2, "g": [0, 1, 1], "y": [0.5, -0.2, 0.1]}
     u = np.array([0.3, -0.4])
     value = model.condition(data).log_density(u)
     assert value == pytest.approx(scipy.stats.norm.logpdf(u).sum()
                                   + scipy.stats.norm.logpdf(data["y"], u[[0, 1, 1]], 1).sum(), rel=1e-12)
-    with pytest.raises(ppl.DataError, match="index 5 is out of range for an axis of size 2") as caught:
+    with pytest.raises(ppl.DataError, match=r"index 5 from the data g\[1\] is out of range for an axis of size 2") as caught:
         model.condition(dict(data, g=[0, 5, 1]))
     assert caught.value.line == 7
+
+
+# ---- index checks: proved, hoisted to transformed data, or left where the index is (issue #9, item 3)
+
+GROUPS = {"N": 3, "J": 2, "g": [0, 1, 1], "y": [0.5, -0.2, 0.1]}
+GROUPED = ("data N: int\ndata J: int\ndata g: int[N]\ndata y: real[N]\nparam a: real[J]\na ~ Normal(0, 1)\n"
+           "for i in range(N):\n    {body}\n")
+
+
+def _grouped_reference(u, groups, used):
+    """Normal(0, 1) priors on a, plus y[i] ~ Normal(a[g[i]], 1) for the i in `used`."""
+    y = np.array(GROUPS["y"])[used]
+    return scipy.stats.norm.logpdf(u).sum() + scipy.stats.norm.logpdf(y, u[np.array(groups)[used]], 1).sum()
+
+
+@pytest.mark.parametrize("name", ["radon_hierarchical", "garch11", "ar_k"])
+def test_gallery_loops_and_group_indices_cost_no_check_per_gradient(name):
+    # radon's county is declared within [0, J - 1]; garch11's and ar_k's loop indices and lag
+    # slices lie within their arrays for every T and K the declarations allow
+    gradient = _function_source(ppl.compile(f"examples/{name}.ppl").code(), "log_density_gradient")
+    assert "IndexError" not in gradient
+
+
+def test_a_hierarchical_loop_checks_its_group_indices_once_when_data_is_bound():
+    model = ppl.model(GROUPED.format(body="y[i] ~ Normal(a[g[i]], 1)"), "groups.ppl")
+    code = model.code()
+    assert "IndexError" not in _function_source(code, "log_density_gradient")
+    assert "for _position in range(0, N, 1)" in _function_source(code, "transformed_data")
+    u = np.array([0.3, -0.4])
+    assert model.condition(GROUPS).log_density(u) == pytest.approx(_grouped_reference(u, [0, 1, 1], [0, 1, 2]),
+                                                                   rel=1e-12)
+    # the gradient holds no check: the error comes from transformed_data(), when data is bound
+    with pytest.raises(ppl.DataError, match=r"index 5 from the data g\[1\] is out of range for an axis of size 2") \
+            as caught:
+        model.condition(dict(GROUPS, g=[0, 5, 1]))
+    assert (caught.value.line, caught.value.column) == (8, 21)
+    # negative indices count from the end, as in NumPy
+    assert model.condition(dict(GROUPS, g=[0, -1, -2])).log_density(u) == pytest.approx(
+        _grouped_reference(u, [0, 1, 0], [0, 1, 2]), rel=1e-12)
+
+
+def test_a_hoisted_check_covers_exactly_the_elements_the_loop_reads():
+    text = ("data N: int\ndata J: int\ndata g: int[N]\ndata y: real[N]\nparam a: real[J]\na ~ Normal(0, 1)\n"
+            "for i in range(N - 1):\n    y[i] ~ Normal(a[g[i + 1]] - a[g[i]], 1)\n")
+    model = ppl.model(text, "offsets.ppl")
+    assert "IndexError" not in _function_source(model.code(), "log_density_gradient")
+    with pytest.raises(ppl.DataError, match=r"index 7 from the data g\[2\] is out of range") as caught:
+        model.condition(dict(GROUPS, g=[0, 1, 7]))
+    assert (caught.value.line, caught.value.column) == (8, 21)
+    with pytest.raises(ppl.DataError, match=r"index -3 from the data g\[0\] is out of range") as caught:
+        model.condition(dict(GROUPS, g=[-3, 1, 1]))
+    assert (caught.value.line, caught.value.column) == (8, 35)
+    # every 2nd element: g[1] is never read, so a sentinel there is fine
+    strided = GROUPED.format(body="y[i] ~ Normal(a[g[i]], 1)").replace("range(N)", "range(0, N, 2)")
+    u = np.array([0.3, -0.4])
+    value = ppl.model(strided, "strided.ppl").condition(dict(GROUPS, g=[0, 99, 1])).log_density(u)
+    assert value == pytest.approx(_grouped_reference(u, [0, 99, 1], [0, 2]), rel=1e-12)
+
+
+def test_a_guarded_group_index_keeps_its_check_and_sentinel_data_run():
+    model = ppl.model(GROUPED.format(body="if g[i] >= 0:\n        y[i] ~ Normal(a[g[i]], 1)"), "guarded.ppl")
+    assert "IndexError" in _function_source(model.code(), "log_density_gradient")
+    posterior = model.condition(dict(GROUPS, g=[0, -99, 1]))   # -99: "no group", never used as an index
+    u = np.array([0.3, -0.4])
+    value, error = finite_difference_error(posterior, u)
+    assert value == pytest.approx(_grouped_reference(u, [0, -99, 1], [0, 2]), rel=1e-12)
+    assert error < 1e-6
+
+
+def test_a_group_index_in_a_loop_that_may_not_run_is_checked_only_when_it_does():
+    text = ("data M: int\ndata N: int\ndata J: int\ndata g: int[N]\nparam a: real[J]\na ~ Normal(0, 1)\n"
+            "for k in range(M):\n    for i in range(N):\n        target += a[g[i]]\n")
+    model = ppl.model(text, "nested.ppl")
+    assert "IndexError" not in _function_source(model.code(), "log_density_gradient")
+    u = np.array([0.3, -0.4])
+    # no iteration of the outer loop: g is never read
+    assert model.condition({"M": 0, "N": 3, "J": 2, "g": [0, 9, 1]}).log_density(u) == pytest.approx(
+        scipy.stats.norm.logpdf(u).sum(), rel=1e-12)
+    assert model.condition({"M": 2, "N": 3, "J": 2, "g": [0, 1, 1]}).log_density(u) == pytest.approx(
+        scipy.stats.norm.logpdf(u).sum() + 2 * (u[0] + 2 * u[1]), rel=1e-12)
+    with pytest.raises(ppl.DataError, match=r"index 9 from the data g\[1\]") as caught:
+        model.condition({"M": 1, "N": 3, "J": 2, "g": [0, 9, 1]})
+    assert (caught.value.line, caught.value.column) == (9, 21)
+
+
+# what index_ranges proves, against brute force: every value of the data within a box that the
+# declarations allow, every iteration of the loops.  (data declarations, loops, index, size, proved)
+PROOFS = [
+    ("N", ["i in range(N)"], "i", "N", True),
+    ("N", ["n in range(1, N + 1)"], "n", "N", False),
+    ("K<lower=1>, T<lower=K + 1>", ["t in range(K, T)"], "t", "T", True),
+    ("K<lower=1>, T<lower=K + 1>", ["t in range(K, T)"], "t - K", "T", True),
+    ("K, T", ["t in range(K, T)"], "t", "T", False),
+    ("T<lower=1>", [], "0", "T", True),
+    ("T", [], "0", "T", False),
+    ("T<lower=1>", [], "-1", "T", True),
+    ("N", ["i in range(N)", "j in range(i)"], "j", "N", True),
+    ("N", ["i in range(N)", "j in range(i)"], "j + 1", "N", True),
+    ("N", ["i in range(N)", "j in range(i + 1)"], "j + 1", "N", False),
+    ("N", ["i in range(N - 1, -1, -1)"], "i", "N", True),
+    ("N", ["i in range(0, N, 2)"], "i + 1", "N", False),
+    ("N", ["i in range(N)"], "i * i", "N", False),
+    ("N", ["i in range(N)"], "-1 - i", "N", True),
+    ("N", ["i in range(N)"], "i", "N - 1", False),
+    ("N, J<upper=N>", ["i in range(J)"], "i", "N", True),
+    ("N, J<lower=0, upper=N>", ["i in range(J)"], "N - 1 - i", "N", True),
+    ("N, J", ["i in range(J)"], "i", "N", False),
+]
+
+
+def _brute_force_in_range(declarations, loops, index, size) -> bool:
+    """Whether -size <= index < size at every iteration, for every data value in -3..6 that the
+    declarations accept (Python's own arithmetic and ranges: the oracle)."""
+    import itertools
+
+    names = [d.split("<")[0].strip() for d in declarations]
+    bounds = [dict(re.findall(r"(lower|upper)=([^,>]+)", d)) for d in declarations]
+
+    def iterations(scope, depth):
+        if depth == len(loops):
+            yield scope
+            return
+        variable, arguments = loops[depth].split(" in ")
+        for value in eval(arguments, {}, dict(scope)):
+            yield from iterations({**scope, variable.strip(): value}, depth + 1)
+
+    for values in itertools.product(range(-3, 7), repeat=len(names)):
+        scope = dict(zip(names, values))
+        if any(("lower" in b and scope[n] < eval(b["lower"], {}, scope))
+               or ("upper" in b and scope[n] > eval(b["upper"], {}, scope)) for n, b in zip(names, bounds)):
+            continue
+        for inner in iterations(scope, 0):
+            extent, position = eval(size, {}, inner), eval(index, {}, inner)
+            if not -extent <= position < extent:
+                return False
+    return True
+
+
+def _split_declarations(text):
+    return [d.strip() for d in re.split(r",\s*(?![^<]*>)", text)] if text else []
+
+
+@pytest.mark.parametrize("row", PROOFS, ids=lambda row: f"{row[0]}|{';'.join(row[1])}|{row[2]}|{row[3]}")
+def test_index_proofs_are_sound_and_cover_loop_arithmetic(row):
+    from codegen import ir
+    from codegen.driver import front_end
+    from codegen.index_ranges import IndexFacts, data_facts
+    from ppl.errors import Source
+
+    declarations, loops, index, size, proved = row
+    declared = _split_declarations(declarations)
+    text = "".join(f"data {d.split('<')[0]}: int{d[len(d.split('<')[0]):]}\n" for d in declared)
+    text += f"data x: real[{size}]\nparam m: real\nm ~ Normal(0, 1)\n"
+    for depth, loop in enumerate(loops):
+        text += "    " * depth + f"for {loop}:\n"
+    text += "    " * len(loops) + f"target += m * x[{index}]\n"
+    program = front_end(Source(text, "proof.ppl")).program
+    enclosing, statements = [], list(program.statements)
+    while any(isinstance(s, ir.ForLoop) for s in statements):
+        loop = next(s for s in statements if isinstance(s, ir.ForLoop))
+        enclosing.append(loop)
+        statements = list(loop.body)
+    read = next(e for e in ir.walk_expr(statements[-1].value) if isinstance(e, ir.IndexOp))
+    facts = IndexFacts(data_facts(program), enclosing)
+    result = facts.in_range(read.items[0].index, read.value.type.shape[0])
+    assert result == proved
+    if result:
+        assert _brute_force_in_range(declared, loops, index, size)

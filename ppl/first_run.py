@@ -8,7 +8,7 @@ import importlib
 
 from ppl.diagnostics.compile_notice import DIAGNOSTICS, Library, announce
 
-SAMPLERS = Library("ppl.sampling.chain", "run_chain", "the NUTS and HMC sampler library", "20-30 s")
+SAMPLERS = Library("ppl.sampling.chain", "run_chain", "the NUTS and HMC sampler library", "30-45 s")
 __all__ = ["DIAGNOSTICS", "SAMPLERS", "load"]
 
 

@@ -33,7 +33,7 @@ class Library(NamedTuple):
 
 
 DIAGNOSTICS = Library("ppl.diagnostics.estimators", "diagnose_quantities", "the convergence diagnostics", "15-25 s")
-TOGETHER_USUALLY = "30-45 s"   # two libraries compiling side by side (the diagnostics in another process)
+TOGETHER_USUALLY = "45-75 s"   # two libraries compiling side by side (the diagnostics in another process)
 
 _PACKAGE_PARENT = Path(__file__).parent.parent.parent   # as Python found ppl: the path Numba's cache uses
 _cached: set[str] = set()       # libraries found cached: that stays true

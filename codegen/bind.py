@@ -160,11 +160,17 @@ def _check_bounds(declaration, array, bound):
         if expr is None:
             continue
         try:
-            limit = np.broadcast_to(np.asarray(evaluate(expr, bound)), array.shape)
+            value = np.asarray(evaluate(expr, bound))
         except NotImplementedError as error:   # the binder's evaluator lacks an operation
             raise ModelNotSupportedError(f"this bound cannot be computed when binding data: {error}", expr.span,
                                          hint=f"compute the bound of '{declaration.name}' before passing the data, "
                                               "or write it with simpler operations") from None
+        try:
+            limit = np.broadcast_to(value, array.shape)
+        except ValueError:   # sizes the data decide (the checker deferred them to here)
+            raise DataError(f"the {kind} bound of '{declaration.name}' does not fit its shape", expr.span,
+                            expected=f"a scalar or shape [{', '.join(map(str, array.shape))}], as '{declaration.name}'",
+                            found=f"shape [{', '.join(map(str, value.shape))}]") from None
         outside = array < limit if kind == "lower" else array > limit
         if np.any(outside):
             position = _first(outside)

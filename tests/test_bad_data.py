@@ -310,6 +310,11 @@ ROWS = [
     bad("above-declared-expression", "data K: int\ndata N: int\ndata y: int<lower=0, upper=K - 1>[N]\n"
         "param eta: real[K]\ny ~ Categorical(logits=eta)\n", {"K": 3, "N": 2, "y": [0, 3]},
         "data 'y' is out of bounds at [1]", 3),
+    bad("vector-bound-of-another-size", "data K: int\ndata N: int\ndata y: int<lower=0, upper=[K, K] - 1>[N]\n"
+        "param mu: real\nmu ~ Normal(0, 1)\n", {"K": 3, "N": 5, "y": [0, 1, 2, 0, 1]},
+        "the upper bound of 'y' does not fit its shape", 3),
+    binds("vector-bound-of-the-same-size", "data K: int\ndata N: int\ndata y: int<lower=0, upper=[K, K] - 1>[N]\n"
+          "param mu: real\nmu ~ Normal(0, 1)\n", {"K": 3, "N": 2, "y": [2, 1]}),
     bad("declared-bounds-wider-than-support", "data N: int\ndata y: int<lower=-5>[N]\nparam rate: real<lower=0>\n"
         "y ~ Poisson(rate)\n", {"N": 2, "y": [0, -1]}, "y[1] = -1 is outside the support", 4),
     bad("negative-size", COUNTS + "y ~ Poisson(rate)\n", {"N": -1, "y": []}, "data 'y' has the wrong shape", 2),

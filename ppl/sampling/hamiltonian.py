@@ -99,14 +99,21 @@ def is_dense(metric):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _low_rank_coefficients(metric, scaled, power, out):
-    """out[j] = (lambda_j^power - 1) (U' scaled)_j for the k low-rank directions."""
+def _add_low_rank(metric, vector, power):
+    """In place: vector + U (Lambda^power - I) U' vector, over the k low-rank directions."""
     vectors = metric.low_rank_vectors
-    for j in range(metric.low_rank_size[0]):
+    rank = metric.low_rank_size[0]
+    coefficients = np.empty(rank)
+    for j in range(rank):
         total = 0.0
-        for i in range(scaled.shape[0]):
-            total += vectors[i, j] * scaled[i]
-        out[j] = (metric.low_rank_values[j] ** power - 1.0) * total
+        for i in range(vector.shape[0]):
+            total += vectors[i, j] * vector[i]
+        coefficients[j] = (metric.low_rank_values[j] ** power - 1.0) * total
+    for i in range(vector.shape[0]):
+        total = vector[i]
+        for j in range(rank):
+            total += vectors[i, j] * coefficients[j]
+        vector[i] = total
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -132,19 +139,12 @@ def velocity(p, metric, out):
 @numba.njit(cache=True, error_model="numpy")
 def _low_rank_velocity(p, metric, out):
     """S (I + U (Lambda - I) U') S p, with out holding S p on the way."""
-    dim = p.shape[0]
     diagonal = metric.diagonal
-    rank = metric.low_rank_size[0]
-    for i in range(dim):
+    for i in range(p.shape[0]):
         out[i] = math.sqrt(diagonal[i]) * p[i]
-    coefficients = np.empty(rank)
-    _low_rank_coefficients(metric, out, 1.0, coefficients)
-    vectors = metric.low_rank_vectors
-    for i in range(dim):
-        total = out[i]
-        for j in range(rank):
-            total += vectors[i, j] * coefficients[j]
-        out[i] = math.sqrt(diagonal[i]) * total
+    _add_low_rank(metric, out, 1.0)
+    for i in range(p.shape[0]):
+        out[i] = math.sqrt(diagonal[i]) * out[i]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -169,24 +169,10 @@ def sample_momentum(state, metric, p):
                 total -= factor[j, i] * p[j]
             p[i] = total / factor[i, i]
         return
-    if metric.low_rank_size[0] > 0:
-        _low_rank_momentum(metric, p)
+    if metric.low_rank_size[0] > 0:   # z + U (Lambda^{-1/2} - I) U' z has covariance (I + U (Lambda - I) U')^{-1}
+        _add_low_rank(metric, p, -0.5)
     for i in range(dim):
         p[i] /= math.sqrt(metric.diagonal[i])
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _low_rank_momentum(metric, z):
-    """In place: z + U (Lambda^{-1/2} - I) U' z, whose covariance is (I + U (Lambda - I) U')^{-1}."""
-    rank = metric.low_rank_size[0]
-    coefficients = np.empty(rank)
-    _low_rank_coefficients(metric, z, -0.5, coefficients)
-    vectors = metric.low_rank_vectors
-    for i in range(z.shape[0]):
-        total = z[i]
-        for j in range(rank):
-            total += vectors[i, j] * coefficients[j]
-        z[i] = total
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -560,3 +560,14 @@ def test_a_sampled_uniform_stays_inside_its_support():
 
 def test_errors_are_model_errors():
     assert issubclass(DataError, ModelError)
+
+
+def test_a_data_bound_of_another_shape_points_at_the_bound_and_names_both_shapes():
+    model = ppl.model("data K: int\ndata N: int\ndata y: int<lower=0, upper=[K, K] - 1>[N]\n"
+                      "param mu: real\nmu ~ Normal(0, 1)\n", "model.ppl")
+    with pytest.raises(DataError) as caught:
+        model.check_data({"K": 3, "N": 5, "y": [0, 1, 2, 0, 1]})
+    error = caught.value
+    assert (error.line, error.column) == (3, 28)
+    assert "expected: a scalar or shape [5], as 'y'" in str(error)
+    assert "found:    shape [2]" in str(error)

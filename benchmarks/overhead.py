@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import ppl  # noqa: E402
 from ppl.results import fit as fit_module  # noqa: E402
-from ppl.sampling import chain as chain_module  # noqa: E402
+from ppl.sampling import fisher_chain, stan_chain  # noqa: E402
 from ppl.sampling import run as run_module  # noqa: E402
 
 PHASES = ("settings", "set-up", "thread start", "chains", "wake-up", "assembly", "rest")
@@ -67,7 +67,11 @@ class Marks:
         setattr(owner, name, wrapped)
 
     def wrap_native(self):
-        original = chain_module.run_chain
+        for entry in (fisher_chain, stan_chain):   # one per warmup adaptation: whichever `sample` uses
+            self._wrap_entry(entry)
+
+    def _wrap_entry(self, entry):
+        original = entry.run_chain
 
         def wrapped(*args):
             started = time.perf_counter()
@@ -76,7 +80,7 @@ class Marks:
             with self.lock:
                 self.native.append((started, ended))
             return status
-        chain_module.run_chain = wrapped
+        entry.run_chain = wrapped
 
     def phases(self, called, returned) -> dict:
         settings = self.spans["_check_settings"]

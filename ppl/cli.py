@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("--draws", type=int, default=1000)
     sample.add_argument("--seed", type=int, default=None)
     sample.add_argument("--method", choices=["nuts", "hmc"], default="nuts")
-    sample.add_argument("--metric", choices=["diag", "dense", "low_rank", "unit"], default="diag")
+    sample.add_argument("--metric", choices=["diag", "dense", "low_rank", "unit"], default="diag",
+                        help="the inverse metric warmup adapts (low_rank: for strongly correlated posteriors; "
+                             "see docs/sampling.md)")
     sample.add_argument("--adaptation", choices=["stan", "fisher"], default=None,
                         help="how warmup adapts the metric (default: the metric's own, see docs/sampling.md)")
     sample.add_argument("--target-accept", type=float, default=0.8)

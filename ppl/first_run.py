@@ -8,7 +8,10 @@ import importlib
 
 from ppl.diagnostics.compile_notice import DIAGNOSTICS, Library, announce
 
-SAMPLERS = Library("ppl.sampling.chain", "run_chain", "the NUTS and HMC sampler library", "30-45 s")
+# one compiled chain per warmup adaptation (ppl/sampling/chain.py): a first run compiles only its own
+SAMPLERS = {"fisher": Library("ppl.sampling.fisher_chain", "run_chain", "the NUTS and HMC sampler library", "30-45 s"),
+            "stan": Library("ppl.sampling.stan_chain", "run_chain",
+                            "the NUTS and HMC sampler library with Stan's warmup", "30-45 s")}
 __all__ = ["DIAGNOSTICS", "SAMPLERS", "load"]
 
 

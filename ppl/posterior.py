@@ -157,7 +157,8 @@ class Posterior:
         adaptation="fisher" from the draws and their gradients in nutpie's windows
         (Seyboldt, Carlson & Carpenter 2026), which needs far fewer draws.  Left out,
         it is the metric's default: "stan" for "diag" and "dense", "fisher" for
-        "low_rank" (benchmarks/README.md compares them).  step_size is the initial step size (adapted during warmup).  init: constrained
+        "low_rank" (benchmarks/README.md, "Adaptation", compares them and says why
+        Stan's diagonal stays the default).  step_size is the initial step size (adapted during warmup).  init: constrained
         param values (a dict, or one dict per chain), validated against the
         constraints; by default uniform(-2, 2) on the unconstrained scale.  The same
         seed gives the same draws whatever `cores` is."""

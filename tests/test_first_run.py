@@ -76,7 +76,10 @@ def test_sample_announces_unless_progress_is_off(monkeypatch):
     model.sample({}, chains=1, warmup=10, draws=10, seed=1, progress=False)
     assert calls == []
     model.sample({}, chains=1, warmup=10, draws=10, seed=1, progress=True)
-    assert calls == [[first_run.SAMPLERS, first_run.DIAGNOSTICS]]
+    assert calls == [[first_run.SAMPLERS["stan"], first_run.DIAGNOSTICS]]
+    # each warmup adaptation has its own compiled chain: a run announces (and compiles) only its own
+    model.sample({}, chains=1, warmup=10, draws=10, seed=1, progress=True, adaptation="fisher")
+    assert calls[-1] == [first_run.SAMPLERS["fisher"], first_run.DIAGNOSTICS]
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ import pytest
 
 import ppl
 from ppl.sampling import fisher, hamiltonian, low_rank, rng
+from ppl.results.fit import SamplerWarning
 from ppl.runtime.signature import LOG_DENSITY_GRADIENT_SIGNATURE
 from ppl.sampling.run import ADAPTATIONS
 
@@ -280,3 +281,15 @@ def test_no_warmup_leaves_the_metric_as_given(scaled_normal):
     fit = posterior.sample(adaptation="fisher", chains=1, warmup=0, draws=5, step_size=0.01, max_treedepth=3,
                            seed=1, progress=False)
     assert np.all(fit.inverse_metric == 1.0) and np.all(fit.step_size == 0.01)
+
+
+def test_tree_depth_warning_points_a_diagonal_metric_at_low_rank(gaussian):
+    # a correlated Gaussian with a tree depth capped at 2 saturates; with the diagonal metric the
+    # warning names the low-rank metric as the remedy, with the low-rank one it does not
+    posterior, _ = gaussian
+    settings = dict(chains=1, warmup=200, draws=100, seed=3, progress=False, max_treedepth=2)
+    with pytest.warns(SamplerWarning, match="hit the maximum tree depth 2: try metric='low_rank'"):
+        posterior.sample(metric="diag", **settings)
+    with pytest.warns(SamplerWarning, match="hit the maximum tree depth 2") as caught:
+        posterior.sample(metric="low_rank", **settings)
+    assert not any("low_rank" in str(w.message) for w in caught)

@@ -48,7 +48,11 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
     from ppl import first_run
     from ppl.sampling.hamiltonian import initial_metric
 
-    native = first_run.load(first_run.SAMPLERS, announce_with=[])   # one line on a cold cache
+    from ppl.sampling import chain as native
+
+    # no metric adaptation here: either entry runs these chains alike; the one sample() uses by
+    # default, so that both share one compiled library
+    entry = first_run.load(first_run.SAMPLERS["stan"], announce_with=[])   # one line on a cold cache
     if kernel is None:
         raise ValueError("sample_chain needs a kernel")
     if previous_kernel_results is not None or return_final_kernel_results:
@@ -99,7 +103,7 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
             phase = settings._replace(iterations=int(iterations), adapt=bool(adapt), adapt_step_size=bool(adapt),
                                       save=bool(save))
             rows = (iterations + thin - 1) // thin if save else 0
-            status = native.run_chain(target.function, target.real_data, target.int_data, state, position, phase,
+            status = entry.run_chain(target.function, target.real_data, target.int_data, state, position, phase,
                                       initial_metric(target.dim, "diag"), step, np.zeros(0, np.int64),
                                       draws[saved:saved + rows] if save else np.zeros((0, target.dim)),
                                       stats[saved:saved + rows] if save else np.zeros((0, native.STAT_COLUMNS)),

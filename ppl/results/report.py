@@ -38,8 +38,10 @@ def diagnose(fit) -> str:
         saturated = int((np.asarray(fit.stats["tree_depth"]) >= depth).sum())
         if saturated:
             lines.append(f"Tree depth: {saturated} of {total} draws ({100.0 * saturated / total:.1f}%) hit the "
-                         f"maximum tree depth {depth}. Try max_treedepth={depth + 2}, or reparameterise so the "
-                         f"posterior's scales are more alike.")
+                         f"maximum tree depth {depth}. Try "
+                         + ("metric='low_rank' (it learns strong correlations from the gradients), "
+                            if fit.settings.get("metric") == "diag" else "")
+                         + f"max_treedepth={depth + 2}, or reparameterise so the posterior's scales are more alike.")
         else:
             lines.append(f"Tree depth: no draw hit the maximum of {depth}.")
     bfmi = np.atleast_1d(diagnostics.bfmi(np.asarray(fit.stats["energy"])))

@@ -1,5 +1,10 @@
 """One chain in native code: warmup (with adaptation) and sampling, each one call.
 
+The chain's body is here; its two entry points are modules of their own, one per warmup
+adaptation (ppl/sampling/stan_chain.py, ppl/sampling/fisher_chain.py), so that importing
+one compiles (or loads) only that one: a first run compiles the default's alone.  Each
+serves both phases of its runs (warmup, then sampling without adaptation).
+
 Both entry points have one explicit signature whose first argument is the
 model's `log_density_gradient` as a first-class function, so this module is
 compiled once, cached on disk, and serves every model.  They release the
@@ -200,16 +205,3 @@ def chain_body(log_density_gradient, real_data, int_data, state, position, setti
         step_size = adaptation.dual_averaging_final(averaging)
     step_size_io[0] = step_size
     return OK
-
-
-@numba.njit(CHAIN_SIGNATURE, cache=True, nogil=True, error_model="numpy")
-def run_chain(log_density_gradient, real_data, int_data, state, position, settings, metric, step_size_io,
-              window_bounds, draws, statistics, seeds, progress):
-    """`settings.iterations` transitions from `position` (initialised first when
-    `settings.init_given` is false and this is warmup).  With `adapt` set, the step size
-    and (with `adapt_metric`) the metric adapt, the metric in Stan's windows
-    (`window_bounds`); the final step size and metric are written back (the metric in
-    place; a dense one's factor is recomputed first).  Every `thin`-th iteration is saved
-    when `save` is set.  Returns a status.  (nutpie's warmup: ppl/sampling/fisher_chain.py.)"""
-    return chain_body(log_density_gradient, real_data, int_data, state, position, settings, metric, step_size_io,
-                      window_bounds, draws, statistics, seeds, progress, None)

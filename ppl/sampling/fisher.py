@@ -57,6 +57,7 @@ WINDOW_GROWTH = 1.5
 MINIMUM_DRAWS = 3                  # fewer in the foreground: the metric is not recomputed
 CLAMP_LOW, CLAMP_HIGH = 1e-20, 1e20
 LOW_RANK_WORK_PER_ITERATION = 2e6  # floating-point operations of low-rank estimation allowed per iteration
+LOW_RANK_GROWTH = 5                # and at most one estimate per count / LOW_RANK_GROWTH new draws
 
 # slots of `schedule`
 (EARLY_END, FINAL_START, WINDOW, FOREGROUND_COUNT, BACKGROUND_COUNT, FOREGROUND_ROW, BACKGROUND_ROW, ROWS,
@@ -135,10 +136,12 @@ def _diagonal(moments, metric):
 
 @numba.njit(cache=True, error_model="numpy")
 def low_rank_interval(count, dim):
-    """Iterations between two low-rank estimates on a window of `count` draws: every
-    iteration while the estimate is cheap, less often as its cost (O(dim count^2 +
-    min(dim, 2 count)^3)) outgrows LOW_RANK_WORK_PER_ITERATION."""
-    return max(1, int(low_rank.work(count, dim) / LOW_RANK_WORK_PER_ITERATION))
+    """Iterations between two low-rank estimates on a window of `count` draws: less
+    often as its cost (O(dim count^2 + min(dim, 2 count)^3)) outgrows
+    LOW_RANK_WORK_PER_ITERATION, and never before the window has grown by a fifth:
+    on a small model one estimate costs as much as tens of gradients, and an
+    estimate from 1.2 count draws is not much better than one from count."""
+    return max(1, int(low_rank.work(count, dim) / LOW_RANK_WORK_PER_ITERATION), count // LOW_RANK_GROWTH)
 
 
 @numba.njit(cache=True, error_model="numpy")

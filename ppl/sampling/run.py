@@ -108,7 +108,9 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
 
     diagnostics.compile_in_background()        # the summary's kernels, while the samplers load
     # compiled once, loaded from Numba's disk cache; on a cold cache one line says so
-    native = first_run.load(first_run.SAMPLERS, [first_run.DIAGNOSTICS] if progress else None)
+    entry = first_run.load(first_run.SAMPLERS["fisher" if adaptation == "fisher" and metric != "unit" else "stan"],
+                           [first_run.DIAGNOSTICS] if progress else None)
+    from ppl.sampling import chain as native
     from ppl.sampling.adaptation import window_schedule
     from ppl.sampling.hamiltonian import initial_metric, inverse_metric_matrix
 
@@ -129,11 +131,6 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         step_size_heuristic=not (warmup == 0 and step_size is not None),   # a step size given, no warmup: used as is
         adapt_metric=metric != "unit", target_accept=float(target_accept), adaptation_rate=HMC_ADAPTATION_RATE,
         max_delta_h=MAX_DELTA_H)
-    run_warmup = native.run_chain
-    if adaptation == "fisher" and metric != "unit":
-        from ppl.sampling import fisher_chain   # compiled (or loaded) only by those who use it
-
-        run_warmup = fisher_chain.run_chain
     initial_step_size = float(step_size or 1.0)
     windows = window_schedule(warmup)
     saved_warmup = (warmup + thin - 1) // thin if save_warmup else 0
@@ -159,11 +156,10 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
                                                init_given=not (starts[index] is None and phase == "warmup"))
             prefix = "warmup_" if phase == "warmup" else ""
             started = time.perf_counter()
-            run_phase = run_warmup if phase == "warmup" else native.run_chain
-            status = run_phase(gradient, real_data, int_data, state, position, phase_settings,
-                                      inverse_metric, step, windows,
-                                      out[prefix + "draws"], out[prefix + "stats"], out[prefix + "seeds"],
-                                      progress_counts[index])
+            status = entry.run_chain(gradient, real_data, int_data, state, position, phase_settings,
+                                     inverse_metric, step, windows,
+                                     out[prefix + "draws"], out[prefix + "stats"], out[prefix + "seeds"],
+                                     progress_counts[index])
             out[phase + "_seconds"] = time.perf_counter() - started
             if status == native.INTERRUPTED:   # keep the rows saved so far, in both phases
                 done = int(progress_counts[index, native.ITERATIONS]) - (warmup if phase == "sampling" else 0)

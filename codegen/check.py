@@ -54,6 +54,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         self.size_checks: list[ir.SizeCheck] = []       # deferred to binding (codegen/check_sizes.py)
         self.guards: list[ir.SizeGuard] = []            # the `if` branches and loops around a statement
         self.bindable: set[str] = set()                 # names whose values binding knows
+        self.array_bindings: dict = {}                  # (name, span) of each declared array → its binding
         self.start_functions(program)                   # user functions (codegen/functions.py)
 
     def run(self, source: Source) -> ir.Program:
@@ -78,6 +79,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
                 saved = roles[s.name] == ir.Role.DETERMINISTIC and not s.name.startswith("_")
                 s = replace(s, role=roles[s.name], saved=saved, stage=stages[s.name])
             settled.append(s)
+        settled = self._settle_local_arrays(settled)
         symbols = []
         for symbol in self.symbols:
             if symbol.name in roles:
@@ -85,6 +87,21 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
                 symbol = replace(symbol, role=roles[symbol.name], saved=saved)
             symbols.append(symbol)
         return settled, symbols
+
+    def _settle_local_arrays(self, statements):
+        """An array declared inside a loop or branch takes the stage of its fills too (a fill
+        that reads a param makes it part of the log density, so that its adjoint is kept)."""
+        settled = []
+        for s in statements:
+            if isinstance(s, ir.ArrayDeclaration) and s.role == ir.Role.LOCAL:
+                s = replace(s, stage=self.array_bindings[(s.name, s.span)].stage)
+            elif isinstance(s, ir.ForLoop):
+                s = replace(s, body=tuple(self._settle_local_arrays(s.body)))
+            elif isinstance(s, ir.IfElse):
+                s = replace(s, then_body=tuple(self._settle_local_arrays(s.then_body)),
+                            else_body=tuple(self._settle_local_arrays(s.else_body)))
+            settled.append(s)
+        return settled
 
     # ---- blocks and scopes -----------------------------------------------------
 
@@ -190,6 +207,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         saved = top_level and not s.name.startswith("_")
         stage = "gen" if s.gen else "data"   # raised to "model" by the first fill that reads a param
         self._define(s.name, role, type_, stage, s.name_span, top_level, gen=s.gen, array=True, saved=saved)
+        self.array_bindings[(s.name, s.span)] = self.scope.bindings[s.name]
         return ir.ArrayDeclaration(s.name, type_, role, saved, s.span, stage)
 
     def _stmt_Assign(self, s: ast.Assign, top_level):

@@ -117,7 +117,7 @@ class FunctionChecker:
         self.later_functions.pop(s.name, None)
         self._check_function_name(s)
         size_names = self._check_signature(s)
-        _check_body_shape(s)
+        _check_body_shape(s, {p.name for p in s.params} | set(size_names))
         parameter_types = {}
         outer = (self.scope, self.later_definitions, self.size_checks, self.guards, self.bindable)
         self.model_names = (self.scope, dict(self.later_definitions))
@@ -329,8 +329,9 @@ class FunctionChecker:
             raise ModelTypeError(f"{where} must be a number", argument_node.span, expected=f"{p.name}: {wanted}")
         shape = value.type.shape
         if len(shape) != len(declared.dims):
-            raise ModelTypeError(f"{where} has {len(declared.dims)} ax{'i' if len(declared.dims) == 1 else 'e'}s, "
-                                 f"but the value has shape {shape_str(shape)}", argument_node.span,
+            rank = len(declared.dims)
+            raise ModelTypeError(f"{where} is declared {wanted} ({rank} ax{'i' if rank == 1 else 'e'}s), but the value "
+                                 f"is {describe_type(value.type)}", argument_node.span,
                                  expected=f"{p.name}: {wanted}", found=f"{expr_text(value)}: {describe_type(value.type)}")
         for axis, (dim_node, got) in enumerate(zip(declared.dims, shape)):
             if isinstance(dim_node, ast.IntLiteral):
@@ -345,9 +346,10 @@ class FunctionChecker:
             what = f"axis {axis} of '{p.name}'" if len(shape) > 1 else f"'{p.name}'"
             if not self.sizes_equal(want, got, f"{_size_label(dim_node)} (set by {set_by})",
                                     f"{what} in the call of '{definition.name}'", argument_node.span):
+                binding = "" if isinstance(dim_node, ast.IntLiteral) else f" with {dim_node.id} = {want} (set by {set_by})"
                 raise ModelTypeError(
-                    f"{where} has shape {shape_str(shape)}, which does not fit {p.name}: {wanted} "
-                    f"with {_size_label(dim_node)} = {want} (set by {set_by})", argument_node.span,
+                    f"{where} has shape {shape_str(shape)}, which does not fit {p.name}: {wanted}{binding}",
+                    argument_node.span,
                     expected=f"{p.name}: {wanted}", found=f"{expr_text(value)}: {describe_type(value.type)}")
 
     def _size_value(self, dim: Dim, span) -> ir.Expr | None:
@@ -442,9 +444,14 @@ class FunctionChecker:
 
 # ---- the shape of a body ------------------------------------------------------------------------
 
-def _check_body_shape(s: ast.FuncDef):
+def _check_body_shape(s: ast.FuncDef, arguments: set):
     """Refuse what a function cannot hold, and require a return at the end of every path."""
-    for statement, depth in _walk(s.body):
+    for statement in _walk(s.body):
+        target = statement.target if isinstance(statement, ast.Assign) else None
+        target = target.value if isinstance(target, ast.Index) else target
+        if isinstance(target, ast.Name) and target.id in arguments:
+            raise ModelStructureError(f"cannot assign to the argument '{target.id}' of '{s.name}'", target.span,
+                                      hint=f"assign a new name, e.g. `{target.id}_2 = ...`")
         what = _refused(statement)
         if what is not None:
             raise ModelStructureError(f"{what} cannot be inside a function", statement.span,
@@ -453,7 +460,7 @@ def _check_body_shape(s: ast.FuncDef):
     *_, last = s.body
     _require_return(last, s)
     for statement in s.body[:-1]:
-        for inner, _ in _walk((statement,)):
+        for inner in _walk((statement,)):
             if isinstance(inner, ast.Return):
                 raise ModelNotSupportedError("a `return` before the end of a function is not supported",
                                              inner.span,
@@ -470,7 +477,7 @@ def _require_return(statement, s):
                                       statement.span, hint="add an `else:` branch that returns")
         for branch in (statement.body, statement.orelse):
             for inner in branch[:-1]:
-                for nested, _ in _walk((inner,)):
+                for nested in _walk((inner,)):
                     if isinstance(nested, ast.Return):
                         raise ModelNotSupportedError(
                             "a `return` before the end of a branch is not supported", nested.span,
@@ -497,18 +504,19 @@ def _refused(statement) -> str | None:
     return None
 
 
-def _walk(statements, depth=0):
+def _walk(statements):
+    """Every statement, blocks' bodies included."""
     for statement in statements:
-        yield statement, depth
+        yield statement
         if isinstance(statement, ast.For):
-            yield from _walk(statement.body, depth + 1)
+            yield from _walk(statement.body)
         elif isinstance(statement, ast.If):
-            yield from _walk(statement.body + statement.orelse, depth + 1)
+            yield from _walk(statement.body + statement.orelse)
 
 
 def _locals_of(body) -> frozenset:
     names = set()
-    for statement, _ in _walk(body):
+    for statement in _walk(body):
         if isinstance(statement, ast.Assign) and isinstance(statement.target, ast.Name):
             names.add(statement.target.id)
         elif isinstance(statement, ast.ArrayDecl):

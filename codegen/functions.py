@@ -54,7 +54,7 @@ class _Function:
     definition: ast.FuncDef
     size_names: tuple[str, ...]       # free sizes of the signature, in order of appearance
     locals: frozenset[str]            # names the body defines (renamed at each call)
-    ir: ir.FunctionDefinition
+    checked: ir.FunctionDefinition
 
 
 @dataclass
@@ -90,7 +90,7 @@ class FunctionChecker:
         self.calls_per_line: dict[tuple[str, int], int] = {}
 
     def function_definitions(self) -> tuple:
-        return tuple(f.ir for f in self.functions.values())
+        return tuple(f.checked for f in self.functions.values())
 
     # ---- statements: where the inlined bodies go --------------------------------------
 
@@ -99,9 +99,10 @@ class FunctionChecker:
         frame = _Frame(statement, top_level)
         self.frames.append(frame)
         try:
-            return frame.inlined, check(statement, top_level)
+            checked = check(statement, top_level)
         finally:
             self.frames.pop()
+        return frame.inlined, checked
 
     def require_not_function(self, name, span):
         if name in self.functions or (self.defining is not None and name == self.defining.name):
@@ -251,7 +252,7 @@ class FunctionChecker:
         except ModelError as error:
             raise _in_call(error, definition.name, node)
         frame.inlined.extend(body)
-        if function.ir.return_type.dtype == "real" and result.type.dtype != "real":
+        if function.checked.return_type.dtype == "real" and result.type.dtype != "real":
             result = _as_real(result)
         return replace(result, span=node.span)
 

@@ -21,6 +21,7 @@ from codegen.check_calls import CallChecker
 from codegen.check_exprs import Binding, ExprChecker, Scope, constant_int, describe_type
 from codegen.check_sizes import SizeChecker
 from codegen.evaluate import can_evaluate
+from codegen.functions import FunctionChecker
 from codegen.ir_print import expr_text, items_text
 from codegen.shapes import Dim, shape_str
 from codegen.supports import param_fit, param_of, scored_family, support_arguments
@@ -41,7 +42,7 @@ def check(program: ast.Program, source: Source) -> ir.Program:
         raise
 
 
-class _Checker(CallChecker, ExprChecker, SizeChecker):
+class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
     def __init__(self, program: ast.Program):
         self.program = program
         self.scope = Scope()
@@ -53,6 +54,8 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
         self.size_checks: list[ir.SizeCheck] = []       # deferred to binding (codegen/check_sizes.py)
         self.guards: list[ir.SizeGuard] = []            # the `if` branches and loops around a statement
         self.bindable: set[str] = set()                 # names whose values binding knows
+        self.array_bindings: dict = {}                  # (name, span) of each declared array → its binding
+        self.start_functions(program)                   # user functions (codegen/functions.py)
 
     def run(self, source: Source) -> ir.Program:
         self.source_text = source.text
@@ -61,7 +64,8 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
         self._require_filled(self.scope)
         statements, symbols = self._settle_array_roles(statements)
         return ir.Program(tuple(statements), tuple(symbols), source.text, source.filename,
-                          tuple({(c, c.span): c for c in self.size_checks}.values()))
+                          tuple({(c, c.span): c for c in self.size_checks}.values()),
+                          functions=self.function_definitions())
 
     def _settle_array_roles(self, statements):
         """A top-level filled array is transformed data or a deterministic depending on what
@@ -75,6 +79,7 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
                 saved = roles[s.name] == ir.Role.DETERMINISTIC and not s.name.startswith("_")
                 s = replace(s, role=roles[s.name], saved=saved, stage=stages[s.name])
             settled.append(s)
+        settled = self._settle_local_arrays(settled)
         symbols = []
         for symbol in self.symbols:
             if symbol.name in roles:
@@ -83,6 +88,21 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
             symbols.append(symbol)
         return settled, symbols
 
+    def _settle_local_arrays(self, statements):
+        """An array declared inside a loop or branch takes the stage of its fills too (a fill
+        that reads a param makes it part of the log density, so that its adjoint is kept)."""
+        settled = []
+        for s in statements:
+            if isinstance(s, ir.ArrayDeclaration) and s.role == ir.Role.LOCAL:
+                s = replace(s, stage=self.array_bindings[(s.name, s.span)].stage)
+            elif isinstance(s, ir.ForLoop):
+                s = replace(s, body=tuple(self._settle_local_arrays(s.body)))
+            elif isinstance(s, ir.IfElse):
+                s = replace(s, then_body=tuple(self._settle_local_arrays(s.then_body)),
+                            else_body=tuple(self._settle_local_arrays(s.else_body)))
+            settled.append(s)
+        return settled
+
     # ---- blocks and scopes -----------------------------------------------------
 
     def _block(self, statements, top_level=False):
@@ -90,7 +110,8 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
         for statement in statements:
             if top_level:
                 self._forget_later(statement)
-            checked = self._statement(statement, top_level)
+            inlined, checked = self.with_inlined_calls(statement, top_level, self._statement)
+            out.extend(inlined)   # the bodies of the user functions it calls, before it
             if checked is not None:
                 out.append(checked)
         return out
@@ -127,6 +148,7 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
                                           binding.span, hint=f"fill it with `{binding.name}[i] = ...`, or remove it")
 
     def _define(self, name, role, type_, stage, span, top_level, gen=False, array=False, saved=False):
+        self.require_not_function(name, span)
         existing = self.scope.lookup(name)
         if existing is not None:
             raise ModelNameError(f"'{name}' is already defined", span,
@@ -185,6 +207,7 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
         saved = top_level and not s.name.startswith("_")
         stage = "gen" if s.gen else "data"   # raised to "model" by the first fill that reads a param
         self._define(s.name, role, type_, stage, s.name_span, top_level, gen=s.gen, array=True, saved=saved)
+        self.array_bindings[(s.name, s.span)] = self.scope.bindings[s.name]
         return ir.ArrayDeclaration(s.name, type_, role, saved, s.span, stage)
 
     def _stmt_Assign(self, s: ast.Assign, top_level):
@@ -193,6 +216,10 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
         name = s.target.id
         self._check_not_input(name, s.target.span, "assign to")
         value = self.check_value(s.value)
+        return self.assigned(name, value, s, top_level, s.target.span)
+
+    def assigned(self, name, value, s, top_level, name_span):
+        """Define NAME as the checked value, assigned by statement s (or inlined for it)."""
         stage = "gen" if s.gen else self.stage_of(value)
         self._check_model_reads_no_gen(value, s, stage)
         if s.gen:
@@ -202,7 +229,7 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
         else:
             role = ir.Role.TRANSFORMED_DATA if stage == "data" else ir.Role.DETERMINISTIC
         saved = top_level and not name.startswith("_") and role in (ir.Role.DETERMINISTIC, ir.Role.GEN)
-        self._define(name, role, value.type, stage, s.target.span, top_level, gen=s.gen, saved=saved)
+        self._define(name, role, value.type, stage, name_span, top_level, gen=s.gen, saved=saved)
         if role == ir.Role.TRANSFORMED_DATA and can_evaluate(value, self.bindable):
             self.bindable.add(name)   # binding can compute it, so sizes made of it are checked then
         return ir.Assign(name, value, role, saved, s.span, stage)
@@ -335,8 +362,7 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
         return ir.IfElse(condition, then_body, else_body, s.span, stage)
 
     def _stmt_FuncDef(self, s: ast.FuncDef, top_level):
-        raise ModelStructureError("user-defined functions are not supported yet", s.span,
-                                  hint="write the computation inline, or as a deterministic quantity")
+        self.define_function(s, top_level)
 
     def _stmt_Return(self, s: ast.Return, top_level):
         raise ModelStructureError("`return` outside a function", s.span,

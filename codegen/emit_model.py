@@ -91,6 +91,7 @@ class ModelEmitter(ExpressionEmitter, StatementEmitter, ParamEmitter):
         self.inlined: dict[str, tuple] = {}    # name → (IR expression, active)
         self.depth = 0
         self.enclosing: list = []   # the loops and branches around the statement being emitted, outermost first
+        self.block_arrays: set[str] = set()   # arrays declared inside a loop or branch (made anew each time)
         self.data_facts = data_facts(program)
         self._index_facts: dict = {}
         self.hoisted = None   # HoistedData, in the model's functions: data-only parts moved to transformed data

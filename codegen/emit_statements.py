@@ -118,6 +118,8 @@ class StatementEmitter:
         op = Op(forward=sizes + [f"{array.code} = np.full({shape_code(s.type.shape, self.scope)}, {fill}{dtype})"])
         if active:
             op.adjoint_init = [zeros_like(array)]
+        if s.role == ir.Role.LOCAL:
+            self.block_arrays.add(s.name)
         self.emit_op(op)
 
     def _IndexAssign(self, s: ir.IndexAssign):
@@ -126,7 +128,10 @@ class StatementEmitter:
         array = self.scope[s.name]
         value = self.value(s.value)
         index = self.index_code(s.items, array.code, array.type)
-        op = Op(forward=[f"{array.code}[{index}] = {value.code}"], recompute=[])
+        # an array made inside a loop is made anew when the reversed loop recomputes it, so its fills
+        # are recomputed too; one made outside the loop keeps the values the forward sweep wrote
+        recompute = None if s.name in self.block_arrays else []
+        op = Op(forward=[f"{array.code}[{index}] = {value.code}"], recompute=recompute)
         if array.active and value.active:
             op.reverse = [f"{value.adjoint} += {array.adjoint}[{index}]"]
         self.emit_op(op)
@@ -199,6 +204,8 @@ class StatementEmitter:
         header = f"for {variable.code} in range({start}, {stop}, {step}):"
         body_lines = lines_of(body, "forward")
         op = Op(forward=[header] + indent(body_lines) if body_lines else [], recompute=[])   # empty: no loop
+        if self._fills_block_array(s.body):   # made anew by an enclosing loop's recomputation: fill it again
+            op.recompute = [header] + indent(lines_of(body, "recompute"))
         reverse_body = (lines_of(body, "recompute") + lines_of(body, "adjoint_init")
                         + lines_of(list(reversed(body)), "reverse"))
         if any(o.reverse for o in body):
@@ -213,6 +220,10 @@ class StatementEmitter:
             op.reverse = [f"for _r{n} in range({count} - 1, -1, -1):",
                           f"    {variable.code} = {start} + _r{n} * {step}"] + indent(reverse_body)
         self.emit_op(op)
+
+    def _fills_block_array(self, statements) -> bool:
+        return any(isinstance(inner, ir.IndexAssign) and inner.name in self.block_arrays
+                   for inner in ir.walk_statements(statements))
 
     def _IfElse(self, s: ir.IfElse):
         condition = self.python(s.condition)

@@ -50,8 +50,10 @@ draw).  A loop or branch takes the latest stage of its body.
 ``ForLoop``           ``for var in range(start, stop, step)``; bounds are data-only ints.
 ``IfElse``            a data-only condition and two bodies.
 
-``Program`` holds the statements in source order, a symbol table, and the size checks
-deferred to binding.
+``Program`` holds the statements in source order, a symbol table, the size checks
+deferred to binding, and the user functions (``FunctionDefinition``).  A call of a user
+function is not an IR node: the checker inlines the function's body before the statement
+that calls it (codegen/functions.py), so every later stage sees plain statements.
 
 Size checks
 -----------
@@ -371,6 +373,25 @@ Stmt = Union[DataDeclaration, ParamDeclaration, Assign, ArrayDeclaration, IndexA
 
 
 @dataclass(frozen=True)
+class FunctionDefinition:
+    """A user function `def NAME(ARGS) -> TYPE:`, checked once on its own (its arguments as
+    names, its sizes as the size names of its signature), for stages that need the function
+    itself rather than its inlined calls (an ODE right-hand side emitted standalone).
+
+    ``parameters`` are (name, type) in order; ``size_names`` the free sizes of the signature
+    (`N` in `x: real[N]`), bound at each call; ``body`` the statements before the result, calls
+    of other functions already inlined; ``result`` the returned value (for a body ending in an
+    `if`/`else` chain of returns, a read of the one-element array each branch fills)."""
+    name: str
+    parameters: tuple[tuple[str, Type], ...]
+    size_names: tuple[str, ...]
+    return_type: Type
+    body: tuple["Stmt", ...]
+    result: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Symbol:
     name: str
     role: str
@@ -397,6 +418,7 @@ class Program:
     filename: str = "<string>"
     size_checks: tuple[SizeCheck, ...] = ()   # checked when data is bound
     warnings: tuple[CheckWarning, ...] = ()   # issued every time the model is loaded
+    functions: tuple[FunctionDefinition, ...] = ()   # user functions (their calls are inlined)
 
     def symbol(self, name: str) -> Symbol:
         for symbol in self.symbols:

@@ -67,6 +67,8 @@ def type_text(type_) -> str:
 def program_text(program: ir.Program) -> str:
     """The whole IR, one statement a line, with types and stages."""
     lines: list[str] = []
+    for function in program.functions:
+        lines.extend(function_lines(function))
     _statements(program.statements, 0, lines)
     if program.size_checks:
         lines.append("# sizes checked when data is bound:")
@@ -86,6 +88,15 @@ def size_check_text(check: ir.SizeCheck) -> str:
     when = f" when {' and '.join(guards)}" if guards else ""
     return (f"check {check.left} == {check.right}{when}  "
             f"# line {check.span.line}: {check.left_what} vs {check.right_what}")
+
+
+def function_lines(function: ir.FunctionDefinition) -> list[str]:
+    """A user function as checked on its own (its calls in the program are inlined)."""
+    arguments = ", ".join(f"{name}: {type_}" for name, type_ in function.parameters)
+    lines = [f"def {function.name}({arguments}) -> {function.return_type}:"]
+    _statements(function.body, 1, lines)
+    lines.append(f"    return {expr_text(function.result)}")
+    return lines
 
 
 def statement_lines(statement) -> list[str]:

@@ -552,12 +552,20 @@ ROWS = [
         "if K > 1:\n"
         "    param mu: real\n",
         Struct, 3, 5, "top level"),
-    row("user_function",
-        "def double(x: real) -> real:\n"
-        "    return 2 * x\n"
+    row("function_reads_a_model_name",
+        "data y: real\n"
         "param mu: real\n"
-        "mu ~ Normal(double(0), 1)\n",
-        Struct, 1, 1, "not supported"),
+        "def shifted(x: real) -> real:\n"
+        "    return x + mu\n"
+        "y ~ Normal(shifted(0.5), 1)\n",
+        Name, 4, 16, "not one of its arguments"),
+    row("function_argument_shape",
+        "def centred(x: real[N]) -> real[N]:\n"
+        "    return x - mean(x)\n"
+        "data J: int\n"
+        "param theta: real[J, 2]\n"
+        "theta[:, 0] ~ Normal(centred(theta), 1)\n",
+        Type, 5, 30, ("the argument 'x' of 'centred'", "real[N]")),
 ]
 
 
@@ -612,6 +620,8 @@ GOLDEN_NAMES = [  # rows whose full rendered message was judged good
     "half_cauchy_param_below_location",
     "uniform_param_without_upper_bound",
     "real_data_categorical_in_loop",
+    "function_reads_a_model_name",
+    "function_argument_shape",
 ]
 
 

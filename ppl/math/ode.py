@@ -1,11 +1,11 @@
 """ODE solvers with forward sensitivities: the library the language's
 `ode_rk45` / `ode_bdf` will call, and its Python face.
 
-    states, sensitivities = ppl.math.ode.solve(rhs, jacobian_y, jacobian_p, y0, t0, ts, p)
+    solution = ppl.math.ode.solve(rhs, jacobian_y, jacobian_p, y0, t0, ts, p)
 
 solves y' = f(t, y, p), y(t0) = y0 and returns y at each time of `ts`
-([len(ts), n]) and dy/d(y0, p) there ([len(ts), n, n + m], the y0 columns
-first).  `method` is "rk45" (adaptive Dormand–Prince, ppl/math/ode_rk45.py)
+(`solution.states` [len(ts), n]) and dy/d(y0, p) there
+(`solution.sensitivities` [len(ts), n, n + m], the y0 columns first).  `method` is "rk45" (adaptive Dormand–Prince, ppl/math/ode_rk45.py)
 or "stiff" (an L-stable SDIRK of order 4 with Newton iterations,
 ppl/math/ode_sdirk.py; the language's `ode_bdf` will call it).  Both control
 the error of the state and of the sensitivities together, so the gradient of
@@ -23,6 +23,8 @@ adjoint A [len(ts), n], the adjoints of y0 and p are sum_{t,i} A[t, i] S[t, i, :
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 from numba.core import sigutils
@@ -32,7 +34,7 @@ from ppl.math.ode_sdirk import solve_sdirk
 from ppl.math.ode_system import (BAD_SETTINGS, JACOBIAN_SIGNATURE, MAX_STEPS_EXCEEDED, NON_FINITE_STATE, OK,
                                  RHS_SIGNATURE, STATUS_MESSAGES, STEP_SIZE_UNDERFLOW, TIMES_NOT_INCREASING)
 
-__all__ = ["solve", "OdeError", "sensitivity_adjoints", "add_sensitivity_adjoints", "raise_for_status",
+__all__ = ["solve", "OdeSolution", "OdeError", "sensitivity_adjoints", "add_sensitivity_adjoints", "raise_for_status",
            "RHS_SIGNATURE", "JACOBIAN_SIGNATURE", "SOLVERS", "ODE_FAILED", "OK", "MAX_STEPS_EXCEEDED",
            "STEP_SIZE_UNDERFLOW", "TIMES_NOT_INCREASING", "NON_FINITE_STATE", "BAD_SETTINGS"]
 
@@ -41,6 +43,12 @@ SOLVERS = {"rk45": solve_rk45, "stiff": solve_sdirk}
 # The tag of the ValueError(ODE_FAILED, status, time) that `raise_for_status` raises in native
 # code, so that the caller (generated code's wrapper) can turn it into a located error.
 ODE_FAILED = "ppl: ode solve failed"
+
+
+class OdeSolution(NamedTuple):
+    states: np.ndarray               # [len(ts), n]
+    sensitivities: np.ndarray | None  # [len(ts), n, n + m]: d states / d(y0, p), None when not asked for
+    num_steps: int                   # steps taken, accepted and rejected
 
 
 class OdeError(ValueError):
@@ -55,7 +63,7 @@ class OdeError(ValueError):
 @numba.njit(cache=True, error_model="numpy")
 def raise_for_status(status, time):
     """For native callers that cannot go on after a failed solve (a generated quantity):
-    raise the tagged ValueError that `OdeError.from_native` reads."""
+    raise the tagged ValueError that `error_from_native` reads."""
     if status != OK:
         raise ValueError(ODE_FAILED, status, time)
 
@@ -107,7 +115,7 @@ def _vector(value, name: str, dtype=np.float64) -> np.ndarray:
 
 def solve(rhs, jacobian_y, jacobian_p, y0, t0, ts, p=(), real_data=(), int_data=(), *, method: str = "rk45",
           rtol: float = 1e-6, atol: float = 1e-6, max_steps: int = 1_000_000, sensitivities: bool = True):
-    """(states [len(ts), n], sensitivities [len(ts), n, n + m] or None) of y' = rhs(t, y, p),
+    """The OdeSolution (states [len(ts), n], sensitivities [len(ts), n, n + m]) of y' = rhs(t, y, p),
     y(t0) = y0, at the strictly increasing times ts > t0.  Raises OdeError when the solve
     fails (max_steps, step size underflow, times, non-finite state).  The defaults are Stan's."""
     if method not in SOLVERS:
@@ -131,8 +139,8 @@ def solve(rhs, jacobian_y, jacobian_p, y0, t0, ts, p=(), real_data=(), int_data=
     states = np.empty((ts.shape[0], y0.shape[0]))
     columns = y0.shape[0] + p.shape[0] if sensitivities else 0
     sensitivity_values = np.empty((ts.shape[0], y0.shape[0], columns))
-    status, time = SOLVERS[method](rhs, jacobian_y, jacobian_p, float(t0), ts, y0, p, real_data, int_data,
+    status, time, num_steps = SOLVERS[method](rhs, jacobian_y, jacobian_p, float(t0), ts, y0, p, real_data, int_data,
                                    float(rtol), float(atol), int(max_steps), states, sensitivity_values)
     if status != OK:
         raise OdeError(status, time)
-    return states, sensitivity_values if sensitivities else None
+    return OdeSolution(states, sensitivity_values if sensitivities else None, int(num_steps))

@@ -51,10 +51,11 @@ def _combine(base_y, base_s, step, weights, count, stages_y, stages_s, out_y, ou
 def solve_rk45(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data, rtol, atol, max_steps, states_out,
                sensitivities_out):
     """y(ts) into states_out and dy(ts)/d(y0, p) into sensitivities_out (left alone when it
-    has no columns); returns (status, the time reached).  See ppl/math/ode_system.py."""
+    has no columns); returns (status, the time reached, the steps
+    taken, accepted and rejected).  See ppl/math/ode_system.py."""
     status, time = check_problem(t0, ts, y0, p, rtol, atol, max_steps, states_out, sensitivities_out)
     if status != OK:
-        return status, time
+        return status, time, 0
     n = y0.shape[0]
     columns = sensitivities_out.shape[2]
     jacobian_y_value = np.zeros((n, n))
@@ -72,7 +73,7 @@ def solve_rk45(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data, 
     derivative(rhs, jacobian_y, jacobian_p, t0, y, s, p, real_data, int_data, jacobian_y_value, jacobian_p_value,
                stages_y[0], stages_s[0])
     if not all_finite(stages_y[0], stages_s[0]):
-        return NON_FINITE_STATE, t0
+        return NON_FINITE_STATE, t0, 0
     step = initial_step(rhs, jacobian_y, jacobian_p, t0, y, s, stages_y[0], stages_s[0], p, real_data, int_data,
                         jacobian_y_value, jacobian_p_value, rtol, atol, 4, ts[ts.shape[0] - 1] - t0)
     t = t0
@@ -83,9 +84,9 @@ def solve_rk45(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data, 
         rejected = False
         while t < t_out:
             if steps >= max_steps:
-                return MAX_STEPS_EXCEEDED, t
+                return MAX_STEPS_EXCEEDED, t, steps
             if too_small(step, t):
-                return (NON_FINITE_STATE if last_failure_non_finite else STEP_SIZE_UNDERFLOW), t
+                return (NON_FINITE_STATE if last_failure_non_finite else STEP_SIZE_UNDERFLOW), t, steps
             steps += 1
             lands = lands_on(t, step, t_out)
             h = t_out - t if lands else step
@@ -119,4 +120,4 @@ def solve_rk45(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data, 
         states_out[out_index] = y
         if columns > 0:
             sensitivities_out[out_index] = s
-    return OK, t
+    return OK, t, steps

@@ -25,7 +25,7 @@ differentiated (a model's data, doses, times), as the generated gradient's
 buffers do.  Each function writes every element of its output.
 
 The solvers never raise inside native code: they return a status (below) and
-the time they reached, so that a log density can turn a failed solve into a
+the time they reached (and the number of steps), so that a log density can turn a failed solve into a
 rejected proposal, and `ppl.math.ode` turns it into an `OdeError`.
 """
 
@@ -50,7 +50,7 @@ def _function_type(signature: str) -> types.FunctionType:
 RHS = _function_type(RHS_SIGNATURE)
 JACOBIAN = _function_type(JACOBIAN_SIGNATURE)
 
-# What a solve returns first (the second is the time it reached).
+# What a solve returns first (then the time it reached and the steps it took).
 OK = 0
 MAX_STEPS_EXCEEDED = 1       # more than max_steps steps (accepted and rejected) over the whole solve
 STEP_SIZE_UNDERFLOW = 2      # the step size the error control asks for is below what t can resolve
@@ -247,8 +247,9 @@ def lu_solve(factors, pivots, right_side):
 
 
 # solve(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data, rtol, atol, max_steps,
-#       states_out [len(ts), n], sensitivities_out [len(ts), n, n + m or 0]) -> (status, time reached)
-SOLVE_SIGNATURE = types.Tuple((types.int64, types.float64))(
+#       states_out [len(ts), n], sensitivities_out [len(ts), n, n + m or 0])
+#   -> (status, the time reached, the steps taken (accepted and rejected))
+SOLVE_SIGNATURE = types.Tuple((types.int64, types.float64, types.int64))(
     RHS, JACOBIAN, JACOBIAN, types.float64, types.float64[::1], types.float64[::1], types.float64[::1],
     types.float64[::1], types.int64[::1], types.float64, types.float64, types.int64, types.float64[:, ::1],
     types.float64[:, :, ::1])

@@ -62,7 +62,7 @@ STATUS_MESSAGES = {
     MAX_STEPS_EXCEEDED: "the ODE solver took more than max_steps steps before t = {time}",
     STEP_SIZE_UNDERFLOW: "the ODE solver's step size underflowed at t = {time}: the solution "
                          "changes faster than the tolerances can follow (a singularity, or a stiff "
-                         "system given to rk45)",
+                         "system, which needs the stiff solver)",
     TIMES_NOT_INCREASING: "the output times ts must be finite, strictly increasing and after t0 "
                           "(the first offending time is {time})",
     NON_FINITE_STATE: "the ODE's state or right-hand side is not finite at t = {time}",

@@ -35,16 +35,12 @@ def decay_rhs(t, y, p, real_data, int_data, out):
 
 
 @numba.njit(ode.JACOBIAN_SIGNATURE)
-def decay_jacobian_y(t, y, p, real_data, int_data, out):
-    out[0, 0] = -p[0]
+def decay_jacobian(t, y, p, real_data, int_data, jacobian_y, jacobian_p):
+    jacobian_y[0, 0] = -p[0]
+    jacobian_p[0, 0] = -y[0]
 
 
-@numba.njit(ode.JACOBIAN_SIGNATURE)
-def decay_jacobian_p(t, y, p, real_data, int_data, out):
-    out[0, 0] = -y[0]
-
-
-DECAY = (decay_rhs, decay_jacobian_y, decay_jacobian_p)
+DECAY = (decay_rhs, decay_jacobian)
 
 
 @numba.njit(ode.RHS_SIGNATURE)
@@ -54,16 +50,12 @@ def seasonal_rhs(t, y, p, real_data, int_data, out):
 
 
 @numba.njit(ode.JACOBIAN_SIGNATURE)
-def seasonal_jacobian_y(t, y, p, real_data, int_data, out):
-    out[0, 0] = p[0] * math.cos(t)
+def seasonal_jacobian(t, y, p, real_data, int_data, jacobian_y, jacobian_p):
+    jacobian_y[0, 0] = p[0] * math.cos(t)
+    jacobian_p[0, 0] = math.cos(t) * y[0]
 
 
-@numba.njit(ode.JACOBIAN_SIGNATURE)
-def seasonal_jacobian_p(t, y, p, real_data, int_data, out):
-    out[0, 0] = math.cos(t) * y[0]
-
-
-SEASONAL = (seasonal_rhs, seasonal_jacobian_y, seasonal_jacobian_p)
+SEASONAL = (seasonal_rhs, seasonal_jacobian)
 
 
 @numba.njit(ode.RHS_SIGNATURE)
@@ -74,26 +66,22 @@ def lotka_volterra_rhs(t, y, p, real_data, int_data, out):
 
 
 @numba.njit(ode.JACOBIAN_SIGNATURE)
-def lotka_volterra_jacobian_y(t, y, p, real_data, int_data, out):
-    out[0, 0] = p[0] - p[1] * y[1]
-    out[0, 1] = -p[1] * y[0]
-    out[1, 0] = p[3] * y[1]
-    out[1, 1] = p[3] * y[0] - p[2]
+def lotka_volterra_jacobian(t, y, p, real_data, int_data, jacobian_y, jacobian_p):
+    jacobian_y[0, 0] = p[0] - p[1] * y[1]
+    jacobian_y[0, 1] = -p[1] * y[0]
+    jacobian_y[1, 0] = p[3] * y[1]
+    jacobian_y[1, 1] = p[3] * y[0] - p[2]
+    jacobian_p[0, 0] = y[0]
+    jacobian_p[0, 1] = -y[0] * y[1]
+    jacobian_p[0, 2] = 0.0
+    jacobian_p[0, 3] = 0.0
+    jacobian_p[1, 0] = 0.0
+    jacobian_p[1, 1] = 0.0
+    jacobian_p[1, 2] = -y[1]
+    jacobian_p[1, 3] = y[0] * y[1]
 
 
-@numba.njit(ode.JACOBIAN_SIGNATURE)
-def lotka_volterra_jacobian_p(t, y, p, real_data, int_data, out):
-    out[0, 0] = y[0]
-    out[0, 1] = -y[0] * y[1]
-    out[0, 2] = 0.0
-    out[0, 3] = 0.0
-    out[1, 0] = 0.0
-    out[1, 1] = 0.0
-    out[1, 2] = -y[1]
-    out[1, 3] = y[0] * y[1]
-
-
-LOTKA_VOLTERRA = (lotka_volterra_rhs, lotka_volterra_jacobian_y, lotka_volterra_jacobian_p)
+LOTKA_VOLTERRA = (lotka_volterra_rhs, lotka_volterra_jacobian)
 
 
 def lotka_volterra_numpy(t, y, p):
@@ -102,28 +90,28 @@ def lotka_volterra_numpy(t, y, p):
 
 @numba.njit(ode.RHS_SIGNATURE)
 def one_compartment_rhs(t, y, p, real_data, int_data, out):
-    # gut -> central at rate ka, eliminated at ke; the volume (real_data[0]) only scales an output
+    # gut -> central at rate ka (p[0]), eliminated at ke (p[1])
     out[0] = -p[0] * y[0]
     out[1] = p[0] * y[0] - p[1] * y[1]
 
 
 @numba.njit(ode.JACOBIAN_SIGNATURE)
-def one_compartment_jacobian_y(t, y, p, real_data, int_data, out):
-    out[0, 0] = -p[0]
-    out[0, 1] = 0.0
-    out[1, 0] = p[0]
-    out[1, 1] = -p[1]
+def one_compartment_jacobian(t, y, p, real_data, int_data, jacobian_y, jacobian_p):
+    jacobian_y[0, 0] = -p[0]
+    jacobian_y[0, 1] = 0.0
+    jacobian_y[1, 0] = p[0]
+    jacobian_y[1, 1] = -p[1]
+    jacobian_p[0, 0] = -y[0]
+    jacobian_p[0, 1] = 0.0
+    jacobian_p[1, 0] = y[0]
+    jacobian_p[1, 1] = -y[1]
 
 
-@numba.njit(ode.JACOBIAN_SIGNATURE)
-def one_compartment_jacobian_p(t, y, p, real_data, int_data, out):
-    out[0, 0] = -y[0]
-    out[0, 1] = 0.0
-    out[1, 0] = y[0]
-    out[1, 1] = -y[1]
+ONE_COMPARTMENT = (one_compartment_rhs, one_compartment_jacobian)
 
 
-ONE_COMPARTMENT = (one_compartment_rhs, one_compartment_jacobian_y, one_compartment_jacobian_p)
+def one_compartment_numpy(t, y, p):
+    return [-p[0] * y[0], p[0] * y[0] - p[1] * y[1]]
 
 
 @numba.njit(ode.RHS_SIGNATURE)
@@ -134,32 +122,28 @@ def robertson_rhs(t, y, p, real_data, int_data, out):
 
 
 @numba.njit(ode.JACOBIAN_SIGNATURE)
-def robertson_jacobian_y(t, y, p, real_data, int_data, out):
-    out[0, 0] = -p[0]
-    out[0, 1] = p[2] * y[2]
-    out[0, 2] = p[2] * y[1]
-    out[1, 0] = p[0]
-    out[1, 1] = -p[2] * y[2] - 2.0 * p[1] * y[1]
-    out[1, 2] = -p[2] * y[1]
-    out[2, 0] = 0.0
-    out[2, 1] = 2.0 * p[1] * y[1]
-    out[2, 2] = 0.0
+def robertson_jacobian(t, y, p, real_data, int_data, jacobian_y, jacobian_p):
+    jacobian_y[0, 0] = -p[0]
+    jacobian_y[0, 1] = p[2] * y[2]
+    jacobian_y[0, 2] = p[2] * y[1]
+    jacobian_y[1, 0] = p[0]
+    jacobian_y[1, 1] = -p[2] * y[2] - 2.0 * p[1] * y[1]
+    jacobian_y[1, 2] = -p[2] * y[1]
+    jacobian_y[2, 0] = 0.0
+    jacobian_y[2, 1] = 2.0 * p[1] * y[1]
+    jacobian_y[2, 2] = 0.0
+    jacobian_p[0, 0] = -y[0]
+    jacobian_p[0, 1] = 0.0
+    jacobian_p[0, 2] = y[1] * y[2]
+    jacobian_p[1, 0] = y[0]
+    jacobian_p[1, 1] = -y[1] * y[1]
+    jacobian_p[1, 2] = -y[1] * y[2]
+    jacobian_p[2, 0] = 0.0
+    jacobian_p[2, 1] = y[1] * y[1]
+    jacobian_p[2, 2] = 0.0
 
 
-@numba.njit(ode.JACOBIAN_SIGNATURE)
-def robertson_jacobian_p(t, y, p, real_data, int_data, out):
-    out[0, 0] = -y[0]
-    out[0, 1] = 0.0
-    out[0, 2] = y[1] * y[2]
-    out[1, 0] = y[0]
-    out[1, 1] = -y[1] * y[1]
-    out[1, 2] = -y[1] * y[2]
-    out[2, 0] = 0.0
-    out[2, 1] = y[1] * y[1]
-    out[2, 2] = 0.0
-
-
-ROBERTSON = (robertson_rhs, robertson_jacobian_y, robertson_jacobian_p)
+ROBERTSON = (robertson_rhs, robertson_jacobian)
 ROBERTSON_RATES = np.array([0.04, 3e7, 1e4])
 
 
@@ -175,13 +159,11 @@ def blow_up_rhs(t, y, p, real_data, int_data, out):
 
 
 @numba.njit(ode.JACOBIAN_SIGNATURE)
-def blow_up_jacobian_y(t, y, p, real_data, int_data, out):
-    out[0, 0] = 2.0 * y[0]
+def blow_up_jacobian(t, y, p, real_data, int_data, jacobian_y, jacobian_p):
+    jacobian_y[0, 0] = 2.0 * y[0]
 
 
-@numba.njit(ode.JACOBIAN_SIGNATURE)
-def no_parameters_jacobian_p(t, y, p, real_data, int_data, out):
-    pass
+BLOW_UP = (blow_up_rhs, blow_up_jacobian)
 
 
 @numba.njit(ode.RHS_SIGNATURE)
@@ -190,8 +172,11 @@ def nan_after_half_rhs(t, y, p, real_data, int_data, out):
 
 
 @numba.njit(ode.JACOBIAN_SIGNATURE)
-def nan_after_half_jacobian_y(t, y, p, real_data, int_data, out):
-    out[0, 0] = -1.0 if t < 0.5 else math.nan
+def nan_after_half_jacobian(t, y, p, real_data, int_data, jacobian_y, jacobian_p):
+    jacobian_y[0, 0] = -1.0 if t < 0.5 else math.nan
+
+
+NAN_AFTER_HALF = (nan_after_half_rhs, nan_after_half_jacobian)
 
 
 def solve_with_scipy(function, y0, t0, ts, p, method, rtol=1e-12, atol=1e-14):
@@ -427,7 +412,7 @@ def test_max_steps_exceeded(method):
 @pytest.mark.parametrize("method", METHODS)
 def test_a_solution_that_blows_up_underflows_the_step_size_before_the_singularity(method):
     with pytest.raises(ode.OdeError, match="step size underflowed") as error:
-        ode.solve(blow_up_rhs, blow_up_jacobian_y, no_parameters_jacobian_p, [1.0], 0.0, [0.5, 2.0], method=method)
+        ode.solve(*BLOW_UP, [1.0], 0.0, [0.5, 2.0], method=method)
     assert error.value.status == ode.STEP_SIZE_UNDERFLOW
     assert 0.99 < error.value.time < 1.0 + 1e-6       # at the singularity, to what |y| ~ 1e7 lets it resolve
 
@@ -451,8 +436,7 @@ def test_non_finite_state(method):
         ode.solve(*DECAY, [1.0], 0.0, [1.0], [math.inf], method=method)
     # a right-hand side that turns NaN at t = 0.5: the solver shrinks its step up to there, then says why
     with pytest.raises(ode.OdeError, match="not finite") as error:
-        ode.solve(nan_after_half_rhs, nan_after_half_jacobian_y, no_parameters_jacobian_p, [1.0], 0.0, [1.0],
-                  method=method)
+        ode.solve(*NAN_AFTER_HALF, [1.0], 0.0, [1.0], method=method)
     assert error.value.status == ode.NON_FINITE_STATE
     assert 0.49 < error.value.time <= 0.5
 
@@ -469,7 +453,7 @@ def test_native_callers_get_a_tagged_error_that_names_the_failure():
     def solve_or_raise(ts):
         states = np.empty((ts.shape[0], 1))
         sensitivities = np.empty((ts.shape[0], 1, 0))
-        status, time, _ = ode_rk45.solve_rk45(decay_rhs, decay_jacobian_y, decay_jacobian_p, 0.0, ts,
+        status, time, _ = ode_rk45.solve_rk45(decay_rhs, decay_jacobian, 0.0, ts,
                                              np.ones(1), np.ones(1), np.zeros(0), np.zeros(0, np.int64),
                                              1e-6, 1e-6, 100, states, sensitivities)
         ode.raise_for_status(status, time)
@@ -485,8 +469,8 @@ def test_native_callers_get_a_tagged_error_that_names_the_failure():
 
 def test_a_function_without_the_signature_is_a_clear_error():
     @numba.njit("void(float64, float64[::1], float64[::1], float64[::1], int64[::1], float64[:, ::1])")
-    def a_jacobian(t, y, p, real_data, int_data, out):
-        out[0, 0] = 0.0
+    def a_jacobian(t, y, p, real_data, int_data, jacobian_y):
+        jacobian_y[0, 0] = 0.0
 
     with pytest.raises(TypeError, match="was compiled for .* not for the signature"):
         ode.solve(a_jacobian, *DECAY[1:], [1.0], 0.0, [1.0], [0.5])
@@ -514,3 +498,61 @@ def test_every_problem_shares_one_compiled_solver():
     assert len(ode_rk45.solve_rk45.signatures) == 1
     assert len(ode_sdirk.solve_sdirk.signatures) == 1
     assert ode_rk45.solve_rk45.nopython_signatures[0].return_type == SOLVE_SIGNATURE.return_type
+
+
+# ---------------------------------------------------------------- the shape of the code the emitter will write
+
+
+@numba.njit("float64(float64[::1], float64[::1], float64[::1], int64[::1])")
+def lotka_volterra_log_density_gradient(u, grad_out, real_data, int_data):
+    """What the generated gradient of `z = ode_rk45(f, z0, 0.0, ts, theta); y ~ Normal(z, 0.25)`
+    will do, u = (z0, theta), real_data = (ts [T], y [T, 2] flattened): solve with sensitivities,
+    the forward sweep's density, the states' adjoint, then the contraction into grad_out.  A
+    failed solve makes the density -inf, as any non-finite density (the proposal is rejected)."""
+    n, m = 2, 4
+    count = (real_data.shape[0]) // 3
+    ts = real_data[:count].copy()
+    observed = real_data[count:].reshape((count, n))
+    states = np.empty((count, n))
+    sensitivities = np.empty((count, n, n + m))
+    status, _, _ = ode_rk45.solve_rk45(lotka_volterra_rhs, lotka_volterra_jacobian, 0.0, ts, u[:n].copy(), u[n:].copy(), real_data, int_data, 1e-10, 1e-10,
+                                       100000, states, sensitivities)
+    if status != ode.OK:
+        return -math.inf
+    sigma = 0.25
+    log_density = 0.0
+    states_adjoint = np.empty((count, n))
+    for t in range(count):
+        for i in range(n):
+            residual = (observed[t, i] - states[t, i]) / sigma
+            log_density += -0.5 * residual * residual - math.log(sigma) - 0.5 * math.log(2 * math.pi)
+            states_adjoint[t, i] = residual / sigma
+    grad_out[:] = 0.0
+    ode.add_sensitivity_adjoints(sensitivities, states_adjoint, grad_out[:n], grad_out[n:])
+    return log_density
+
+
+def test_a_log_density_through_the_solver_has_the_finite_difference_gradient():
+    ts = np.linspace(1.0, 8.0, 8)
+    truth_y0, truth_p = np.array([30.0, 4.0]), np.array([0.55, 0.028, 0.8, 0.024])
+    observed = solve_with_scipy(lotka_volterra_numpy, truth_y0, 0.0, ts, truth_p, "DOP853")
+    observed += np.random.default_rng(1).normal(0.0, 0.25, size=observed.shape)
+    real_data = np.concatenate([ts, observed.ravel()])
+    int_data = np.zeros(0, dtype=np.int64)
+    u = np.array([29.0, 4.2, 0.5, 0.03, 0.85, 0.022])
+    gradient = np.zeros(6)
+    value = lotka_volterra_log_density_gradient(u, gradient, real_data, int_data)
+    assert math.isfinite(value)
+    differences = np.zeros(6)
+    for k in range(6):
+        step = 1e-6 * max(abs(u[k]), 1e-2)
+        plus, minus = u.copy(), u.copy()
+        plus[k] += step
+        minus[k] -= step
+        scratch = np.zeros(6)
+        differences[k] = (lotka_volterra_log_density_gradient(plus, scratch, real_data, int_data)
+                          - lotka_volterra_log_density_gradient(minus, scratch, real_data, int_data)) / (2 * step)
+    np.testing.assert_allclose(gradient, differences, rtol=1e-5)
+    # parameters the solver cannot follow (an explosive predator growth): -inf, not an exception
+    assert lotka_volterra_log_density_gradient(np.array([30.0, 4.0, 50.0, 0.0, -50.0, 0.0]), gradient, real_data,
+                                               int_data) == -math.inf

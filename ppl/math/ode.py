@@ -1,20 +1,21 @@
 """ODE solvers with forward sensitivities: the library the language's
 `ode_rk45` / `ode_bdf` will call, and its Python face.
 
-    solution = ppl.math.ode.solve(rhs, jacobian_y, jacobian_p, y0, t0, ts, p)
+    solution = ppl.math.ode.solve(rhs, jacobian, y0, t0, ts, p)
 
 solves y' = f(t, y, p), y(t0) = y0 and returns y at each time of `ts`
 (`solution.states` [len(ts), n]) and dy/d(y0, p) there
-(`solution.sensitivities` [len(ts), n, n + m], the y0 columns first).  `method` is "rk45" (adaptive Dormand–Prince, ppl/math/ode_rk45.py)
-or "stiff" (an L-stable SDIRK of order 4 with Newton iterations,
-ppl/math/ode_sdirk.py; the language's `ode_bdf` will call it).  Both control
-the error of the state and of the sensitivities together, so the gradient of
-a function of the solution is right to the tolerances.
+(`solution.sensitivities` [len(ts), n, n + m], the y0 columns first).
+`method` is "rk45" (adaptive Dormand–Prince, ppl/math/ode_rk45.py) or "stiff"
+(an L-stable SDIRK of order 4 with Newton iterations, ppl/math/ode_sdirk.py;
+the language's `ode_bdf` will call it).  Both control the error of the state
+and of the sensitivities together, so the gradient of a function of the
+solution is right to the tolerances.
 
-`rhs`, `jacobian_y` and `jacobian_p` are Numba functions compiled with
-`RHS_SIGNATURE` and `JACOBIAN_SIGNATURE` (ppl/math/ode_system.py says what
-they compute); the solvers take them as first-class functions, so the solvers
-are compiled once and cached on disk, whatever the ODE.
+`rhs` and `jacobian` are Numba functions compiled with `RHS_SIGNATURE` and
+`JACOBIAN_SIGNATURE` (ppl/math/ode_system.py says what they compute); the
+solvers take them as first-class functions, so the solvers are compiled once
+and cached on disk, whatever the ODE.
 
 A model's reverse pass needs only the adjoint contraction: with the output's
 adjoint A [len(ts), n], the adjoints of y0 and p are sum_{t,i} A[t, i] S[t, i, :]
@@ -113,7 +114,7 @@ def _vector(value, name: str, dtype=np.float64) -> np.ndarray:
     return array
 
 
-def solve(rhs, jacobian_y, jacobian_p, y0, t0, ts, p=(), real_data=(), int_data=(), *, method: str = "rk45",
+def solve(rhs, jacobian, y0, t0, ts, p=(), real_data=(), int_data=(), *, method: str = "rk45",
           rtol: float = 1e-6, atol: float = 1e-6, max_steps: int = 1_000_000, sensitivities: bool = True):
     """The OdeSolution (states [len(ts), n], sensitivities [len(ts), n, n + m]) of y' = rhs(t, y, p),
     y(t0) = y0, at the strictly increasing times ts > t0.  Raises OdeError when the solve
@@ -125,8 +126,7 @@ def solve(rhs, jacobian_y, jacobian_p, y0, t0, ts, p=(), real_data=(), int_data=
     p = _vector(p, "p")
     real_data = _vector(real_data, "real_data")
     int_data = _vector(int_data, "int_data", np.int64)
-    for function, signature in ((rhs, RHS_SIGNATURE), (jacobian_y, JACOBIAN_SIGNATURE),
-                                (jacobian_p, JACOBIAN_SIGNATURE)):
+    for function, signature in ((rhs, RHS_SIGNATURE), (jacobian, JACOBIAN_SIGNATURE)):
         if not isinstance(function, numba.core.registry.CPUDispatcher):
             raise TypeError(f"{getattr(function, '__name__', function)!r} must be a Numba function compiled "
                             f"with the signature {signature!r} (@numba.njit(signature))")
@@ -139,7 +139,7 @@ def solve(rhs, jacobian_y, jacobian_p, y0, t0, ts, p=(), real_data=(), int_data=
     states = np.empty((ts.shape[0], y0.shape[0]))
     columns = y0.shape[0] + p.shape[0] if sensitivities else 0
     sensitivity_values = np.empty((ts.shape[0], y0.shape[0], columns))
-    status, time, num_steps = SOLVERS[method](rhs, jacobian_y, jacobian_p, float(t0), ts, y0, p, real_data, int_data,
+    status, time, num_steps = SOLVERS[method](rhs, jacobian, float(t0), ts, y0, p, real_data, int_data,
                                    float(rtol), float(atol), int(max_steps), states, sensitivity_values)
     if status != OK:
         raise OdeError(status, time)

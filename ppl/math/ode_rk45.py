@@ -48,7 +48,7 @@ def _combine(base_y, base_s, step, weights, count, stages_y, stages_s, out_y, ou
 
 
 @numba.njit(SOLVE_SIGNATURE, cache=True, error_model="numpy")
-def solve_rk45(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data, rtol, atol, max_steps, states_out,
+def solve_rk45(rhs, jacobian, t0, ts, y0, p, real_data, int_data, rtol, atol, max_steps, states_out,
                sensitivities_out):
     """y(ts) into states_out and dy(ts)/d(y0, p) into sensitivities_out (left alone when it
     has no columns); returns (status, the time reached, the steps
@@ -70,11 +70,11 @@ def solve_rk45(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data, 
     new_s = np.empty((n, columns))
     error_y = np.empty(n)
     error_s = np.empty((n, columns))
-    derivative(rhs, jacobian_y, jacobian_p, t0, y, s, p, real_data, int_data, jacobian_y_value, jacobian_p_value,
+    derivative(rhs, jacobian, t0, y, s, p, real_data, int_data, jacobian_y_value, jacobian_p_value,
                stages_y[0], stages_s[0])
     if not all_finite(stages_y[0], stages_s[0]):
         return NON_FINITE_STATE, t0, 0
-    step = initial_step(rhs, jacobian_y, jacobian_p, t0, y, s, stages_y[0], stages_s[0], p, real_data, int_data,
+    step = initial_step(rhs, jacobian, t0, y, s, stages_y[0], stages_s[0], p, real_data, int_data,
                         jacobian_y_value, jacobian_p_value, rtol, atol, 4, ts[ts.shape[0] - 1] - t0)
     t = t0
     steps = 0
@@ -92,11 +92,11 @@ def solve_rk45(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data, 
             h = t_out - t if lands else step
             for i in range(1, 6):
                 _combine(y, s, h, STAGE_WEIGHTS[i], i, stages_y, stages_s, trial_y, trial_s)
-                derivative(rhs, jacobian_y, jacobian_p, t + STAGE_TIMES[i] * h, trial_y, trial_s, p, real_data,
+                derivative(rhs, jacobian, t + STAGE_TIMES[i] * h, trial_y, trial_s, p, real_data,
                            int_data, jacobian_y_value, jacobian_p_value, stages_y[i], stages_s[i])
             _combine(y, s, h, SOLUTION_WEIGHTS, 6, stages_y, stages_s, new_y, new_s)
             t_new = t_out if lands else t + h
-            derivative(rhs, jacobian_y, jacobian_p, t_new, new_y, new_s, p, real_data, int_data, jacobian_y_value,
+            derivative(rhs, jacobian, t_new, new_y, new_s, p, real_data, int_data, jacobian_y_value,
                        jacobian_p_value, stages_y[6], stages_s[6])
             error_y[:] = 0.0
             error_s[:, :] = 0.0

@@ -107,7 +107,7 @@ def _newton(rhs, t_stage, base, guess, p, real_data, int_data, hgamma, factors, 
 
 
 @numba.njit(SOLVE_SIGNATURE, cache=True, error_model="numpy")
-def solve_sdirk(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data, rtol, atol, max_steps, states_out,
+def solve_sdirk(rhs, jacobian, t0, ts, y0, p, real_data, int_data, rtol, atol, max_steps, states_out,
                 sensitivities_out):
     """y(ts) into states_out and dy(ts)/d(y0, p) into sensitivities_out (left alone when it
     has no columns); returns (status, the time reached, the steps
@@ -138,11 +138,11 @@ def solve_sdirk(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data,
     stage_s = np.empty((n, columns))
     error_y = np.empty(n)
     error_s = np.empty((n, columns))
-    derivative(rhs, jacobian_y, jacobian_p, t0, y, s, p, real_data, int_data, jacobian_y_value, jacobian_p_value,
+    derivative(rhs, jacobian, t0, y, s, p, real_data, int_data, jacobian_y_value, jacobian_p_value,
                dydt, dsdt)
     if not all_finite(dydt, dsdt):
         return NON_FINITE_STATE, t0, 0
-    step = initial_step(rhs, jacobian_y, jacobian_p, t0, y, s, dydt, dsdt, p, real_data, int_data,
+    step = initial_step(rhs, jacobian, t0, y, s, dydt, dsdt, p, real_data, int_data,
                         jacobian_y_value, jacobian_p_value, rtol, atol, 3, ts[ts.shape[0] - 1] - t0)
     t = t0
     steps = 0
@@ -160,7 +160,7 @@ def solve_sdirk(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data,
             lands = lands_on(t, step, t_out)
             h = t_out - t if lands else step
             hgamma = h * GAMMA
-            jacobian_y(t, y, p, real_data, int_data, jacobian_y_value)
+            jacobian(t, y, p, real_data, int_data, jacobian_y_value, jacobian_p_value)
             for i in range(n):
                 for j in range(n):
                     newton_matrix[i, j] = (1.0 if i == j else 0.0) - hgamma * jacobian_y_value[i, j]
@@ -180,9 +180,7 @@ def solve_sdirk(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data,
                 stages_y[i] = (value - base_y) / hgamma
                 previous_slope = stages_y[i]
                 if columns > 0:
-                    jacobian_y(t_stage, value, p, real_data, int_data, jacobian_y_value)
-                    if m > 0:
-                        jacobian_p(t_stage, value, p, real_data, int_data, jacobian_p_value)
+                    jacobian(t_stage, value, p, real_data, int_data, jacobian_y_value, jacobian_p_value)
                     for a in range(n):
                         for b in range(n):
                             stage_matrix[a, b] = (1.0 if a == b else 0.0) - hgamma * jacobian_y_value[a, b]

@@ -16,9 +16,14 @@ The right-hand side and its Jacobians are first-class Numba functions of the
 fixed signatures below, so that the solvers are compiled once, cached on disk
 and serve every model (as the samplers take the model's gradient):
 
-    rhs(t, y, p, real_data, int_data, dydt_out)      dydt_out [n]
-    jacobian_y(t, y, p, real_data, int_data, out)    out [n, n], out[i, j] = df_i/dy_j
-    jacobian_p(t, y, p, real_data, int_data, out)    out [n, m], out[i, k] = df_i/dp_k
+    rhs(t, y, p, real_data, int_data, dydt_out)                        dydt_out [n]
+    jacobian(t, y, p, real_data, int_data, jacobian_y_out, jacobian_p_out)
+        jacobian_y_out [n, n]: df_i/dy_j;  jacobian_p_out [n, m]: df_i/dp_k
+
+The two Jacobians come from one function because reverse mode gives them
+together: the sweep of f seeded with the i-th output's adjoint is row i of
+both (n sweeps), which is how the generated code will compute them; one call
+also costs one indirect call instead of two.
 
 `real_data` and `int_data` carry what f reads besides y and p and is not
 differentiated (a model's data, doses, times), as the generated gradient's
@@ -39,7 +44,8 @@ from numba import types
 from numba.core import sigutils
 
 RHS_SIGNATURE = "void(float64, float64[::1], float64[::1], float64[::1], int64[::1], float64[::1])"
-JACOBIAN_SIGNATURE = "void(float64, float64[::1], float64[::1], float64[::1], int64[::1], float64[:, ::1])"
+JACOBIAN_SIGNATURE = ("void(float64, float64[::1], float64[::1], float64[::1], int64[::1], float64[:, ::1], "
+                      "float64[:, ::1])")
 
 
 def _function_type(signature: str) -> types.FunctionType:
@@ -125,15 +131,13 @@ def sensitivity_derivative(jacobian_y_value, jacobian_p_value, sensitivities, ou
 
 
 @numba.njit(cache=True, error_model="numpy")
-def derivative(rhs, jacobian_y, jacobian_p, t, y, sensitivities, p, real_data, int_data, jacobian_y_value,
+def derivative(rhs, jacobian, t, y, sensitivities, p, real_data, int_data, jacobian_y_value,
                jacobian_p_value, dydt_out, sensitivities_out):
     """(y', S') at (t, y, S) into (dydt_out, sensitivities_out); S' only when S has columns."""
     rhs(t, y, p, real_data, int_data, dydt_out)
     if sensitivities.shape[1] == 0:
         return
-    jacobian_y(t, y, p, real_data, int_data, jacobian_y_value)
-    if p.shape[0] > 0:
-        jacobian_p(t, y, p, real_data, int_data, jacobian_p_value)
+    jacobian(t, y, p, real_data, int_data, jacobian_y_value, jacobian_p_value)
     sensitivity_derivative(jacobian_y_value, jacobian_p_value, sensitivities, sensitivities_out)
 
 
@@ -165,7 +169,7 @@ def error_norm(error_y, error_s, y_old, y_new, s_old, s_new, rtol, atol):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def initial_step(rhs, jacobian_y, jacobian_p, t0, y0, s0, dydt0, ds0, p, real_data, int_data, jacobian_y_value,
+def initial_step(rhs, jacobian, t0, y0, s0, dydt0, ds0, p, real_data, int_data, jacobian_y_value,
                  jacobian_p_value, rtol, atol, error_order, span):
     """A first step size from the size of the solution and of its first two derivatives
     (Hairer, Norsett & Wanner I, II.4, "starting step size"; SciPy's select_initial_step),
@@ -181,7 +185,7 @@ def initial_step(rhs, jacobian_y, jacobian_p, t0, y0, s0, dydt0, ds0, p, real_da
     s1 = s0 + h0 * ds0
     dydt1 = np.empty_like(y0)
     ds1 = np.empty_like(s0)
-    derivative(rhs, jacobian_y, jacobian_p, t0 + h0, y1, s1, p, real_data, int_data, jacobian_y_value,
+    derivative(rhs, jacobian, t0 + h0, y1, s1, p, real_data, int_data, jacobian_y_value,
                jacobian_p_value, dydt1, ds1)
     size2 = error_norm(dydt1 - dydt0, ds1 - ds0, y0, y0, s0, s0, rtol, atol) / h0
     if not math.isfinite(size2):
@@ -246,11 +250,11 @@ def lu_solve(factors, pivots, right_side):
             columns[i, c] = total / factors[i, i]
 
 
-# solve(rhs, jacobian_y, jacobian_p, t0, ts, y0, p, real_data, int_data, rtol, atol, max_steps,
+# solve(rhs, jacobian, t0, ts, y0, p, real_data, int_data, rtol, atol, max_steps,
 #       states_out [len(ts), n], sensitivities_out [len(ts), n, n + m or 0])
 #   -> (status, the time reached, the steps taken (accepted and rejected))
 SOLVE_SIGNATURE = types.Tuple((types.int64, types.float64, types.int64))(
-    RHS, JACOBIAN, JACOBIAN, types.float64, types.float64[::1], types.float64[::1], types.float64[::1],
+    RHS, JACOBIAN, types.float64, types.float64[::1], types.float64[::1], types.float64[::1],
     types.float64[::1], types.int64[::1], types.float64, types.float64, types.int64, types.float64[:, ::1],
     types.float64[:, :, ::1])
 

@@ -60,7 +60,7 @@ FUNCTION_ROWS = [
     row("pi()", "`3.141592653589793`"),
     row("bernoulli(mu)", "`Bernoulli(probs=theta)`"),
     row("bernoulli_logit(mu)", "`Bernoulli(logits=alpha)`"),
-    row("neg_binomial_2(mu, 2)", "`NegativeBinomial(phi, probs=mu / (mu + phi))`", never="'Binomial'"),
+    row("neg_binomial_2(mu, 2)", "ppl calls it 'NegativeBinomial2'", never="'Binomial'"),
     row("normal_lpdf(mu, 0, 1)", "`Normal(...).log_prob(y)`", never="normal_cdf"),
     row("poisson_log_lpmf(mu, 1)", "`Poisson(log_rate=alpha).log_prob(y)`"),
     row("normal_rng(0, 1)", "`gen y ~ Normal(...)`"),

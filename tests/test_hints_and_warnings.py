@@ -61,6 +61,7 @@ FUNCTION_ROWS = [
     row("bernoulli(mu)", "`Bernoulli(probs=theta)`"),
     row("bernoulli_logit(mu)", "`Bernoulli(logits=alpha)`"),
     row("neg_binomial_2(mu, 2)", "ppl calls it 'NegativeBinomial2'", never="'Binomial'"),
+    row("wishart(mu, 2)", "ppl has no `wishart` function yet: Wishart and inverse Wishart are not in ppl yet"),
     row("normal_lpdf(mu, 0, 1)", "`Normal(...).log_prob(y)`", never="normal_cdf"),
     row("poisson_log_lpmf(mu, 1)", "`Poisson(log_rate=alpha).log_prob(y)`"),
     row("normal_rng(0, 1)", "`gen y ~ Normal(...)`"),

@@ -560,7 +560,7 @@ def _hint(support) -> str:
     if support is C.CATEGORY:
         return "categories are numbered from 0, as indices are (subtract 1 from 1-based data)"
     if support is C.ORDINAL:
-        return "ordinal outcomes are numbered from 0 to the number of cutpoints (subtract 1 from 1-based ratings)"
+        return "ordinal outcomes run from 0 to the number of cutpoints (subtract 1 from 1-based ratings)"
     if support is C.COUNT_UP_TO_TOTAL:
         return "each count must lie between 0 and its total_count"
     if supports.is_scalar(support) and support.dtype == "int":

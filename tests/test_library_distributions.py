@@ -162,8 +162,9 @@ ROWS = [
     Row("TruncatedNormal", tfd.TruncatedNormal,
         lambda r, s: (lambda loc, scale, low: dict(loc=loc, scale=scale, low=low, high=low + positive(r, s, 0.2, 4)))(
             real(r, s), positive(r, s), real(r, s) * 3),
-        scipy_log_prob=lambda p, x: st.truncnorm((p["low"] - p["loc"]) / p["scale"], (p["high"] - p["loc"]) / p["scale"],
-                                                 p["loc"], p["scale"]).logpdf(x), moments=False),
+        scipy_log_prob=lambda p, x: st.truncnorm((p["low"] - p["loc"]) / p["scale"],
+                                                 (p["high"] - p["loc"]) / p["scale"], p["loc"], p["scale"]).logpdf(x),
+        moments=False),
     Row("Kumaraswamy", tfd.Kumaraswamy, lambda r, s: dict(concentration1=positive(r, s), concentration0=positive(r, s)),
         moments=False),
     Row("LogitNormal", tfd.LogitNormal, lambda r, s: dict(loc=real(r, s), scale=positive(r, s, 0.3, 2)),
@@ -173,7 +174,8 @@ ROWS = [
         scipy_log_prob=lambda p, x: st.geom(p["probs"], loc=-1).logpmf(x), moments=False),
     Row("Geometric(logits)", lambda logits: tfd.Geometric(logits=logits), lambda r, s: dict(logits=real(r, s)),
         scipy_log_prob=lambda p, x: st.geom(scipy.special.expit(p["logits"]), loc=-1).logpmf(x), moments=False),
-    Row("NegativeBinomial2", tfd.NegativeBinomial2, lambda r, s: dict(mean=positive(r, s, 0.5, 8), concentration=positive(r, s)),
+    Row("NegativeBinomial2", tfd.NegativeBinomial2,
+        lambda r, s: dict(mean=positive(r, s, 0.5, 8), concentration=positive(r, s)),
         scipy_log_prob=lambda p, x: st.nbinom(p["concentration"], p["concentration"] / (p["mean"] + p["concentration"])
                                               ).logpmf(x), moments=False),
     Row("ZeroInflatedPoisson", tfd.ZeroInflatedPoisson, lambda r, s: dict(rate=positive(r, s, 0.5, 8), gate=unit(r, s)),
@@ -435,7 +437,8 @@ def test_normal_log_cdf_far_in_the_lower_tail():
 # ---- the samplers of the families without moments, against their laws ---------------------------
 
 def _zero_inflated(count_pmf):
-    return lambda p, k: np.where(k == 0, p["gate"] + (1 - p["gate"]) * count_pmf(p, 0), (1 - p["gate"]) * count_pmf(p, k))
+    return lambda p, k: np.where(k == 0, p["gate"] + (1 - p["gate"]) * count_pmf(p, 0),
+                                 (1 - p["gate"]) * count_pmf(p, k))
 
 
 def _hurdle(count_pmf):

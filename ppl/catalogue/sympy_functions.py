@@ -130,5 +130,5 @@ class bessel_i1_i0_ratio(sympy.Function):
         return 1 - ratio / x - ratio ** 2
 
 
-__all__ = ["Phi", "bessel_i1_i0_ratio", "log_bessel_i0", "log_ndtr", "log_normal_mass", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py",
-           "xlogy"]
+__all__ = ["Phi", "bessel_i1_i0_ratio", "expm1", "log1m_exp", "log1p", "log_bessel_i0", "log_ndtr", "log_normal_mass",
+           "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py", "xlogy"]

@@ -417,6 +417,8 @@ class _Binder:
                  for text, bound in zip(bound_texts, bounds) if not _is_literal(text)]
         if support is C.CATEGORY:
             notes.append(f"{categories} categories")
+        if support is C.ORDINAL:
+            notes.append(f"{categories} cutpoints")
         found = _value_text(shown)
         element, resolved = _element(s.value, position, local_values)
         message = f"{self.context(s)}: {element} = {found} is outside the support {words}"
@@ -557,6 +559,8 @@ def _hint(support) -> str:
         return "Bernoulli observations are 0 (failure) or 1 (success)"
     if support is C.CATEGORY:
         return "categories are numbered from 0, as indices are (subtract 1 from 1-based data)"
+    if support is C.ORDINAL:
+        return "ordinal outcomes run from 0 to the number of cutpoints (subtract 1 from 1-based ratings)"
     if support is C.COUNT_UP_TO_TOTAL:
         return "each count must lie between 0 and its total_count"
     if supports.is_scalar(support) and support.dtype == "int":

@@ -53,6 +53,8 @@ _FUNCTIONS = {
     "softplus": "special.softplus", "log1m_exp": "special.log1m_exp", "logaddexp": "special.logaddexp",
     "log_sigmoid": "special.log_sigmoid", "sigmoid": "special.sigmoid", "digamma": "special.digamma",
     "trigamma": "special.trigamma", "Phi": "special.Phi", "lbeta": "special.lbeta", "sign": "special.sign",
+    "log_ndtr": "special.log_ndtr", "log_normal_mass": "special.log_normal_mass",
+    "log_bessel_i0": "special.log_bessel_i0", "bessel_i1_i0_ratio": "special.bessel_i1_i0_ratio",
 }
 
 # SymPy's own log1p rewrite expands its argument ((x - mu)**2 → x**2 - 2 mu x + mu**2), trading

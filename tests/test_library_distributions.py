@@ -151,6 +151,45 @@ ROWS = [
     Row("NegativeBinomial(logits)", lambda total_count, logits: tfd.NegativeBinomial(total_count, logits=logits),
         lambda r, s: dict(total_count=positive(r, s, 1, 6), logits=real(r, s) * 0.5),
         scipy_log_prob=lambda p, x: st.nbinom(p["total_count"], scipy.special.expit(-p["logits"])).logpmf(x)),
+    Row("Gumbel", tfd.Gumbel, lambda r, s: dict(loc=real(r, s), scale=positive(r, s)),
+        scipy_log_prob=lambda p, x: st.gumbel_r(p["loc"], p["scale"]).logpdf(x), moments=False),
+    Row("Pareto", tfd.Pareto, lambda r, s: dict(concentration=positive(r, s, 2.5, 6), scale=positive(r, s)),
+        scipy_log_prob=lambda p, x: st.pareto(p["concentration"], scale=p["scale"]).logpdf(x), moments=False),
+    Row("VonMises", tfd.VonMises, lambda r, s: dict(loc=real(r, s), concentration=positive(r, s, 0.3, 20)),
+        scipy_log_prob=lambda p, x: st.vonmises(p["concentration"], loc=p["loc"]).logpdf(x), moments=False),
+    Row("SkewNormal", tfd.SkewNormal, lambda r, s: dict(loc=real(r, s), scale=positive(r, s), skewness=real(r, s) * 3),
+        scipy_log_prob=lambda p, x: st.skewnorm(p["skewness"], p["loc"], p["scale"]).logpdf(x), moments=False),
+    Row("TruncatedNormal", tfd.TruncatedNormal,
+        lambda r, s: (lambda loc, scale, low: dict(loc=loc, scale=scale, low=low, high=low + positive(r, s, 0.2, 4)))(
+            real(r, s), positive(r, s), real(r, s) * 3),
+        scipy_log_prob=lambda p, x: st.truncnorm((p["low"] - p["loc"]) / p["scale"],
+                                                 (p["high"] - p["loc"]) / p["scale"], p["loc"], p["scale"]).logpdf(x),
+        moments=False),
+    Row("Kumaraswamy", tfd.Kumaraswamy, lambda r, s: dict(concentration1=positive(r, s), concentration0=positive(r, s)),
+        moments=False),
+    Row("LogitNormal", tfd.LogitNormal, lambda r, s: dict(loc=real(r, s), scale=positive(r, s, 0.3, 2)),
+        scipy_log_prob=lambda p, x: st.norm(p["loc"], p["scale"]).logpdf(scipy.special.logit(x)) - np.log(x * (1 - x)),
+        moments=False),
+    Row("Geometric(probs)", lambda probs: tfd.Geometric(probs=probs), lambda r, s: dict(probs=unit(r, s)),
+        scipy_log_prob=lambda p, x: st.geom(p["probs"], loc=-1).logpmf(x), moments=False),
+    Row("Geometric(logits)", lambda logits: tfd.Geometric(logits=logits), lambda r, s: dict(logits=real(r, s)),
+        scipy_log_prob=lambda p, x: st.geom(scipy.special.expit(p["logits"]), loc=-1).logpmf(x), moments=False),
+    Row("NegativeBinomial2", tfd.NegativeBinomial2,
+        lambda r, s: dict(mean=positive(r, s, 0.5, 8), concentration=positive(r, s)),
+        scipy_log_prob=lambda p, x: st.nbinom(p["concentration"], p["concentration"] / (p["mean"] + p["concentration"])
+                                              ).logpmf(x), moments=False),
+    Row("ZeroInflatedPoisson", tfd.ZeroInflatedPoisson, lambda r, s: dict(rate=positive(r, s, 0.5, 8), gate=unit(r, s)),
+        moments=False),
+    Row("ZeroInflatedNegativeBinomial2", tfd.ZeroInflatedNegativeBinomial2,
+        lambda r, s: dict(mean=positive(r, s, 0.5, 8), concentration=positive(r, s), gate=unit(r, s)), moments=False),
+    Row("HurdlePoisson", tfd.HurdlePoisson, lambda r, s: dict(rate=positive(r, s, 0.05, 8), gate=unit(r, s)),
+        moments=False),
+    Row("HurdleNegativeBinomial2", tfd.HurdleNegativeBinomial2,
+        lambda r, s: dict(mean=positive(r, s, 0.05, 8), concentration=positive(r, s), gate=unit(r, s)), moments=False),
+    Row("OrderedLogistic", tfd.OrderedLogistic,
+        lambda r, s: dict(cutpoints=np.cumsum(positive(r, s + (K,)), axis=-1) - 3, loc=real(r, s)), moments=False),
+    Row("OrderedProbit", tfd.OrderedProbit,
+        lambda r, s: dict(cutpoints=np.cumsum(positive(r, s + (K,)), axis=-1) - 3, loc=real(r, s)), moments=False),
     Row("Categorical(logits)", lambda logits: tfd.Categorical(logits=logits),
         lambda r, s: dict(logits=real(r, s + (K,))),
         scipy_log_prob=lambda p, x: np.take_along_axis(
@@ -286,7 +325,7 @@ def test_sample_seeds_are_reproducible():
 
 SCALAR_PARAMETERS = {"loc": 0.3, "scale": 1.7, "df": 4.5, "rate": 2.5, "log_rate": 0.8, "concentration": 2.2,
                      "concentration1": 1.5, "concentration0": 2.5, "low": -1.0, "high": 2.0,
-                     "total_count": 7.0, "logits": -0.4, "probs": 0.35}
+                     "total_count": 7.0, "logits": -0.4, "probs": 0.35, "mean": 3.5, "skewness": -2.0, "gate": 0.3}
 
 
 def _scalar_parameterisations():
@@ -393,6 +432,93 @@ def test_cdf_matches_scipy(name):
 def test_normal_log_cdf_far_in_the_lower_tail():
     z = np.array([-5.0, -19.0, -21.0, -40.0])
     np.testing.assert_allclose(tfd.Normal(0.0, 1.0).log_cdf(z), st.norm.logcdf(z), rtol=1e-9)
+
+
+# ---- the samplers of the families without moments, against their laws ---------------------------
+
+def _zero_inflated(count_pmf):
+    return lambda p, k: np.where(k == 0, p["gate"] + (1 - p["gate"]) * count_pmf(p, 0),
+                                 (1 - p["gate"]) * count_pmf(p, k))
+
+
+def _hurdle(count_pmf):
+    return lambda p, k: np.where(k == 0, p["gate"], (1 - p["gate"]) * count_pmf(p, k) / (1 - count_pmf(p, 0)))
+
+
+def _poisson_pmf(p, k):
+    return st.poisson(p["rate"]).pmf(k)
+
+
+def _nb2_pmf(p, k):
+    return st.nbinom(p["concentration"], p["concentration"] / (p["mean"] + p["concentration"])).pmf(k)
+
+
+def _ordered_pmf(cdf):
+    """P(k) = F(c[k] - loc) - F(c[k-1] - loc), c[-1] = -inf, c[K] = inf."""
+    def pmf(p, k):
+        k = k.astype(int)
+        cutpoints = np.concatenate([[-np.inf], p["cutpoints"], [np.inf]])
+        return cdf(cutpoints[k + 1] - p["loc"]) - cdf(cutpoints[k] - p["loc"])
+    return pmf
+
+
+# continuous families: scipy's frozen law (cdf) of one batch member's parameters
+CONTINUOUS_LAWS = {
+    "Gumbel": lambda p: st.gumbel_r(p["loc"], p["scale"]),
+    "Pareto": lambda p: st.pareto(p["concentration"], scale=p["scale"]),
+    "VonMises": lambda p: st.vonmises(p["concentration"], loc=p["loc"]),
+    "SkewNormal": lambda p: st.skewnorm(p["skewness"], p["loc"], p["scale"]),
+    "TruncatedNormal": lambda p: st.truncnorm((p["low"] - p["loc"]) / p["scale"], (p["high"] - p["loc"]) / p["scale"],
+                                              p["loc"], p["scale"]),
+    # the cdf 1 - (1 - x^a)^b, by its formula
+    "Kumaraswamy": lambda p: type("KumaraswamyLaw", (), {"cdf": staticmethod(
+        lambda x: 1 - (1 - x ** p["concentration1"]) ** p["concentration0"])})(),
+    "LogitNormal": lambda p: type("LogitNormalLaw", (), {"cdf": staticmethod(
+        lambda x: st.norm(p["loc"], p["scale"]).cdf(scipy.special.logit(x)))})(),
+}
+
+# discrete families: the probability of each count k (an array) given one batch member's parameters
+DISCRETE_LAWS = {
+    "Geometric(probs)": lambda p, k: st.geom(p["probs"], loc=-1).pmf(k),
+    "Geometric(logits)": lambda p, k: st.geom(scipy.special.expit(p["logits"]), loc=-1).pmf(k),
+    "NegativeBinomial2": _nb2_pmf,
+    "ZeroInflatedPoisson": _zero_inflated(_poisson_pmf),
+    "ZeroInflatedNegativeBinomial2": _zero_inflated(_nb2_pmf),
+    "HurdlePoisson": _hurdle(_poisson_pmf),
+    "HurdleNegativeBinomial2": _hurdle(_nb2_pmf),
+    "OrderedLogistic": _ordered_pmf(scipy.special.expit),
+    "OrderedProbit": _ordered_pmf(st.norm.cdf),
+}
+
+LAW_DRAWS = 20_000
+
+
+@pytest.mark.parametrize("name", sorted(CONTINUOUS_LAWS))
+def test_continuous_draws_follow_their_law(name):
+    """Kolmogorov-Smirnov against the law's cdf, for each of two batch members (fixed seeds)."""
+    row = next(row for row in ROWS if row.name == name)
+    distribution, parameters = build(row, (2,), seed=11)
+    draws = distribution.sample(LAW_DRAWS, seed=12)
+    for member in range(2):
+        law = CONTINUOUS_LAWS[name]({key: np.asarray(value)[member] for key, value in parameters.items()})
+        assert scipy.stats.kstest(draws[:, member], law.cdf).pvalue > 1e-4, (name, member)
+
+
+@pytest.mark.parametrize("name", sorted(DISCRETE_LAWS))
+def test_discrete_draws_follow_their_law(name):
+    """Each count's frequency within 5 standard errors of its probability, and the counts seen
+    are the counts the law gives mass to (the total of the probabilities checked is about 1)."""
+    row = next(row for row in ROWS if row.name == name)
+    distribution, parameters = build(row, (2,), seed=13)
+    draws = distribution.sample(LAW_DRAWS, seed=14)
+    for member in range(2):
+        member_parameters = {key: np.asarray(value)[member] for key, value in parameters.items()}
+        counts_seen = np.arange(0, int(draws[:, member].max()) + 1)
+        probabilities = DISCRETE_LAWS[name](member_parameters, counts_seen.astype(float))
+        frequencies = np.array([np.mean(draws[:, member] == k) for k in counts_seen])
+        error = 5 * np.sqrt(probabilities * (1 - probabilities) / LAW_DRAWS) + 2 / LAW_DRAWS
+        np.testing.assert_array_less(np.abs(frequencies - probabilities), error, err_msg=f"{name}[{member}]")
+        assert probabilities.sum() > 0.995, (name, member)
 
 
 # ---- sample moments --------------------------------------------------------------------------

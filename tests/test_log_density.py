@@ -151,6 +151,90 @@ def multinomial_scipy(probabilities):
     return log_pmf
 
 
+def geometric_parameters(name):
+    def draw(rng):
+        return {name: real(rng, 2.0) if name == "logits" else unit(rng)}
+    return draw
+
+
+def nb2_parameters(rng):
+    return {"mean": positive(rng, 0.3, 30.0), "concentration": positive(rng, 0.3, 40.0)}
+
+
+def nb2_scipy(x, p):
+    """NegativeBinomial2(mean, phi) is scipy's nbinom(phi, phi / (mean + phi))."""
+    return stats.nbinom.logpmf(x, p["concentration"], p["concentration"] / (p["mean"] + p["concentration"]))
+
+
+def with_gate(parameters):
+    def draw(rng):
+        return {**parameters(rng), "gate": unit(rng)}
+    return draw
+
+
+def counts_with_zeros(rng, p):
+    """Counts, a quarter of them 0 (the zero-inflated and hurdle families score zeros by a case of their own)."""
+    return np.where(rng.random(POINTS) < 0.25, 0.0, counts(rng))
+
+
+def zero_inflated_scipy(count_log_pmf):
+    def log_pmf(x, p):
+        gate = p["gate"]
+        return np.where(x == 0, np.log(gate + (1 - gate) * np.exp(count_log_pmf(0.0, p))),
+                        np.log1p(-gate) + count_log_pmf(x, p))
+    return log_pmf
+
+
+def hurdle_scipy(count_log_pmf):
+    def log_pmf(x, p):
+        gate = p["gate"]
+        return np.where(x == 0, np.log(gate),
+                        np.log1p(-gate) + count_log_pmf(x, p) - np.log1p(-np.exp(count_log_pmf(0.0, p))))
+    return log_pmf
+
+
+def truncated_normal_parameters(rng):
+    """Intervals about the location, in either tail (10 to 30 scales out) and one-sided."""
+    loc, scale = real(rng), positive(rng)
+    start = rng.choice([-30.0, -12.0, -2.0, 0.5, 10.0], POINTS) + rng.uniform(-0.5, 0.5, POINTS)
+    width = positive(rng, 0.1, 6.0)
+    low, high = loc + scale * start, loc + scale * (start + width)
+    low[::7], high[3::7] = -np.inf, np.inf
+    return {"loc": loc, "scale": scale, "low": low, "high": high}
+
+
+def inside_interval(rng, p):
+    low = np.where(np.isfinite(p["low"]), p["low"], p["high"] - 3 * p["scale"])
+    high = np.where(np.isfinite(p["high"]), p["high"], low + 3 * p["scale"])
+    return low + (high - low) * unit(rng)
+
+
+def kumaraswamy_reference(x, p):
+    """a b x^(a-1) (1 - x^a)^(b-1), the derivative of the cdf 1 - (1 - x^a)^b (Kumaraswamy 1980)."""
+    a, b = p["concentration1"], p["concentration0"]
+    return np.log(a * b) + (a - 1) * np.log(x) + (b - 1) * np.log1p(-x ** a)
+
+
+def ordered_parameters(rng):
+    """Increasing cutpoints (K of them: the outcome is 0 ... K) and a location."""
+    steps = np.concatenate([rng.normal(0, 2, (POINTS, 1)), positive(rng, 0.05, 3.0)[:, None]
+                            * rng.uniform(0.3, 1.5, (POINTS, K - 1))], axis=1)
+    return {"cutpoints": np.cumsum(steps, axis=1), "loc": real(rng, 2.0)}
+
+
+def ordered_scipy(cdf):
+    """log(F(c[k] - loc) - F(c[k-1] - loc)) with c[-1] = -inf, c[K] = inf, F scipy's cdf of a
+    symmetric law: as F(loc - c[k-1]) - F(loc - c[k]) where both lie above loc, so that it does
+    not underflow there."""
+    def log_pmf(x, p):
+        edges = np.concatenate([np.full((POINTS, 1), -np.inf), p["cutpoints"], np.full((POINTS, 1), np.inf)], axis=1)
+        k = x.astype(int)
+        rows = np.arange(POINTS)
+        low, high = edges[rows, k] - p["loc"], edges[rows, k + 1] - p["loc"]
+        return np.where(low > 0, np.log(cdf(-low) - cdf(-high)), np.log(cdf(high) - cdf(low)))
+    return log_pmf
+
+
 ROWS = [
     Row("Normal", ("loc", "scale"), loc_scale, around_loc,
         lambda x, p: stats.norm.logpdf(x, p["loc"], p["scale"])),
@@ -218,6 +302,47 @@ ROWS = [
         lambda x, p: stats.nbinom.logpmf(x, p["total_count"], sigmoid(-p["logits"]))),
     Row("NegativeBinomial", ("total_count", "probs"), negative_binomial_parameters("probs"), lambda r, p: counts(r),
         lambda x, p: stats.nbinom.logpmf(x, p["total_count"], 1.0 - p["probs"])),
+    Row("Gumbel", ("loc", "scale"), loc_scale, around_loc,
+        lambda x, p: stats.gumbel_r.logpdf(x, p["loc"], p["scale"])),
+    Row("Pareto", ("concentration", "scale"), lambda r: {"concentration": positive(r, 0.3, 8.0), "scale": positive(r)},
+        lambda r, p: p["scale"] * positive(r, 1.0, 20.0),
+        lambda x, p: stats.pareto.logpdf(x, p["concentration"], scale=p["scale"])),
+    Row("Pareto", ("concentration",), lambda r: {"concentration": positive(r, 0.3, 8.0)},
+        lambda r, p: positive(r, 1.0, 20.0),
+        lambda x, p: stats.pareto.logpdf(x, p["concentration"])),
+    Row("VonMises", ("loc", "concentration"),
+        lambda r: {"loc": real(r, 2.0), "concentration": positive(r, 0.01, 800.0)},
+        lambda r, p: p["loc"] + r.uniform(-np.pi, np.pi, POINTS),
+        lambda x, p: stats.vonmises.logpdf(x, p["concentration"], loc=p["loc"])),
+    Row("SkewNormal", ("loc", "scale", "skewness"), lambda r: {**loc_scale(r), "skewness": real(r, 4.0)},
+        around_loc, lambda x, p: stats.skewnorm.logpdf(x, p["skewness"], p["loc"], p["scale"])),
+    Row("TruncatedNormal", ("loc", "scale", "low", "high"), truncated_normal_parameters, inside_interval,
+        lambda x, p: stats.truncnorm.logpdf(x, (p["low"] - p["loc"]) / p["scale"], (p["high"] - p["loc"]) / p["scale"],
+                                            p["loc"], p["scale"])),
+    Row("Kumaraswamy", ("concentration1", "concentration0"),
+        lambda r: {"concentration1": positive(r, 0.3, 10.0), "concentration0": positive(r, 0.3, 10.0)},
+        lambda r, p: unit(r), kumaraswamy_reference),
+    Row("LogitNormal", ("loc", "scale"), lambda r: {"loc": real(r, 1.5), "scale": positive(r, 0.2, 3.0)},
+        lambda r, p: unit(r),
+        lambda x, p: stats.norm.logpdf(special.logit(x), p["loc"], p["scale"]) - np.log(x) - np.log1p(-x)),
+    # TFP's Geometric counts the failures before the first success; scipy's geom the trials
+    Row("Geometric", ("logits",), geometric_parameters("logits"), lambda r, p: counts(r),
+        lambda x, p: stats.geom.logpmf(x + 1, sigmoid(p["logits"]))),
+    Row("Geometric", ("probs",), geometric_parameters("probs"), lambda r, p: counts(r),
+        lambda x, p: stats.geom.logpmf(x + 1, p["probs"])),
+    Row("NegativeBinomial2", ("mean", "concentration"), nb2_parameters, lambda r, p: counts(r), nb2_scipy),
+    Row("ZeroInflatedPoisson", ("rate", "gate"), with_gate(lambda r: {"rate": positive(r, 0.1, 30.0)}),
+        counts_with_zeros, zero_inflated_scipy(lambda x, p: stats.poisson.logpmf(x, p["rate"]))),
+    Row("ZeroInflatedNegativeBinomial2", ("mean", "concentration", "gate"), with_gate(nb2_parameters),
+        counts_with_zeros, zero_inflated_scipy(nb2_scipy)),
+    Row("HurdlePoisson", ("rate", "gate"), with_gate(lambda r: {"rate": positive(r, 0.01, 30.0)}),
+        counts_with_zeros, hurdle_scipy(lambda x, p: stats.poisson.logpmf(x, p["rate"]))),
+    Row("HurdleNegativeBinomial2", ("mean", "concentration", "gate"), with_gate(nb2_parameters),
+        counts_with_zeros, hurdle_scipy(nb2_scipy)),
+    Row("OrderedLogistic", ("cutpoints", "loc"), ordered_parameters,
+        lambda r, p: r.integers(0, K + 1, POINTS).astype(float), ordered_scipy(special.expit), size=K),
+    Row("OrderedProbit", ("cutpoints", "loc"), ordered_parameters,
+        lambda r, p: r.integers(0, K + 1, POINTS).astype(float), ordered_scipy(stats.norm.cdf), size=K),
     Row("Categorical", ("logits",), lambda r: {"logits": r.normal(0, 2, (POINTS, K))},
         lambda r, p: r.integers(0, K, POINTS).astype(float),
         categorical_scipy(lambda p: special.log_softmax(p["logits"], axis=-1)), size=K),

@@ -121,6 +121,13 @@ def normal_mixture(N, y):
     numpyro.sample("y", mixture, obs=y)
 
 
+def ordinal_regression(N, K, D, X, y):
+    beta = numpyro.sample("beta", dist.Normal(0.0, 2.5).expand([D]))
+    cutpoints = _flat("cutpoints", constraints.ordered_vector, (K - 1,))
+    numpyro.factor("cutpoints_prior", dist.Normal(0.0, 5.0).log_prob(cutpoints).sum())
+    numpyro.sample("y", dist.OrderedLogistic(X @ beta, cutpoints), obs=y)
+
+
 def radon_hierarchical(N, J, county, floor, log_radon):
     mu_a = numpyro.sample("mu_a", dist.Normal(0.0, 10.0))
     sigma_a = numpyro.sample("sigma_a", dist.HalfNormal(5.0))
@@ -142,6 +149,13 @@ def _int(value):
     return jnp.asarray(value, dtype=jnp.int32)
 
 
+def zero_inflated_counts(N, x, y):
+    alpha = numpyro.sample("alpha", dist.Normal(0.0, 2.0))
+    beta = numpyro.sample("beta", dist.Normal(0.0, 1.0))
+    gate = numpyro.sample("gate", dist.Beta(1.0, 1.0))
+    numpyro.sample("y", dist.ZeroInflatedPoisson(gate=gate, rate=jnp.exp(alpha + beta * x)), obs=y)
+
+
 _KINDS = {
     "ar_k": {"K": int, "T": int, "y": _real},
     "correlated_mvn": {"N": int, "K": int, "Y": _real},
@@ -156,8 +170,10 @@ _KINDS = {
     "linreg_known_noise": {"N": int, "x": _real, "y": _real},
     "logistic_regression": {"N": int, "K": int, "X": _real, "y": _int},
     "normal_mixture": {"N": int, "y": _real},
+    "ordinal_regression": {"N": int, "K": int, "D": int, "X": _real, "y": _int},
     "radon_hierarchical": {"N": int, "J": int, "county": _int, "floor": _real, "log_radon": _real},
     "tight_gaussian": {"D": int, "mu": _real, "L": _real},
+    "zero_inflated_counts": {"N": int, "x": _real, "y": _int},
 }
 
 MODELS = {

@@ -162,6 +162,16 @@ def normal_mixture(data):
     return model
 
 
+def ordinal_regression(data):
+    D, K, X, y = data["D"], data["K"], _real(data["X"]), _int(data["y"])
+    with pm.Model() as model:
+        beta = pm.Normal("beta", 0.0, 2.5, shape=D)
+        cutpoints = pm.Normal("cutpoints", 0.0, 5.0, shape=K - 1, transform=pm.distributions.transforms.ordered,
+                              initval=np.linspace(-1.0, 1.0, K - 1))
+        pm.OrderedLogistic("y", eta=pt.dot(X, beta), cutpoints=cutpoints, observed=y)
+    return model
+
+
 def radon_hierarchical(data):
     J, county = data["J"], _int(data["county"])
     floor, log_radon = _real(data["floor"]), _real(data["log_radon"])
@@ -183,3 +193,14 @@ def tight_gaussian(data):
 
 MODELS = {name: function for name, function in globals().items()
           if callable(function) and not name.startswith("_") and getattr(function, "__module__", None) == __name__}
+
+
+def zero_inflated_counts(data):
+    x, y = _real(data["x"]), _int(data["y"])
+    with pm.Model() as model:
+        alpha = pm.Normal("alpha", 0.0, 2.0)
+        beta = pm.Normal("beta", 0.0, 1.0)
+        gate = pm.Beta("gate", 1.0, 1.0)
+        # PyMC's psi is the probability of the Poisson part, 1 - gate
+        pm.ZeroInflatedPoisson("y", psi=1.0 - gate, mu=pt.exp(alpha + beta * x), observed=y)
+    return model

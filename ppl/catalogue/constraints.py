@@ -91,6 +91,9 @@ COUNT_UP_TO_TOTAL = Constraint("count_up_to_total", dtype="int", description="0,
                                lower=0.0, upper=Given(0))
 CATEGORY = Constraint("category", dtype="int", description="0, 1, ..., K - 1", lower=0.0, upper=Given("K"),
                       upper_open=True)
+# an ordinal outcome: one more category than the cutpoints (OrderedLogistic's K cutpoints)
+ORDINAL = Constraint("ordinal", dtype="int", description="0, 1, ..., K (K the number of cutpoints)", lower=0.0,
+                     upper=Given("K"))
 MULTINOMIAL_COUNTS = Constraint("multinomial_counts", dtype="int", event_rank=1,
                                 description="K non-negative integers summing to total_count")
 

@@ -65,6 +65,7 @@ _ASSUMPTIONS = {
     "binary": {"nonnegative": True},
     "count_up_to_total": {"nonnegative": True},
     "category": {"nonnegative": True, "integer": True},
+    "ordinal": {"nonnegative": True, "integer": True},
     "simplex": {"nonnegative": True},    # an entry may be 0 (Dirichlet's xlogy at the edge)
     "multinomial_counts": {"nonnegative": True},
 }

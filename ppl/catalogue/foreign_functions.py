@@ -43,6 +43,8 @@ def _row(call: str, spelling: str | None, note: str = "", system: str = "Stan") 
 
 
 _ZERO_BASED = "indices are 0-based in ppl"
+_NO_WISHART = ("Wishart and inverse Wishart are not in ppl yet; for a covariance, give a `corr_cholesky[K]` "
+               "param L an LKJCholesky(K, eta) prior and use `diag(sigma) @ L` as an MVNTriL's scale_tril")
 _NO_TRIGONOMETRY = "ppl's trigonometric functions are sin, cos, tan and tanh"
 
 _ROWS = [
@@ -164,8 +166,10 @@ _ROWS = [
     _row("categorical_logit(beta)", "Categorical(logits=beta)"),
     _row("poisson_log(alpha)", "Poisson(log_rate=alpha)"),
     _row("neg_binomial(alpha, beta)", "NegativeBinomial(alpha, probs=1 / (1 + beta))"),
-    _row("neg_binomial_2(mu, phi)", "NegativeBinomial(phi, probs=mu / (mu + phi))"),
-    _row("neg_binomial_2_log(eta, phi)", "NegativeBinomial(phi, logits=eta - log(phi))"),
+    _row("neg_binomial_2(mu, phi)", "NegativeBinomial2(mu, phi)"),
+    _row("neg_binomial_2_log(eta, phi)", "NegativeBinomial2(exp(eta), phi)"),
+    _row("ordered_logistic(eta, a)", "OrderedLogistic(a, eta)", "the cutpoints come first, as in TFP"),
+    _row("ordered_probit(eta, a)", "OrderedProbit(a, eta)", "the cutpoints come first, as in TFP"),
     _row("inv_gamma(alpha, beta)", "InverseGamma(alpha, beta)"),
     _row("chi_square(nu)", "Chi2(nu)"),
     _row("double_exponential(mu, sigma)", "Laplace(mu, sigma)"),
@@ -175,6 +179,13 @@ _ROWS = [
     _row("lkj_corr(eta)", "LKJ(K, eta)", "K is the matrix size"),
     _row("lkj_corr_cholesky(eta)", "LKJCholesky(K, eta)", "K is the matrix size"),
     # ---- not in ppl yet: say so, and what to do ------------------------------------------
+    _row("wishart(nu, Sigma)", None, _NO_WISHART),
+    _row("inv_wishart(nu, Sigma)", None, _NO_WISHART),
+    _row("wishart_cholesky(nu, L)", None, _NO_WISHART),
+    _row("inv_wishart_cholesky(nu, L)", None, _NO_WISHART),
+    _row("WishartTriL(df, scale_tril)", None, _NO_WISHART, "TFP"),
+    _row("Wishart(nu, V)", None, _NO_WISHART, "PyMC"),
+    _row("InverseWishart(df, scale)", None, _NO_WISHART, "NumPyro"),
     _row("atan(x)", None, _NO_TRIGONOMETRY),
     _row("atan2(y, x)", None, _NO_TRIGONOMETRY),
     _row("asin(x)", None, _NO_TRIGONOMETRY),

@@ -156,6 +156,17 @@ def log_ndtr(z):
     return np.where(tail, asymptotic, direct)[()]
 
 
+def log_normal_mass(low, high):
+    """log(Φ(high) - Φ(low)) for low < high, from the tail both ends lie in: above 0 as
+    Φ(-low) - Φ(-high), so that an interval far in the upper tail is not the difference of two
+    numbers that round to 1.  As ``special.log_normal_mass`` (Numba) computes it."""
+    low, high = np.broadcast_arrays(np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64))
+    upper_tail = low > 0
+    near = np.where(upper_tail, log_ndtr(-low), log_ndtr(high))
+    far = np.where(upper_tail, log_ndtr(-high), log_ndtr(low))
+    return (near + log1mexp(far - near))[()]
+
+
 def sigmoid(x):
     """1 / (1 + exp(-x)), from exp(-|x|) so that neither side overflows."""
     x = np.asarray(x, dtype=np.float64)
@@ -429,6 +440,83 @@ def log_cumulative_mass(log_masses, index):
     return np.where(np.isnan(index), np.nan, result)[()]
 
 
+# ---- the modified Bessel functions I0 and I1 (the VonMises normaliser) --------------------
+
+_BESSEL_SERIES_BELOW = 20.0
+
+
+def bessel_i0e_i1e_scalar(x):
+    """(exp(-x) I0(x), exp(-x) I1(x)) for one x >= 0 (``ppl.runtime.special._bessel_i0e_i1e``
+    is its Numba form).
+
+    Below 20, the power series I_n(x) = Σ_m (x/2)^(2m+n) / (m! (m+n)!), whose terms are all
+    positive, scaled by exp(-x) at the end (I0(20) = 4e7 is far from overflowing).  From 20 on,
+    the asymptotic expansion e^x / √(2πx) Σ_j (-1)^j Π_{i<=j} (4n² - (2i-1)²) / (j! (8x)^j)
+    (Abramowitz and Stegun 9.7.1), whose smallest term at x = 20 is below 1e-16: it is summed
+    until a term no longer changes the total."""
+    if x < _BESSEL_SERIES_BELOW:
+        quarter_square = 0.25 * x * x
+        term0, term1 = 1.0, 0.5 * x
+        total0, total1 = term0, term1
+        m = 1
+        while m < 200:
+            term0 *= quarter_square / (m * m)
+            term1 *= quarter_square / (m * (m + 1.0))
+            total0 += term0
+            total1 += term1
+            if term0 < 1e-17 * total0 and term1 < 1e-17 * total1:
+                break
+            m += 1
+        scale = math.exp(-x)
+        return total0 * scale, total1 * scale
+    inverse_8x = 1.0 / (8.0 * x)
+    term0, term1 = 1.0, 1.0
+    total0, total1 = 1.0, 1.0
+    j = 1
+    while j < 60:
+        odd_square = (2.0 * j - 1.0) ** 2
+        term0 *= odd_square * inverse_8x / j
+        term1 *= -(4.0 - odd_square) * inverse_8x / j
+        total0 += term0
+        total1 += term1
+        if abs(term0) < 1e-17 * total0 and abs(term1) < 1e-17 * total1:
+            break
+        j += 1
+    normaliser = 1.0 / math.sqrt(2.0 * math.pi * x)
+    return total0 * normaliser, total1 * normaliser
+
+
+def _log_bessel_i0_scalar(x):
+    if x != x or x < 0:
+        return math.nan
+    if x == math.inf:
+        return math.inf
+    return math.log(bessel_i0e_i1e_scalar(x)[0]) + x
+
+
+def _bessel_i1_i0_ratio_scalar(x):
+    if x != x or x < 0:
+        return math.nan
+    if x == math.inf:
+        return 1.0
+    scaled_i0, scaled_i1 = bessel_i0e_i1e_scalar(x)
+    return scaled_i1 / scaled_i0
+
+
+_log_bessel_i0 = np.vectorize(_log_bessel_i0_scalar, otypes=[np.float64])
+_bessel_i1_i0_ratio = np.vectorize(_bessel_i1_i0_ratio_scalar, otypes=[np.float64])
+
+
+def log_bessel_i0(x):
+    """log I0(x) = log(i0e(x)) + x for x >= 0: finite where I0 itself overflows."""
+    return _log_bessel_i0(np.asarray(x, dtype=np.float64))[()]
+
+
+def bessel_i1_i0_ratio(x):
+    """I1(x) / I0(x) = i1e(x) / i0e(x), the derivative of log I0(x), for x >= 0."""
+    return _bessel_i1_i0_ratio(np.asarray(x, dtype=np.float64))[()]
+
+
 # what ``sympy.lambdify`` calls for the functions of SymPy expressions that NumPy lacks (SymPy's
 # loggamma and polygamma, and ppl.catalogue.sympy_functions), by the SymPy function's name
 SYMPY_FUNCTIONS: dict[str, Callable] = {
@@ -439,5 +527,9 @@ SYMPY_FUNCTIONS: dict[str, Callable] = {
     "log_sigmoid": log_sigmoid,
     "log1m_exp": log1mexp,
     "Phi": ndtr,
+    "log_ndtr": log_ndtr,
+    "log_normal_mass": log_normal_mass,
+    "log_bessel_i0": log_bessel_i0,
+    "bessel_i1_i0_ratio": bessel_i1_i0_ratio,
     "where": lambda condition, a, b: np.where(condition, a, b),
 }

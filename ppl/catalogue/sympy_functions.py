@@ -86,5 +86,49 @@ class Phi(sympy.Function):
         return sympy.exp(-x ** 2 / 2) / sympy.sqrt(2 * sympy.pi)
 
 
-__all__ = ["Phi", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py",
-           "xlogy"]
+class log_ndtr(sympy.Function):
+    """log Phi(x), the log of the standard normal CDF, accurate far into both tails (a
+    SkewNormal's log Phi(skewness z) reaches -1000 in a sampler's early steps).  Its derivative
+    phi(x) / Phi(x) is written as exp(log phi(x) - log Phi(x)), finite wherever the two are."""
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sympy.exp(-x ** 2 / 2 - sympy.log(2 * sympy.pi) / 2 - log_ndtr(x))
+
+
+class log_normal_mass(sympy.Function):
+    """log(Phi(high) - Phi(low)) for low < high: the log of the standard normal mass of an
+    interval (a TruncatedNormal's normaliser, an OrderedProbit's category), taken from the
+    tail where both ends lie so that no difference of numbers near 1 loses it.  Either end may
+    be infinite; the derivatives exp(log phi(end) - log mass) are then 0 at that end, never
+    the 0 * inf that a chain rule through log_ndtr would give."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        end = self.args[argindex - 1]
+        density = sympy.exp(-end ** 2 / 2 - sympy.log(2 * sympy.pi) / 2 - log_normal_mass(*self.args))
+        return -density if argindex == 1 else density
+
+
+class log_bessel_i0(sympy.Function):
+    """log I0(x) for x >= 0, the log of the modified Bessel function of the first kind and
+    order 0 (a VonMises normaliser), computed as log(i0e(x)) + x so that it stays finite where
+    I0 overflows (x > 713).  Its derivative is I1(x) / I0(x)."""
+
+    def fdiff(self, argindex=1):
+        return bessel_i1_i0_ratio(self.args[0])
+
+
+class bessel_i1_i0_ratio(sympy.Function):
+    """I1(x) / I0(x), the derivative of log I0(x); its own derivative, 1 - r / x - r**2
+    (from I0' = I1 and I1' = I0 - I1 / x), keeps it differentiable again."""
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        ratio = bessel_i1_i0_ratio(x)
+        return 1 - ratio / x - ratio ** 2
+
+
+__all__ = ["Phi", "bessel_i1_i0_ratio", "expm1", "log1m_exp", "log1p", "log_bessel_i0", "log_ndtr", "log_normal_mass",
+           "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py", "xlogy"]

@@ -77,7 +77,10 @@ class CataloguedDistribution(Distribution):
         self._given = tuple(values)
         self._event_size = letter_sizes.get("K")
         for parameter in declaration.parameters:
-            setattr(self, parameter.name, arrays.get(parameter.name))
+            # a parameter named as a method (NegativeBinomial2's `mean`) is left in `parameters`
+            # only, so that `mean()` stays the method
+            if not callable(getattr(type(self), parameter.name, None)):
+                setattr(self, parameter.name, arrays.get(parameter.name))
         event_shape = tuple(letter_sizes[letter] for letter in declaration.event)
         super().__init__(name or declaration.name, batch_shape, event_shape, dtype=self.dtype_of_draws,
                          parameters=dict(arrays))

@@ -65,6 +65,87 @@ def Phi(x):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def log_ndtr(x):
+    """log Phi(x), as ``special_functions.log_ndtr``: log1p of the upper tail above 0, the log
+    of erfc down to -20, then the asymptotic series
+    Phi(x) ~ phi(x) / |x| (1 - 1/x^2 + 3/x^4 - 15/x^6) (Abramowitz and Stegun 26.2.12)."""
+    if x > 0.0:
+        return math.log1p(-0.5 * math.erfc(x / math.sqrt(2.0)))
+    if x > -20.0:
+        return math.log(0.5 * math.erfc(-x / math.sqrt(2.0)))
+    inverse_square = 1.0 / (x * x)
+    series = 1.0 - inverse_square * (1.0 - inverse_square * (3.0 - 15.0 * inverse_square))
+    return -0.5 * x * x - _LOG_SQRT_2PI - math.log(-x) + math.log(series)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def log_normal_mass(low, high):
+    """log(Phi(high) - Phi(low)) for low < high, from the tail both ends lie in (above 0 as
+    Phi(-low) - Phi(-high)), so that an interval far in the upper tail keeps its digits."""
+    if low > 0.0:
+        near = log_ndtr(-low)
+        far = log_ndtr(-high)
+    else:
+        near = log_ndtr(high)
+        far = log_ndtr(low)
+    return near + log1m_exp(far - near)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _bessel_i0e_i1e(x):
+    """(exp(-x) I0(x), exp(-x) I1(x)) for x >= 0: the power series of positive terms below 20,
+    the asymptotic expansion (Abramowitz and Stegun 9.7.1) from 20 on, as
+    ``special_functions.bessel_i0e_i1e_scalar`` for arrays."""
+    if x < 20.0:
+        quarter_square = 0.25 * x * x
+        term0, term1 = 1.0, 0.5 * x
+        total0, total1 = term0, term1
+        for m in range(1, 200):
+            term0 *= quarter_square / (m * m)
+            term1 *= quarter_square / (m * (m + 1.0))
+            total0 += term0
+            total1 += term1
+            if term0 < 1e-17 * total0 and term1 < 1e-17 * total1:
+                break
+        scale = math.exp(-x)
+        return total0 * scale, total1 * scale
+    inverse_8x = 1.0 / (8.0 * x)
+    term0, term1 = 1.0, 1.0
+    total0, total1 = 1.0, 1.0
+    for j in range(1, 60):
+        odd_square = (2.0 * j - 1.0) ** 2
+        term0 *= odd_square * inverse_8x / j
+        term1 *= -(4.0 - odd_square) * inverse_8x / j
+        total0 += term0
+        total1 += term1
+        if abs(term0) < 1e-17 * total0 and abs(term1) < 1e-17 * total1:
+            break
+    normaliser = 1.0 / math.sqrt(2.0 * math.pi * x)
+    return total0 * normaliser, total1 * normaliser
+
+
+@numba.njit(cache=True, error_model="numpy")
+def log_bessel_i0(x):
+    """log I0(x) = log(i0e(x)) + x for x >= 0: finite where I0 overflows (x > 713)."""
+    if x != x or x < 0.0:
+        return math.nan
+    if x == math.inf:
+        return math.inf
+    return math.log(_bessel_i0e_i1e(x)[0]) + x
+
+
+@numba.njit(cache=True, error_model="numpy")
+def bessel_i1_i0_ratio(x):
+    """I1(x) / I0(x), the derivative of log I0(x), for x >= 0."""
+    if x != x or x < 0.0:
+        return math.nan
+    if x == math.inf:
+        return 1.0
+    scaled_i0, scaled_i1 = _bessel_i0e_i1e(x)
+    return scaled_i1 / scaled_i0
+
+
+@numba.njit(cache=True, error_model="numpy")
 def digamma(x):
     """d/dx lgamma(x): recurrence up to x >= 20, then the asymptotic series (whose first
     omitted term there is below 1e-17).

@@ -16,7 +16,7 @@ from codegen.fuse import Fuser, Region, is_fusable, unrolled_matmul
 from codegen.hoist import hoist_data_only
 from codegen.index_ranges import polynomial
 from codegen.sympy_numba import float_code
-from ppl.catalogue.builtin_expressions import COVARIANCES
+from ppl.catalogue.builtin_expressions import COVARIANCES, PICKS
 
 _PYTHON_OPERATORS = {"and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
                      ">=": ">=", "+": "+", "-": "-", "*": "*", "//": "//", "%": "%", "/": "/", "**": "**"}
@@ -42,8 +42,8 @@ class ExpressionEmitter:
         if is_fusable(expr):
             return self._fused(expr, name)
         # ints are never differentiated; comparisons and argmax are piecewise constant (zero derivative)
-        # even of params
-        if expr.type.dtype in ("int", "bool"):
+        # even of params; the checker allows `//` and `%` of reals only where nothing is differentiated
+        if expr.type.dtype in ("int", "bool") or isinstance(expr, ir.BinaryOp) and expr.op in ("//", "%"):
             out = Value(self.names.of(name) if name else self.temporary_name(), expr.type, False)
             self.emit_op(Op(forward=[f"{out.code} = {self.python(expr)}"]))
             return out
@@ -101,8 +101,8 @@ class ExpressionEmitter:
 
     def python(self, expr) -> str:
         """Python text of an inactive int/bool/index expression."""
-        if isinstance(expr, ir.Constant):
-            return repr(expr.value)
+        if isinstance(expr, ir.Constant):   # a real one may be inf (math.inf)
+            return float_code(expr.value) if expr.type.dtype == "real" else repr(expr.value)
         if isinstance(expr, ir.Variable):
             return self.value(expr).code
         if isinstance(expr, ir.UnaryOp):
@@ -218,10 +218,9 @@ class ExpressionEmitter:
             source = self.value(expr.args[0])
             out = output(False, "argmax")
             return self._structural_op(out, *structural.argmax(source, out))
-        if name == "where":   # of ints (real ones are fused regions)
-            condition, a, b = (self.value(arg) for arg in expr.args)
-            out = output(False, "where")
-            return self._structural_op(out, *structural.where_integers(condition, a, b, out))
+        if name in PICKS:   # of ints (real ones are fused regions)
+            out = output(False, name)
+            return self._structural_op(out, *structural.pick_integers(name, [self.value(a) for a in expr.args], out))
         if name == "diag":
             source = self.value(expr.args[0])
             out = output(source.active, "diag")

@@ -36,6 +36,15 @@ _ELEMENTWISE = {
     "erf": special.erf, "lgamma": special.lgamma, "Phi": special.ndtr,
     "pow": np.power, "where": lambda c, a, b: np.where(np.asarray(c) != 0, a, b),
     "log_mix": lambda theta, a, b: np.logaddexp(np.log(theta) + a, np.log1p(-theta) + b),
+    "log10": np.log10, "log2": np.log2, "log1m": lambda x: np.log1p(-np.asarray(x)),
+    "log1m_exp": special.log1mexp, "log_diff_exp": lambda a, b: a + special.log1mexp(np.subtract(b, a)),
+    "lbeta": lambda a, b: special.lgamma(a) + special.lgamma(b) - special.lgamma(np.add(a, b)),
+    "lchoose": lambda n, k: (special.lgamma(np.add(n, 1)) - special.lgamma(np.add(k, 1))
+                             - special.lgamma(np.subtract(n, k) + 1)),
+    "digamma": special.digamma, "inv_logit": special.sigmoid,
+    "fmin": lambda a, b: np.where(np.less_equal(a, b), a, b),
+    "fmax": lambda a, b: np.where(np.greater_equal(a, b), a, b),
+    "clip": lambda x, low, high: np.where(np.less(x, low), low, np.where(np.greater(x, high), high, x)),
 }
 
 # the functions evaluate applies elementwise (NumPy's broadcasting)

@@ -309,11 +309,16 @@ def argmax(source: Value, out: Value):
     return [f"{out.code} = np.argmax({source.code})"], []
 
 
-def where_integers(condition: Value, a: Value, b: Value, out: Value):
-    """where(cond, a, b) of ints (the real case is a fused region): np.where, no adjoint."""
+def pick_integers(kind: str, args: list[Value], out: Value):
+    """where / fmin / fmax / clip of ints (the real case is a fused region): no adjoint."""
+    codes = [a.code for a in args]
     if out.is_scalar:
-        return [f"{out.code} = {a.code} if {condition.code} else {b.code}"], []
-    return [f"{out.code} = np.where({condition.code}, {a.code}, {b.code})"], []
+        scalar = {"where": "{1} if {0} else {2}", "fmin": "min({0}, {1})", "fmax": "max({0}, {1})",
+                  "clip": "min(max({0}, {1}), {2})"}[kind]
+        return [f"{out.code} = {scalar.format(*codes)}"], []
+    array = {"where": "np.where({0}, {1}, {2})", "fmin": "np.minimum({0}, {1})", "fmax": "np.maximum({0}, {1})",
+             "clip": "np.minimum(np.maximum({0}, {1}), {2})"}[kind]
+    return [f"{out.code} = {array.format(*codes)}"], []
 
 
 def diag_matrix(source: Value, out: Value):

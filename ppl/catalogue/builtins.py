@@ -18,6 +18,7 @@ stage); the checker only needs the shapes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -56,6 +57,22 @@ _ROWS = [
     _elementwise("lgamma", "log of the absolute gamma function"),
     _elementwise("pow", "x ** y", arity=2),
     _elementwise("log_mix", "log(theta exp(a) + (1 - theta) exp(b)), computed stably", arity=3),
+    _elementwise("log10", "base-10 logarithm"),
+    _elementwise("log2", "base-2 logarithm"),
+    _elementwise("log1m", "log(1 - x), accurate for small x (Stan's log1m)"),
+    _elementwise("log1m_exp", "log(1 - exp(x)) for x < 0, computed stably"),
+    _elementwise("log_diff_exp", "log(exp(a) - exp(b)) for a > b, computed stably", arity=2),
+    _elementwise("lbeta", "log of the beta function, lgamma(a) + lgamma(b) - lgamma(a + b)", arity=2),
+    _elementwise("lchoose", "log of the binomial coefficient, lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)",
+                 arity=2),
+    _elementwise("digamma", "d/dx lgamma(x)"),
+    _elementwise("inv_logit", "1 / (1 + exp(-x)), Stan's name for sigmoid"),
+    _elementwise("fmin", "the smaller of a and b, elementwise (a on ties); the gradient flows to the one taken",
+                 arity=2, result="same"),
+    _elementwise("fmax", "the larger of a and b, elementwise (a on ties); the gradient flows to the one taken",
+                 arity=2, result="same"),
+    _elementwise("clip", "x limited to [low, high] elementwise (np.clip); the gradient flows to the value taken",
+                 arity=3, result="same"),
     Builtin("where", "where", (3, 3), result="same",
             description="where(cond, a, b): a where cond is true (non-zero), else b, elementwise with "
                         "broadcasting (np.where); the gradient flows to the branch taken"),
@@ -91,5 +108,21 @@ _ROWS = [
 ]
 
 BUILTINS: dict[str, Builtin] = {row.name: row for row in _ROWS}
+
+
+@dataclass(frozen=True)
+class Constant:
+    name: str
+    value: float
+    description: str
+
+
+# Named real constants.  They are reserved: a model may not define a name of its own that
+# hides one (a `pi` that means something else three lines down is a bug waiting to happen).
+CONSTANTS: dict[str, Constant] = {row.name: row for row in [
+    Constant("pi", math.pi, "the ratio of a circle's circumference to its diameter"),
+    Constant("e", math.e, "Euler's number, exp(1)"),
+    Constant("inf", math.inf, "positive infinity (a float; `-inf` for negative infinity)"),
+]}
 
 # What modellers type from other systems, and the ppl spelling: ppl/catalogue/foreign_functions.py.

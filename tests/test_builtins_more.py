@@ -145,3 +145,131 @@ def test_real_division_of_params_is_a_located_error(expression):
         ppl.model(text, "real_division.ppl")
     assert caught.value.line == 2 and caught.value.column == text.split("\n")[1].index(expression) + 1
     assert "'mu'" in str(caught.value) and "no usable derivative" in str(caught.value)
+
+
+# ---- structural built-ins ----------------------------------------------------------------
+
+V = np.array([0.5, -1.2, 2.0])
+W = np.array([1.5, 0.3, -0.8])
+M = np.array([[1.2, 0.3, -0.5], [0.4, 2.0, 0.1], [-0.3, 0.6, 1.5]])
+R = np.array([[0.2, -1.0], [1.1, 0.5], [-0.4, 0.9]])
+STRUCTURAL_DATA = {"dv": V, "dw": W, "dM": M, "dR": R}
+STRUCTURAL_DECLARATIONS = ("data dv: real[3]\ndata dw: real[3]\ndata dM: real[3, 3]\ndata dR: real[3, 2]\n"
+                           "param v: real[3]\nparam w: real[3]\nparam M: real[3, 3]\nparam R: real[3, 2]\n")
+
+
+def _ranks(x):
+    return np.argsort(np.argsort(x, kind="mergesort"), kind="mergesort")
+
+
+# name → (the call in v, w (vectors of 3), M (3 x 3), R (3 x 2), its NumPy oracle)
+STRUCTURAL = {
+    "prod": ("prod({v}) + prod({M})", lambda v, w, M, R: np.prod(v) + np.prod(M)),
+    "concatenate_vectors": ("concatenate({v}, {w}[:2], {v})", lambda v, w, M, R: np.concatenate([v, w[:2], v])),
+    "concatenate_rows": ("concatenate({M}, transpose({R}), axis=0)",
+                         lambda v, w, M, R: np.concatenate([M, R.T], axis=0)),
+    "concatenate_columns": ("concatenate({R}, {M}, axis=1)", lambda v, w, M, R: np.concatenate([R, M], axis=1)),
+    "full": ("full(2, {v}) + full(2, 3, {w}[1])", lambda v, w, M, R: np.full((2, 3), v) + w[1]),
+    "flatten": ("flatten({R}) + flatten({v}[1]) * 2", lambda v, w, M, R: R.ravel() + 2 * v[1]),
+    "sort": ("sort({v} * {w})", lambda v, w, M, R: np.sort(v * w)),
+    "dot_self": ("dot_self({v} - {w})", lambda v, w, M, R: np.dot(v - w, v - w)),
+    "trace": ("trace({M} @ {M})", lambda v, w, M, R: np.trace(M @ M)),
+    "diag_pre_multiply": ("diag_pre_multiply({v}, {R})", lambda v, w, M, R: np.diag(v) @ R),
+    "diag_post_multiply": ("diag_post_multiply({M}, {w})", lambda v, w, M, R: M @ np.diag(w)),
+    "quad_form_diag": ("quad_form_diag({M}, {v})", lambda v, w, M, R: np.diag(v) @ M @ np.diag(v)),
+    "quad_form_vector": ("quad_form({M}, {w})", lambda v, w, M, R: w @ M @ w),
+    "quad_form_matrix": ("quad_form({M}, {R})", lambda v, w, M, R: R.T @ M @ R),
+    "multiply_lower_tri_self_transpose": ("multiply_lower_tri_self_transpose({M})",
+                                          lambda v, w, M, R: np.tril(M) @ np.tril(M).T),
+    # M + 3 I: well conditioned at every point the test visits
+    "solve_vector": ("solve({M} + 3 * eye(3), {v})", lambda v, w, M, R: np.linalg.solve(M + 3 * np.eye(3), v)),
+    "solve_matrix": ("solve({M} + 3 * eye(3), {R})", lambda v, w, M, R: np.linalg.solve(M + 3 * np.eye(3), R)),
+    "solve_lower_triangular": ("solve_lower_triangular({M} + 3 * eye(3), {v}) + sum(solve_lower_triangular("
+                               "{M} + 3 * eye(3), {R}))",
+                               lambda v, w, M, R: np.linalg.solve(np.tril(M + 3 * np.eye(3)), v)
+                               + np.sum(np.linalg.solve(np.tril(M + 3 * np.eye(3)), R))),
+    "solve_upper_triangular": ("solve_upper_triangular({M} + 3 * eye(3), {w}) + sum(solve_upper_triangular("
+                               "{M} + 3 * eye(3), {R}))",
+                               lambda v, w, M, R: np.linalg.solve(np.triu(M + 3 * np.eye(3)), w)
+                               + np.sum(np.linalg.solve(np.triu(M + 3 * np.eye(3)), R))),
+    "inverse": ("inverse({M} + 3 * eye(3))", lambda v, w, M, R: np.linalg.inv(M + 3 * np.eye(3))),
+    "log_determinant": ("log_determinant({M} + 3 * eye(3)) + log_determinant({M} - 3 * eye(3))",
+                        lambda v, w, M, R: np.linalg.slogdet(M + 3 * np.eye(3))[1]
+                        + np.linalg.slogdet(M - 3 * np.eye(3))[1]),
+}
+
+
+def _structural_model(call: str) -> str:
+    return STRUCTURAL_DECLARATIONS + (
+        f"out = {call.format(v='v', w='w', M='M', R='R')}\n"
+        f"t = {call.format(v='dv', w='dw', M='dM', R='dR')}\n"
+        "out_of_data = t + 0.0 * v[0]\n"
+        "target += -0.5 * (dot_self(v) + dot_self(w) + sum(M ** 2) + sum(R ** 2)) + sum(sin(out))\n")
+
+
+@pytest.mark.parametrize("name", sorted(STRUCTURAL))
+def test_structural_value_gradient_and_data(name):
+    call, reference = STRUCTURAL[name]
+    post = ppl.model(_structural_model(call), f"{name}.ppl").condition(STRUCTURAL_DATA)
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        u = rng.uniform(-1.5, 1.5, size=post.dim)
+        params = post.constrain(u)
+        expected = reference(params["v"], params["w"], params["M"], params["R"])
+        np.testing.assert_allclose(post.deterministics(u)["out"], expected, rtol=1e-10, atol=1e-12)
+        _, gradient = post.log_density_gradient(u)
+        numeric = finite_difference_gradient(post, u)
+        assert np.all(np.abs(gradient - numeric) / np.maximum(1.0, np.abs(numeric)) < 1e-6), (gradient, numeric)
+    expected = reference(V, W, M, R)
+    np.testing.assert_allclose(post.deterministics(np.zeros(post.dim))["out_of_data"], expected, rtol=1e-12)
+    data_only = _transformed_data(post, "t")
+    assert can_evaluate(data_only, set(STRUCTURAL_DATA))
+    np.testing.assert_allclose(evaluate(data_only, dict(STRUCTURAL_DATA)), expected, rtol=1e-12)
+
+
+def test_orderings_and_their_ints():
+    """sort, rank, argmin, argmax on ties and on params (ints: no derivative, used in gen and sizes)."""
+    x = np.array([2.0, -1.0, 2.0, 0.5, -1.0])
+    text = ("data x: real[5]\ndata k: int[4]\nr = rank(x)\nparam mu: real[argmin(x) + argmax(x) + 1]\n"
+            "param z: real[3]\ntarget += -0.5 * sum(z ** 2) - 0.5 * sum(mu ** 2)\n"
+            "gen order = rank(z)\ngen lowest = argmin(z)\ngen sorted_k = sort(k)\ngen n = prod(k) + sum(full(2, k))\n")
+    k = np.array([3, -1, 2, 2])
+    post = ppl.model(text, "orderings.ppl").condition({"x": x, "k": k})
+    assert post.dim == np.argmin(x) + np.argmax(x) + 1 + 3
+    np.testing.assert_array_equal(evaluate(_transformed_data(post, "r"), {"x": x}), _ranks(x))
+    assert list(_ranks(x)) == [3, 0, 4, 2, 1]
+    u = np.array([0.1, 0.2, 1.3, -0.4, 0.9])
+    draws = post.generate(u, seed=0)
+    z = post.constrain(u)["z"]
+    np.testing.assert_array_equal(draws["order"], _ranks(z))
+    assert int(draws["lowest"]) == np.argmin(z)
+    np.testing.assert_array_equal(draws["sorted_k"], np.sort(k))
+    assert int(draws["n"]) == np.prod(k) + 2 * np.sum(k)
+
+
+# name → (a model, the error class, line, column, phrase)
+BAD_CALLS = {
+    "concatenate_ranks": ("param v: real[3]\nparam M: real[3, 3]\nx = concatenate(v, M)\n", ModelTypeError, 3, 20,
+                          "concatenate() joins arrays of one rank"),
+    "concatenate_sizes": ("param M: real[3, 3]\nparam R: real[3, 2]\nx = concatenate(M, R)\n", ModelTypeError, 3, 5,
+                          "do not fit"),
+    "concatenate_scalar": ("param a: real\nx = concatenate(a, a)\n", ModelTypeError, 2, 17, "not scalars"),
+    "sort_of_a_matrix": ("param M: real[3, 3]\nx = sort(M)\n", ModelTypeError, 2, 10, "sort() takes a vector"),
+    "trace_of_a_rectangle": ("param R: real[3, 2]\nx = trace(R)\n", ModelTypeError, 2, 11, "a square matrix"),
+    "diag_pre_multiply_sizes": ("param v: real[2]\nparam R: real[3, 2]\nx = diag_pre_multiply(v, R)\n",
+                                ModelTypeError, 3, 5, "do not fit"),
+    "quad_form_sizes": ("param M: real[3, 3]\nparam w: real[2]\nx = quad_form(M, w)\n", ModelTypeError, 3, 5,
+                        "do not fit"),
+    "full_of_param_sizes": ("param a: real\nparam b: real\nx = full(a, b)\n", ModelTypeError, 3, 10,
+                            "full() takes integer sizes"),
+    "argmin_of_a_matrix": ("param M: real[3, 3]\nx = argmin(M)\n", ModelTypeError, 2, 12, "argmin() takes a vector"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CALLS))
+def test_wrong_shapes_and_types_are_located_errors(name):
+    text, error, line, column, phrase = BAD_CALLS[name]
+    with pytest.raises(error) as caught:
+        ppl.model(text + "target += 0\n", f"{name}.ppl")
+    assert (caught.value.line, caught.value.column) == (line, column), str(caught.value)
+    assert phrase in str(caught.value), str(caught.value)

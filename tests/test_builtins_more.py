@@ -263,6 +263,13 @@ BAD_CALLS = {
     "full_of_param_sizes": ("param a: real\nparam b: real\nx = full(a, b)\n", ModelTypeError, 3, 10,
                             "full() takes integer sizes"),
     "argmin_of_a_matrix": ("param M: real[3, 3]\nx = argmin(M)\n", ModelTypeError, 2, 12, "argmin() takes a vector"),
+    "solve_sizes": ("param M: real[3, 3]\nparam b: real[2]\nx = solve(M, b)\n", ModelTypeError, 3, 5, "do not fit"),
+    "solve_of_a_rectangle": ("param R: real[3, 2]\nparam b: real[3]\nx = solve_lower_triangular(R, b)\n",
+                             ModelTypeError, 3, 28, "a square matrix"),
+    "log_determinant_of_a_vector": ("param v: real[3]\nx = log_determinant(v)\n", ModelTypeError, 2, 21,
+                                    "a square matrix"),
+    "eigenvalues_are_not_there_yet": ("param M: real[3, 3]\nx = eigenvalues_sym(M)\n", ModelNameError, 2, 5,
+                                      "no eigendecomposition"),
 }
 
 

@@ -587,17 +587,19 @@ def solve(kind: str, matrix: Value, rhs: Value, out: Value):
         adjoint.append(f"{rhs.adjoint} += {weight}")
     if matrix.active:
         columns = rows.format(n=f"{a}.shape[0]")
-        product = f"{weight}[_r] * {x}[_c]" if shape == "vector" else f"np.dot({weight}[_r], {x}[_c])"
-        adjoint += [f"for _r in range({a}.shape[0]):", f"    for _c in {columns}:",
-                    f"        {matrix.adjoint}[_r, _c] -= {product}"]
+        loop = [f"for _r in range({a}.shape[0]):", f"    for _c in {columns}:"]
+        if shape == "vector":
+            adjoint += loop + [f"        {matrix.adjoint}[_r, _c] -= {weight}[_r] * {x}[_c]"]
+        else:   # loops, not np.dot: Numba's np.dot calls BLAS through SciPy
+            adjoint += loop + [f"        for _j in range({x}.shape[1]):",
+                               f"            {matrix.adjoint}[_r, _c] -= {weight}[_r, _j] * {x}[_c, _j]"]
     return forward, (adjoint if out.active else [])
 
 
 def inverse(source: Value, out: Value):
-    """Y = A^-1; adjoint A_adj -= Y.T Y_adj Y.T."""
+    """Y = A^-1; adjoint A_adj -= Y.T Y_adj Y.T (linear_algebra.inverse_vjp)."""
     forward = [f"{out.code} = linear_algebra.inverse({source.code})"]
-    transposed = f"np.ascontiguousarray({out.code}.T)"
-    adjoint = [f"{source.adjoint} -= {transposed} @ {out.adjoint} @ {transposed}"]
+    adjoint = [f"linear_algebra.inverse_vjp({out.code}, {out.adjoint}, {source.adjoint})"]
     return forward, (adjoint if source.active else [])
 
 

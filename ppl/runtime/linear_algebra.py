@@ -138,6 +138,24 @@ def inverse(matrix):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def inverse_vjp(inverse, inverse_adj, matrix_adj):
+    """matrix_adj -= Y.T @ inverse_adj @ Y.T for Y the inverse (d(A^-1) = -A^-1 dA A^-1), as
+    loops: Numba's `@` calls BLAS through SciPy."""
+    n = inverse.shape[0]
+    left = np.zeros((n, n))   # Y.T @ inverse_adj
+    for r in range(n):
+        for k in range(n):
+            weight = inverse[k, r]
+            for c in range(n):
+                left[r, c] += weight * inverse_adj[k, c]
+    for r in range(n):
+        for k in range(n):
+            weight = left[r, k]
+            for c in range(n):
+                matrix_adj[r, c] -= weight * inverse[c, k]
+
+
+@numba.njit(cache=True, error_model="numpy")
 def log_abs_determinant(matrix):
     """log |det(matrix)| from the LU factors' diagonal (-inf for a singular matrix)."""
     lu, _ = lu_factor(matrix)

@@ -26,6 +26,7 @@ from codegen.ir_print import expr_text, items_text
 from codegen.shapes import Dim, shape_str
 from codegen.supports import param_fit, param_of, scored_family, support_arguments
 from ppl.catalogue import constraints as C
+from ppl.catalogue.builtins import CONSTANTS
 from ppl.catalogue.supports import describe as describe_support, is_scalar as is_scalar_support
 from ppl.errors import (ModelNameError, ModelStructureError, ModelTypeError, Source, did_you_mean)
 
@@ -51,6 +52,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         self.param_constraints: dict[str, ir.ParamConstraint] = {}
         self.source_text = ""
         self.statement_span = None                      # the statement being checked
+        self.in_gen = False                             # inside a `gen` statement: nothing is differentiated
         self.size_checks: list[ir.SizeCheck] = []       # deferred to binding (codegen/check_sizes.py)
         self.guards: list[ir.SizeGuard] = []            # the `if` branches and loops around a statement
         self.bindable: set[str] = set()                 # names whose values binding knows
@@ -149,6 +151,9 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
 
     def _define(self, name, role, type_, stage, span, top_level, gen=False, array=False, saved=False):
         self.require_not_function(name, span)
+        if name in CONSTANTS:
+            raise ModelNameError(f"'{name}' is a built-in constant ({CONSTANTS[name].description})", span,
+                                 hint="the constants pi, e and inf are reserved: choose another name")
         existing = self.scope.lookup(name)
         if existing is not None:
             raise ModelNameError(f"'{name}' is already defined", span,
@@ -163,10 +168,11 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
     def _statement(self, s, top_level):
         method = getattr(self, "_stmt_" + type(s).__name__)
         outer, self.statement_span = self.statement_span, s.span   # what a size check names
+        outer_gen, self.in_gen = self.in_gen, self.in_gen or bool(getattr(s, "gen", False))
         try:
             return method(s, top_level)
         finally:
-            self.statement_span = outer
+            self.statement_span, self.in_gen = outer, outer_gen
 
     def _require_top_level(self, s, top_level, what):
         if not top_level:

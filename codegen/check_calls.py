@@ -543,11 +543,131 @@ class CallChecker:
         return shape, self._same_dtype(args[1:])
 
     def _shape_argmax(self, builtin, args, options, node):
-        (x,) = args
-        if x.type.rank != 1:
-            raise ModelTypeError("argmax() takes a vector", node.args[0].span, found=describe_type(x.type),
-                                 hint="index one row, e.g. `argmax(delta[t])`")
+        """argmax / argmin of a vector."""
+        self._vector(builtin, args[0], node.args[0], "index one row, e.g. `argmax(delta[t])`")
         return (), "int"
+
+    def _vector(self, builtin, x, arg_node, hint=None):
+        if x.type.rank != 1:
+            raise ModelTypeError(f"{builtin.name}() takes a vector", arg_node.span, found=describe_type(x.type),
+                                 hint=hint or "index one row, e.g. `x[t]`, or flatten the array with `flatten(x)`")
+        return x.type.shape[0]
+
+    def _square(self, builtin, x, arg_node, what="a square matrix"):
+        """The size N of an [N, N] argument (a located error for anything else)."""
+        shape, text = x.type.shape, expr_text(x)
+        if len(shape) != 2 or not self.sizes_equal(shape[0], shape[1], f"axis 0 of {text}", f"axis 1 of {text}",
+                                                    arg_node.span):
+            raise ModelTypeError(f"{builtin.name}() needs {what}", arg_node.span, expected="shape [N, N]",
+                                 found=describe_type(x.type))
+        return shape[0]
+
+    def _same_size(self, builtin, first, first_what, second, second_what, node):
+        if not self.sizes_equal(first, second, first_what, second_what, node.span):
+            raise ModelTypeError(f"the sizes of {builtin.name}()'s arguments do not fit", node.span,
+                                 expected=f"{first_what} equal to {second_what}", found=f"{first} and {second}")
+
+    def _shape_prod(self, builtin, args, options, node):
+        return (), self._same_dtype(args)
+
+    def _shape_concatenate(self, builtin, args, options, node):
+        """All of one rank; every axis but `axis` of equal size; that axis's sizes add up."""
+        axis = options.get("axis", 0)
+        first = args[0]
+        if not first.type.shape:
+            raise ModelTypeError("concatenate() joins arrays, not scalars", node.args[0].span,
+                                 found=describe_type(first.type), hint="make a scalar a vector with `[x]`")
+        total = first.type.shape[axis]
+        for arg, arg_node in zip(args[1:], node.args[1:]):
+            if arg.type.rank != first.type.rank:
+                raise ModelTypeError("concatenate() joins arrays of one rank", arg_node.span,
+                                     expected=f"rank {first.type.rank}, as {expr_text(first)}",
+                                     found=describe_type(arg.type), hint="make a scalar a vector with `[x]`")
+            for k, (a, b) in enumerate(zip(first.type.shape, arg.type.shape)):
+                if k != axis:
+                    self._same_size(builtin, a, axis_what(expr_text(first), first.type.rank, k),
+                                    b, axis_what(expr_text(arg), arg.type.rank, k), node)
+            total = total + arg.type.shape[axis]
+        shape = first.type.shape[:axis] + (total,) + first.type.shape[axis + 1:]
+        return shape, self._same_dtype(args)
+
+    def _shape_full(self, builtin, args, options, node):
+        *sizes, value = args
+        return self._size_dims(builtin, sizes, node) + value.type.shape, value.type.dtype
+
+    def _shape_flatten(self, builtin, args, options, node):
+        size = Dim.constant(1)
+        for dim in args[0].type.shape:
+            size = size * dim
+        return (size,), args[0].type.dtype
+
+    def _shape_sort(self, builtin, args, options, node):
+        return (self._vector(builtin, args[0], node.args[0]),), args[0].type.dtype
+
+    def _shape_rank(self, builtin, args, options, node):
+        return (self._vector(builtin, args[0], node.args[0]),), "int"
+
+    def _shape_dot_self(self, builtin, args, options, node):
+        self._vector(builtin, args[0], node.args[0], "for the squares of every element, `sum(square(x))`")
+        return (), args[0].type.dtype
+
+    def _shape_trace(self, builtin, args, options, node):
+        self._square(builtin, args[0], node.args[0])
+        return (), args[0].type.dtype
+
+    def _shape_square_matrix(self, builtin, args, options, node):
+        size = self._square(builtin, args[0], node.args[0])
+        return (size, size), "real"
+
+    def _matrix(self, builtin, x, arg_node):
+        if x.type.rank != 2:
+            raise ModelTypeError(f"{builtin.name}() needs a matrix here", arg_node.span, expected="shape [N, M]",
+                                 found=describe_type(x.type))
+        return x.type.shape
+
+    def _shape_diag_pre_multiply(self, builtin, args, options, node):
+        size = self._vector(builtin, args[0], node.args[0])
+        rows, columns = self._matrix(builtin, args[1], node.args[1])
+        self._same_size(builtin, size, f"the size of {expr_text(args[0])}", rows,
+                        f"axis 0 of {expr_text(args[1])}", node)
+        return (rows, columns), "real"
+
+    def _shape_diag_post_multiply(self, builtin, args, options, node):
+        rows, columns = self._matrix(builtin, args[0], node.args[0])
+        size = self._vector(builtin, args[1], node.args[1])
+        self._same_size(builtin, columns, f"axis 1 of {expr_text(args[0])}", size,
+                        f"the size of {expr_text(args[1])}", node)
+        return (rows, columns), "real"
+
+    def _shape_quad_form_diag(self, builtin, args, options, node):
+        size = self._square(builtin, args[0], node.args[0])
+        self._same_size(builtin, size, f"the size of {expr_text(args[0])}",
+                        self._vector(builtin, args[1], node.args[1]), f"the size of {expr_text(args[1])}", node)
+        return (size, size), "real"
+
+    def _shape_solve(self, builtin, args, options, node):
+        size = self._square(builtin, args[0], node.args[0])
+        b = args[1]
+        if b.type.rank not in (1, 2):
+            raise ModelTypeError(f"{builtin.name}()'s right-hand side is a vector or a matrix", node.args[1].span,
+                                 found=describe_type(b.type))
+        self._same_size(builtin, size, f"the size of {expr_text(args[0])}", b.type.shape[0],
+                        f"axis 0 of {expr_text(b)}", node)
+        return b.type.shape, "real"
+
+    def _shape_log_determinant(self, builtin, args, options, node):
+        self._square(builtin, args[0], node.args[0])
+        return (), "real"
+
+    def _shape_quad_form(self, builtin, args, options, node):
+        size = self._square(builtin, args[0], node.args[0])
+        b = args[1]
+        if b.type.rank not in (1, 2):
+            raise ModelTypeError("quad_form()'s second argument is a vector or a matrix", node.args[1].span,
+                                 found=describe_type(b.type))
+        self._same_size(builtin, size, f"the size of {expr_text(args[0])}", b.type.shape[0],
+                        f"axis 0 of {expr_text(b)}", node)
+        return ((b.type.shape[1],) * 2 if b.type.rank == 2 else ()), "real"
 
     def _shape_covariance(self, builtin, args, options, node):
         points = args[:-2]

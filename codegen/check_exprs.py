@@ -13,7 +13,7 @@ from codegen import ast, ir
 from codegen.ir_print import expr_text
 from codegen.check_sizes import axis_what
 from codegen.shapes import Dim, SliceLength, shape_str
-from ppl.catalogue.builtins import BUILTINS
+from ppl.catalogue.builtins import BUILTINS, CONSTANTS
 from ppl.catalogue.distributions import DISTRIBUTIONS
 from ppl.catalogue.kernels import KERNELS
 from ppl.errors import ModelNameError, ModelStructureError, ModelTypeError, Span, did_you_mean
@@ -118,6 +118,8 @@ class ExprChecker:
                     f"'{node.id}' is read before any of its elements is assigned", node.span,
                     hint=f"fill it first (`{node.id}[i] = ...`); it was declared on line {binding.span.line}")
             return ir.Variable(node.id, binding.role, binding.type, node.span)
+        if node.id in CONSTANTS:
+            return ir.Constant(CONSTANTS[node.id].value, ir.REAL, node.span)
         raise self.unknown_name(node.id, node.span)
 
     def unknown_name(self, name: str, span: Span):
@@ -177,6 +179,14 @@ class ExprChecker:
         int_power = node.op != "**" or (exponent is not None and exponent >= 0)
         dtype = "int" if both_int and node.op != "/" and int_power else "real"
         result = ir.BinaryOp(node.op, left, right, ir.Type(dtype, shape), node.span)
+        if node.op in ("//", "%") and dtype == "real" and not self.in_gen and self.stage_of(result) == "model":
+            params = ", ".join(f"'{name}'" for name in dict.fromkeys(self.params_in(result)))
+            raise ModelTypeError(
+                f"'{node.op}' of reals that depend on the params ({params}) has no usable derivative", node.span,
+                expected="'//' and '%' of ints, or of real data and in `gen`",
+                found=f"{expr_text(left)} {node.op} {expr_text(right)}: {describe_type(result.type)}",
+                hint="the result jumps where the quotient crosses an integer, so a gradient-based sampler "
+                     "cannot follow it; compute it from data, or in `gen`")
         return require_int64(result) if dtype == "int" else result
 
     def _broadcast(self, node, left, right, what: str):

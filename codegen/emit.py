@@ -72,7 +72,7 @@ class Op:
 # the imports of every generated module (codegen/emit_model.py writes them at its top)
 MODULE_IMPORTS = ("import math", "", "import numba", "import numpy as np", "",
                   "from ppl.catalogue import draws",
-                  "from ppl.runtime import data, event_kernels, special",
+                  "from ppl.runtime import data, event_kernels, linear_algebra, special",
                   "from ppl.transforms import matrix, vector")
 # the generated functions and their arguments and accumulators
 GENERATED_FUNCTIONS = ("transformed_data", "log_density", "log_density_without_jacobian", "log_density_gradient",
@@ -146,7 +146,8 @@ def dim_code(dim: Dim, names: dict[str, "Value"]) -> str:
 
 
 _SIZE_OPERATORS = ("+", "-", "*", "//", "%")
-_SIZE_REDUCTIONS = {"sum": "np.sum", "max": "np.max", "min": "np.min", "argmax": "np.argmax"}
+_SIZE_REDUCTIONS = {"sum": "np.sum", "max": "np.max", "min": "np.min", "argmax": "np.argmax", "argmin": "np.argmin",
+                    "prod": "np.prod"}
 
 
 def _opaque_code(definition, names, dim) -> str:

@@ -16,7 +16,7 @@ from codegen.fuse import Fuser, Region, is_fusable, unrolled_matmul
 from codegen.hoist import hoist_data_only
 from codegen.index_ranges import polynomial
 from codegen.sympy_numba import float_code
-from ppl.catalogue.builtin_expressions import COVARIANCES
+from ppl.catalogue.builtin_expressions import COVARIANCES, PICKS
 
 _PYTHON_OPERATORS = {"and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
                      ">=": ">=", "+": "+", "-": "-", "*": "*", "//": "//", "%": "%", "/": "/", "**": "**"}
@@ -42,8 +42,8 @@ class ExpressionEmitter:
         if is_fusable(expr):
             return self._fused(expr, name)
         # ints are never differentiated; comparisons and argmax are piecewise constant (zero derivative)
-        # even of params
-        if expr.type.dtype in ("int", "bool"):
+        # even of params; the checker allows `//` and `%` of reals only where nothing is differentiated
+        if expr.type.dtype in ("int", "bool") or isinstance(expr, ir.BinaryOp) and expr.op in ("//", "%"):
             out = Value(self.names.of(name) if name else self.temporary_name(), expr.type, False)
             self.emit_op(Op(forward=[f"{out.code} = {self.python(expr)}"]))
             return out
@@ -101,8 +101,8 @@ class ExpressionEmitter:
 
     def python(self, expr) -> str:
         """Python text of an inactive int/bool/index expression."""
-        if isinstance(expr, ir.Constant):
-            return repr(expr.value)
+        if isinstance(expr, ir.Constant):   # a real one may be inf (math.inf)
+            return float_code(expr.value) if expr.type.dtype == "real" else repr(expr.value)
         if isinstance(expr, ir.Variable):
             return self.value(expr).code
         if isinstance(expr, ir.UnaryOp):
@@ -214,14 +214,46 @@ class ExpressionEmitter:
             return self._structural_op(out, *event_rules.cholesky(source, out))
         if name in COVARIANCES:
             return self._covariance(expr, output)
-        if name == "argmax":
+        if name in ("argmax", "argmin", "rank"):   # ints: piecewise constant, no adjoint
             source = self.value(expr.args[0])
-            out = output(False, "argmax")
-            return self._structural_op(out, *structural.argmax(source, out))
-        if name == "where":   # of ints (real ones are fused regions)
-            condition, a, b = (self.value(arg) for arg in expr.args)
-            out = output(False, "where")
-            return self._structural_op(out, *structural.where_integers(condition, a, b, out))
+            out = output(False, name)
+            return self._structural_op(out, *getattr(structural, name)(source, out))
+        if name in ("prod", "flatten", "sort", "trace", "multiply_lower_tri_self_transpose"):
+            source = self.value(expr.args[0])
+            out = output(source.active, name)
+            return self._structural_op(out, *getattr(structural, name)(source, out))
+        if name == "dot_self":
+            source = self.value(expr.args[0])
+            out = output(source.active, name)
+            return self._structural_op(out, *structural.dot(source, source, out))
+        if name == "concatenate":
+            items = [self.value(arg) for arg in expr.args]
+            out = output(any(item.active for item in items), name)
+            return self._structural_op(out, *structural.concatenate(items, options.get("axis", 0), out))
+        if name == "full":
+            *sizes, value = expr.args
+            source = self.value(value)
+            out = output(source.active, name)
+            return self._structural_op(out, *structural.full([(self.python(a), a.span) for a in sizes], source, out,
+                                                             self._proved_sizes(sizes)))
+        if name in ("diag_pre_multiply", "diag_post_multiply", "quad_form_diag"):
+            matrix, vector = expr.args if name != "diag_pre_multiply" else expr.args[::-1]
+            matrix, vector = self.value(matrix), self.value(vector)
+            out = output(matrix.active or vector.active, name)
+            return self._structural_op(out, *structural.scale_rows_and_columns(name, matrix, vector, out))
+        if name in ("solve", "solve_lower_triangular", "solve_upper_triangular"):
+            matrix, rhs = self.value(expr.args[0]), self.value(expr.args[1])
+            out = output(matrix.active or rhs.active, name)
+            return self._structural_op(out, *structural.solve(name, matrix, rhs, out))
+        if name in ("inverse", "log_determinant"):
+            source = self.value(expr.args[0])
+            out = output(source.active, name)
+            return self._structural_op(out, *getattr(structural, name)(source, out))
+        if name == "quad_form":   # B.T @ A @ B
+            return self.value(_quad_form(expr))
+        if name in PICKS:   # of ints (real ones are fused regions)
+            out = output(False, name)
+            return self._structural_op(out, *structural.pick_integers(name, [self.value(a) for a in expr.args], out))
         if name == "diag":
             source = self.value(expr.args[0])
             out = output(source.active, "diag")
@@ -261,3 +293,12 @@ class ExpressionEmitter:
             op.reverse = reverse
         self.emit_op(op)
         return out
+
+
+def _quad_form(expr: ir.Call):
+    """quad_form(A, B) as the IR of B.T @ A @ B, whose products have their own rules."""
+    matrix, right = expr.args
+    transposed = ir.Call("transpose", (right,), (), ir.Type(right.type.dtype, right.type.shape[::-1]), expr.span)
+    left_shape = right.type.shape[1:] + matrix.type.shape[1:]
+    left = ir.BinaryOp("@", transposed, matrix, ir.Type("real", left_shape), expr.span)
+    return ir.BinaryOp("@", left, right, expr.type, expr.span)

@@ -36,6 +36,15 @@ _ELEMENTWISE = {
     "erf": special.erf, "lgamma": special.lgamma, "Phi": special.ndtr,
     "pow": np.power, "where": lambda c, a, b: np.where(np.asarray(c) != 0, a, b),
     "log_mix": lambda theta, a, b: np.logaddexp(np.log(theta) + a, np.log1p(-theta) + b),
+    "log10": np.log10, "log2": np.log2, "log1m": lambda x: np.log1p(-np.asarray(x)),
+    "log1m_exp": special.log1mexp, "log_diff_exp": lambda a, b: a + special.log1mexp(np.subtract(b, a)),
+    "lbeta": lambda a, b: special.lgamma(a) + special.lgamma(b) - special.lgamma(np.add(a, b)),
+    "lchoose": lambda n, k: (special.lgamma(np.add(n, 1)) - special.lgamma(np.add(k, 1))
+                             - special.lgamma(np.subtract(n, k) + 1)),
+    "digamma": special.digamma, "inv_logit": special.sigmoid,
+    "fmin": lambda a, b: np.where(np.less_equal(a, b), a, b),
+    "fmax": lambda a, b: np.where(np.greater_equal(a, b), a, b),
+    "clip": lambda x, low, high: np.where(np.less(x, low), low, np.where(np.greater(x, high), high, x)),
 }
 
 # the functions evaluate applies elementwise (NumPy's broadcasting)
@@ -125,10 +134,45 @@ def _call(expr: ir.Call, values):
         return np.sum(np.multiply(args[0], args[1]), axis=-1)
     if name == "argmax":
         return int(np.argmax(args[0]))
+    if name == "concatenate":
+        return np.concatenate(args, axis=options.get("axis", 0))
+    if name == "full":
+        value = np.asarray(args[-1])
+        return np.full(tuple(int(a) for a in args[:-1]) + value.shape, value)
+    if name in _OTHER_FUNCTIONS:
+        return _OTHER_FUNCTIONS[name](*args)
     raise NotImplementedError(f"evaluating {name}() while binding data is not supported yet")
 
 
-_OTHER_CALLS = {"size", "transpose", "zeros", "ones", "eye", "diag", "dot", "argmax"}
+def _rank(x):
+    ranks = np.empty(np.shape(x), dtype=np.int64)
+    ranks[np.argsort(x, kind="mergesort")] = np.arange(np.size(x))
+    return ranks
+
+
+# NumPy's forms of the structural built-ins (as ppl/catalogue/builtins.py describes them)
+_OTHER_FUNCTIONS = {
+    "argmin": lambda x: int(np.argmin(x)),
+    "prod": np.prod,
+    "flatten": np.ravel,
+    "sort": lambda x: np.sort(x, kind="mergesort"),
+    "rank": _rank,
+    "dot_self": lambda x: np.dot(x, x),
+    "trace": np.trace,
+    "diag_pre_multiply": lambda v, a: np.asarray(v)[:, None] * a,
+    "diag_post_multiply": lambda a, v: np.multiply(a, v),
+    "quad_form_diag": lambda a, v: np.asarray(v)[:, None] * a * v,
+    "quad_form": lambda a, b: np.transpose(b) @ a @ b,
+    "multiply_lower_tri_self_transpose": lambda l: np.tril(l) @ np.tril(l).T,
+    "solve": np.linalg.solve,
+    "solve_lower_triangular": lambda a, b: np.linalg.solve(np.tril(a), b),
+    "solve_upper_triangular": lambda a, b: np.linalg.solve(np.triu(a), b),
+    "inverse": np.linalg.inv,
+    "log_determinant": lambda a: np.linalg.slogdet(a)[1],
+}
+
+_OTHER_CALLS = {"size", "transpose", "zeros", "ones", "eye", "diag", "dot", "argmax", "concatenate", "full",
+                *_OTHER_FUNCTIONS}
 
 
 def can_evaluate(expr, known) -> bool:

@@ -21,7 +21,7 @@ import sympy
 from codegen import ir
 from codegen.emit import NotSupportedYet, Value
 from codegen.sympy_numba import NumbaPrinter, as_float, emit_assignments, stabilise
-from ppl.catalogue.builtin_expressions import ELEMENTWISE
+from ppl.catalogue.builtin_expressions import ELEMENTWISE, PICKS
 
 _ARITHMETIC = {"+", "-", "*", "/", "**"}
 
@@ -32,8 +32,8 @@ def is_fusable(expr) -> bool:
         return expr.op in ("-", "+") and expr.type.dtype == "real"
     if isinstance(expr, ir.BinaryOp):
         return expr.op in _ARITHMETIC and expr.type.dtype == "real"
-    if isinstance(expr, ir.Call):   # an int `where` picks ints: computed as ints (structural.where)
-        return expr.function in ELEMENTWISE and (expr.function != "where" or expr.type.dtype == "real")
+    if isinstance(expr, ir.Call):   # `where` of ints picks ints: computed as ints (structural.pick_integers)
+        return expr.function in ELEMENTWISE and (expr.function not in PICKS or expr.type.dtype == "real")
     if isinstance(expr, ir.LogProb):   # scalar events with scalar parameters only (not Categorical's vector)
         distribution = expr.distribution
         return (not distribution.type.event_shape and distribution.family not in ("MixtureSameFamily", "Categorical")

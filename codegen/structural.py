@@ -309,11 +309,16 @@ def argmax(source: Value, out: Value):
     return [f"{out.code} = np.argmax({source.code})"], []
 
 
-def where_integers(condition: Value, a: Value, b: Value, out: Value):
-    """where(cond, a, b) of ints (the real case is a fused region): np.where, no adjoint."""
+def pick_integers(kind: str, args: list[Value], out: Value):
+    """where / fmin / fmax / clip of ints (the real case is a fused region): no adjoint."""
+    codes = [a.code for a in args]
     if out.is_scalar:
-        return [f"{out.code} = {a.code} if {condition.code} else {b.code}"], []
-    return [f"{out.code} = np.where({condition.code}, {a.code}, {b.code})"], []
+        scalar = {"where": "{1} if {0} else {2}", "fmin": "min({0}, {1})", "fmax": "max({0}, {1})",
+                  "clip": "min(max({0}, {1}), {2})"}[kind]
+        return [f"{out.code} = {scalar.format(*codes)}"], []
+    array = {"where": "np.where({0}, {1}, {2})", "fmin": "np.minimum({0}, {1})", "fmax": "np.maximum({0}, {1})",
+             "clip": "np.minimum(np.maximum({0}, {1}), {2})"}[kind]
+    return [f"{out.code} = {array.format(*codes)}"], []
 
 
 def diag_matrix(source: Value, out: Value):
@@ -416,4 +421,190 @@ def map_vector(kind: str, source: Value, axis: int, out: Value):
     forward = [allocate] + _nested(header, f"{kernel}({x}[{vector}], {o}[{vector}])")
     adjoint = _nested(header, f"{kernel}_vjp({x}[{vector}], {o}[{vector}], {out.adjoint}[{vector}], "
                               f"{source.adjoint}[{vector}])")
+    return forward, (adjoint if source.active else [])
+
+
+# ---- the structural built-ins of issue #11 (arrays, products, orderings) ----------------------
+
+def argmin(source: Value, out: Value):
+    """The index of the smallest element of a vector: an int, piecewise constant (no adjoint)."""
+    return [f"{out.code} = np.argmin({source.code})"], []
+
+
+def prod(source: Value, out: Value):
+    """The product of every element.  Adjoint: each element's share is the product of all the
+    others, from prefix and suffix products (no division, so exact zeros are fine)."""
+    x, o = source.code, out.code
+    if source.is_scalar:
+        return _of_scalar("prod", source, out)
+    forward = [f"{o} = np.prod({x})"]
+    adjoint = [f"_prod_values = {x}.flatten()", f"_prod_adj = {source.adjoint}.reshape(-1)",
+               "_prod_after = np.ones(_prod_values.shape[0])",
+               "for _k in range(_prod_values.shape[0] - 2, -1, -1):",
+               "    _prod_after[_k] = _prod_after[_k + 1] * _prod_values[_k + 1]",
+               "_prod_before = 1.0",
+               "for _k in range(_prod_values.shape[0]):",
+               f"    _prod_adj[_k] += {out.adjoint} * _prod_before * _prod_after[_k]",
+               "    _prod_before *= _prod_values[_k]"]
+    return forward, (adjoint if source.active else [])
+
+
+def concatenate(items: list[Value], axis: int, out: Value):
+    """Arrays joined along `axis`; adjoint: each item takes back its slice."""
+    rank = items[0].type.rank
+    extent = " + ".join(f"{item.code}.shape[{axis}]" for item in items)
+    shape = ", ".join(extent if k == axis else f"{items[0].code}.shape[{k}]" for k in range(rank))
+    dtype = ", dtype=np.int64" if out.type.dtype == "int" else ""
+    forward, adjoint = [f"{out.code} = np.empty(({shape},){dtype})"], []
+    start = "0"
+    for item in items:
+        stop = f"{start} + {item.code}.shape[{axis}]" if start != "0" else f"{item.code}.shape[{axis}]"
+        place = ", ".join(f"{start}:{stop}" if k == axis else ":" for k in range(rank))
+        forward.append(f"{out.code}[{place}] = {item.code}")
+        if item.active:
+            adjoint.append(f"{item.adjoint} += {out.adjoint}[{place}]")
+        start = stop
+    return forward, adjoint
+
+
+def full(sizes, source: Value, out: Value, proved=frozenset()):
+    """The value repeated into an array of shape sizes + its shape; adjoint: the sum of the
+    copies ((code, span) size pairs, checked not negative unless `proved`)."""
+    shape = f"({', '.join(code for code, _ in sizes)},)"
+    checks = size_checks(sizes, 0, proved)
+    x, o = source.code, out.code
+    if source.is_scalar:
+        forward = checks + [f"{o} = np.full({shape}, {x})"]
+        return forward, ([f"{source.adjoint} += np.sum({out.adjoint})"] if source.active else [])
+    dtype = ", dtype=np.int64" if out.type.dtype == "int" else ""
+    forward = checks + [f"{o} = np.empty({shape} + {x}.shape{dtype})", f"_full_values = {x}.flatten()",
+                        f"_full_out = {o}.reshape(-1)",
+                        "for _k in range(0, _full_out.shape[0], _full_values.shape[0]):",
+                        "    _full_out[_k:_k + _full_values.shape[0]] = _full_values"]
+    adjoint = [f"_full_adj = {source.adjoint}.reshape(-1)", f"_full_out_adj = {out.adjoint}.reshape(-1)",
+               "for _k in range(0, _full_out_adj.shape[0], _full_adj.shape[0]):",
+               "    _full_adj += _full_out_adj[_k:_k + _full_adj.shape[0]]"]
+    return forward, (adjoint if source.active else [])
+
+
+def flatten(source: Value, out: Value):
+    """Every element as a vector, row-major (a copy); adjoint: reshaped back."""
+    if source.is_scalar:
+        dtype = ", dtype=np.int64" if out.type.dtype == "int" else ""
+        forward = [f"{out.code} = np.empty(1{dtype})", f"{out.code}[0] = {source.code}"]
+        return forward, ([f"{source.adjoint} += {out.adjoint}[0]"] if source.active else [])
+    forward = [f"{out.code} = {source.code}.flatten()"]
+    adjoint = [f"{source.adjoint} += {out.adjoint}.reshape({source.adjoint}.shape)"]
+    return forward, (adjoint if source.active else [])
+
+
+def _order(source: Value, out: Value) -> tuple[str, str]:
+    """The name of a vector's ascending (stable) permutation, and the line computing it."""
+    order = f"_{out.code.lstrip('_')}_order"
+    return order, f"{order} = np.argsort({source.code}, kind='mergesort')"
+
+
+def sort(source: Value, out: Value):
+    """Ascending order; adjoint: out_adj sent back through the permutation (each element's
+    derivative is that of the position it moved to; ties keep their order, as a stable sort)."""
+    order, line = _order(source, out)
+    forward = [line, f"{out.code} = {source.code}[{order}]"]
+    adjoint = [f"for _k in range({order}.shape[0]):", f"    {source.adjoint}[{order}[_k]] += {out.adjoint}[_k]"]
+    return forward, (adjoint if source.active else [])
+
+
+def rank(source: Value, out: Value):
+    """Each element's position in the ascending order: ints, piecewise constant (no adjoint)."""
+    order, line = _order(source, out)
+    return [line, f"{out.code} = np.empty({order}.shape[0], dtype=np.int64)",
+            f"for _k in range({order}.shape[0]):", f"    {out.code}[{order}[_k]] = _k"], []
+
+
+def trace(source: Value, out: Value):
+    forward = [f"{out.code} = np.trace({source.code})"]
+    adjoint = [f"for _k in range({source.code}.shape[0]):", f"    {source.adjoint}[_k, _k] += {out.adjoint}"]
+    return forward, (adjoint if source.active else [])
+
+
+def scale_rows_and_columns(kind: str, matrix: Value, vector: Value, out: Value):
+    """diag_pre_multiply (v[r] A[r, c]), diag_post_multiply (A[r, c] v[c]) and quad_form_diag
+    (v[r] A[r, c] v[c]), as one loop over the entries; the adjoints are the product rule."""
+    a, v, o = matrix.code, vector.code, out.code
+    factor = {"diag_pre_multiply": f"{v}[_r]", "diag_post_multiply": f"{v}[_c]",
+              "quad_form_diag": f"{v}[_r] * {v}[_c]"}[kind]
+    loop = [f"for _r in range({a}.shape[0]):", f"    for _c in range({a}.shape[1]):"]
+    forward = [f"{o} = np.empty(({a}.shape[0], {a}.shape[1]))"] + loop + \
+        [f"        {o}[_r, _c] = {factor} * {a}[_r, _c]"]
+    body = []
+    if matrix.active:
+        body.append(f"        {matrix.adjoint}[_r, _c] += {out.adjoint}[_r, _c] * {factor}")
+    if vector.active:
+        if kind != "diag_post_multiply":
+            other = f" * {v}[_c]" if kind == "quad_form_diag" else ""
+            body.append(f"        {vector.adjoint}[_r] += {out.adjoint}[_r, _c] * {a}[_r, _c]{other}")
+        if kind != "diag_pre_multiply":
+            other = f" * {v}[_r]" if kind == "quad_form_diag" else ""
+            body.append(f"        {vector.adjoint}[_c] += {out.adjoint}[_r, _c] * {a}[_r, _c]{other}")
+    return forward, (loop + body if body else [])
+
+
+def multiply_lower_tri_self_transpose(source: Value, out: Value):
+    """L @ L.T of the lower triangle of L: out[i, j] = sum_{k <= min(i, j)} L[i, k] L[j, k],
+    symmetric.  Adjoint: the entry (i, j), i >= j, is read at (i, j) and (j, i), so its weight
+    is the sum of both adjoints (once on the diagonal), then the product rule."""
+    x, o = source.code, out.code
+    forward = [f"{o} = np.empty(({x}.shape[0], {x}.shape[0]))",
+               f"for _r in range({x}.shape[0]):", "    for _c in range(_r + 1):", "        _total = 0.0",
+               "        for _k in range(_c + 1):", f"            _total += {x}[_r, _k] * {x}[_c, _k]",
+               f"        {o}[_r, _c] = _total", f"        {o}[_c, _r] = _total"]
+    adjoint = [f"for _r in range({x}.shape[0]):", "    for _c in range(_r + 1):",
+               f"        _weight = {out.adjoint}[_r, _c] + ({out.adjoint}[_c, _r] if _c != _r else 0.0)",
+               "        for _k in range(_c + 1):",
+               f"            {source.adjoint}[_r, _k] += _weight * {x}[_c, _k]",
+               f"            {source.adjoint}[_c, _k] += _weight * {x}[_r, _k]"]
+    return forward, (adjoint if source.active else [])
+
+
+# ---- linear algebra (kernels in ppl/runtime/linear_algebra.py) -------------------------------
+
+def solve(kind: str, matrix: Value, rhs: Value, out: Value):
+    """X = A^-1 B (kind "solve"), or with the lower or upper triangle of A only.  Adjoint
+    (Giles 2008, "Extended collection of matrix derivative results"): with
+    L = A^-T X_adj, B_adj += L and A_adj -= L X.T, restricted to the triangle read."""
+    shape = "vector" if rhs.type.rank == 1 else "matrix"
+    a, b, x = matrix.code, rhs.code, out.code
+    if kind == "solve":
+        call = f"linear_algebra.solve_{shape}({a}, {{}}{{}})"
+        rows = "range({n})"
+    else:
+        lower = kind == "solve_lower_triangular"
+        call = f"linear_algebra.triangular_solve_{shape}({a}, {{}}, {lower}{{}})"
+        rows = "range(_r + 1)" if lower else "range(_r, {n})"
+    forward = [f"{x} = " + call.format(b, "")]
+    weight = f"_{x.lstrip('_')}_weight"
+    adjoint = [f"{weight} = " + call.format(out.adjoint, ", True")]
+    if rhs.active:
+        adjoint.append(f"{rhs.adjoint} += {weight}")
+    if matrix.active:
+        columns = rows.format(n=f"{a}.shape[0]")
+        loop = [f"for _r in range({a}.shape[0]):", f"    for _c in {columns}:"]
+        if shape == "vector":
+            adjoint += loop + [f"        {matrix.adjoint}[_r, _c] -= {weight}[_r] * {x}[_c]"]
+        else:   # loops, not np.dot: Numba's np.dot calls BLAS through SciPy
+            adjoint += loop + [f"        for _j in range({x}.shape[1]):",
+                               f"            {matrix.adjoint}[_r, _c] -= {weight}[_r, _j] * {x}[_c, _j]"]
+    return forward, (adjoint if out.active else [])
+
+
+def inverse(source: Value, out: Value):
+    """Y = A^-1; adjoint A_adj -= Y.T Y_adj Y.T (linear_algebra.inverse_vjp)."""
+    forward = [f"{out.code} = linear_algebra.inverse({source.code})"]
+    adjoint = [f"linear_algebra.inverse_vjp({out.code}, {out.adjoint}, {source.adjoint})"]
+    return forward, (adjoint if source.active else [])
+
+
+def log_determinant(source: Value, out: Value):
+    """log |det A|; adjoint A_adj += out_adj A^-T."""
+    forward = [f"{out.code} = linear_algebra.log_abs_determinant({source.code})"]
+    adjoint = [f"{source.adjoint} += {out.adjoint} * linear_algebra.inverse({source.code}).T"]
     return forward, (adjoint if source.active else [])

@@ -254,14 +254,22 @@ ROWS = [
         "data N: int\n"
         "data y: int<lower=0, upper=1>[N]\n"
         "param a: real\n"
-        "y ~ Bernoulli(probs=inv_logit(a))\n",
-        Name, 4, 21, "sigmoid"),
-    row("stan_log1m_is_not_log1p",
+        "y ~ Bernoulli(probs=Phi_approx(a))\n",
+        Name, 4, 21, "ppl calls it 'Phi'"),
+    row("stan_log1m_inv_logit_is_not_log1m",
         "data N: int\n"
         "data y: int<lower=0, upper=1>[N]\n"
-        "param p: real<lower=0, upper=1>\n"
-        "target += sum(y) * log(p) + (N - sum(y)) * log1m(p)\n",
-        Name, 4, 44, ("`log1m(x)` is `log1p(-x)` in ppl",)),
+        "param a: real\n"
+        "target += sum(y) * log_sigmoid(a) + (N - sum(y)) * log1m_inv_logit(a)\n",
+        Name, 4, 52, ("`log1m_inv_logit(x)` is `log_sigmoid(-x)` in ppl",)),
+    row("constant_redefined",
+        "data N: int\n"
+        "param pi: real<lower=0, upper=1>\n",
+        Name, 2, 7, ("'pi' is a built-in constant", "reserved")),
+    row("real_modulo_of_a_param",
+        "param phase: real\n"
+        "target += -square(phase % 6.28)\n",
+        Type, 2, 19, ("'%' of reals that depend on the params ('phase')", "in `gen`")),
     row("stan_bernoulli_means_probs",
         "data N: int\n"
         "data y: int<lower=0, upper=1>[N]\n"

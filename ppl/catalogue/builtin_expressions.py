@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import sympy
 
-from ppl.catalogue.sympy_functions import Phi, expm1, log1p, log_sigmoid, logaddexp, sigmoid, softplus, where
+from ppl.catalogue.sympy_functions import (Phi, expm1, log1m_exp, log1p, log_sigmoid, logaddexp, sigmoid, softplus,
+                                           where)
 
 ELEMENTWISE = {
     "exp": sympy.exp,
@@ -32,7 +33,24 @@ ELEMENTWISE = {
     "log_mix": lambda theta, a, b: logaddexp(sympy.log(theta) + a, log1p(-theta) + b),
     # a where cond is non-zero, else b; its derivative is the branch taken's (sympy_functions.where)
     "where": where,
+    "log10": lambda x: sympy.log(x) / sympy.log(10),
+    "log2": lambda x: sympy.log(x) / sympy.log(2),
+    "log1m": lambda x: log1p(-x),
+    "log1m_exp": log1m_exp,
+    "log_diff_exp": lambda a, b: a + log1m_exp(b - a),
+    "lbeta": lambda a, b: sympy.loggamma(a) + sympy.loggamma(b) - sympy.loggamma(a + b),
+    "lchoose": lambda n, k: sympy.loggamma(n + 1) - sympy.loggamma(k + 1) - sympy.loggamma(n - k + 1),
+    "digamma": sympy.digamma,   # SymPy's polygamma(0, x); its derivative trigamma is polygamma(1, x)
+    "inv_logit": sigmoid,
+    # the branch taken's derivative (where's): a tie goes to the first argument
+    "fmin": lambda a, b: where(sympy.Le(a, b), a, b),
+    "fmax": lambda a, b: where(sympy.Ge(a, b), a, b),
+    "clip": lambda x, low, high: where(sympy.Lt(x, low), low, where(sympy.Gt(x, high), high, x)),
 }
+
+# Elementwise built-ins that only pick one of their arguments: of ints they stay ints, computed
+# as such (codegen/structural.pick_integers), not in a fused region of floats.
+PICKS = ("where", "fmin", "fmax", "clip")
 
 
 def _matern(two_nu: int):

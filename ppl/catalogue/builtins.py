@@ -18,6 +18,7 @@ stage); the checker only needs the shapes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -56,6 +57,22 @@ _ROWS = [
     _elementwise("lgamma", "log of the absolute gamma function"),
     _elementwise("pow", "x ** y", arity=2),
     _elementwise("log_mix", "log(theta exp(a) + (1 - theta) exp(b)), computed stably", arity=3),
+    _elementwise("log10", "base-10 logarithm"),
+    _elementwise("log2", "base-2 logarithm"),
+    _elementwise("log1m", "log(1 - x), accurate for small x (Stan's log1m)"),
+    _elementwise("log1m_exp", "log(1 - exp(x)) for x < 0, computed stably"),
+    _elementwise("log_diff_exp", "log(exp(a) - exp(b)) for a > b, computed stably", arity=2),
+    _elementwise("lbeta", "log of the beta function, lgamma(a) + lgamma(b) - lgamma(a + b)", arity=2),
+    _elementwise("lchoose", "log of the binomial coefficient, lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)",
+                 arity=2),
+    _elementwise("digamma", "d/dx lgamma(x)"),
+    _elementwise("inv_logit", "1 / (1 + exp(-x)), Stan's name for sigmoid"),
+    _elementwise("fmin", "the smaller of a and b, elementwise (a on ties); the gradient flows to the one taken",
+                 arity=2, result="same"),
+    _elementwise("fmax", "the larger of a and b, elementwise (a on ties); the gradient flows to the one taken",
+                 arity=2, result="same"),
+    _elementwise("clip", "x limited to [low, high] elementwise (np.clip); the gradient flows to the value taken",
+                 arity=3, result="same"),
     Builtin("where", "where", (3, 3), result="same",
             description="where(cond, a, b): a where cond is true (non-zero), else b, elementwise with "
                         "broadcasting (np.where); the gradient flows to the branch taken"),
@@ -81,6 +98,45 @@ _ROWS = [
     Builtin("argmax", "argmax", (1, 1), result="int",
             description="the index of the largest element of a vector (the first, on ties), an int with "
                         "no derivative"),
+    Builtin("argmin", "argmax", (1, 1), result="int",
+            description="the index of the smallest element of a vector (the first, on ties), an int with "
+                        "no derivative"),
+    Builtin("prod", "prod", (1, 1), result="same", description="the product of all elements"),
+    Builtin("concatenate", "concatenate", (2, 8), ("axis",), result="same",
+            description="arrays joined along an existing axis (default 0): vectors end to end, matrices by "
+                        "rows (axis=0) or columns (axis=1), as np.concatenate (Stan's append_row/append_col)"),
+    Builtin("full", "full", (2, 9), result="same",
+            description="full(N, ..., x): x repeated into an array of shape [N, ..., *shape(x)] (the sizes "
+                        "from data; Stan's rep_vector, rep_array, rep_matrix)"),
+    Builtin("flatten", "flatten", (1, 1), result="same",
+            description="all elements as a vector, in row-major order (as np.ravel; Stan's to_vector "
+                        "reads a matrix by columns)"),
+    Builtin("sort", "sort", (1, 1), result="same",
+            description="a vector's elements in ascending order; the gradient follows the permutation"),
+    Builtin("rank", "rank", (1, 1), result="int",
+            description="each element's 0-based position in the ascending order of a vector (ties in "
+                        "order of appearance), ints with no derivative"),
+    Builtin("dot_self", "dot_self", (1, 1), result="same", description="dot(x, x) of a vector"),
+    Builtin("trace", "trace", (1, 1), result="same", description="the sum of a square matrix's diagonal"),
+    Builtin("diag_pre_multiply", "diag_pre_multiply", (2, 2),
+            description="diag(v) @ A, computed as v[i] * A[i, j]"),
+    Builtin("diag_post_multiply", "diag_post_multiply", (2, 2),
+            description="A @ diag(v), computed as A[i, j] * v[j]"),
+    Builtin("quad_form_diag", "quad_form_diag", (2, 2),
+            description="diag(v) @ A @ diag(v), computed as v[i] * A[i, j] * v[j]"),
+    Builtin("quad_form", "quad_form", (2, 2),
+            description="B.T @ A @ B: a scalar for a vector B, a matrix for a matrix B"),
+    Builtin("multiply_lower_tri_self_transpose", "square_matrix", (1, 1),
+            description="L @ L.T of the lower triangle of a square L (entries above its diagonal are not read)"),
+    Builtin("solve", "solve", (2, 2), description="x with A @ x = b (b a vector or a matrix), by LU with pivoting"),
+    Builtin("solve_lower_triangular", "solve", (2, 2),
+            description="x with L @ x = b for the lower triangle L of the first argument (Stan's "
+                        "mdivide_left_tri_low; the entries above the diagonal are not read)"),
+    Builtin("solve_upper_triangular", "solve", (2, 2),
+            description="x with U @ x = b for the upper triangle U of the first argument"),
+    Builtin("inverse", "square_matrix", (1, 1), description="the inverse of a square matrix"),
+    Builtin("log_determinant", "log_determinant", (1, 1),
+            description="log |det A| of a square matrix (Stan's log_determinant)"),
     Builtin("exp_quad_cov", "covariance", (3, 4),
             description="amplitude**2 exp(-|x_i - x_j|**2 / (2 length_scale**2)); x is [N] or [N, F]"),
     Builtin("matern12_cov", "covariance", (3, 4), description="amplitude**2 exp(-r / length_scale)"),
@@ -91,5 +147,21 @@ _ROWS = [
 ]
 
 BUILTINS: dict[str, Builtin] = {row.name: row for row in _ROWS}
+
+
+@dataclass(frozen=True)
+class Constant:
+    name: str
+    value: float
+    description: str
+
+
+# Named real constants.  They are reserved: a model may not define a name of its own that
+# hides one (a `pi` that means something else three lines down is a bug waiting to happen).
+CONSTANTS: dict[str, Constant] = {row.name: row for row in [
+    Constant("pi", math.pi, "the ratio of a circle's circumference to its diameter"),
+    Constant("e", math.e, "Euler's number, exp(1)"),
+    Constant("inf", math.inf, "positive infinity (a float; `-inf` for negative infinity)"),
+]}
 
 # What modellers type from other systems, and the ppl spelling: ppl/catalogue/foreign_functions.py.

@@ -221,8 +221,9 @@ def _bound_error(name, element, value, bound, side, stage, span) -> "ModelError"
     if stage == "data":
         return DataError(message, span, hint=f"'{name}' is computed from the data: do the data give it values "
                                              f"within the bounds it is declared with?")
+    cause = "this draw of the generated quantities is" if stage == "gen" else "these values of the params put it"
     return BoundError(message, span, hint=f"'{name}' is declared with bounds, checked at every evaluation; "
-                                          f"these values of the params put it outside them")
+                                          f"{cause} outside them")
 
 
 @contextmanager

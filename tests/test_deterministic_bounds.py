@@ -173,3 +173,22 @@ def test_bad_declarations_are_located_errors(source, error, line, column, phrase
         ppl.model(source)
     assert (caught.value.line, caught.value.column) == (line, column), str(caught.value)
     assert phrase in str(caught.value)
+
+
+def test_a_bounded_deterministic_read_by_a_likelihood_keeps_an_exact_gradient_and_gen_arrays_are_checked():
+    model = ppl.model("data N: int\ndata x: real[N]\ndata y: real[N]\nparam a: real\nparam b: real\n"
+                      "mu: real<lower=-5, upper=5>[N] = a + b * x\ny ~ Normal(mu, 1)\n"
+                      "gen kk: int<lower=0, upper=3>[N]\nfor i in range(N):\n    gen kk[i] ~ Poisson(exp(mu[i]))\n")
+    x, y = np.array([0.0, 1.0, 2.0]), np.array([0.1, 0.5, 0.9])
+    post = model.condition({"N": 3, "x": x, "y": y})
+    u = np.array([0.3, 0.1])
+    value, gradient = post.log_density_gradient(u)
+    assert value == pytest.approx(stats.norm.logpdf(y, 0.3 + 0.1 * x).sum(), rel=1e-12)
+    step = 1e-6
+    numeric = [(post.log_density(u + step * e) - post.log_density(u - step * e)) / (2 * step) for e in np.eye(2)]
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-6)
+    assert post.log_density(np.array([0.0, 3.0])) == -math.inf   # mu[2] = 6 > 5
+    with pytest.raises(BoundError, match=r"kk\[\d\] = \d+ is above its upper bound 3") as caught:
+        for seed in range(50):   # Poisson(e**1.2 = 3.3) draws above 3 about half the time
+            post.generate(np.array([1.0, 0.1]), seed=seed)
+    assert "this draw of the generated quantities is outside them" in str(caught.value)

@@ -155,6 +155,15 @@ def test_the_ir_shows_the_check_after_the_quantity_is_complete():
     assert any("[model] check sigma2<lower=0>" in line for line in program_text(ppl.model(HALF_PLANE).ir).splitlines())
 
 
+def test_the_outline_shows_the_declared_bounds():
+    from codegen.outline import outline
+
+    text = outline(ppl.model(FILLED).ir)
+    assert "  theta  real<lower=lo, upper=2 * c>[N]  filled element by element" in text
+    assert "  t_rep  real<lower=0>  = theta[0] * c" in text
+    assert "  sigma2  real<lower=0>  = s1 - s2" in outline(ppl.model(HALF_PLANE).ir)
+
+
 @pytest.mark.parametrize("source, error, line, column, phrase", [
     ("param a: real\nb: simplex[3] = a\n", ModelTypeError, 2, 4, "only data and params take constrained types"),
     ("param a: real\nb: int = a\n", ModelTypeError, 2, 10, "'b' is declared int but its value is a real scalar"),

@@ -181,11 +181,13 @@ class ArrayDecl:
 
 @dataclass(frozen=True)
 class Assign:
-    """`target = value`; target is a Name or an Index of a Name."""
+    """`target = value`; target is a Name or an Index of a Name.  `NAME: TYPE = value` gives the
+    quantity a declared type (`declared`), whose bounds are checked at every evaluation."""
     target: Expr
     value: Expr
     gen: bool = False
     span: Span = _span()
+    declared: Optional[TypeExpr] = None
 
 
 @dataclass(frozen=True)

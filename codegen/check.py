@@ -58,6 +58,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         self.bindable: set[str] = set()                 # names whose values binding knows
         self.array_bindings: dict = {}                  # (name, span) of each declared array → its binding
         self.start_functions(program)                   # user functions (codegen/functions.py)
+        self.array_bounds: dict[str, tuple] = {}        # top-level filled array → (bounds, its declaration)
 
     def run(self, source: Source) -> ir.Program:
         self.source_text = source.text
@@ -65,6 +66,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         statements = self._block(self.program.statements, top_level=True)
         self._require_filled(self.scope)
         statements, symbols = self._settle_array_roles(statements)
+        statements = self._check_filled_bounds(statements)
         return ir.Program(tuple(statements), tuple(symbols), source.text, source.filename,
                           tuple({(c, c.span): c for c in self.size_checks}.values()),
                           functions=self.function_definitions())
@@ -105,6 +107,41 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
             settled.append(s)
         return settled
 
+    def _check_filled_bounds(self, statements):
+        """A bounded filled array is checked once it is complete: right after the last top-level
+        statement that fills it."""
+        if not self.array_bounds:
+            return statements
+        last_fill = {}
+        for position, statement in enumerate(statements):
+            for name in _fills(statement):
+                last_fill[name] = position
+        checks: dict[int, list] = {}
+        for s in statements:
+            if isinstance(s, ir.ArrayDeclaration) and s.name in self.array_bounds:
+                bounds, declaration = self.array_bounds[s.name]
+                check = self._bound_check(s.name, s.type, bounds, s.stage, declaration)
+                checks.setdefault(last_fill[s.name], []).append(check)
+        out = []
+        for position, statement in enumerate(statements):
+            out.append(statement)
+            out.extend(checks.get(position, ()))
+        return out
+
+    def _bound_check(self, name, type_, bounds: ir.Bounds, stage, declaration: ast.TypeExpr) -> ir.BoundCheck:
+        """The check of a quantity's declared bounds; it runs when both the quantity and its
+        bounds are known, so bounds of params on a quantity of data alone are refused."""
+        bound_stages = {which: self.stage_of(value) for which, value in
+                        (("lower", bounds.lower), ("upper", bounds.upper)) if value is not None}
+        for which, bound_stage in bound_stages.items():
+            if stage == "data" and bound_stage != "data":
+                node = next(b for b in declaration.bounds if b.name == which)
+                raise ModelStructureError(
+                    f"the {which} bound of '{name}' depends on a param, but '{name}' is computed from data alone",
+                    node.value.span, hint="a bound on transformed data is checked once, when data is bound: "
+                                          "make it an expression of data")
+        return ir.BoundCheck(name, type_, bounds, declaration.span, ir.latest_stage(stage, *bound_stages.values()))
+
     # ---- blocks and scopes -----------------------------------------------------
 
     def _block(self, statements, top_level=False):
@@ -114,7 +151,9 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
                 self._forget_later(statement)
             inlined, checked = self.with_inlined_calls(statement, top_level, self._statement)
             out.extend(inlined)   # the bodies of the user functions it calls, before it
-            if checked is not None:
+            if isinstance(checked, list):   # a statement and the check of its declared bounds
+                out.extend(checked)
+            elif checked is not None:
                 out.append(checked)
         return out
 
@@ -204,7 +243,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         return ir.ParamDeclaration(s.name, type_, param_constraint, s.span)
 
     def _stmt_ArrayDecl(self, s: ast.ArrayDecl, top_level):
-        type_, constraint, bounds = self._declared_type(s.type, "array")
+        type_, constraint, bounds = self._declared_type(s.type, "array" if top_level else "local array")
         if not type_.shape:
             raise ModelTypeError(f"'{s.name}' is declared without sizes", s.type.span,
                                  hint=f"declare `{s.name}: {s.type.name}[N]` and fill it with `{s.name}[i] = ...`, "
@@ -214,6 +253,8 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         stage = "gen" if s.gen else "data"   # raised to "model" by the first fill that reads a param
         self._define(s.name, role, type_, stage, s.name_span, top_level, gen=s.gen, array=True, saved=saved)
         self.array_bindings[(s.name, s.span)] = self.scope.bindings[s.name]
+        if bounds.lower is not None or bounds.upper is not None:
+            self.array_bounds[s.name] = (bounds, s.type)
         return ir.ArrayDeclaration(s.name, type_, role, saved, s.span, stage)
 
     def _stmt_Assign(self, s: ast.Assign, top_level):
@@ -226,6 +267,8 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
 
     def assigned(self, name, value, s, top_level, name_span):
         """Define NAME as the checked value, assigned by statement s (or inlined for it)."""
+        declared = (self._declared_value_type(s, value, top_level)
+                    if getattr(s, "declared", None) is not None else None)
         stage = "gen" if s.gen else self.stage_of(value)
         self._check_model_reads_no_gen(value, s, stage)
         if s.gen:
@@ -238,7 +281,29 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         self._define(name, role, value.type, stage, name_span, top_level, gen=s.gen, saved=saved)
         if role == ir.Role.TRANSFORMED_DATA and can_evaluate(value, self.bindable):
             self.bindable.add(name)   # binding can compute it, so sizes made of it are checked then
-        return ir.Assign(name, value, role, saved, s.span, stage)
+        assign = ir.Assign(name, value, role, saved, s.span, stage)
+        if declared is None or (declared.lower is None and declared.upper is None):
+            return assign
+        return [assign, self._bound_check(name, value.type, declared, stage, s.declared)]
+
+    def _declared_value_type(self, s: ast.Assign, value, top_level) -> ir.Bounds:
+        """`NAME: TYPE = value`: the value must have the declared element type and shape; the
+        declared bounds are returned, to be checked wherever the value is computed."""
+        name = s.target.id
+        type_, _, bounds = self._declared_type(s.declared, "value" if top_level else "local value")
+        if type_.dtype != value.type.dtype:
+            hint = (f"declare it `{name}: {value.type.dtype}...`" if value.type.dtype in SCALAR_TYPES
+                    else "a comparison is a bool (saved as 0/1): leave out the type, `NAME = ...`")
+            raise ModelTypeError(f"'{name}' is declared {type_.dtype} but its value is {describe_type(value.type)}",
+                                 s.value.span, expected=type_.dtype, found=value.type.dtype, hint=hint)
+        same = len(type_.shape) == len(value.type.shape) and all(
+            self.sizes_equal(d, v, f"axis {k} of the declared shape", f"axis {k} of the value", s.value.span)
+            for k, (d, v) in enumerate(zip(type_.shape, value.type.shape)))
+        if not same:
+            raise ModelTypeError(f"'{name}' is declared with shape {shape_str(type_.shape)} but its value has "
+                                 f"shape {shape_str(value.type.shape)}", s.value.span,
+                                 expected=shape_str(type_.shape), found=shape_str(value.type.shape))
+        return bounds
 
     def _index_assign(self, s: ast.Assign):
         target = s.target
@@ -473,9 +538,9 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
             if t.bounds:
                 raise ModelTypeError(f"bounds on a constrained shape: {t.name} already fixes its values",
                                      t.bounds[0].span, hint=f"remove `<...>` from `{t.name}`")
-            if where == "array":
+            if where not in ("data", "param"):
                 raise ModelTypeError(f"only data and params take constrained types like {t.name}", t.span,
-                                     hint="declare the array `real[...]`")
+                                     hint="declare it `real[...]`, with bounds if you like: `real<lower=0>[...]`")
             if len(dims) < constraint.declared_rank:
                 raise ModelTypeError(f"{t.name} needs its size, e.g. `{t.name}[K]`", t.span)
             extra = dims[-1:] * (constraint.event_rank - constraint.declared_rank)
@@ -506,9 +571,10 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
                                      hint=hint)
             if bound.name in values:
                 raise ModelTypeError(f"'{bound.name}' is given twice", bound.span)
-            if where == "array":
-                raise ModelTypeError("bounds on a deterministic array are not supported", bound.span,
-                                     hint="bounds belong on data (validated) and params (constrained)")
+            if where.startswith("local"):
+                raise ModelTypeError(f"bounds on a {where} (inside a loop or a branch) are not checked", bound.span,
+                                     hint="declare the bounded quantity at the top level, or check it with "
+                                          "a top-level quantity")
             value = self.check_value(bound.value)
             if where == "data":
                 self._require_data_only(value, bound.value.span, "a bound on data")
@@ -567,6 +633,16 @@ def _constant_value(expr):
     from codegen.check_exprs import constant_number
 
     return None if expr is None else constant_number(expr)
+
+
+def _fills(statement):
+    """The arrays a top-level statement fills (through its loops and branches)."""
+    for s in ir.walk_statements([statement]):
+        if isinstance(s, ir.IndexAssign):
+            yield s.name
+        elif isinstance(s, ir.SampleStatement) and isinstance(s.value, ir.IndexOp) \
+                and isinstance(s.value.value, ir.Variable):
+            yield s.value.value.name
 
 
 def _item_exprs(items):

@@ -66,6 +66,8 @@ def analysis_text(program: ir.Program, analysis: Analysis) -> str:
             where = "generate"
         elif isinstance(statement, (ir.Assign, ir.ArrayDeclaration)) and statement.name not in analysis.needed:
             where = "deterministics"
+        elif isinstance(statement, ir.BoundCheck) and statement.stage == "data":
+            where = "log_density"   # a quantity of data the model's functions compute (not transformed data)
         else:
             where = "log_density"
         text = statement_lines(statement)
@@ -84,6 +86,8 @@ def names_the_target_needs(program: ir.Program) -> set[str]:
     the output) is left out of the log density and its gradient."""
     needed: set[str] = set()
     for statement in reversed(program.statements):
+        if statement.stage != "model" and isinstance(statement, ir.BoundCheck):
+            continue   # checked by transformed_data() or generate(), not by the target
         if statement.stage == "gen" or isinstance(statement, ir.DataDeclaration):
             continue
         is_value = isinstance(statement, (ir.Assign, ir.ArrayDeclaration, ir.IndexAssign))
@@ -101,7 +105,8 @@ def names_the_outputs_need(program: ir.Program, saved: set[str], gen: bool) -> s
     for statement in reversed(program.statements):
         if isinstance(statement, ir.DataDeclaration):
             continue
-        if (gen and holds_gen(statement)) or writes(statement) & needed:
+        checked = isinstance(statement, ir.BoundCheck) and statement.name in needed   # and its bounds with it
+        if (gen and holds_gen(statement)) or writes(statement) & needed or checked:
             needed |= reads(statement) | writes(statement)
     return needed
 
@@ -139,6 +144,9 @@ def reads(statement) -> set[str]:
         expressions = [statement.value, statement.distribution]
     elif isinstance(statement, ir.TargetIncrement):
         expressions = [statement.value]
+    elif isinstance(statement, ir.BoundCheck):
+        return _names([b for b in (statement.bounds.lower, statement.bounds.upper) if b is not None]) \
+            | {statement.name}
     elif isinstance(statement, ir.ForLoop):
         expressions = [statement.start, statement.stop, statement.step]
         return _names(expressions).union(*(reads(s) for s in statement.body))
@@ -200,5 +208,7 @@ def is_transformed_data(program: ir.Program, statement, names: set[str]) -> bool
     """Whether a top-level statement belongs to the once-per-binding transformed data function."""
     if statement.stage != "data" or isinstance(statement, ir.DataDeclaration):
         return False
+    if isinstance(statement, ir.BoundCheck):   # checked where its quantity is computed
+        return statement.name in names
     written = writes(statement) - _locals(statement)
     return bool(written) and written <= names

@@ -14,7 +14,7 @@ from codegen.emit import Names, NotSupportedYet, Op, dim_code, indent, lines_of,
 from codegen.fuse import Fuser, Region, fuse_at, is_fusable, loop_header, size_of
 from codegen.index_ranges import dim_polynomial
 from codegen.sympy_numba import emit_assignments
-from ppl.errors import InternalError, source_lines
+from ppl.errors import BOUND_VIOLATED, InternalError, source_lines
 
 
 class StatementEmitter:
@@ -74,6 +74,9 @@ class StatementEmitter:
         """In deterministics() and generate(): whether the function's outputs need this statement."""
         if isinstance(s, ir.ParamDeclaration) or (self.mode.gen and holds_gen(s)):
             return True
+        if isinstance(s, ir.BoundCheck):   # checked wherever its quantity is computed
+            return s.name in (self.analysis.needed_by_generate if self.mode.gen
+                              else self.analysis.needed_by_deterministics)
         needed = self.analysis.needed_by_generate if self.mode.gen else self.analysis.needed_by_deterministics
         return bool(writes(s) & needed)
 
@@ -190,6 +193,44 @@ class StatementEmitter:
     def _TargetIncrement(self, s: ir.TargetIncrement):
         region = self.fuser().region(s.value)
         self.sum_into_target(region)
+
+    def _BoundCheck(self, s: ir.BoundCheck):
+        """A quantity's declared bounds, checked element by element (NaN fails).  In the log
+        density a violation makes it -inf, which the samplers reject (Stan's constrained
+        transformed parameters); elsewhere (transformed data, deterministics(), generate()) it
+        raises ValueError(BOUND_VIOLATED, place, name, element, value, bound, side, stage), which
+        ppl.errors.data_index_errors turns into a located error naming the element."""
+        if s.name in self.transformed and not self.mode.data_stage:
+            return   # checked once, by transformed_data()
+        quantity = self.value(ir.Variable(s.name, self.program.symbol(s.name).role, s.type, s.span)).code
+        shape = s.type.shape
+        position = self.temporary_name("position") if shape else "()"
+        element = f"{quantity}[{position}]" if shape else quantity
+        lines = []
+        tests = []
+        for side, bound, holds in (("lower", s.bounds.lower, ">="), ("upper", s.bounds.upper, "<=")):
+            if bound is None:
+                continue
+            code = self.value(bound).code
+            if bound.type.shape:
+                broadcast = self.temporary_name(side)
+                lines.append(f"{broadcast} = np.broadcast_to({code}, {quantity}.shape)")
+                code = f"{broadcast}[{position}]"
+            tests.append((side, code, holds))
+        body = []
+        for side, code, holds in tests:
+            if self.mode.target:   # the log density: -inf, the proposal rejected
+                act = ["lp = -math.inf"] + (["break"] if shape else [])
+            else:
+                place = f"{s.span.line}, {s.span.column}, {s.span.end_line}, {s.span.end_column}"
+                act = [f"raise ValueError({BOUND_VIOLATED!r}, {place}, {s.name!r}, {position}, {element}, "
+                       f"{code}, {side!r}, {s.stage!r})"]
+            body += [f"if not {element} {holds} {code}:"] + indent(act)
+        if shape:
+            lines += [f"for {position} in np.ndindex({quantity}.shape):"] + indent(body)
+        else:
+            lines += body
+        self.emit_op(Op(forward=lines, recompute=[]))
 
     def _ForLoop(self, s: ir.ForLoop):
         start, stop, step = (self.python(e) for e in (s.start, s.stop, s.step))

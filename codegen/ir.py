@@ -47,6 +47,10 @@ draw).  A loop or branch takes the latest stage of its body.
 ``SampleStatement``   ``EXPR ~ DIST``: adds the summed log density (model), or
                       in ``gen`` draws NAME (``target`` is then the name).
 ``TargetIncrement``   ``target += EXPR`` (an array adds its sum).
+``BoundCheck``        the declared bounds of a deterministic, transformed-data or gen
+                      quantity (``theta: real<lower=0>[N]``), checked right after the
+                      statement that completes it: a violation makes the log density
+                      -inf, and is a located error in the other functions.
 ``ForLoop``           ``for var in range(start, stop, step)``; bounds are data-only ints.
 ``IfElse``            a data-only condition and two bodies.
 
@@ -293,6 +297,18 @@ class Assign:
 
 
 @dataclass(frozen=True)
+class BoundCheck:
+    """Stan's constrained transformed parameters: NAME (of type ``type``) must lie within
+    ``bounds`` (expressions of data, params and earlier quantities, broadcasting into NAME's
+    shape; NaN fails).  ``span`` is NAME's declaration, which every report of a violation names."""
+    name: str
+    type: Type
+    bounds: Bounds
+    span: Span = _span()
+    stage: str = "model"
+
+
+@dataclass(frozen=True)
 class ArrayDeclaration:
     name: str
     type: Type
@@ -369,7 +385,7 @@ class SizeCheck:
 
 
 Stmt = Union[DataDeclaration, ParamDeclaration, Assign, ArrayDeclaration, IndexAssign,
-             SampleStatement, TargetIncrement, ForLoop, IfElse]
+             SampleStatement, TargetIncrement, BoundCheck, ForLoop, IfElse]
 
 
 @dataclass(frozen=True)

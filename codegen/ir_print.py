@@ -135,6 +135,8 @@ def _statement(s, depth, lines):
                      f"  # {s.distribution.type}")
     elif isinstance(s, ir.TargetIncrement):
         lines.append(f"{pad}{tag} target += {expr_text(s.value)}")
+    elif isinstance(s, ir.BoundCheck):
+        lines.append(f"{pad}{tag} check {s.name}{_bounds(s.bounds)}")
     elif isinstance(s, ir.ForLoop):
         lines.append(f"{pad}{tag} for {s.var} in range({expr_text(s.start)}, {expr_text(s.stop)}, "
                      f"{expr_text(s.step)}):")

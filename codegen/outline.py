@@ -28,12 +28,15 @@ def outline(program: ir.Program) -> str:
                         (ir.Role.DETERMINISTIC, "deterministic quantities (per draw)"),
                         (ir.Role.GEN, "generated quantities (per saved draw)")):
         rows = []
+        bounded = {s.name: s.bounds for s in top if isinstance(s, ir.BoundCheck)}   # checked, not a transform
         for s in top:
             if isinstance(s, ir.Assign) and s.role == role:
                 note = "" if s.saved else "not saved"
-                rows.append((s.name, str(s.value.type), f"= {expr_text(s.value)}", note))
+                type_text = declared_text(s.value.type, bounded.get(s.name, ir.Bounds()), None)
+                rows.append((s.name, type_text, f"= {expr_text(s.value)}", note))
             elif isinstance(s, ir.ArrayDeclaration) and s.role == role:
-                rows.append((s.name, str(s.type), "filled element by element", "" if s.saved else "not saved"))
+                type_text = declared_text(s.type, bounded.get(s.name, ir.Bounds()), None)
+                rows.append((s.name, type_text, "filled element by element", "" if s.saved else "not saved"))
             elif isinstance(s, ir.SampleStatement) and s.defines and role == ir.Role.GEN:
                 rows.append((s.defines, str(s.value.type), f"~ {expr_text(s.distribution)}", ""))
         _section(out, title, rows)

@@ -152,7 +152,9 @@ class _ToAst(lark.Transformer):
         return ast.ParamDecl(str(name), type_, self._span(meta), _span_of(name))
 
     def array_decl(self, meta, children):
-        name, type_ = children
+        name, type_, value = children
+        if value is not None:   # `sigma2: real<lower=0> = s1 - s2`
+            return ast.Assign(ast.Name(str(name), _span_of(name)), value, False, self._span(meta), type_)
         return ast.ArrayDecl(str(name), type_, False, self._span(meta), _span_of(name))
 
     def assign(self, meta, children):
@@ -184,7 +186,7 @@ class _ToAst(lark.Transformer):
         if isinstance(inner, ast.ArrayDecl):
             return ast.ArrayDecl(inner.name, inner.type, True, span, inner.name_span)
         if isinstance(inner, ast.Assign):
-            return ast.Assign(inner.target, inner.value, True, span)
+            return ast.Assign(inner.target, inner.value, True, span, inner.declared)
         return ast.Sample(inner.value, inner.distribution, True, span)
 
     def return_stmt(self, meta, children):

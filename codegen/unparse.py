@@ -33,7 +33,8 @@ def _statement(s, depth: int, lines: list[str]) -> None:
     elif isinstance(s, ast.ArrayDecl):
         lines.append(f"{pad}{gen}{s.name}: {type_text(s.type)}")
     elif isinstance(s, ast.Assign):
-        lines.append(f"{pad}{gen}{expr_text(s.target)} = {expr_text(s.value)}")
+        declared = f": {type_text(s.declared)}" if s.declared is not None else ""
+        lines.append(f"{pad}{gen}{expr_text(s.target)}{declared} = {expr_text(s.value)}")
     elif isinstance(s, ast.Sample):
         lines.append(f"{pad}{gen}{expr_text(s.value)} ~ {expr_text(s.distribution)}")
     elif isinstance(s, ast.TargetIncrement):

@@ -5,7 +5,7 @@
 """
 
 from ppl.version import __version__
-from ppl.errors import (CacheWarning, DataError, InternalError, JacobianWarning, ModelError,  # noqa: E402
+from ppl.errors import (BoundError, CacheWarning, DataError, InternalError, JacobianWarning, ModelError,  # noqa: E402
                         ModelNameError, ModelNotSupportedError, ModelStructureError, ModelSyntaxError, ModelTypeError,
                         ModelWarning, SamplingError, UnconstrainedScaleWarning)
 from ppl.model import Model, compile, model  # noqa: E402
@@ -32,7 +32,7 @@ def load_fit(path):
     return Fit.load(path)
 
 
-__all__ = ["CacheWarning", "DataError", "InternalError", "JacobianWarning", "Model", "ModelError", "ModelNameError",
+__all__ = ["BoundError", "CacheWarning", "DataError", "InternalError", "JacobianWarning", "Model", "ModelError", "ModelNameError",
            "ModelNotSupportedError", "ModelStructureError", "ModelSyntaxError", "ModelTypeError", "ModelWarning",
            "SamplingError", "UnconstrainedScaleWarning", "compile", "load_fit", "model", "read_csv", "sbc",
            "__version__"]

@@ -131,6 +131,11 @@ class SamplingError(ModelError):
     """Sampling cannot start or go on: no initial point with a finite log density, a bad init."""
 
 
+class BoundError(ModelError):
+    """A deterministic or generated quantity outside the bounds it was declared with, met by
+    deterministics() or generate() (in the log density such a point has density zero)."""
+
+
 class InternalError(LocatedError):
     """Something went wrong inside ppl itself: this is a bug in ppl (not a ModelError).
 
@@ -181,6 +186,11 @@ DATA_INDEX_OUT_OF_RANGE = "ppl: data index out of range"
 SLICE_OUT_OF_RANGE = "ppl: slice bound out of range"
 SLICE_STEP_ZERO = "ppl: slice step is zero"
 NEGATIVE_SIZE = "ppl: negative size"
+# a quantity declared with bounds (`theta: real<lower=0>[N]`, `s2: real<lower=0> = ...`) outside them, in
+# transformed_data(), deterministics() or generate() (the log density is -inf instead): ValueError(tag, line,
+# column, end_line, end_column, name, element, value, bound, "lower" | "upper", stage), the place its
+# declaration; codegen/emit_statements.py (_BoundCheck) writes the check
+BOUND_VIOLATED = "ppl: value outside its declared bounds"
 
 
 def _runtime_data_error(tag: str, value, size, span: Span | None, element: str | None = None) -> "DataError":
@@ -201,11 +211,33 @@ def _runtime_data_error(tag: str, value, size, span: Span | None, element: str |
                      hint="the data set this size")
 
 
+def _bound_error(name, element, value, bound, side, stage, span) -> "ModelError":
+    """`theta[3] = -0.2 is below its lower bound 0`: a DataError for a quantity of data alone
+    (transformed data, met when data is bound), else a BoundError."""
+    shown = f"{name}[{', '.join(str(int(p)) for p in element)}]" if len(element) else name
+    relation = "below its lower" if side == "lower" else "above its upper"
+    message = (f"{shown} = {value:g} is {relation} bound {bound:g}" if value == value
+               else f"{shown} is NaN, which no bound admits (its {side} bound is {bound:g})")
+    if stage == "data":
+        return DataError(message, span, hint=f"'{name}' is computed from the data: do the data give it values "
+                                             f"within the bounds it is declared with?")
+    cause = "this draw of the generated quantities is" if stage == "gen" else "these values of the params put it"
+    return BoundError(message, span, hint=f"'{name}' is declared with bounds, checked at every evaluation; "
+                                          f"{cause} outside them")
+
+
 @contextmanager
 def data_index_errors(source: Source):
-    """Inside: generated code's IndexError for what the data got wrong is a DataError at its place."""
+    """Inside: the checks generated code makes are located errors: an IndexError for what the data
+    got wrong is a DataError at its place, a quantity outside its declared bounds a DataError
+    (transformed data) or BoundError at its declaration."""
     try:
         yield
+    except ValueError as error:
+        if len(error.args) != 11 or error.args[0] != BOUND_VIOLATED:
+            raise
+        line, column, end_line, end_column, *details = error.args[1:]
+        raise _bound_error(*details, Span(line, column, end_line, end_column)).with_source(source) from None
     except IndexError as error:
         tag, *place = error.args if len(error.args) in (7, 9) else (None,)
         if tag not in (INDEX_OUT_OF_RANGE, DATA_INDEX_OUT_OF_RANGE, SLICE_OUT_OF_RANGE, SLICE_STEP_ZERO,

@@ -38,6 +38,8 @@ def to_arviz(fit):
     observed = dict(fit.observed_data or {})
     arrays = {**posterior, **predictive}
     dims, coords = _dims(arrays, 2)
+    for name in set(dims) & set(stats):   # ArviZ applies dims to every group: a param named like a
+        del dims[name]                    # statistic (`lp`) keeps its dims by ArviZ's default names
     observed_dims, observed_coords = _dims(observed, 0)
     dims.update({name: [f"{name}_obs_dim_{k}" for k in range(len(d))] for name, d in observed_dims.items()})
     coords.update({dim.replace("_dim_", "_obs_dim_"): value for dim, value in observed_coords.items()})

@@ -148,8 +148,10 @@ class Fit:
         total = self.num_chains * self.num_draws
         divergent = self.num_divergent
         if divergent:
+            from ppl.results.report import bounds_note
+
             lines.append(f"{divergent} of {total} draws ({100.0 * divergent / total:.1f}%) ended with a divergence: "
-                         f"try target_accept=0.95 or a non-centred parameterisation")
+                         f"try target_accept=0.95 or a non-centred parameterisation" + bounds_note(self.settings))
         if self.method == "nuts":
             depth = self.settings.get("max_treedepth", 10)
             saturated = int((self.stats["tree_depth"] >= depth).sum())
@@ -193,6 +195,9 @@ class Fit:
         kinds.update({name: "generated" for name in posterior._facts.generated})
 
         layout = _saved_layout(posterior, results)
+        bounded = bounded_in_model(posterior.model.ir)
+        if bounded:
+            settings = {**settings, "bounded_quantities": bounded}
 
         def quantities(prefix):
             unconstrained = np.stack([r[prefix + "draws"] for r in results])
@@ -217,6 +222,14 @@ class Fit:
         for line in fit.sampler_warnings():
             warnings.warn(line, SamplerWarning, stacklevel=4)
         return fit
+
+
+def bounded_in_model(program) -> list[str]:
+    """`sigma2 (line 7)` for each quantity whose declared bounds the log density checks."""
+    from codegen import ir
+
+    return [f"{s.name} (line {s.span.line})" for s in program.statements
+            if isinstance(s, ir.BoundCheck) and s.stage == "model"]
 
 
 def _provenance(posterior) -> dict:

@@ -6,8 +6,9 @@ statistics with Stan's names (`lp__`, `accept_stat__`, `stepsize__`,
 `treedepth__`, `n_leapfrog__`, `divergent__`, `energy__`), then one column per
 scalar element (`w[0]`, `L[1, 0]`; 0-based like the language).  The first
 line is a comment holding, as JSON, what the columns cannot: each quantity's
-kind and shape, the seed, method and settings, so that reading it back gives
-the same Fit.  Numbers are written with 17 significant digits: the round
+kind and shape, which quantities are integers (`gen k ~ Poisson(...)`, read back
+as int64), the seed, method and settings, so that reading it back gives the
+same Fit.  Numbers are written with 17 significant digits: the round
 trip is exact.
 
 npz (`fit.save(path)`, `ppl.load_fit(path)`): the arrays as they are plus the
@@ -30,6 +31,7 @@ _MARK = "# ppl "
 def _metadata(fit) -> dict:
     return {"model": fit.model_name, "seed": fit.seed, "method": fit.method, "settings": fit.settings,
             "kinds": fit.kinds, "shapes": {name: list(fit[name].shape[2:]) for name in fit.keys()},
+            "integers": [name for name in fit.keys() if np.issubdtype(np.asarray(fit[name]).dtype, np.integer)],
             "stats": list(fit.stats)}
 
 
@@ -76,7 +78,8 @@ def read_csv_fields(path) -> dict:
         metadata = json.loads(first[len(_MARK):])
         reader = csv.reader(handle)
         header = next(reader)
-        table = np.array([[float(v) for v in row] for row in reader])
+        rows = list(reader)
+        table = np.array([[float(v) for v in row] for row in rows])
     chains = int(table[:, 0].max()) + 1 if len(table) else 0
     draws = len(table) // max(chains, 1)
     column = {name: k for k, name in enumerate(header)}
@@ -85,9 +88,12 @@ def read_csv_fields(path) -> dict:
         values = table[:, column[STAN_STAT_NAMES.get(name, name)]].reshape(chains, draws)
         stats[name] = values
     quantities = {}
+    integers = set(metadata.get("integers", ()))
     for name, shape in metadata["shapes"].items():
         indices = [column[element] for element in _element_names(name, shape)]
-        quantities[name] = table[:, indices].reshape([chains, draws] + list(shape))
+        values = (np.array([[int(row[k]) for k in indices] for row in rows], dtype=np.int64).reshape(len(rows), -1)
+                  if name in integers else table[:, indices])   # ints exactly, beyond 2**53 too
+        quantities[name] = values.reshape([chains, draws] + list(shape))
     return dict(draws=quantities, stats=stats, kinds=metadata["kinds"], seed=metadata["seed"],
                 method=metadata["method"], settings=metadata["settings"], model_name=metadata["model"])
 

@@ -30,7 +30,7 @@ def diagnose(fit) -> str:
     if divergent:
         lines.append(f"Divergences: {divergent} of {total} draws ({100.0 * divergent / total:.1f}%) ended with a "
                      f"divergent transition. Try a higher target_accept (e.g. 0.95) or reparameterise "
-                     f"(a non-centred parameterisation for hierarchical scales).")
+                     f"(a non-centred parameterisation for hierarchical scales)" + bounds_note(fit.settings) + ".")
     else:
         lines.append("Divergences: none.")
     if fit.method == "nuts":
@@ -75,6 +75,16 @@ def diagnose(fit) -> str:
     else:
         lines.append(f"ESS: at least {ESS_PER_CHAIN} per chain for every param.")
     return "\n".join(lines)
+
+
+def bounds_note(settings: dict) -> str:
+    """What the divergence warnings add for a model with bounded quantities: a proposal where one
+    leaves its bounds has log density -inf, and the sampler rejects it as a divergence."""
+    bounded = settings.get("bounded_quantities")
+    if not bounded:
+        return ""
+    return (f" (a trajectory that reaches a point where {' or '.join(bounded)} leaves its declared bounds, "
+            f"where the log density is -inf, is rejected and counted here)")
 
 
 def _list(names, limit=8) -> str:

@@ -313,5 +313,17 @@ def _start_failure(posterior, result, chain_index, user_init):
                              hint=hint).with_source(posterior.model.source)
     value = lp_after[culprit]
     before = lp_after[culprit - 1] if culprit else 0.0
+    bounded = _bounded_at(posterior.model.ir, spans[culprit])
+    if bounded is not None:   # a quantity declared with bounds (`s2: real<lower=0> = ...`) outside them
+        return SamplingError(f"{message}: '{bounded}' is outside its declared bounds there", spans[culprit],
+                             hint=hint + f", and where '{bounded}' lies within its bounds"
+                             ).with_source(posterior.model.source)
     return SamplingError(f"{message}: this statement's log density is {value - before}", spans[culprit],
                          hint=hint).with_source(posterior.model.source)
+
+
+def _bounded_at(program, span):
+    """The quantity whose bound check is the top-level statement at span, if it is one."""
+    from codegen import ir
+
+    return next((s.name for s in program.statements if isinstance(s, ir.BoundCheck) and s.span == span), None)

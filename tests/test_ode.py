@@ -441,6 +441,24 @@ def test_non_finite_state(method):
     assert 0.49 < error.value.time <= 0.5
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_no_output_times_and_no_states_are_empty_solves(method):
+    solution = ode.solve(*DECAY, [1.0], 0.0, [], [0.5], method=method)
+    assert solution.states.shape == (0, 1) and solution.sensitivities.shape == (0, 1, 2)
+    assert solution.num_steps == 0
+
+    @numba.njit(ode.RHS_SIGNATURE)
+    def nothing(t, y, p, real_data, int_data, dydt):
+        pass
+
+    @numba.njit(ode.JACOBIAN_SIGNATURE)
+    def nothing_jacobian(t, y, p, real_data, int_data, jacobian_y, jacobian_p):
+        pass
+
+    solution = ode.solve(nothing, nothing_jacobian, np.zeros(0), 0.0, [1.0, 2.0], [0.5], method=method)
+    assert solution.states.shape == (2, 0) and solution.sensitivities.shape == (2, 0, 1)
+
+
 @pytest.mark.parametrize("settings", [{"rtol": 0.0}, {"atol": -1.0}, {"rtol": math.nan}, {"max_steps": 0}])
 def test_bad_settings(settings):
     with pytest.raises(ode.OdeError, match="settings are invalid") as error:

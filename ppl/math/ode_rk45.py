@@ -54,9 +54,9 @@ def solve_rk45(rhs, jacobian, t0, ts, y0, p, real_data, int_data, rtol, atol, ma
     has no columns); returns (status, the time reached, the steps
     taken, accepted and rejected).  See ppl/math/ode_system.py."""
     status, time = check_problem(t0, ts, y0, p, rtol, atol, max_steps, states_out, sensitivities_out)
-    if status != OK:
-        return status, time, 0
     n = y0.shape[0]
+    if status != OK or n == 0 or ts.shape[0] == 0:
+        return status, time, 0
     columns = sensitivities_out.shape[2]
     jacobian_y_value = np.zeros((n, n))
     jacobian_p_value = np.zeros((n, p.shape[0]))

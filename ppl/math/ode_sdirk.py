@@ -113,9 +113,9 @@ def solve_sdirk(rhs, jacobian, t0, ts, y0, p, real_data, int_data, rtol, atol, m
     has no columns); returns (status, the time reached, the steps
     taken, accepted and rejected).  See ppl/math/ode_system.py."""
     status, time = check_problem(t0, ts, y0, p, rtol, atol, max_steps, states_out, sensitivities_out)
-    if status != OK:
-        return status, time, 0
     n = y0.shape[0]
+    if status != OK or n == 0 or ts.shape[0] == 0:
+        return status, time, 0
     m = p.shape[0]
     columns = sensitivities_out.shape[2]
     jacobian_y_value = np.zeros((n, n))

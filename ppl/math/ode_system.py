@@ -84,7 +84,8 @@ MIN_FACTOR = 0.2              # the most it may shrink after a rejected one
 @numba.njit(cache=True, error_model="numpy")
 def check_problem(t0, ts, y0, p, rtol, atol, max_steps, states_out, sensitivities_out):
     """The status of the inputs (OK, TIMES_NOT_INCREASING, BAD_SETTINGS or NON_FINITE_STATE)
-    and the time it concerns."""
+    and the time it concerns.  With no output times or no states there is nothing to solve:
+    the solvers return OK at once."""
     n = y0.shape[0]
     columns = sensitivities_out.shape[2]
     if (states_out.shape[0] != ts.shape[0] or states_out.shape[1] != n or sensitivities_out.shape[0] != ts.shape[0]

@@ -86,5 +86,16 @@ class Phi(sympy.Function):
         return sympy.exp(-x ** 2 / 2) / sympy.sqrt(2 * sympy.pi)
 
 
-__all__ = ["Phi", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py",
+class log_ndtr(sympy.Function):
+    """log Φ(x), the log of the standard normal cdf: the Normal family's log cdf, finite in the
+    far lower tail where Φ underflows (Φ(-40) is 4e-350).  Its derivative, the inverse Mills
+    ratio φ(x) / Φ(x), is written as exp(log φ(x) - log Φ(x)) so that it stays finite there too
+    (about -x for x → -∞), where φ / Φ would be 0 / 0."""
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sympy.exp(-x ** 2 / 2 - sympy.log(2 * sympy.pi) / 2 - log_ndtr(x))
+
+
+__all__ = ["Phi", "log_ndtr", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py",
            "xlogy"]

@@ -50,16 +50,6 @@ class Bernoulli(_SuccessProbability, CataloguedDistribution):
     def __init__(self, logits=None, probs=None, validate_args=True, name="Bernoulli"):
         super().__init__(name, validate_args, logits=logits, probs=probs)
 
-    def _log_cdf(self, x):
-        """log(1 - p) on [0, 1), 0 from 1 on, -inf below 0."""
-        with np.errstate(divide="ignore"):
-            log_failure = (special.log_sigmoid(-self.logits) if self.logits is not None
-                           else np.log1p(-np.asarray(self.probs)))
-        return np.where(x < 0, -np.inf, np.where(x < 1, log_failure, 0.0))
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
-
     def _mean(self):
         return self.probs_parameter()
 

@@ -27,9 +27,6 @@ class Exponential(CataloguedDistribution):
     def __init__(self, rate, validate_args=True, name="Exponential"):
         super().__init__(name, validate_args, rate=rate)
 
-    def _cdf(self, x):
-        return np.where(x > 0, -np.expm1(-self.rate * np.maximum(x, 0.0)), 0.0)
-
     def _mean(self):
         return 1.0 / self.rate
 
@@ -131,9 +128,6 @@ class Weibull(CataloguedDistribution):
     def __init__(self, concentration, scale, validate_args=True, name="Weibull"):
         super().__init__(name, validate_args, concentration=concentration, scale=scale)
 
-    def _cdf(self, x):
-        return np.where(x > 0, -np.expm1(-(np.maximum(x, 0.0) / self.scale) ** self.concentration), 0.0)
-
     def _mean(self):
         return self.scale * special.gamma(1 + 1 / self.concentration)
 
@@ -186,9 +180,6 @@ class Uniform(CataloguedDistribution):
         super().__init__(name, validate_args, low=low, high=high)
         if validate_args and not np.all(self.low < self.high):
             raise ParameterError(f"Uniform needs low < high; got low={self.low.tolist()}, high={self.high.tolist()}")
-
-    def _cdf(self, x):
-        return np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0)
 
     def _mean(self):
         return (self.low + self.high) / 2

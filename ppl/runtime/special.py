@@ -65,6 +65,22 @@ def Phi(x):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def log_ndtr(x):
+    """log Φ(x), the same algorithm as the NumPy form in ppl/catalogue/special_functions.py: above
+    0, log1p of minus the upper tail; from -37 to 0, log of erfc (accurate to rounding, and still
+    a normal float at -37); below, the asymptotic series of Φ(x) |x| / φ(x) to x**-12 (its
+    first omitted term is below 1e-15 relative there; Abramowitz and Stegun 26.2.12)."""
+    if x > 0.0:
+        return math.log1p(-0.5 * math.erfc(x / math.sqrt(2.0)))
+    if x > -37.0:
+        return math.log(0.5 * math.erfc(-x / math.sqrt(2.0)))
+    inverse_square = 1.0 / (x * x)
+    series = 1.0 - inverse_square * (1.0 - inverse_square * (3.0 - inverse_square * (
+        15.0 - inverse_square * (105.0 - inverse_square * (945.0 - inverse_square * 10395.0)))))
+    return -0.5 * x * x - _LOG_SQRT_2PI - math.log(-x) + math.log(series)
+
+
+@numba.njit(cache=True, error_model="numpy")
 def digamma(x):
     """d/dx lgamma(x): recurrence up to x >= 20, then the asymptotic series (whose first
     omitted term there is below 1e-17).

@@ -52,7 +52,8 @@ _FUNCTIONS = {
     "loggamma": "math.lgamma", "log1p": "math.log1p", "expm1": "math.expm1",
     "softplus": "special.softplus", "log1m_exp": "special.log1m_exp", "logaddexp": "special.logaddexp",
     "log_sigmoid": "special.log_sigmoid", "sigmoid": "special.sigmoid", "digamma": "special.digamma",
-    "trigamma": "special.trigamma", "Phi": "special.Phi", "log_ndtr": "special.log_ndtr", "lbeta": "special.lbeta", "sign": "special.sign",
+    "trigamma": "special.trigamma", "Phi": "special.Phi", "log_ndtr": "special.log_ndtr",
+    "log_gamma_p": "special.log_gamma_p", "log_gamma_q": "special.log_gamma_q", "lbeta": "special.lbeta", "sign": "special.sign",
 }
 
 # SymPy's own log1p rewrite expands its argument ((x - mu)**2 → x**2 - 2 mu x + mu**2), trading

@@ -40,6 +40,7 @@ class Row:
     body: tuple = ()                             # where scipy is accurate and all four methods finite
                                                  # (default: the points), for scipy and the compiled code
     declarations: dict = field(default_factory=dict)   # param name -> its type in the compiled model
+    data: tuple = ()                             # parameters given as data in the compiled model
 
 
 def _z(x, loc, scale):
@@ -49,6 +50,14 @@ def _z(x, loc, scale):
 def _laplace(x, loc, scale):
     z = _z(x, loc, scale)
     return mpmath.exp(z) / 2 if z < 0 else 1 - mpmath.exp(-z) / 2
+
+
+def _gamma_p(a, x):
+    return mpmath.gammainc(a, 0, x, regularized=True)
+
+
+def _gamma_q(a, x):
+    return mpmath.gammainc(a, x, mpmath.inf, regularized=True)
 
 
 def _mirrored(cdf):
@@ -112,6 +121,23 @@ ROWS = [
         lambda x, concentration, scale: -mpmath.expm1(-(mpmath.mpf(x) / scale) ** concentration),
         lambda x, concentration, scale: mpmath.exp(-(mpmath.mpf(x) / scale) ** concentration),
         POSITIVE_X, POSITIVE_X[:6]),
+    Row("Gamma", "Gamma", {"concentration": 2.5, "rate": 1.5}, st.gamma(2.5, scale=1 / 1.5),
+        lambda x, concentration, rate: _gamma_p(concentration, rate * x),
+        lambda x, concentration, rate: _gamma_q(concentration, rate * x), (1e-9, 0.01, 0.5, 1.7, 6.0, 60.0, 500.0),
+        (0.01, 0.5, 1.7, 6.0, 20.0), data=("concentration",)),
+    Row("InverseGamma", "InverseGamma", {"concentration": 3.0, "scale": 2.0}, st.invgamma(3.0, scale=2.0),
+        lambda x, concentration, scale: _gamma_q(concentration, scale / mpmath.mpf(x)),
+        lambda x, concentration, scale: _gamma_p(concentration, scale / mpmath.mpf(x)), (0.005, 0.1, 0.7, 2.0, 40.0, 1e6),
+        (0.1, 0.7, 2.0, 40.0), data=("concentration",)),
+    Row("Chi2", "Chi2", {"df": 4.0}, st.chi2(4.0),
+        lambda x, df: _gamma_p(df / 2, mpmath.mpf(x) / 2), lambda x, df: _gamma_q(df / 2, mpmath.mpf(x) / 2),
+        (1e-6, 0.3, 3.0, 12.0, 200.0, 2000.0), (0.3, 3.0, 12.0, 30.0), data=("df",)),
+    Row("Poisson_rate", "Poisson", {"rate": 3.5}, st.poisson(3.5),
+        lambda x, rate: _gamma_q(x + 1, rate), lambda x, rate: _gamma_p(x + 1, rate), (0, 1, 3, 7, 20, 200),
+        (0, 1, 3, 7, 20)),
+    Row("Poisson_log_rate", "Poisson", {"log_rate": 4.0}, st.poisson(np.exp(4.0)),
+        lambda x, log_rate: _gamma_q(x + 1, mpmath.exp(log_rate)), lambda x, log_rate: _gamma_p(x + 1, mpmath.exp(log_rate)),
+        (0, 10, 54, 100, 1000), (10, 54, 100)),
     Row("Bernoulli_probs", "Bernoulli", {"probs": 0.3}, st.bernoulli(0.3),
         lambda x, probs: 1 - probs if x < 1 else mpmath.mpf(1),
         lambda x, probs: probs if x < 1 else mpmath.mpf(0), (0, 1), (0,),
@@ -215,12 +241,12 @@ def test_a_count_family_takes_the_integer_part():
 
 
 def test_families_without_a_declared_cdf_keep_their_own():
-    """Gamma's cdf is the incomplete gamma, written in its library class; the survival function
-    follows from it."""
-    gamma = tfd.Gamma(2.5, 1.5)
-    x = np.array([0.1, 1.0, 4.0])
-    assert np.allclose(gamma.log_cdf(x), st.gamma(2.5, scale=1 / 1.5).logcdf(x), rtol=1e-10)
-    assert np.allclose(gamma.log_survival_function(x), st.gamma(2.5, scale=1 / 1.5).logsf(x), rtol=1e-8)
+    """Beta's cdf is the incomplete beta function, written in its library class (not in the
+    language yet); the survival function follows from it."""
+    beta = tfd.Beta(2.5, 1.5)
+    x = np.array([0.1, 0.5, 0.9])
+    assert np.allclose(beta.log_cdf(x), st.beta(2.5, 1.5).logcdf(x), rtol=1e-10)
+    assert np.allclose(beta.log_survival_function(x), st.beta(2.5, 1.5).logsf(x), rtol=1e-8)
 
 
 # ---- the language ----------------------------------------------------------------------------
@@ -233,7 +259,10 @@ def _compiled_model(row: Row, weights) -> str:
     declaration = DISTRIBUTIONS[row.family]
     value_type = "int" if declaration.support.dtype == "int" else "real"
     lines = ["data N: int", f"data x: {value_type}[N]"]
+    lines += [f"data {name}: real" for name in row.data]
     for name in row.parameters:
+        if name in row.data:
+            continue
         declared = row.declarations.get(name) or _DECLARATIONS[declaration.parameter(name).domain.name]
         lines.append(f"param {name}: {declared}")
     call = f"{row.family}({', '.join(f'{name}={name}' for name in row.parameters)})"
@@ -250,10 +279,12 @@ def test_compiled_expressions_and_their_gradients(row):
     gradient (in x's parameters, through the transforms) is finite differences'."""
     model = ppl.model(_compiled_model(row, WEIGHTS))
     points = row.body or row.points
-    posterior = model.condition({"N": len(points), "x": points})
+    data = {name: row.parameters[name] for name in row.data}
+    posterior = model.condition({"N": len(points), "x": points, **data})
+    params = {name: value for name, value in row.parameters.items() if name not in row.data}
     expected = sum(weight * sum(_oracle(row, method, x) for x in points) for method, weight in zip(METHODS, WEIGHTS))
-    assert posterior.log_prob(row.parameters) == pytest.approx(expected, rel=1e-11, abs=1e-12)
-    check_gradient(posterior, posterior.unconstrain(row.parameters))
+    assert posterior.log_prob(params) == pytest.approx(expected, rel=1e-11, abs=1e-12)
+    check_gradient(posterior, posterior.unconstrain(params))
 
 
 def test_the_normal_log_cdf_gradient_is_finite_far_in_the_tail():
@@ -306,7 +337,8 @@ target += Exponential(rate).log_survival_function(t_cens)
 
 
 @pytest.mark.parametrize("source, phrase", [
-    ("param mu: real\ntarget += Gamma(2, 1).log_cdf(mu)\n", "`.log_cdf` needs a cdf, and Gamma has none in ppl"),
+    ("param mu: real\ntarget += Beta(2, 1).log_cdf(mu)\n", "`.log_cdf` needs a cdf, and Beta has none in ppl"),
+    ("param a: real<lower=0>\ntarget += Gamma(a, 1).log_cdf(2.0)\n", "not differentiable in its concentration"),
     ("param mu: real\ntarget += Normal(0, 1).lcdf(mu)\n", "`.log_cdf(x)`"),
     ("param mu: real\ntarget += Normal(0, 1).cdf\n", "must be called"),
     ("param mu: real\ntarget += Normal(0, 1).cdf(mu, 2)\n", "takes exactly one argument"),
@@ -317,3 +349,28 @@ def test_bad_uses_are_located_errors(source, phrase):
         ppl.model(source)
     assert phrase in str(info.value)
     assert info.value.span is not None and info.value.span.line == 2
+
+
+def test_the_censored_survival_example_samples_its_grid_posterior():
+    """examples/censored_survival.ppl (Weibull times, right-censored): the posterior means and sds
+    of its two params against numerical integration of the same posterior on a grid (priors and
+    likelihood from scipy: weibull_min's logpdf for events, logsf for censored times)."""
+    import json
+    from pathlib import Path
+
+    example = Path(__file__).parent.parent / "examples" / "censored_survival"
+    data = json.loads(example.with_suffix(".data.json").read_text())
+    fit = ppl.compile(example.with_suffix(".ppl")).sample(example.with_suffix(".data.json"), seed=8, progress=False)
+    shapes, scales = np.meshgrid(np.linspace(0.6, 3.0, 481), np.linspace(5.0, 25.0, 801), indexing="ij")
+    law = st.weibull_min(shapes[..., None], scale=scales[..., None])
+    log_posterior = (st.lognorm(1.0).logpdf(shapes) + st.lognorm(1.0, scale=np.exp(2.0)).logpdf(scales)
+                     + law.logpdf(np.array(data["t_obs"])).sum(-1) + law.logsf(np.array(data["t_cens"])).sum(-1))
+    weights = np.exp(log_posterior - log_posterior.max())
+    weights /= weights.sum()
+    for name, grid in (("concentration", shapes), ("scale", scales)):
+        mean = np.sum(weights * grid)
+        sd = np.sqrt(np.sum(weights * (grid - mean) ** 2))
+        draws = fit[name].ravel()
+        assert abs(draws.mean() - mean) < 5 * sd / np.sqrt(400), name
+        assert abs(draws.std() / sd - 1) < 0.1, name
+    assert np.allclose(fit["median_survival"], fit["scale"] * np.log(2) ** (1 / fit["concentration"]))

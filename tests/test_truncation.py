@@ -104,6 +104,26 @@ def test_a_discrete_lower_bound_is_inclusive(bounds, y):
     assert posterior.log_prob({"p": 0.3}) == pytest.approx(0.0, abs=1e-15)
 
 
+def test_zero_truncated_and_interval_truncated_poisson():
+    """Counts truncated to [1, inf) (the zero-truncated Poisson: log p(y) - log(1 - e^-rate)) and to
+    [2, 5] (log p(y) - log(F(5) - F(1)), the lower bound inclusive)."""
+    model = ppl.model("""
+data y: int[4]
+data z: int[3]
+param rate: real<lower=0>
+y ~ Poisson(rate) T[1, ]
+z ~ Poisson(rate) T[2, 5]
+""")
+    y, z = np.array([1, 3, 2, 6]), np.array([2, 5, 4])
+    posterior = model.condition({"y": y, "z": z})
+    rate = 2.7
+    poisson = st.poisson(rate)
+    expected = ((poisson.logpmf(y) - np.log1p(-np.exp(-rate))).sum()
+                + (poisson.logpmf(z) - np.log(poisson.cdf(5) - poisson.cdf(1))).sum())
+    assert posterior.log_prob({"rate": rate}) == pytest.approx(expected, rel=1e-12)
+    check_gradient(posterior, posterior.unconstrain({"rate": rate}))
+
+
 def test_a_bound_broadcasts_into_the_batch():
     posterior = ppl.model("""
 data y: real[3]
@@ -164,7 +184,9 @@ def test_truncation_prints_back_in_the_dumps():
 
 @pytest.mark.parametrize("source, line, column, phrase", [
     ("param mu: real\nmu ~ Normal(0, 1) T[0]\n", 2, 22, "`T[...]` takes a lower and an upper bound"),
-    ("param mu: real<lower=0>\nmu ~ Gamma(2, 1) T[0, 1]\n", 2, 18, "`T[...]` needs a cdf, and Gamma has none"),
+    ("param mu: real<lower=0, upper=1>\nmu ~ Beta(2, 1) T[0, 0.5]\n", 2, 17, "`T[...]` needs a cdf, and Beta has none"),
+    ("param a: real<lower=0>\nparam x: real<lower=0>\nx ~ Gamma(a, 1) T[0, 1]\n", 3, 11,
+     "not differentiable in its concentration"),
     ("param mu: real[3]\nmu ~ MVNDiag(mu, mu) T[0, 1]\n", 2, 22, "has events of shape [3]"),
     ("param mu: real[3]\nmu ~ Normal(0, 1) T[[0, 1], ]\n", 2, 21, "does not fit the statement's batch shape [3]"),
     ("param mu: real\nmu ~ Normal(0, 1) T[, ]\n", 2, 19, "`T[, ]` gives no bound"),

@@ -445,6 +445,8 @@ SYMPY_FUNCTIONS: dict[str, Callable] = {
     "Phi": ndtr,
     "log_ndtr": log_ndtr,
     "erf": erf,
+    "log_gamma_p": lambda a, x: log_incomplete_gamma(a, x)[0],
+    "log_gamma_q": lambda a, x: log_incomplete_gamma(a, x)[1],
     "erfc": erfc,
     "where": lambda condition, a, b: np.where(condition, a, b),
 }

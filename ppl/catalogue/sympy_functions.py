@@ -97,5 +97,34 @@ class log_ndtr(sympy.Function):
         return sympy.exp(-x ** 2 / 2 - sympy.log(2 * sympy.pi) / 2 - log_ndtr(x))
 
 
-__all__ = ["Phi", "log_ndtr", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py",
+class log_gamma_p(sympy.Function):
+    """log P(a, x), the log of the regularised lower incomplete gamma function γ(a, x) / Γ(a):
+    the log cdf of Gamma, Chi2 and (as Q) InverseGamma and Poisson.  Its derivative in x,
+    x^(a-1) e^-x / (Γ(a) P), is written in logs so that it stays finite where P underflows; the
+    one in a (a series of no closed form) is left unevaluated: the checker requires a to be
+    data wherever a gradient is taken (``Distribution.cdf_data_parameters``)."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        if argindex != 2:
+            return super().fdiff(argindex)
+        a, x = self.args
+        return sympy.exp((a - 1) * sympy.log(x) - x - sympy.loggamma(a) - log_gamma_p(a, x))
+
+
+class log_gamma_q(sympy.Function):
+    """log Q(a, x) = log(1 - P(a, x)), the upper regularised incomplete gamma function; its
+    derivative in x is -x^(a-1) e^-x / (Γ(a) Q), in logs (see log_gamma_p)."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        if argindex != 2:
+            return super().fdiff(argindex)
+        a, x = self.args
+        return -sympy.exp((a - 1) * sympy.log(x) - x - sympy.loggamma(a) - log_gamma_q(a, x))
+
+
+__all__ = ["Phi", "log_gamma_p", "log_gamma_q", "log_ndtr", "expm1", "log1m_exp", "log1p", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py",
            "xlogy"]

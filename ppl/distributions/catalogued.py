@@ -135,13 +135,16 @@ class CataloguedDistribution(Distribution):
 
     def _declared_function(self, method: str, value: np.ndarray) -> np.ndarray:
         """A distribution function from the declaration (``density.numpy_distribution_function``);
-        a count family's at the integer part of the value, as TFP's (P(X <= floor(x)))."""
+        a count family's at the integer part of the value, as TFP's (P(X <= floor(x))), and at
+        ±inf the limits (which a count family's incomplete gamma of k + 1 = inf does not reach)."""
         from ppl.catalogue.density import numpy_distribution_function
 
         if self.declaration.support.dtype == "int":
             value = np.floor(value)
         function = numpy_distribution_function(self.family, self._given, method)
-        return function(value, **{key: self.parameters[key] for key in self._given})
+        result = function(value, **{key: self.parameters[key] for key in self._given})
+        below, above = (-np.inf, 0.0) if method == "log_cdf" else (0.0, -np.inf)
+        return np.where(value == -np.inf, below, np.where(value == np.inf, above, result))
 
     def _needs_size(self) -> bool:
         return bool(self.declaration.event) or any(p.event for p in self.declaration.parameters)

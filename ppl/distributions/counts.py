@@ -134,16 +134,6 @@ class Poisson(CataloguedDistribution):
     def rate_parameter(self):
         return np.asarray(self.rate) if self.rate is not None else np.exp(self.log_rate)
 
-    def _log_cdf(self, x):
-        """P(X <= k) = Q(k + 1, rate), k = floor(x) >= 0."""
-        k = np.floor(x)
-        finite = (k >= 0) & (k < np.inf)
-        log_cdf = special.log_incomplete_gamma(np.where(finite, k + 1, 1.0), self.rate_parameter())[1]
-        return np.where(k < 0, -np.inf, np.where(k == np.inf, 0.0, log_cdf))
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
-
     def _mean(self):
         return self.rate_parameter()
 

@@ -46,12 +46,6 @@ class Gamma(CataloguedDistribution):
     def __init__(self, concentration, rate, validate_args=True, name="Gamma"):
         super().__init__(name, validate_args, concentration=concentration, rate=rate)
 
-    def _log_cdf(self, x):
-        return special.log_incomplete_gamma(self.concentration, self.rate * x)[0]
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
-
     def _mean(self):
         return self.concentration / self.rate
 
@@ -71,15 +65,6 @@ class InverseGamma(CataloguedDistribution):
 
     def __init__(self, concentration, scale, validate_args=True, name="InverseGamma"):
         super().__init__(name, validate_args, concentration=concentration, scale=scale)
-
-    def _log_cdf(self, x):
-        """P(1/Y <= x) = P(Y >= 1/x) = Q(α, β / x); 0 for x <= 0."""
-        with np.errstate(divide="ignore"):
-            scaled = np.where(x > 0, self.scale / np.where(x > 0, x, 1.0), np.inf)
-        return special.log_incomplete_gamma(self.concentration, scaled)[1]
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -102,12 +87,6 @@ class Chi2(CataloguedDistribution):
 
     def __init__(self, df, validate_args=True, name="Chi2"):
         super().__init__(name, validate_args, df=df)
-
-    def _log_cdf(self, x):
-        return special.log_incomplete_gamma(self.df / 2, x / 2)[0]
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.df

@@ -191,12 +191,21 @@ class Assign:
 
 
 @dataclass(frozen=True)
+class Truncation:
+    """Stan's `T[lower, upper]` after a `~`'s distribution; a bound left out is None."""
+    lower: Optional[Expr]
+    upper: Optional[Expr]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Sample:
-    """`value ~ distribution`."""
+    """`value ~ distribution`, optionally `value ~ distribution T[lower, upper]`."""
     value: Expr
     distribution: Expr
     gen: bool = False
     span: Span = _span()
+    truncation: Optional[Truncation] = None
 
 
 @dataclass(frozen=True)

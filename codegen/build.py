@@ -130,6 +130,9 @@ def _compiler_digest() -> str:
     (an upgrade, or a developer's edit) never reuses a stale module."""
     digest = hashlib.sha256()
     roots = [Path(__file__).parent, Path(ppl_version.__file__).parent]
+    checkout_grammar = Path(__file__).parent.parent / "grammar"   # codegen/parse.py reads it when present
+    if checkout_grammar.is_dir():
+        roots.append(checkout_grammar)
     for root in roots:
         for path in sorted(root.rglob("*.py")) + sorted(root.rglob("*.lark")):
             digest.update(path.relative_to(root).as_posix().encode())

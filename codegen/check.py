@@ -27,8 +27,10 @@ from codegen.shapes import Dim, shape_str
 from codegen.supports import param_fit, param_of, scored_family, support_arguments
 from ppl.catalogue import constraints as C
 from ppl.catalogue.builtins import CONSTANTS
+from ppl.catalogue.distributions import DISTRIBUTIONS
 from ppl.catalogue.supports import describe as describe_support, is_scalar as is_scalar_support
-from ppl.errors import (ModelNameError, ModelStructureError, ModelTypeError, Source, did_you_mean)
+from ppl.errors import (ModelNameError, ModelNotSupportedError, ModelStructureError, ModelTypeError, Source,
+                        did_you_mean)
 
 SCALAR_TYPES = ("real", "int")
 
@@ -349,18 +351,61 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         if s.gen:
             return self._gen_sample(s, distribution, top_level)
         value = self.check_value(s.value)
-        self.check_against_distribution(value, distribution, s.value.span, "~")
+        batch = self.check_against_distribution(value, distribution, s.value.span, "~")
         self._check_param_support(value, distribution, s)
-        stage = ir.latest_stage("model", self.stage_of(value), self.stage_of(distribution))
-        self._check_model_reads_no_gen(value, s, stage)
-        self._check_model_reads_no_gen(distribution, s, stage)
-        return ir.SampleStatement(value, distribution, s.span, stage)
+        truncation = self._truncation(s.truncation, distribution, batch)
+        bounds = () if truncation is None else truncation.bounds
+        stage = ir.latest_stage("model", self.stage_of(value), self.stage_of(distribution),
+                                *(self.stage_of(bound) for bound in bounds))
+        for checked in (value, distribution, *bounds):
+            self._check_model_reads_no_gen(checked, s, stage)
+        return ir.SampleStatement(value, distribution, s.span, stage, truncation=truncation)
+
+    def _truncation(self, truncation: ast.Truncation | None, distribution: ir.DistributionExpr, batch):
+        """`T[low, high]` checked: a scalar family with a cdf, bounds that broadcast into the
+        statement's batch shape without growing it, int bounds for a family over integers."""
+        if truncation is None:
+            return None
+        family = distribution.type
+        if family.event_shape or DISTRIBUTIONS[distribution.family].event:
+            raise ModelTypeError(f"`T[...]` truncates a distribution of numbers; {distribution.family} has events "
+                                 f"of shape {shape_str(family.event_shape)}", truncation.span,
+                                 hint="truncation applies to scalar families (Normal, Exponential, Poisson, ...)")
+        self.check_has_cdf(distribution, truncation.span, "`T[...]`")
+        self.check_cdf_arguments(distribution, "`T[...]`")
+        if truncation.lower is None and truncation.upper is None:
+            raise ModelTypeError("`T[, ]` gives no bound", truncation.span,
+                                 hint="write `T[low, high]`, `T[low, ]` or `T[, high]`, or leave the truncation out")
+        checked = []
+        for bound, which in ((truncation.lower, "lower"), (truncation.upper, "upper")):
+            if bound is None:
+                checked.append(None)
+                continue
+            value = self.check_value(bound)
+            if value.type.dtype not in ("real", "int"):
+                raise ModelTypeError(f"the {which} bound of `T[...]` must be a number", bound.span,
+                                     found=describe_type(value.type))
+            if family.support.dtype == "int" and value.type.dtype != "int":
+                raise ModelTypeError(f"{distribution.family} is a distribution over integers: the {which} bound "
+                                     f"of `T[...]` must be an int", bound.span, found=describe_type(value.type))
+            if not self.fits_into(batch, value.type.shape, "the statement", f"the {which} bound", bound.span):
+                raise ModelTypeError(f"the {which} bound of `T[...]` has shape {shape_str(value.type.shape)}, which "
+                                     f"does not fit the statement's batch shape {shape_str(batch)}", bound.span,
+                                     expected=f"a number, or a shape that broadcasts into {shape_str(batch)}",
+                                     found=shape_str(value.type.shape))
+            checked.append(value)
+        return ir.Truncation(checked[0], checked[1], truncation.span)
 
     def _gen_sample(self, s, distribution, top_level):
         self._check_model_reads_no_gen(distribution, s, "gen")
         dtype = distribution.type
         shape = dtype.batch_shape + dtype.event_shape
         value_type = ir.Type(dtype.support.dtype, shape)
+        truncation = self._truncation(s.truncation, distribution, dtype.batch_shape)
+        if truncation is not None and dtype.support.dtype == "int":
+            raise ModelNotSupportedError(f"`gen ... ~ {distribution.family}(...) T[...]`: truncated draws of a family "
+                                         f"over integers are not compiled yet", s.truncation.span,
+                                         hint="draw in `gen` without `T[...]`; continuous families draw by rejection")
         if isinstance(s.value, ast.Name):
             name = s.value.id
             self._check_not_input(name, s.value.span, "draw into")
@@ -368,7 +413,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
             saved = top_level and not name.startswith("_")
             self._define(name, role, value_type, "gen", s.value.span, top_level, gen=True, saved=saved)
             target = ir.Variable(name, role, value_type, s.value.span)
-            return ir.SampleStatement(target, distribution, s.span, "gen", defines=name)
+            return ir.SampleStatement(target, distribution, s.span, "gen", defines=name, truncation=truncation)
         if isinstance(s.value, ast.Index) and isinstance(s.value.value, ast.Name):
             name = s.value.value.id
             binding = self.scope.lookup(name)
@@ -386,7 +431,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
             if not self.fits_into(target.type.shape, shape, expr_text(target), f"a draw from {drawn}", s.span):
                 raise ModelTypeError(f"a draw of shape {shape_str(shape)} does not fit {expr_text(target)} "
                                      f"of shape {shape_str(target.type.shape)}", s.span)
-            return ir.SampleStatement(target, distribution, s.span, "gen")
+            return ir.SampleStatement(target, distribution, s.span, "gen", truncation=truncation)
         raise ModelStructureError("`gen ... ~` draws into a name or an element of a declared gen array",
                                   s.value.span, hint="write `gen y_rep ~ Normal(mu, sigma)`")
 

@@ -19,7 +19,7 @@ from ppl.catalogue.distributions import DISTRIBUTIONS
 from ppl.catalogue.foreign_functions import FOREIGN_FUNCTIONS
 from ppl.catalogue.kernels import KERNELS
 from ppl.catalogue.supports import describe as describe_support, in_support, is_scalar as is_scalar_constraint
-from ppl.errors import ModelNameError, ModelTypeError, closest, did_you_mean
+from ppl.errors import ModelNameError, ModelNotSupportedError, ModelTypeError, closest, did_you_mean
 
 
 def _signature(name, parameter_names, alternatives) -> str:
@@ -59,7 +59,7 @@ def _constant_fold(expr):
 # Stan's functions of a distribution (`normal_lpdf`, `poisson_log_rng`, ...): suffix → what it is.
 _DISTRIBUTION_FUNCTION_SUFFIXES = (("_lpdf", "density"), ("_lupdf", "density"), ("_lpmf", "density"),
                                    ("_lupmf", "density"), ("_log", "density"), ("_rng", "draw"),
-                                   ("_lcdf", "cdf"), ("_lccdf", "cdf"), ("_cdf", "cdf"))
+                                   ("_lcdf", "log_cdf"), ("_lccdf", "log_survival_function"), ("_cdf", "cdf"))
 
 
 def _distribution_function_hint(name: str) -> str | None:
@@ -74,8 +74,25 @@ def _distribution_function_hint(name: str) -> str | None:
             return f"Stan's `{name}(y | {arguments})` is `{spelling}.log_prob(y)` in ppl"
         if kind == "draw":
             return f"Stan's `{name}({arguments})` is a generated quantity in ppl: `gen y ~ {spelling}`"
-        return f"ppl has no `{name}` yet: the language has distributions' log densities (`.log_prob`), not their CDFs"
+        return f"Stan's `{name}(y | {arguments})` is `{spelling}.{kind}(y)` in ppl"
     return None
+
+
+# what a distribution can be asked at a value, by TFP's names
+DISTRIBUTION_METHODS = ("log_prob", "log_cdf", "cdf", "log_survival_function", "survival_function")
+
+
+# other systems' names for them (Stan's suffixes, SciPy's methods) → the hint
+_CDF_HINT = ("the log cdf is `.log_cdf(x)`, the log survival function `.log_survival_function(x)` (Stan's "
+             "`_lcdf` and `_lccdf`), and `.cdf(x)`, `.survival_function(x)` without the log")
+_FOREIGN_METHODS = {
+    **{name: _CDF_HINT for name in ("lcdf", "lccdf", "ccdf", "logcdf", "logsf", "sf")},
+    **{name: "the log density is `.log_prob(x)`" for name in ("lpdf", "lpmf", "logpdf", "logpmf", "pdf", "pmf")},
+}
+
+
+def _methods_text() -> str:
+    return ", ".join(f"`.{method}(x)`" for method in DISTRIBUTION_METHODS)
 
 
 def _ppl_distribution(stan_name: str) -> tuple[str, str] | None:
@@ -139,23 +156,48 @@ class CallChecker:
                                   or "see the language reference for the list of distributions")
         return ModelNameError(f"unknown function '{name}'", span, hint=_function_hint(name))
 
-    # ---- .log_prob ------------------------------------------------------------
+    # ---- .log_prob, .log_cdf, ... ------------------------------------------------
 
     def _method_call(self, node, func: ast.Attribute):
-        if func.attr != "log_prob":
-            hint = "the only method is `.log_prob(x)`" if func.attr in ("prob", "sample", "cdf", "log_cdf") \
-                else (did_you_mean(func.attr, ["log_prob"]) or "the only method is `.log_prob(x)`")
-            raise ModelTypeError(f"unknown method '.{func.attr}'", func.span, hint=hint)
+        method = func.attr
+        if method not in DISTRIBUTION_METHODS:
+            hint = (_FOREIGN_METHODS.get(method) or did_you_mean(method, list(DISTRIBUTION_METHODS))
+                    or f"the methods of a distribution are {_methods_text()}")
+            raise ModelTypeError(f"unknown method '.{method}'", func.span, hint=hint)
         distribution = self.check_expr(func.value)
         if not isinstance(distribution, ir.DistributionExpr):
-            raise ModelTypeError("`.log_prob` applies to a distribution", func.value.span,
+            raise ModelTypeError(f"`.{method}` applies to a distribution", func.value.span,
                                  found=f"{expr_text(distribution)}: {describe_type(distribution.type)}",
-                                 hint="write `Normal(mu, sigma).log_prob(x)`")
+                                 hint=f"write `Normal(mu, sigma).{method}(x)`")
         if node.keywords or len(node.args) != 1:
-            raise ModelTypeError("`.log_prob` takes exactly one argument, the value", node.span)
+            raise ModelTypeError(f"`.{method}` takes exactly one argument, the value", node.span)
+        if method != "log_prob":
+            self.check_has_cdf(distribution, func.span, f"`.{method}`")
+            self.check_cdf_arguments(distribution, f"`.{method}`")
         value = self.check_value(node.args[0])
-        batch = self.check_against_distribution(value, distribution, node.args[0].span, "log_prob")
-        return ir.LogProb(distribution, value, ir.Type("real", batch), node.span)
+        batch = self.check_against_distribution(value, distribution, node.args[0].span, method)
+        return ir.LogProb(distribution, value, ir.Type("real", batch), node.span, method)
+
+    def check_has_cdf(self, distribution: ir.DistributionExpr, span, what: str) -> None:
+        """A located error unless the family declares a cdf (and so every distribution function)."""
+        if DISTRIBUTIONS[distribution.family].has_cdf:
+            return
+        families = ", ".join(sorted({d.name for d in DISTRIBUTIONS.values() if d.has_cdf}))
+        raise ModelNotSupportedError(f"{what} needs a cdf, and {distribution.family} has none in ppl",
+                                     span, hint=f"the families with a cdf: {families}")
+
+    def check_cdf_arguments(self, distribution: ir.DistributionExpr, what: str) -> None:
+        """The parameters a family's cdf is not differentiated in (Gamma's concentration, inside
+        an incomplete gamma function) must not depend on params (a located error at the argument)."""
+        for name in DISTRIBUTIONS[distribution.family].cdf_data_parameters:
+            argument = distribution.argument(name)
+            if argument is not None and self.stage_of(argument) == "model":
+                raise ModelNotSupportedError(
+                    f"{what} of {distribution.family} is not differentiable in its {name} yet, and this {name} "
+                    f"depends on params", argument.span,
+                    hint=f"give {name} as data (or a function of data); the gradient in "
+                         f"{', '.join(p for p in DISTRIBUTIONS[distribution.family].parameter_names if p != name)} "
+                         f"and the value is compiled")
 
     def check_against_distribution(self, value, distribution: ir.DistributionExpr, span, what) -> tuple:
         """Check a value can be scored by a distribution; return the broadcast batch shape."""

@@ -354,9 +354,10 @@ class ExprChecker:
         if node.attr == "T":
             value = self.check_value(node.value)
             return ir.Call("transpose", (value,), (), ir.Type(value.type.dtype, value.type.shape[::-1]), node.span)
-        if node.attr in ("log_prob", "prob", "sample", "cdf", "log_cdf", "mean"):
+        if node.attr in ("log_prob", "prob", "sample", "cdf", "log_cdf", "survival_function",
+                         "log_survival_function", "mean"):
             raise ModelTypeError(f"`.{node.attr}` must be called", node.span,
-                                 hint="write `Dist(...).log_prob(x)`")
+                                 hint="write `Dist(...).log_prob(x)` (or `.log_cdf(x)`, ...)")
         raise ModelTypeError(f"unknown attribute '.{node.attr}'", node.span,
                              hint=did_you_mean(node.attr, ["T", "log_prob"]) or
                              "the attributes are `.T` (transpose) and `.log_prob(x)` on a distribution")

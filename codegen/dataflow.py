@@ -142,6 +142,8 @@ def reads(statement) -> set[str]:
         expressions = [statement.value] + [part for item in statement.items for part in _item_parts(item)]
     elif isinstance(statement, (ir.SampleStatement,)):
         expressions = [statement.value, statement.distribution]
+        if statement.truncation is not None:
+            expressions += list(statement.truncation.bounds)
     elif isinstance(statement, ir.TargetIncrement):
         expressions = [statement.value]
     elif isinstance(statement, ir.BoundCheck):

@@ -148,7 +148,7 @@ class StatementEmitter:
             event_rules.sample(self, s.value, distribution, checked)
             return
         log_prob = ir.LogProb(distribution, s.value, ir.Type("real", ()), s.span)
-        region = self.fuser(checked=log_prob if checked else None).region(log_prob)
+        region = self.fuser(checked=log_prob if checked else None).region(log_prob, s.truncation)
         region.shape = _broadcast_region_shape(region)
         self.sum_into_target(region)
 
@@ -164,6 +164,10 @@ class StatementEmitter:
         sampler = sampler_name(declaration.sampler_for([name for name, _ in distribution.arguments]))
         fuser = Fuser(self.value)
         arguments = [fuser.convert(argument) for _, argument in distribution.arguments]
+        truncation = s.truncation
+        bounds = {} if truncation is None else {
+            which: fuser.convert(bound) for which, bound in (("low", truncation.lower), ("high", truncation.upper))
+            if bound is not None}
         leaves = list(fuser.leaves.values())
         shape = distribution.type.batch_shape
         integer = declaration.support.dtype == "int"
@@ -182,9 +186,14 @@ class StatementEmitter:
             lines = []
         region = Region(sympy.Integer(0), leaves, shape)
         values = {f"{emitter.prefix}_a{k}": fuse_at(region, argument, names) for k, argument in enumerate(arguments)}
-        body = emit_assignments(values, emitter.prefix)
+        limits = {f"{emitter.prefix}_{which}": fuse_at(region, bound, names) for which, bound in bounds.items()}
+        body = emit_assignments({**values, **limits}, emitter.prefix)
         element = f"{target_code}[{', '.join(names)}]" if shape else target_code
-        body.append(f"{element} = draws.{sampler}({', '.join(values)})")
+        draw = f"draws.{sampler}({', '.join(values)})"
+        if truncation is None:
+            body.append(f"{element} = {draw}")
+        else:
+            body += _rejection_lines(element, draw, limits, emitter.prefix)
         if shape:
             header, _ = loop_header(shape, leaves, names, size_of)
             body = header + ["    " * len(header) + line for line in body]
@@ -291,6 +300,27 @@ class StatementEmitter:
                 lines_of(then_ops, "adjoint_init") + lines_of(list(reversed(then_ops)), "reverse"),
                 lines_of(else_ops, "adjoint_init") + lines_of(list(reversed(else_ops)), "reverse"))
         self.emit_op(op)
+
+
+# how many draws `gen y ~ D(...) T[low, high]` makes before it gives up on an element (NaN)
+TRUNCATED_DRAW_TRIES = 10_000
+
+
+def _rejection_lines(element: str, draw: str, limits: dict, prefix: str) -> list[str]:
+    """`gen y ~ D(...) T[low, high]` by rejection: draw from D until the draw lies in [low, high]
+    (``limits``: the names of the bounds' values, ending `_low` / `_high`).  Exact for any family
+    with a sampler, and cheap while the interval holds a fair part of the mass; after
+    TRUNCATED_DRAW_TRIES draws outside the element is NaN (likely only when the interval holds
+    less than about 1e-3 of the mass: (1 - 1e-3) ** 10000 is 5e-5)."""
+    inside = " and ".join(f"{name} <= {element}" if name.endswith("_low") else f"{element} <= {name}"
+                          for name in limits)
+    return [f"{element} = {draw}",
+            f"{prefix}_tries = 1",
+            f"while not ({inside}) and {prefix}_tries < {TRUNCATED_DRAW_TRIES}:",
+            f"    {element} = {draw}",
+            f"    {prefix}_tries += 1",
+            f"if not ({inside}):",
+            f"    {element} = math.nan"]
 
 
 def _broadcast_region_shape(region: Region):

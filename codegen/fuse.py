@@ -165,9 +165,45 @@ class Fuser:
         self.intermediates: dict[sympy.Symbol, sympy.Expr] = {}
         self.checked = checked                        # the LogProb whose support needs no test
 
-    def region(self, expr) -> Region:
-        expression = self.convert(expr)
+    def region(self, expr, truncation: ir.Truncation | None = None) -> Region:
+        """The region of expr; with a truncation (expr is then the `~` statement's LogProb), the
+        truncated log density."""
+        expression = self.convert(expr) if truncation is None else self.truncated(expr, truncation)
         return Region(expression, list(self.leaves.values()), expr.type.shape, intermediates=dict(self.intermediates))
+
+    def truncated(self, log_prob: ir.LogProb, truncation: ir.Truncation):
+        """log p(y) - log P(low <= Y <= high) inside [low, high], -inf outside (Stan's `T[low, high]`).
+
+        The normaliser is taken in the tail where it keeps its digits: log S(low) alone for a
+        lower bound, log F(high) alone for an upper one, and for both the difference of the
+        survival functions when the interval lies in the upper tail (S(low) < F(high)), of the
+        cdfs otherwise, each as log a + log1m_exp(log b - log a).  A discrete family's lower
+        bound counts: P(Y >= low) = S(low - 1), as Stan."""
+        from ppl.catalogue.distributions import DISTRIBUTIONS
+        from ppl.catalogue.sympy_functions import log1m_exp, where
+
+        distribution = log_prob.distribution
+        discrete = DISTRIBUTIONS[distribution.family].support.dtype == "int"
+        density = self.convert(log_prob)
+        value = self.convert(log_prob.value)
+        low = None if truncation.lower is None else self.convert(truncation.lower)
+        high = None if truncation.upper is None else self.convert(truncation.upper)
+        below = None if low is None else (low - 1 if discrete else low)   # P(Y >= low) = S(below)
+
+        def function(method, at):
+            return self.distribution_function(distribution, at, method)
+
+        if below is None:
+            normaliser = function("log_cdf", high)
+        elif high is None:
+            normaliser = function("log_survival_function", below)
+        else:
+            survival_low, survival_high = function("log_survival_function", below), function("log_survival_function", high)
+            cdf_low, cdf_high = function("log_cdf", below), function("log_cdf", high)
+            normaliser = where(survival_low < cdf_high, survival_low + log1m_exp(survival_high - survival_low),
+                               cdf_high + log1m_exp(cdf_low - cdf_high))
+        outside = sympy.Or(*([] if low is None else [value < low]), *([] if high is None else [value > high]))
+        return where(outside, -sympy.oo, density - normaliser)
 
     def named(self, hint: str, expression):
         """A density's argument as a named intermediate (leaves and numbers stay as they are)."""
@@ -199,6 +235,8 @@ class Fuser:
             return arithmetic(expr.op, self.convert(expr.left), self.convert(expr.right))
         if isinstance(expr, ir.Call):
             return elementwise(expr.function, [self.convert(a) for a in expr.args])
+        if expr.method != "log_prob":
+            return self.distribution_function(expr.distribution, self.convert(expr.value), expr.method)
         return self.log_density(expr.distribution, self.convert(expr.value), checked=expr is self.checked)
 
     def real_power_operands(self, base, exponent):
@@ -237,6 +275,22 @@ class Fuser:
             return density
         inside = condition(declaration.support, value_symbol, tuple(arguments[name] for name in declaration.support_bounds))
         return where(inside, density, -sympy.oo)
+
+    def distribution_function(self, distribution: ir.DistributionExpr, value, method: str):
+        """``method`` (log_cdf, cdf, log_survival_function, survival_function) of the distribution
+        at value: the declaration's expression, defined for every real value."""
+        from ppl.catalogue.density import distribution_function_expression
+
+        given = tuple(name for name, _ in distribution.arguments)
+        try:
+            expression, x, parameters = distribution_function_expression(distribution.family, given, method)
+        except (KeyError, NotImplementedError, ValueError) as error:
+            raise NotSupportedYet(f"the {method} of {distribution.family}({', '.join(given)}) "
+                                  f"cannot be compiled ({error})") from None
+        substitution = {x: self.named("value", value)}
+        for name, argument in distribution.arguments:
+            substitution[parameters[name]] = self.named(name, self.convert(argument))
+        return expression.xreplace(substitution)
 
     def leaf_symbol(self, value: Value):
         """The symbol standing for a value computed outside the region."""

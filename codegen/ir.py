@@ -30,7 +30,9 @@ Expressions (every node has ``.type`` and ``.span``)
                     names in declaration order (omitted ones with defaults are
                     filled in as constants; alternatives not chosen are absent).
 ``KernelExpr``      a PSD kernel for a GaussianProcess.
-``LogProb``         ``dist.log_prob(value)``: the log density, batch-shaped.
+``LogProb``         ``dist.log_prob(value)``: the log density, batch-shaped; with
+                    ``method``, ``dist.log_cdf(value)``, ``.cdf``,
+                    ``.log_survival_function``, ``.survival_function``.
 
 Statements (every node has ``.span`` and ``.stage``)
 -----------------------------------------------------
@@ -238,6 +240,10 @@ class LogProb:
     value: "Expr"
     type: Type
     span: Span = _span()
+    # which function of the distribution at value: "log_prob", or one of its distribution
+    # functions (a scalar family with a declared cdf): "log_cdf", "cdf",
+    # "log_survival_function", "survival_function"
+    method: str = "log_prob"
 
 
 Expr = Union[Constant, Variable, UnaryOp, BinaryOp, IndexOp, Call, Stack,
@@ -328,12 +334,26 @@ class IndexAssign:
 
 
 @dataclass(frozen=True)
+class Truncation:
+    """`T[lower, upper]`: the density renormalised to [lower, upper]; a bound left out is None.
+    Each bound broadcasts against the statement's batch shape."""
+    lower: Optional[Expr]
+    upper: Optional[Expr]
+    span: Span = _span()
+
+    @property
+    def bounds(self) -> tuple:
+        return tuple(bound for bound in (self.lower, self.upper) if bound is not None)
+
+
+@dataclass(frozen=True)
 class SampleStatement:
     value: Expr
     distribution: DistributionExpr
     span: Span = _span()
     stage: str = "model"
     defines: Optional[str] = None    # for `gen NAME ~ DIST`: the name drawn
+    truncation: Optional[Truncation] = None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def _expr(expr) -> tuple[str, int]:
         args = ", ".join(f"{name}={expr_text(value)}" for name, value in expr.arguments)
         return f"{expr.family}({args})", 9
     if isinstance(expr, ir.LogProb):
-        return f"{expr_text(expr.distribution, 9)}.log_prob({expr_text(expr.value)})", 9
+        return f"{expr_text(expr.distribution, 9)}.{expr.method}({expr_text(expr.value)})", 9
     return f"<{type(expr).__name__}>", 9
 
 
@@ -131,7 +131,9 @@ def _statement(s, depth, lines):
         items = ", ".join(_item(i) for i in s.items)
         lines.append(f"{pad}{tag} {s.name}[{items}] = {expr_text(s.value)}")
     elif isinstance(s, ir.SampleStatement):
-        lines.append(f"{pad}{tag} {expr_text(s.value)} ~ {expr_text(s.distribution)}"
+        truncation = "" if s.truncation is None else " T[{}, {}]".format(
+            *("" if bound is None else expr_text(bound) for bound in (s.truncation.lower, s.truncation.upper)))
+        lines.append(f"{pad}{tag} {expr_text(s.value)} ~ {expr_text(s.distribution)}{truncation}"
                      f"  # {s.distribution.type}")
     elif isinstance(s, ir.TargetIncrement):
         lines.append(f"{pad}{tag} target += {expr_text(s.value)}")

@@ -60,12 +60,13 @@ class _PplIndenter(Indenter):
 
 
 def _grammar_text() -> str:
-    """The grammar as installed (package `codegen.grammar`), or from the source tree's
-    grammar/ when codegen is imported from a checkout beside a non-editable install."""
-    try:
-        return resources.files("codegen.grammar").joinpath("ppl.lark").read_text()
-    except ModuleNotFoundError:
-        return (Path(__file__).resolve().parent.parent / "grammar" / "ppl.lark").read_text()
+    """The grammar beside this codegen: a checkout's grammar/ when codegen is imported from a
+    source tree (also when another checkout is installed editable, whose `codegen.grammar`
+    would be that other tree's), else the installed package `codegen.grammar`."""
+    checkout = Path(__file__).resolve().parent.parent / "grammar" / "ppl.lark"
+    if checkout.is_file():
+        return checkout.read_text()
+    return resources.files("codegen.grammar").joinpath("ppl.lark").read_text()
 
 
 @functools.lru_cache(maxsize=1)
@@ -173,8 +174,12 @@ class _ToAst(lark.Transformer):
         return ast.Assign(target, value, False, self._span(meta))
 
     def sample(self, meta, children):
-        value, distribution = children
-        return ast.Sample(value, distribution, False, self._span(meta))
+        value, distribution, truncation = children
+        return ast.Sample(value, distribution, False, self._span(meta), truncation)
+
+    def truncation(self, meta, children):
+        lower, upper = children
+        return ast.Truncation(lower, upper, self._span(meta))
 
     def target_increment(self, meta, children):
         (value,) = children
@@ -187,7 +192,7 @@ class _ToAst(lark.Transformer):
             return ast.ArrayDecl(inner.name, inner.type, True, span, inner.name_span)
         if isinstance(inner, ast.Assign):
             return ast.Assign(inner.target, inner.value, True, span, inner.declared)
-        return ast.Sample(inner.value, inner.distribution, True, span)
+        return ast.Sample(inner.value, inner.distribution, True, span, inner.truncation)
 
     def return_stmt(self, meta, children):
         (value,) = children

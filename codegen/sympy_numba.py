@@ -47,7 +47,7 @@ class UnsupportedExpression(Exception):
 # SymPy function → the Numba-callable name it prints as
 _FUNCTIONS = {
     "exp": "math.exp", "log": "math.log", "sqrt": "math.sqrt", "sin": "math.sin", "cos": "math.cos",
-    "tan": "math.tan", "tanh": "math.tanh", "sinh": "math.sinh", "cosh": "math.cosh", "atan": "math.atan",
+    "tan": "math.tan", "tanh": "math.tanh", "sinh": "math.sinh", "cosh": "math.cosh", "atan": "math.atan", "atan2": "math.atan2",
     "asin": "math.asin", "acos": "math.acos", "erf": "math.erf", "erfc": "math.erfc",
     "loggamma": "math.lgamma", "log1p": "math.log1p", "expm1": "math.expm1",
     "softplus": "special.softplus", "log1m_exp": "special.log1m_exp", "logaddexp": "special.logaddexp",
@@ -55,6 +55,7 @@ _FUNCTIONS = {
     "trigamma": "special.trigamma", "Phi": "special.Phi", "lbeta": "special.lbeta", "sign": "special.sign",
     "log_ndtr": "special.log_ndtr", "log_normal_mass": "special.log_normal_mass",
     "log_bessel_i0": "special.log_bessel_i0", "bessel_i1_i0_ratio": "special.bessel_i1_i0_ratio",
+    "log_gamma_p": "special.log_gamma_p", "log_gamma_q": "special.log_gamma_q",
 }
 
 # SymPy's own log1p rewrite expands its argument ((x - mu)**2 → x**2 - 2 mu x + mu**2), trading

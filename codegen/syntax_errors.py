@@ -17,6 +17,12 @@ from ppl.errors import ModelSyntaxError, Span, source_lines
 
 # label → (message, hint, bad snippets that fail the same way)
 SYNTAX_ERROR_EXAMPLES: dict[str, tuple[str, str, list[str]]] = {
+    "truncation-bounds": (
+        "`T[...]` takes a lower and an upper bound, separated by a comma",
+        "write `T[low, high]`, or leave a side empty for no bound: `T[low, ]`, `T[, high]`",
+        ["y ~ Normal(0, 1) T[0]\n", "y ~ Normal(0, 1) T[]\n", "y ~ Normal(0, 1) T[0, 1, 2]\n",
+         "y ~ Normal(0, 1) T[a:b]\n"],
+    ),
     "missing-block-colon": (
         "missing ':' at the end of this block header",
         "`for` and `if` lines end with a colon, and their block is indented below them",
@@ -186,9 +192,6 @@ def describe_syntax_error(error: lark.exceptions.UnexpectedInput, text: str, par
         word, column = leading
         message, hint = _LEADING_WORDS[word]
         return ModelSyntaxError(message, Span(span.line, column, span.line, column + len(word)), hint=hint)
-    truncation = _truncation(token, text, span)
-    if truncation is not None:
-        return truncation
     found = _describe_token(token)
     opened = _unclosed_before(text, span)
     if opened is not None and opened[0][0] < span.line:
@@ -220,22 +223,6 @@ def describe_syntax_error(error: lark.exceptions.UnexpectedInput, text: str, par
                 span, expected=expected, hint=f"close it with '{')' if bracket == '(' else ']'}' before this point")
     return ModelSyntaxError(f"unexpected {found}", span, expected=expected,
                             hint="check this line against the statement forms of the language reference")
-
-
-def _truncation(token, text: str, span: Span) -> ModelSyntaxError | None:
-    """Stan's truncation `y ~ Normal(mu, sigma) T[L, U]`: said plainly, not as a missing operator."""
-    if token is None or token.type != "NAME" or str(token) != "T":
-        return None
-    line = source_lines(text)[span.line - 1] if 0 < span.line <= len(source_lines(text)) else ""
-    after = line[span.column:].lstrip()
-    if "~" not in line[:span.column - 1] or not after.startswith("["):
-        return None
-    end = line.find("]", span.column)
-    end_column = end + 2 if end >= 0 else len(line) + 1
-    return ModelSyntaxError(
-        "truncation (`T[...]`) is not supported yet", Span(span.line, span.column, span.line, end_column),
-        hint="for a param, declare the bound instead (`param s: real<lower=0>` with `s ~ Normal(0, 1)` is a "
-             "half-normal: the truncation's constant does not matter); for data, truncation is not available")
 
 
 def _match_label(error, parse_snippet) -> str | None:

@@ -36,7 +36,7 @@ def _statement(s, depth: int, lines: list[str]) -> None:
         declared = f": {type_text(s.declared)}" if s.declared is not None else ""
         lines.append(f"{pad}{gen}{expr_text(s.target)}{declared} = {expr_text(s.value)}")
     elif isinstance(s, ast.Sample):
-        lines.append(f"{pad}{gen}{expr_text(s.value)} ~ {expr_text(s.distribution)}")
+        lines.append(f"{pad}{gen}{expr_text(s.value)} ~ {expr_text(s.distribution)}{truncation_text(s.truncation)}")
     elif isinstance(s, ast.TargetIncrement):
         lines.append(f"{pad}target += {expr_text(s.value)}")
     elif isinstance(s, ast.Return):
@@ -78,6 +78,16 @@ def type_text(t: ast.TypeExpr) -> str:
     if t.dims:
         text += "[" + ", ".join(expr_text(d) for d in t.dims) + "]"
     return text
+
+
+def truncation_text(truncation, text=None) -> str:
+    """` T[lower, upper]` (a bound left out stays empty), or "" without a truncation; ``text``
+    writes a bound (``expr_text`` by default, ``ir_print.expr_text`` for the IR)."""
+    if truncation is None:
+        return ""
+    text = text or expr_text
+    bounds = ["" if bound is None else text(bound) for bound in (truncation.lower, truncation.upper)]
+    return f" T[{bounds[0]}, {bounds[1]}]"
 
 
 def expr_text(e, parent: int = 0) -> str:

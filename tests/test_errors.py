@@ -40,10 +40,10 @@ def row(id, source, error, line, column, phrase, xfail=None):
 
 ROWS = [
     # ---- syntax ---------------------------------------------------------------
-    row("stan_truncation",
+    row("truncation_with_one_bound",
         "param mu: real\n"
-        "mu ~ Normal(0, 1) T[0, ]\n",
-        Syn, 2, 19, "truncation (`T[...]`) is not supported yet"),
+        "mu ~ Normal(0, 1) T[0]\n",
+        Syn, 2, 22, "`T[...]` takes a lower and an upper bound, separated by a comma"),
     row("form_feed_in_a_comment_keeps_line_numbers",
         "param mu: real\n"
         "# a page break \x0c inside a comment\n"

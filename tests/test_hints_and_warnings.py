@@ -67,7 +67,9 @@ FUNCTION_ROWS = [
     row("normal_lpdf(mu, 0, 1)", "`Normal(...).log_prob(y)`", never="normal_cdf"),
     row("poisson_log_lpmf(mu, 1)", "`Poisson(log_rate=alpha).log_prob(y)`"),
     row("normal_rng(0, 1)", "`gen y ~ Normal(...)`"),
-    row("normal_lcdf(mu, 0, 1)", "not their CDFs"),
+    row("normal_lcdf(mu, 0, 1)", "`Normal(...).log_cdf(y)`"),
+    row("normal_lccdf(mu, 0, 1)", "`Normal(...).log_survival_function(y)`"),
+    row("exponential_cdf(mu, 1)", "`Exponential(...).cdf(y)`"),
     # near misses: edit distance still helps, but toward what the user meant
     row("log1mm(mu)", "did you mean 'log1m'?", never="'log1p'"),
     row("log1mexpp(mu)", "did you mean 'log1mexp'? ppl calls it 'log1m_exp'", never="'log1p'"),

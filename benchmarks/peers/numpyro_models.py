@@ -28,6 +28,13 @@ def ar_k(K, T, y):
     numpyro.sample("y", dist.Normal(alpha + y[index] @ beta, sigma), obs=y[K:])
 
 
+def censored_survival(N_obs, N_cens, t_obs, t_cens):
+    concentration = numpyro.sample("concentration", dist.LogNormal(0.0, 1.0))
+    scale = numpyro.sample("scale", dist.LogNormal(2.0, 1.0))
+    numpyro.sample("t_obs", dist.Weibull(scale, concentration), obs=t_obs)
+    numpyro.factor("t_cens", -jnp.sum((t_cens / scale) ** concentration))   # Weibull's log survival function
+
+
 def correlated_mvn(N, K, Y):
     mu = numpyro.sample("mu", dist.Normal(0.0, 10.0).expand([K]))
     sigma = numpyro.sample("sigma", dist.HalfCauchy(2.5).expand([K]))
@@ -158,6 +165,7 @@ def zero_inflated_counts(N, x, y):
 
 _KINDS = {
     "ar_k": {"K": int, "T": int, "y": _real},
+    "censored_survival": {"N_obs": int, "N_cens": int, "t_obs": _real, "t_cens": _real},
     "correlated_mvn": {"N": int, "K": int, "Y": _real},
     "correlated_regression": {"N": int, "K": int, "X": _real, "y": _real},
     "dirichlet_simplex": {"K": int, "N": int, "alpha": _real, "y": _int},

@@ -37,6 +37,16 @@ def ar_k(data):
     return model
 
 
+def censored_survival(data):
+    t_obs, t_cens = _real(data["t_obs"]), _real(data["t_cens"])
+    with pm.Model() as model:
+        concentration = pm.LogNormal("concentration", 0.0, 1.0)
+        scale = pm.LogNormal("scale", 2.0, 1.0)
+        pm.Weibull("t_obs", concentration, scale, observed=t_obs)
+        pm.Potential("t_cens", -pt.sum((t_cens / scale) ** concentration))   # Weibull's log survival function
+    return model
+
+
 def correlated_mvn(data):
     K, Y = data["K"], _real(data["Y"])
     with pm.Model() as model:

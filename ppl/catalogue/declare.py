@@ -46,6 +46,13 @@ A family that is another one under a change of parameters (a full-covariance
 normal is a TriL normal of the Cholesky factor) carries a ``lowering``
 (``ppl.catalogue.lowering``) instead of a log density and sampler: the
 compiler rewrites it into the target for `~`, ``.log_prob`` and `gen` alike.
+
+A scalar family with a closed-form cdf declares it as ``log_cdf(x, *, <parameters>)`` and/or
+``log_survival(x, ...)`` (SymPy, log P(X <= x) and log P(X > x) inside the support, written in
+the form that keeps its digits in the tail it is used for: Normal's ``log_ndtr(z)`` and
+``log_ndtr(-z)``).  The language's ``.log_cdf(x)``, ``.cdf(x)``,
+``.log_survival_function(x)``, ``.survival_function(x)`` and ``T[low, high]``, and the library's
+methods of the same names, all follow from these two.
 """
 
 from __future__ import annotations
@@ -86,6 +93,14 @@ class Distribution:
     # log_density(x, *, <parameters given>) -> SymPy expression of log p(x) inside the support;
     # None where the compiler has hand-written rules instead (see ppl/catalogue/density.py)
     log_density: Callable | None = field(default=None, compare=False)
+    # log_cdf(x, *, <parameters given>) -> SymPy expression of log P(X <= x), and
+    # log_survival(x, ...) of log P(X > x), for x inside the support (a scalar family with a closed
+    # form; either may be None: it then follows from the other as log1m_exp, see ppl/catalogue/density.py)
+    log_cdf: Callable | None = field(default=None, compare=False)
+    log_survival: Callable | None = field(default=None, compare=False)
+    # parameters the cdf is not differentiated in (a shape inside an incomplete gamma function):
+    # where a gradient is taken they must not depend on params (a located error says so)
+    cdf_data_parameters: tuple[str, ...] = ()
     # sampler(*parameters) -> one draw (np.random, Numba-compatible); a dict by the chosen
     # alternative where the family has alternatives; None where none is declared yet
     sampler: Callable | dict[str, Callable] | None = field(default=None, compare=False)
@@ -97,6 +112,11 @@ class Distribution:
             if parameter.name == name:
                 return parameter
         raise KeyError(name)
+
+    @property
+    def has_cdf(self) -> bool:
+        """Whether the family declares a closed-form cdf (its log_cdf or its log_survival)."""
+        return self.log_cdf is not None or self.log_survival is not None
 
     @property
     def parameter_names(self) -> tuple[str, ...]:

@@ -124,6 +124,17 @@ def _event_form(family_name: str, given: tuple[str, ...]):
     if declaration.log_density is None:
         raise NotImplementedError(f"{declaration.name} has no SymPy log density: the compiler gives it "
                                   f"hand-written adjoint rules")
+    x, symbols, arguments, sizes = _arguments(family_name, given)
+    expression = sympy.sympify(declaration.log_density(x, **arguments))
+    return expression, x, symbols, sizes
+
+
+@lru_cache(maxsize=None)
+def _arguments(family_name: str, given: tuple[str, ...]):
+    """``(x, {name: symbol}, {name: argument}, {letter: size symbol})``: the symbols of a call's
+    value and parameters, and the arguments a declaration's functions are called with (the
+    symbols, TFP's defaults for parameters left out, the size symbols of size parameters)."""
+    declaration = family(family_name)
     _check_given(declaration, given)
     letters = [*declaration.event, *(letter for p in declaration.parameters for letter in p.event),
                *(p.sets for p in declaration.parameters if p.kind == "size")]
@@ -149,8 +160,7 @@ def _event_form(family_name: str, given: tuple[str, ...]):
                 raise ValueError(f"{declaration.name} needs its parameter {parameter.name!r}")
             arguments[parameter.name] = sympy.nsimplify(parameter.default, rational=True)
     x = symbol("x", declaration.support, declaration.event)
-    expression = sympy.sympify(declaration.log_density(x, **arguments))
-    return expression, x, symbols, sizes
+    return x, symbols, arguments, sizes
 
 
 def event_form(family_name: str, given: tuple[str, ...]):
@@ -160,6 +170,72 @@ def event_form(family_name: str, given: tuple[str, ...]):
     The compiler emits its loops from this form (``codegen/event_density.py``)."""
     expression, x, symbols, sizes = _event_form(family_name, tuple(given))
     return expression, x, dict(symbols), dict(sizes)
+
+
+# ---- cdfs ----------------------------------------------------------------------------
+
+# the distribution functions of a scalar family, by TFP's method names
+DISTRIBUTION_FUNCTIONS = ("log_cdf", "cdf", "log_survival_function", "survival_function")
+
+
+@lru_cache(maxsize=None)
+def _distribution_function(family_name: str, given: tuple[str, ...], method: str):
+    declaration = family(family_name)
+    if method not in DISTRIBUTION_FUNCTIONS:
+        raise ValueError(f"unknown distribution function {method!r} (one of {', '.join(DISTRIBUTION_FUNCTIONS)})")
+    if not declaration.has_cdf:
+        raise NotImplementedError(f"{declaration.name} declares no cdf")
+    from ppl.catalogue.supports import ends
+    from ppl.catalogue.sympy_functions import log1m_exp, where
+
+    x, symbols, arguments, _ = _arguments(family_name, given)
+    lower_tail = method in ("log_cdf", "cdf")
+    declared, other = ((declaration.log_cdf, declaration.log_survival) if lower_tail
+                       else (declaration.log_survival, declaration.log_cdf))
+    inside = declared(x, **arguments) if declared is not None else log1m_exp(other(x, **arguments))
+    # outside the support the cdf is 0 below and 1 above (the survival function the reverse)
+    interval = ends(declaration.support, tuple(arguments[name] for name in declaration.support_bounds))
+    below, above = (-sympy.oo, 0) if lower_tail else (0, -sympy.oo)
+    # the value ranges over all reals here: the symbol x carries the support's assumptions
+    # (positive, ...), under which SymPy would decide `x < 0` False
+    anywhere = sympy.Symbol("x", real=True)
+    expression = sympy.sympify(inside).xreplace({x: anywhere})
+    x = anywhere
+    if interval.upper is not None:
+        expression = where(x > interval.upper, above, expression)
+    if interval.lower is not None:
+        expression = where(x < interval.lower, below, expression)
+    if not method.startswith("log_"):
+        expression = sympy.exp(expression)
+    return expression, x, symbols
+
+
+def distribution_function_expression(family_name: str, given: tuple[str, ...], method: str):
+    """(the SymPy expression of ``method`` at x, the symbol x, {parameter name: its symbol}) for a
+    scalar family with a declared cdf: ``log_cdf`` (log P(X <= x)), ``cdf``,
+    ``log_survival_function`` (log P(X > x)) or ``survival_function``, for every real x (-inf or
+    0 outside the support, as the limits).  A side the declaration leaves out is log1m_exp of
+    the other.  NotImplementedError for a family without a cdf."""
+    expression, x, symbols = _distribution_function(family_name, tuple(given), method)
+    return expression, x, dict(symbols)
+
+
+@lru_cache(maxsize=None)
+def _numpy_distribution_function(family_name, given, method):
+    expression, x, _ = _distribution_function(family_name, given, method)
+    call = _lambdify(family_name, given, None, [expression], value_symbol=x)
+
+    def function(x, **parameters):
+        return call(x, **parameters)[0]
+
+    function.__doc__ = f"{method}(x) of {family_name}({', '.join(given)}), vectorised (NumPy broadcasting)."
+    return function
+
+
+def numpy_distribution_function(family_name: str, given: tuple[str, ...], method: str):
+    """A vectorised NumPy function f(x, **parameters) of ``distribution_function_expression``
+    (no check of the parameters' domains)."""
+    return _numpy_distribution_function(family_name, tuple(given), method)
 
 
 def _logsumexp_of_terms(terms):
@@ -329,10 +405,12 @@ NUMPY_FUNCTIONS: dict[str, Callable] = {
 
 # ---- NumPy functions --------------------------------------------------------------
 
-def _lambdify(family_name, given, size, expressions):
-    """A NumPy function f(x, **parameters) of the given expressions (a list)."""
+def _lambdify(family_name, given, size, expressions, value_symbol=None):
+    """A NumPy function f(x, **parameters) of the given expressions (a list); ``value_symbol``
+    is the value's symbol where it is not the log density's."""
     declaration = family(family_name)
     _, x, symbols = _expression(family_name, given, size)
+    x = x if value_symbol is None else value_symbol
     names = list(symbols)
     flat_arguments = []
     for symbol in (x, *symbols.values()):
@@ -417,5 +495,6 @@ def parameterisations(declaration: Distribution) -> list[tuple[str, ...]]:
             for chosen in choices]
 
 
-__all__ = ["NUMPY_FUNCTIONS", "family", "log_density_cse", "log_density_derivatives", "log_density_expression",
+__all__ = ["DISTRIBUTION_FUNCTIONS", "NUMPY_FUNCTIONS", "distribution_function_expression", "family",
+           "numpy_distribution_function", "log_density_cse", "log_density_derivatives", "log_density_expression",
            "numpy_log_density", "numpy_log_density_derivatives", "parameterisations"]

@@ -140,18 +140,22 @@ def ndtr(z):
 
 
 def log_ndtr(z):
-    """log Φ(z).  For z > -20, log of ``ndtr``; below, the asymptotic series
-    Φ(z) ≈ φ(z) / |z| · (1 - 1/z² + 3/z⁴ - 15/z⁶), whose omitted term is below 1e-10
-    relative there (Abramowitz and Stegun 26.2.12)."""
+    """log Φ(z).  For z >= -37, log of ``ndtr`` (still a normal float there); below, the
+    asymptotic series Φ(z) ≈ φ(z) / |z| · (1 - 1/z² + 3/z⁴ - ... + 10395/z¹²), whose first
+    omitted term is below 1e-15 relative (Abramowitz and Stegun 26.2.12).  The Numba form
+    (``ppl.runtime.special.log_ndtr``) is the same algorithm."""
     z = np.asarray(z, dtype=np.float64)
-    tail = z < -20.0
-    safe = np.where(tail, -20.0, z)
+    tail = z < -37.0
+    safe = np.where(tail, -37.0, z)
     with np.errstate(divide="ignore"):
         # above 0, log1p of the upper tail keeps the relative accuracy that log(1 - tiny) loses
         direct = np.where(safe > 0, np.log1p(-ndtr(-np.abs(safe))), np.log(ndtr(safe)))
-    inverse_square = 1.0 / np.where(tail, z, -20.0) ** 2
-    series = 1.0 - inverse_square * (1.0 - inverse_square * (3.0 - 15.0 * inverse_square))
-    asymptotic = (-0.5 * z ** 2 - _HALF_LOG_2PI - np.log(np.abs(np.where(tail, z, -20.0)))
+    inverse_square = 1.0 / np.where(tail, z, -37.0) ** 2
+    series = 10395.0
+    for coefficient in (945.0, 105.0, 15.0, 3.0, 1.0):
+        series = coefficient - inverse_square * series
+    series = 1.0 - inverse_square * series
+    asymptotic = (-0.5 * z ** 2 - _HALF_LOG_2PI - np.log(np.abs(np.where(tail, z, -37.0)))
                   + np.log(series))
     return np.where(tail, asymptotic, direct)[()]
 
@@ -531,5 +535,9 @@ SYMPY_FUNCTIONS: dict[str, Callable] = {
     "log_normal_mass": log_normal_mass,
     "log_bessel_i0": log_bessel_i0,
     "bessel_i1_i0_ratio": bessel_i1_i0_ratio,
+    "erf": erf,
+    "log_gamma_p": lambda a, x: log_incomplete_gamma(a, x)[0],
+    "log_gamma_q": lambda a, x: log_incomplete_gamma(a, x)[1],
+    "erfc": erfc,
     "where": lambda condition, a, b: np.where(condition, a, b),
 }

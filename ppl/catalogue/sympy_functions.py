@@ -87,9 +87,10 @@ class Phi(sympy.Function):
 
 
 class log_ndtr(sympy.Function):
-    """log Phi(x), the log of the standard normal CDF, accurate far into both tails (a
-    SkewNormal's log Phi(skewness z) reaches -1000 in a sampler's early steps).  Its derivative
-    phi(x) / Phi(x) is written as exp(log phi(x) - log Phi(x)), finite wherever the two are."""
+    """log Φ(x), the log of the standard normal cdf: the Normal family's log cdf, finite in the
+    far lower tail where Φ underflows (Φ(-40) is 4e-350).  Its derivative, the inverse Mills
+    ratio φ(x) / Φ(x), is written as exp(log φ(x) - log Φ(x)) so that it stays finite there too
+    (about -x for x → -∞), where φ / Φ would be 0 / 0."""
 
     def fdiff(self, argindex=1):
         x = self.args[0]
@@ -130,5 +131,34 @@ class bessel_i1_i0_ratio(sympy.Function):
         return 1 - ratio / x - ratio ** 2
 
 
-__all__ = ["Phi", "bessel_i1_i0_ratio", "expm1", "log1m_exp", "log1p", "log_bessel_i0", "log_ndtr", "log_normal_mass",
-           "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py", "xlogy"]
+class log_gamma_p(sympy.Function):
+    """log P(a, x), the log of the regularised lower incomplete gamma function γ(a, x) / Γ(a):
+    the log cdf of Gamma, Chi2 and (as Q) InverseGamma and Poisson.  Its derivative in x,
+    x^(a-1) e^-x / (Γ(a) P), is written in logs so that it stays finite where P underflows; the
+    one in a (a series of no closed form) is left unevaluated: the checker requires a to be
+    data wherever a gradient is taken (``Distribution.cdf_data_parameters``)."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        if argindex != 2:
+            return super().fdiff(argindex)
+        a, x = self.args
+        return sympy.exp((a - 1) * sympy.log(x) - x - sympy.loggamma(a) - log_gamma_p(a, x))
+
+
+class log_gamma_q(sympy.Function):
+    """log Q(a, x) = log(1 - P(a, x)), the upper regularised incomplete gamma function; its
+    derivative in x is -x^(a-1) e^-x / (Γ(a) Q), in logs (see log_gamma_p)."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        if argindex != 2:
+            return super().fdiff(argindex)
+        a, x = self.args
+        return -sympy.exp((a - 1) * sympy.log(x) - x - sympy.loggamma(a) - log_gamma_q(a, x))
+
+
+__all__ = ["Phi", "bessel_i1_i0_ratio", "expm1", "log1m_exp", "log1p", "log_bessel_i0", "log_gamma_p", "log_gamma_q",
+           "log_ndtr", "log_normal_mass", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py", "xlogy"]

@@ -10,7 +10,9 @@ the batch, and returns the broadcast of those leading axes.
 A subclass sets `batch_shape` and `event_shape` in `__init__` (through
 `Distribution.__init__`) and implements `_sample(n, rng)` (→ `[n, *batch,
 *event]`) and `_log_prob(x)` (x already checked and broadcast-compatible);
-optionally `_mean`, `_variance` or `_stddev`, `_mode`, `_cdf`, `_log_cdf`.
+optionally `_mean`, `_variance` or `_stddev`, `_mode`, `_cdf`, `_log_cdf`,
+`_log_survival_function` (the catalogued families get the last three from
+their declarations).
 """
 
 from __future__ import annotations
@@ -136,6 +138,20 @@ class Distribution:
         value = np.asarray(value, dtype=np.float64)
         return np.broadcast_to(self._log_cdf(value), self._value_batch_shape(value))
 
+    def log_survival_function(self, value) -> np.ndarray:
+        """log P(X > value): a subclass's `_log_survival_function` where it has one (kept
+        accurate where the cdf is near 1), else log(1 - cdf) from log_cdf."""
+        if type(self)._log_survival_function is Distribution._log_survival_function:
+            from ppl.catalogue.special_functions import log1mexp
+
+            return log1mexp(self.log_cdf(value))
+        value = np.asarray(value, dtype=np.float64)
+        return np.broadcast_to(self._log_survival_function(value), self._value_batch_shape(value))
+
+    def survival_function(self, value) -> np.ndarray:
+        """P(X > value) = 1 - cdf(value)."""
+        return np.exp(self.log_survival_function(value))
+
     def mean(self) -> np.ndarray:
         return self._broadcast_statistic(self._mean())
 
@@ -175,6 +191,9 @@ class Distribution:
 
     def _log_cdf(self, value):
         raise NotImplementedError(f"{type(self).__name__} has no log_cdf")
+
+    def _log_survival_function(self, value):
+        raise NotImplementedError(f"{type(self).__name__} has no log_survival_function")
 
     def _mean(self):
         raise NotImplementedError(f"{type(self).__name__} has no mean")

@@ -3,9 +3,10 @@
 A catalogue declaration (``ppl/catalogue/distributions/<family>.py``) names
 the parameters in TFP's order, each with its domain and event letters, the
 alternatives (exactly one of ``logits=`` / ``probs=``), the support and the
-log density as a SymPy expression, and its sampler.  A library class adds
-only what the declaration does not carry — moments and cdf — and derives the
-rest here:
+log density as a SymPy expression, its cdf where it has a closed form, and
+its sampler.  A library class adds only what the declaration does not carry
+(moments, and the cdfs built on the incomplete gamma and beta functions) and
+derives the rest here:
 
 * which parameters were given, and TFP's defaults for the others
   (``Uniform()`` is on [0, 1));
@@ -19,6 +20,9 @@ rest here:
   ``ppl.catalogue.density.numpy_log_density`` on first use (that module
   imports SymPy, so it is imported here lazily: ``import ppl.distributions``
   stays SymPy-free), and -inf outside the declared support;
+* ``log_cdf``, ``cdf``, ``log_survival_function``, ``survival_function``: the
+  declaration's ``log_cdf`` / ``log_survival`` lambdified the same way, for the
+  families that declare a cdf (``ppl.catalogue.density.numpy_distribution_function``);
 * ``sample``: the declaration's sampler (Numba-compatible, ``np.random``),
   compiled by ``ppl.catalogue.draws``: a scalar family's as a ufunc over the
   broadcast parameters, an event family's called once per batch element with
@@ -115,6 +119,36 @@ class CataloguedDistribution(Distribution):
             inside = domains.in_support(self.declaration.support, value, bounds, categories=self._event_size)
         return np.where(inside, result, -np.inf)
 
+    def _log_cdf(self, value: np.ndarray) -> np.ndarray:
+        """The declaration's log cdf where it has one; else a class's own `_cdf`, if written."""
+        if self.declaration.has_cdf:
+            return self._declared_function("log_cdf", value)
+        if type(self)._cdf is not Distribution._cdf:
+            with np.errstate(divide="ignore"):
+                return np.log(self._cdf(value))
+        raise NotImplementedError(f"{self.declaration.name} has no log_cdf")
+
+    def _log_survival_function(self, value: np.ndarray) -> np.ndarray:
+        """The declaration's log survival function where it has a cdf, else log(1 - cdf)."""
+        if self.declaration.has_cdf:
+            return self._declared_function("log_survival_function", value)
+        from ppl.catalogue.special_functions import log1mexp
+
+        return log1mexp(self._log_cdf(value))
+
+    def _declared_function(self, method: str, value: np.ndarray) -> np.ndarray:
+        """A distribution function from the declaration (``density.numpy_distribution_function``);
+        a count family's at the integer part of the value, as TFP's (P(X <= floor(x))), and at
+        ±inf the limits (which a count family's incomplete gamma of k + 1 = inf does not reach)."""
+        from ppl.catalogue.density import numpy_distribution_function
+
+        if self.declaration.support.dtype == "int":
+            value = np.floor(value)
+        function = numpy_distribution_function(self.family, self._given, method)
+        result = function(value, **{key: self.parameters[key] for key in self._given})
+        below, above = (-np.inf, 0.0) if method == "log_cdf" else (0.0, -np.inf)
+        return np.where(value == -np.inf, below, np.where(value == np.inf, above, result))
+
     def _needs_size(self) -> bool:
         return bool(self.declaration.event) or any(p.event for p in self.declaration.parameters)
 
@@ -123,7 +157,7 @@ def declared_class(declaration) -> type:
     """The library class of a catalogue family that has none written for it (a new file in
     ``ppl/catalogue/distributions/`` is enough): parameters by position in TFP's order or by
     keyword, validation, shapes, ``log_prob`` and ``sample``, all from the declaration; no
-    moments or cdf until a class written in ``ppl/distributions/`` adds them."""
+    moments until a class written in ``ppl/distributions/`` adds them (a declared cdf comes with it)."""
 
     def __init__(self, *arguments, validate_args=True, name=None, **parameters):
         names = declaration.parameter_names

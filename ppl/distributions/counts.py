@@ -50,16 +50,6 @@ class Bernoulli(_SuccessProbability, CataloguedDistribution):
     def __init__(self, logits=None, probs=None, validate_args=True, name="Bernoulli"):
         super().__init__(name, validate_args, logits=logits, probs=probs)
 
-    def _log_cdf(self, x):
-        """log(1 - p) on [0, 1), 0 from 1 on, -inf below 0."""
-        with np.errstate(divide="ignore"):
-            log_failure = (special.log_sigmoid(-self.logits) if self.logits is not None
-                           else np.log1p(-np.asarray(self.probs)))
-        return np.where(x < 0, -np.inf, np.where(x < 1, log_failure, 0.0))
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
-
     def _mean(self):
         return self.probs_parameter()
 
@@ -143,16 +133,6 @@ class Poisson(CataloguedDistribution):
 
     def rate_parameter(self):
         return np.asarray(self.rate) if self.rate is not None else np.exp(self.log_rate)
-
-    def _log_cdf(self, x):
-        """P(X <= k) = Q(k + 1, rate), k = floor(x) >= 0."""
-        k = np.floor(x)
-        finite = (k >= 0) & (k < np.inf)
-        log_cdf = special.log_incomplete_gamma(np.where(finite, k + 1, 1.0), self.rate_parameter())[1]
-        return np.where(k < 0, -np.inf, np.where(k == np.inf, 0.0, log_cdf))
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.rate_parameter()

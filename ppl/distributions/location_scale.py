@@ -19,27 +19,12 @@ from ppl.distributions.catalogued import CataloguedDistribution
 
 class _SymmetricLocationScale(CataloguedDistribution):
     """X = loc + scale Z for a standard Z symmetric about 0 (Normal, Cauchy, Laplace,
-    Logistic): cdf, mean, mode and sd follow from Z's.  A subclass gives
-    `_standard_cdf(z)`, `standard_stddev`, and
-    `_standard_log_cdf(z)` where a form stabler than log(cdf) exists."""
+    Logistic): mean, mode and sd follow from Z's (a subclass gives `standard_stddev`)."""
 
     standard_stddev = 1.0
 
     def __init__(self, loc, scale, validate_args=True, name=None):
         super().__init__(name or self.family, validate_args, loc=loc, scale=scale)
-
-    def _standardised(self, x):
-        return (x - self.loc) / self.scale
-
-    def _cdf(self, x):
-        return self._standard_cdf(self._standardised(x))
-
-    def _log_cdf(self, x):
-        return self._standard_log_cdf(self._standardised(x))
-
-    def _standard_log_cdf(self, z):
-        with np.errstate(divide="ignore"):
-            return np.log(self._standard_cdf(z))
 
     def _mean(self):
         return self.loc
@@ -57,12 +42,6 @@ class Normal(_SymmetricLocationScale):
 
     family = "Normal"
 
-    def _standard_cdf(self, z):
-        return special.ndtr(z)
-
-    def _standard_log_cdf(self, z):
-        return special.log_ndtr(z)
-
 
 class HalfNormal(CataloguedDistribution):
     """HalfNormal(scale): |X| for X ~ Normal(0, scale).  Mean scale √(2/π), variance
@@ -72,9 +51,6 @@ class HalfNormal(CataloguedDistribution):
 
     def __init__(self, scale, validate_args=True, name="HalfNormal"):
         super().__init__(name, validate_args, scale=scale)
-
-    def _cdf(self, x):
-        return np.where(x >= 0, special.erf(np.maximum(x, 0.0) / (self.scale * math.sqrt(2.0))), 0.0)
 
     def _mean(self):
         return self.scale * math.sqrt(2.0 / math.pi)
@@ -95,10 +71,6 @@ class LogNormal(CataloguedDistribution):
 
     def __init__(self, loc, scale, validate_args=True, name="LogNormal"):
         super().__init__(name, validate_args, loc=loc, scale=scale)
-
-    def _cdf(self, x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(x > 0, special.ndtr((np.log(np.maximum(x, 1e-300)) - self.loc) / self.scale), 0.0)
 
     def _mean(self):
         return np.exp(self.loc + self.scale ** 2 / 2)
@@ -196,9 +168,6 @@ class Cauchy(_SymmetricLocationScale):
 
     family = "Cauchy"
 
-    def _standard_cdf(self, z):
-        return 0.5 + np.arctan(z) / math.pi
-
     def _mean(self):
         return np.full(self.batch_shape, np.nan)
 
@@ -218,9 +187,6 @@ class HalfCauchy(CataloguedDistribution):
     def __init__(self, loc, scale, validate_args=True, name="HalfCauchy"):
         super().__init__(name, validate_args, loc=loc, scale=scale)
 
-    def _cdf(self, x):
-        return np.where(x >= self.loc, 2.0 / math.pi * np.arctan(np.maximum(x - self.loc, 0.0) / self.scale), 0.0)
-
     def _mean(self):
         return np.full(self.batch_shape, np.nan)
 
@@ -237,18 +203,9 @@ class Laplace(_SymmetricLocationScale):
     family = "Laplace"
     standard_stddev = math.sqrt(2.0)
 
-    def _standard_cdf(self, z):
-        return np.where(z < 0, 0.5 * np.exp(np.minimum(z, 0.0)), 1.0 - 0.5 * np.exp(-np.maximum(z, 0.0)))
-
 
 class Logistic(_SymmetricLocationScale):
     """Logistic(loc, scale): cdf sigmoid(z); variance π² scale² / 3."""
 
     family = "Logistic"
     standard_stddev = math.pi / math.sqrt(3.0)
-
-    def _standard_cdf(self, z):
-        return special.sigmoid(z)
-
-    def _standard_log_cdf(self, z):
-        return special.log_sigmoid(z)

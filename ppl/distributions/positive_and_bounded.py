@@ -27,9 +27,6 @@ class Exponential(CataloguedDistribution):
     def __init__(self, rate, validate_args=True, name="Exponential"):
         super().__init__(name, validate_args, rate=rate)
 
-    def _cdf(self, x):
-        return np.where(x > 0, -np.expm1(-self.rate * np.maximum(x, 0.0)), 0.0)
-
     def _mean(self):
         return 1.0 / self.rate
 
@@ -48,12 +45,6 @@ class Gamma(CataloguedDistribution):
 
     def __init__(self, concentration, rate, validate_args=True, name="Gamma"):
         super().__init__(name, validate_args, concentration=concentration, rate=rate)
-
-    def _log_cdf(self, x):
-        return special.log_incomplete_gamma(self.concentration, self.rate * x)[0]
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.concentration / self.rate
@@ -74,15 +65,6 @@ class InverseGamma(CataloguedDistribution):
 
     def __init__(self, concentration, scale, validate_args=True, name="InverseGamma"):
         super().__init__(name, validate_args, concentration=concentration, scale=scale)
-
-    def _log_cdf(self, x):
-        """P(1/Y <= x) = P(Y >= 1/x) = Q(α, β / x); 0 for x <= 0."""
-        with np.errstate(divide="ignore"):
-            scaled = np.where(x > 0, self.scale / np.where(x > 0, x, 1.0), np.inf)
-        return special.log_incomplete_gamma(self.concentration, scaled)[1]
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -106,12 +88,6 @@ class Chi2(CataloguedDistribution):
     def __init__(self, df, validate_args=True, name="Chi2"):
         super().__init__(name, validate_args, df=df)
 
-    def _log_cdf(self, x):
-        return special.log_incomplete_gamma(self.df / 2, x / 2)[0]
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
-
     def _mean(self):
         return self.df
 
@@ -130,9 +106,6 @@ class Weibull(CataloguedDistribution):
 
     def __init__(self, concentration, scale, validate_args=True, name="Weibull"):
         super().__init__(name, validate_args, concentration=concentration, scale=scale)
-
-    def _cdf(self, x):
-        return np.where(x > 0, -np.expm1(-(np.maximum(x, 0.0) / self.scale) ** self.concentration), 0.0)
 
     def _mean(self):
         return self.scale * special.gamma(1 + 1 / self.concentration)
@@ -186,9 +159,6 @@ class Uniform(CataloguedDistribution):
         super().__init__(name, validate_args, low=low, high=high)
         if validate_args and not np.all(self.low < self.high):
             raise ParameterError(f"Uniform needs low < high; got low={self.low.tolist()}, high={self.high.tolist()}")
-
-    def _cdf(self, x):
-        return np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0)
 
     def _mean(self):
         return (self.low + self.high) / 2

@@ -24,6 +24,24 @@ def log_density(x, *, logits=None, probs=None):
     return where(sympy.Eq(x, 1), sympy.log(probs), log1p(-probs))
 
 
+def log_cdf(x, *, logits=None, probs=None):
+    """P(X <= 0) = 1 - p; P(X <= 1) = 1."""
+    from ppl.catalogue.sympy_functions import log1p, log_sigmoid, where
+
+    at_zero = log_sigmoid(-logits) if logits is not None else log1p(-probs)
+    return where(x >= 1, 0, at_zero)
+
+
+def log_survival(x, *, logits=None, probs=None):
+    """P(X > 0) = p; P(X > 1) = 0."""
+    import sympy
+
+    from ppl.catalogue.sympy_functions import log_sigmoid, where
+
+    at_zero = log_sigmoid(logits) if logits is not None else sympy.log(probs)
+    return where(x >= 1, -sympy.oo, at_zero)
+
+
 def sample_probs(probs):
     return 1 if np.random.random() < probs else 0
 
@@ -38,5 +56,7 @@ BERNOULLI = Distribution(
     alternatives=(("logits", "probs"),),
     support=BINARY,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler={"probs": sample_probs, "logits": sample_logits},
 )

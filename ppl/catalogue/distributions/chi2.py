@@ -16,6 +16,19 @@ def log_density(x, *, df):
     return (half_df - 1) * sympy.log(x) - x / 2 - half_df * sympy.log(2) - sympy.loggamma(half_df)
 
 
+def log_cdf(x, *, df):
+    """P(df / 2, x / 2): a Gamma(df / 2, rate 1/2)."""
+    from ppl.catalogue.sympy_functions import log_gamma_p
+
+    return log_gamma_p(df / 2, x / 2)
+
+
+def log_survival(x, *, df):
+    from ppl.catalogue.sympy_functions import log_gamma_q
+
+    return log_gamma_q(df / 2, x / 2)
+
+
 def sample(df):
     return np.random.chisquare(df)
 
@@ -25,5 +38,8 @@ CHI2 = Distribution(
     parameters=(Parameter("df", POSITIVE),),
     support=NONNEGATIVE,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
+    cdf_data_parameters=("df",),
     sampler=sample,
 )

@@ -15,6 +15,16 @@ def log_density(x, *, rate):
     return sympy.log(rate) - rate * x
 
 
+def log_cdf(x, *, rate):
+    from ppl.catalogue.sympy_functions import log1m_exp
+
+    return log1m_exp(-rate * x)
+
+
+def log_survival(x, *, rate):
+    return -rate * x
+
+
 def sample(rate):
     return np.random.exponential(1.0 / rate)
 
@@ -24,5 +34,7 @@ EXPONENTIAL = Distribution(
     parameters=(Parameter("rate", POSITIVE),),
     support=NONNEGATIVE,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler=sample,
 )

@@ -17,6 +17,19 @@ def log_density(x, *, concentration, rate):
             + (concentration - 1) * sympy.log(x) - rate * x)
 
 
+def log_cdf(x, *, concentration, rate):
+    """P(concentration, rate x), the regularised lower incomplete gamma function."""
+    from ppl.catalogue.sympy_functions import log_gamma_p
+
+    return log_gamma_p(concentration, rate * x)
+
+
+def log_survival(x, *, concentration, rate):
+    from ppl.catalogue.sympy_functions import log_gamma_q
+
+    return log_gamma_q(concentration, rate * x)
+
+
 def sample(concentration, rate):
     return np.random.gamma(concentration, 1.0 / rate)
 
@@ -26,5 +39,8 @@ GAMMA = Distribution(
     parameters=(Parameter("concentration", POSITIVE), Parameter("rate", POSITIVE)),
     support=POSITIVE,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
+    cdf_data_parameters=("concentration",),
     sampler=sample,
 )

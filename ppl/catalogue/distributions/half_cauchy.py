@@ -16,6 +16,20 @@ def log_density(x, *, loc, scale):
     return sympy.log(2) + cauchy.log_density(x, loc=loc, scale=scale)
 
 
+def log_cdf(x, *, loc, scale):
+    """F = (2/π) atan(z) for z = (x - loc) / scale >= 0."""
+    import sympy
+
+    return sympy.log(2 * sympy.atan((x - loc) / scale) / sympy.pi)
+
+
+def log_survival(x, *, loc, scale):
+    """1 - F = (2/π) atan(1/z) = (2/π) atan2(1, z), without the cancellation in the tail."""
+    import sympy
+
+    return sympy.log(2 * sympy.atan2(1, (x - loc) / scale) / sympy.pi)
+
+
 def sample(loc, scale):
     return loc + abs(scale * np.random.standard_cauchy())
 
@@ -26,5 +40,7 @@ HALF_CAUCHY = Distribution(
     support=LOWER,
     support_bounds=("loc",),
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler=sample,
 )

@@ -17,6 +17,19 @@ def log_density(x, *, concentration, scale):
             - (concentration + 1) * sympy.log(x) - scale / x)
 
 
+def log_cdf(x, *, concentration, scale):
+    """Q(concentration, scale / x): X <= x exactly when 1 / X >= 1 / x, and 1 / X is a Gamma."""
+    from ppl.catalogue.sympy_functions import log_gamma_q
+
+    return log_gamma_q(concentration, scale / x)
+
+
+def log_survival(x, *, concentration, scale):
+    from ppl.catalogue.sympy_functions import log_gamma_p
+
+    return log_gamma_p(concentration, scale / x)
+
+
 def sample(concentration, scale):
     """1 / Gamma(concentration, rate=scale)."""
     return scale / np.random.gamma(concentration, 1.0)
@@ -27,5 +40,8 @@ INVERSE_GAMMA = Distribution(
     parameters=(Parameter("concentration", POSITIVE), Parameter("scale", POSITIVE)),
     support=POSITIVE,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
+    cdf_data_parameters=("concentration",),
     sampler=sample,
 )

@@ -15,6 +15,25 @@ def log_density(x, *, loc, scale):
     return -sympy.Abs(x - loc) / scale - sympy.log(2 * scale)
 
 
+def log_cdf(x, *, loc, scale):
+    """exp(z)/2 below loc, 1 - exp(-z)/2 above: each side in the form exact in its tail."""
+    import sympy
+
+    from ppl.catalogue.sympy_functions import where
+
+    z = (x - loc) / scale
+    return where(z < 0, z - sympy.log(2), sympy.log(1 - sympy.exp(-z) / 2))
+
+
+def log_survival(x, *, loc, scale):
+    import sympy
+
+    from ppl.catalogue.sympy_functions import where
+
+    z = (x - loc) / scale
+    return where(z > 0, -z - sympy.log(2), sympy.log(1 - sympy.exp(z) / 2))
+
+
 def sample(loc, scale):
     return np.random.laplace(loc, scale)
 
@@ -24,5 +43,7 @@ LAPLACE = Distribution(
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=REAL,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler=sample,
 )

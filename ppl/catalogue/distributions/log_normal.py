@@ -19,6 +19,22 @@ def log_density(x, *, loc, scale):
     return -z ** 2 / 2 - sympy.log(scale) - sympy.log(2 * sympy.pi) / 2 - sympy.log(x)
 
 
+def log_cdf(x, *, loc, scale):
+    import sympy
+
+    from ppl.catalogue.sympy_functions import log_ndtr
+
+    return log_ndtr((sympy.log(x) - loc) / scale)
+
+
+def log_survival(x, *, loc, scale):
+    import sympy
+
+    from ppl.catalogue.sympy_functions import log_ndtr
+
+    return log_ndtr((loc - sympy.log(x)) / scale)
+
+
 def sample(loc, scale):
     return math.exp(np.random.normal(loc, scale))
 
@@ -28,5 +44,7 @@ LOG_NORMAL = Distribution(
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=POSITIVE,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler=sample,
 )

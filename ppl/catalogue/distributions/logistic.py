@@ -18,6 +18,18 @@ def log_density(x, *, loc, scale):
     return -z - 2 * softplus(-z) - sympy.log(scale)
 
 
+def log_cdf(x, *, loc, scale):
+    from ppl.catalogue.sympy_functions import log_sigmoid
+
+    return log_sigmoid((x - loc) / scale)
+
+
+def log_survival(x, *, loc, scale):
+    from ppl.catalogue.sympy_functions import log_sigmoid
+
+    return log_sigmoid((loc - x) / scale)
+
+
 def sample(loc, scale):
     return np.random.logistic(loc, scale)
 
@@ -27,5 +39,7 @@ LOGISTIC = Distribution(
     parameters=(Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=REAL,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler=sample,
 )

@@ -23,6 +23,24 @@ def log_density(x, *, rate=None, log_rate=None):
     return xlogy(x, rate) - rate - sympy.loggamma(x + 1)
 
 
+def log_cdf(x, *, rate=None, log_rate=None):
+    """P(X <= k) = Q(k + 1, rate), the upper regularised incomplete gamma function."""
+    import sympy
+
+    from ppl.catalogue.sympy_functions import log_gamma_q
+
+    return log_gamma_q(x + 1, rate if log_rate is None else sympy.exp(log_rate))
+
+
+def log_survival(x, *, rate=None, log_rate=None):
+    """P(X > k) = P(k + 1, rate)."""
+    import sympy
+
+    from ppl.catalogue.sympy_functions import log_gamma_p
+
+    return log_gamma_p(x + 1, rate if log_rate is None else sympy.exp(log_rate))
+
+
 def sample_rate(rate):
     return np.random.poisson(rate)
 
@@ -37,5 +55,7 @@ POISSON = Distribution(
     alternatives=(("rate", "log_rate"),),
     support=NONNEGATIVE_INTEGER,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler={"rate": sample_rate, "log_rate": sample_log_rate},
 )

@@ -15,6 +15,18 @@ def log_density(x, *, low, high):
     return -sympy.log(high - low)
 
 
+def log_cdf(x, *, low, high):
+    import sympy
+
+    return sympy.log(x - low) - sympy.log(high - low)
+
+
+def log_survival(x, *, low, high):
+    import sympy
+
+    return sympy.log(high - x) - sympy.log(high - low)
+
+
 def sample(low, high):
     return np.random.uniform(low, high)
 
@@ -25,5 +37,7 @@ UNIFORM = Distribution(
     support=INTERVAL,
     support_bounds=("low", "high"),
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler=sample,
 )

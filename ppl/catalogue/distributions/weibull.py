@@ -17,6 +17,16 @@ def log_density(x, *, concentration, scale):
             - (x / scale) ** concentration)
 
 
+def log_cdf(x, *, concentration, scale):
+    from ppl.catalogue.sympy_functions import log1m_exp
+
+    return log1m_exp(-(x / scale) ** concentration)
+
+
+def log_survival(x, *, concentration, scale):
+    return -(x / scale) ** concentration
+
+
 def sample(concentration, scale):
     return scale * np.random.weibull(concentration)
 
@@ -26,5 +36,7 @@ WEIBULL = Distribution(
     parameters=(Parameter("concentration", POSITIVE), Parameter("scale", POSITIVE)),
     support=NONNEGATIVE,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler=sample,
 )

@@ -22,7 +22,8 @@ Then, each in a fresh process: the first import of ppl.math.ode with an empty Nu
 the specialised rk45 for one new problem (what a per-model closure would cost), and what a model
 adds when the solvers are library code: its right-hand side and Jacobians, and a
 `log_density_gradient` that calls the cached `solve_rk45` (tests/test_ode.py's
-`lotka_volterra_log_density_gradient`, the shape of the code the emitter will write).
+`lotka_volterra_log_density_gradient`, the shape of the code the emitter will write); and a
+function that calls the solver directly against one given it as a first-class function.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ import time, numba, inspect, sys, textwrap
 sys.path.insert(0, 'tests')
 import ppl.math.ode
 source = open('tests/test_ode.py').read()
-start = source.index('@numba.njit(ode.RHS_SIGNATURE)\ndef lotka_volterra_rhs')
+start = source.index('@numba.njit(ode.RHS_SIGNATURE)\\ndef lotka_volterra_rhs')
 end = source.index('LOTKA_VOLTERRA = ')
 t, c = time.perf_counter(), time.process_time()
 exec(source[start:end], {'numba': numba, 'ode': ppl.math.ode})
@@ -174,7 +175,7 @@ import time, numba, sys
 sys.path.insert(0, 'tests')
 import ppl.math.ode
 source = open('tests/test_ode.py').read()
-functions = source[source.index('@numba.njit(ode.RHS_SIGNATURE)\ndef lotka_volterra_rhs'):source.index('LOTKA_VOLTERRA = ')]
+functions = source[source.index('@numba.njit(ode.RHS_SIGNATURE)\\ndef lotka_volterra_rhs'):source.index('LOTKA_VOLTERRA = ')]
 model = source[source.index('@numba.njit("float64(float64[::1], float64[::1], float64[::1], int64[::1])")'):
                source.index('def test_a_log_density_through')]
 import math, numpy as np
@@ -183,6 +184,34 @@ namespace = {'numba': numba, 'ode': ode, 'ode_rk45': ode_rk45, 'math': math, 'np
 exec(functions, namespace)
 t, c = time.perf_counter(), time.process_time()
 exec(model, namespace)
+print(time.perf_counter() - t, time.process_time() - c)
+""",
+    "a function that calls solve_rk45 directly (compile only)": """
+import time, sys, numba, numpy as np
+sys.path.insert(0, 'tests')
+from ppl.math import ode_rk45
+from test_ode import lotka_volterra_rhs, lotka_volterra_jacobian
+t, c = time.perf_counter(), time.process_time()
+@numba.njit('float64(float64[::1])')
+def direct(ts):
+    states, sensitivities = np.empty((ts.shape[0], 2)), np.empty((ts.shape[0], 2, 6))
+    ode_rk45.solve_rk45(lotka_volterra_rhs, lotka_volterra_jacobian, 0.0, ts, np.ones(2), np.ones(4), np.zeros(0),
+                        np.zeros(0, np.int64), 1e-6, 1e-6, 1000, states, sensitivities)
+    return states[0, 0]
+print(time.perf_counter() - t, time.process_time() - c)
+""",
+    "the same, given solve_rk45 as a first-class argument (compile only)": """
+import time, sys, numba, numpy as np
+sys.path.insert(0, 'tests')
+from ppl.math.ode_system import SOLVE_SIGNATURE
+from test_ode import lotka_volterra_rhs, lotka_volterra_jacobian
+t, c = time.perf_counter(), time.process_time()
+@numba.njit(numba.float64(numba.types.FunctionType(SOLVE_SIGNATURE), numba.float64[::1]))
+def indirect(solver, ts):
+    states, sensitivities = np.empty((ts.shape[0], 2)), np.empty((ts.shape[0], 2, 6))
+    solver(lotka_volterra_rhs, lotka_volterra_jacobian, 0.0, ts, np.ones(2), np.ones(4), np.zeros(0),
+           np.zeros(0, np.int64), 1e-6, 1e-6, 1000, states, sensitivities)
+    return states[0, 0]
 print(time.perf_counter() - t, time.process_time() - c)
 """,
 }

@@ -19,6 +19,7 @@ from dataclasses import replace
 from codegen import ast, ir
 from codegen.check_calls import CallChecker
 from codegen.check_exprs import Binding, ExprChecker, Scope, constant_int, describe_type
+from codegen.check_locals import LocalsChecker
 from codegen.check_sizes import SizeChecker
 from codegen.evaluate import can_evaluate
 from codegen.ir_print import expr_text, items_text
@@ -41,7 +42,7 @@ def check(program: ast.Program, source: Source) -> ir.Program:
         raise
 
 
-class _Checker(CallChecker, ExprChecker, SizeChecker):
+class _Checker(LocalsChecker, CallChecker, ExprChecker, SizeChecker):
     def __init__(self, program: ast.Program):
         self.program = program
         self.scope = Scope()
@@ -91,9 +92,22 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
             if top_level:
                 self._forget_later(statement)
             checked = self._statement(statement, top_level)
-            if checked is not None:
+            if isinstance(checked, list):
+                out.extend(checked)
+            elif checked is not None:
                 out.append(checked)
-        return out
+        return out if top_level else self._settle_block_arrays(out)
+
+    def _settle_block_arrays(self, statements):
+        """An array declared in a block takes the latest stage of its fills (a fill that reads a
+        param makes it a model value, with an adjoint), known once the block is checked."""
+        settled = []
+        for s in statements:
+            binding = self.scope.bindings.get(getattr(s, "name", None))
+            if isinstance(s, ir.ArrayDeclaration) and binding is not None and binding.array:
+                s = replace(s, stage=binding.stage)
+            settled.append(s)
+        return settled
 
     def _forget_later(self, statement):
         name = getattr(statement, "name", None)
@@ -188,6 +202,12 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
         return ir.ArrayDeclaration(s.name, type_, role, saved, s.span, stage)
 
     def _stmt_Assign(self, s: ast.Assign, top_level):
+        binding = self.local_binding(s.target)
+        if binding is not None:   # a local: a new version (codegen/check_locals.py)
+            return self.assign_local(s, binding, top_level)
+        return self._assign_once(s, top_level)
+
+    def _assign_once(self, s: ast.Assign, top_level):
         if isinstance(s.target, ast.Index):
             return self._index_assign(s)
         name = s.target.id
@@ -300,7 +320,7 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
         self._check_model_reads_no_gen(value, s, stage)
         return ir.TargetIncrement(value, s.span, stage)
 
-    def _stmt_For(self, s: ast.For, top_level):
+    def _check_for(self, s: ast.For, top_level):
         bounds = [self._data_int(arg, "a loop bound") for arg in s.range_args]
         if len(bounds) == 1:
             start, stop, step = ir.Constant(0, ir.INT, s.span), bounds[0], ir.Constant(1, ir.INT, s.span)
@@ -323,7 +343,7 @@ class _Checker(CallChecker, ExprChecker, SizeChecker):
         stage = ir.latest_stage("data", *[b.stage for b in body])
         return ir.ForLoop(s.var, start, stop, step, body, s.span, stage)
 
-    def _stmt_If(self, s: ast.If, top_level):
+    def _check_if(self, s: ast.If, top_level):
         condition = self.check_value(s.condition)
         if condition.type.shape:
             raise ModelTypeError(f"an `if` condition must be a scalar, not an array of shape "

@@ -98,6 +98,7 @@ class ModelEmitter(ExpressionEmitter, StatementEmitter, ParamEmitter):
         # `a ~ ...`): the prefix of the statement being emitted, and how often each prefix was used
         self.statement_prefix = "_l0"
         self.prefix_uses: dict[str, int] = {}
+        self._block_array_names = None   # StatementEmitter._block_arrays, found once
         # the `~` statements whose support the checker or the binder settles: no test in the code
         self.support_plan = settled_statements(program)
 

@@ -126,10 +126,20 @@ class StatementEmitter:
         array = self.scope[s.name]
         value = self.value(s.value)
         index = self.index_code(s.items, array.code, array.type)
-        op = Op(forward=[f"{array.code}[{index}] = {value.code}"], recompute=[])
+        # an array declared inside a loop's body is made again when the adjoint sweep recomputes that
+        # body, so its fills are recomputed too; a fill of an outer array keeps the forward value
+        recompute = None if s.name in self._block_arrays() else []
+        op = Op(forward=[f"{array.code}[{index}] = {value.code}"], recompute=recompute)
         if array.active and value.active:
             op.reverse = [f"{value.adjoint} += {array.adjoint}[{index}]"]
         self.emit_op(op)
+
+    def _block_arrays(self) -> set[str]:
+        """The arrays declared inside a block (role LOCAL): made again in each iteration."""
+        if self._block_array_names is None:
+            self._block_array_names = {s.name for s in ir.walk_statements(self.program.statements)
+                                       if isinstance(s, ir.ArrayDeclaration) and s.role == ir.Role.LOCAL}
+        return self._block_array_names
 
     def _SampleStatement(self, s: ir.SampleStatement):
         if s.stage == "gen":
@@ -199,6 +209,9 @@ class StatementEmitter:
         header = f"for {variable.code} in range({start}, {stop}, {step}):"
         body_lines = lines_of(body, "forward")
         op = Op(forward=[header] + indent(body_lines) if body_lines else [], recompute=[])   # empty: no loop
+        if _fills(s.body) & self._block_arrays():
+            # it fills an array of an enclosing body: a reversed outer loop recomputes the fills
+            op.recompute = [header] + indent(lines_of(body, "recompute") or ["pass"])
         reverse_body = (lines_of(body, "recompute") + lines_of(body, "adjoint_init")
                         + lines_of(list(reversed(body)), "reverse"))
         if any(o.reverse for o in body):
@@ -239,6 +252,10 @@ class StatementEmitter:
                 lines_of(then_ops, "adjoint_init") + lines_of(list(reversed(then_ops)), "reverse"),
                 lines_of(else_ops, "adjoint_init") + lines_of(list(reversed(else_ops)), "reverse"))
         self.emit_op(op)
+
+
+def _fills(statements) -> set[str]:
+    return {s.name for s in ir.walk_statements(statements) if isinstance(s, ir.IndexAssign)}
 
 
 def _broadcast_region_shape(region: Region):

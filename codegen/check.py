@@ -19,7 +19,7 @@ from dataclasses import replace
 from codegen import ast, ir
 from codegen.check_calls import CallChecker
 from codegen.check_exprs import Binding, ExprChecker, Scope, constant_int, describe_type
-from codegen.check_locals import LocalsChecker
+from codegen.check_locals import LocalsChecker, LocalsState
 from codegen.check_sizes import SizeChecker
 from codegen.evaluate import can_evaluate
 from codegen.ir_print import expr_text, items_text
@@ -54,6 +54,7 @@ class _Checker(LocalsChecker, CallChecker, ExprChecker, SizeChecker):
         self.size_checks: list[ir.SizeCheck] = []       # deferred to binding (codegen/check_sizes.py)
         self.guards: list[ir.SizeGuard] = []            # the `if` branches and loops around a statement
         self.bindable: set[str] = set()                 # names whose values binding knows
+        self.locals = LocalsState()                     # codegen/check_locals.py
 
     def run(self, source: Source) -> ir.Program:
         self.source_text = source.text
@@ -145,7 +146,8 @@ class _Checker(LocalsChecker, CallChecker, ExprChecker, SizeChecker):
         if existing is not None:
             raise ModelNameError(f"'{name}' is already defined", span,
                                  hint=f"it was defined on line {existing.span.line}; "
-                                      "each name is defined once (choose a new name)")
+                                      "each name is defined once (choose a new name, or declare it "
+                                      f"`local {name} = ...` to assign it again)")
         self.scope.bindings[name] = Binding(name, role, type_, stage, span, gen=gen, array=array)
         if top_level:
             self.symbols.append(ir.Symbol(name, role, type_, span, saved))

@@ -25,7 +25,7 @@ written once, and the adjoint sweep reads them as it reads any filled array.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Optional
 
 from codegen import ast, ir
@@ -53,9 +53,18 @@ class RestoreLocals:
     span: Span
 
 
+@dataclass
+class LocalsState:
+    """What the rewriting keeps while the checker walks the program."""
+    taken: set = field(default_factory=set)        # names in the model's text and names made so far
+    versions: dict = field(default_factory=dict)   # local → how many versions it has had
+    written: set = field(default_factory=set)      # id() of the CarryOut statements that wrote
+
+
 class LocalsChecker:
     """Mixin of the checker (codegen/check.py): needs its scope, `_define`, `_statement`,
-    `_stmt_Assign`'s single-assignment path (`_assign_once`), `_check_for`, `_check_if`."""
+    `_stmt_Assign`'s single-assignment path (`_assign_once`), `_check_for`, `_check_if`, and
+    `self.locals`, a LocalsState."""
 
     # ---- declarations and reads ------------------------------------------------
 
@@ -108,7 +117,7 @@ class LocalsChecker:
         when it assigns something else."""
         name = target.id if isinstance(target, ast.Name) else target.value.id
         binding = self.scope.lookup(name)
-        return binding if binding is not None and getattr(binding, "local", False) else None
+        return binding if binding is not None and binding.local else None
 
     def _stmt_AugAssign(self, s: ast.AugAssign, top_level):
         target = s.target
@@ -120,7 +129,7 @@ class LocalsChecker:
             raise ModelNameError(f"`{s.op}=` updates a local, but '{name}' is not defined", name_span,
                                  hint=(f"{close} " if close else "") +
                                       f"declare it first with a value: `local {name} = 0.0`")
-        if not getattr(binding, "local", False):
+        if not binding.local:
             raise ModelStructureError(
                 f"`{s.op}=` updates a local, but '{name}' is {_what(binding)}", name_span,
                 hint=f"declare a local to update: `local {name}_total = {name}`, then `{name}_total {s.op}= ...`"
@@ -234,6 +243,11 @@ class LocalsChecker:
                 hint="write the step as a number, e.g. `range(a, b, 2)`")
         span = s.span
         var = ast.Name(s.var, span)
+        out = []
+        if _literal_int(start) is None:   # the body may change what `start` reads: keep its value at entry
+            first = self._fresh(f"_{s.var}_start")
+            out.append(self._assign_once(ast.Assign(ast.Name(first, span), start, False, span), top_level))
+            start = ast.Name(first, span)
         if step_value == 1:
             count = _minus(stop, start, span)
             position = _minus(var, start, span)
@@ -246,8 +260,7 @@ class LocalsChecker:
                                                 span), ast.IntLiteral(-step_value, span), span)
             position = ast.Binary("//", _minus(start, var, span), ast.IntLiteral(-step_value, span), span)
         stages = self._estimated_stages(s.body, carried, loop_var=s.var)
-        out, tails = [], []
-        self._carried_out = getattr(self, "_carried_out", {})
+        tails = []
         for binding in carried:
             history = self._fresh(f"_{binding.name}_h")
             gen = stages[binding.name] == "gen"
@@ -266,7 +279,7 @@ class LocalsChecker:
         for binding, tail in zip(carried, tails):
             binding.current = ast.Index(ast.Name(tail.array, span), (ast.Unary("-", ast.IntLiteral(1, span), span),),
                                         span)
-            binding.assigned = binding.assigned or self._carried_out.pop(id(tail), False)
+            binding.assigned = binding.assigned or _popped(self.locals.written, id(tail))
         return out
 
     def _stmt_If(self, s: ast.If, top_level):
@@ -275,7 +288,6 @@ class LocalsChecker:
             return self._check_if(s, top_level)
         span = s.span
         out, tails = [], []
-        self._carried_out = getattr(self, "_carried_out", {})
         entries = tuple((binding, binding.current, binding.assigned) for binding in assigned)
         stages = self._estimated_stages(tuple(s.body) + tuple(s.orelse), assigned)
         for binding in assigned:
@@ -291,7 +303,7 @@ class LocalsChecker:
                            orelse=(RestoreLocals(entries, span),) + tuple(s.orelse) + else_tails)
         out.append(self._check_if(branches, top_level))
         for binding, then_tail, else_tail in zip(assigned, then_tails, else_tails):
-            wrote = [self._carried_out.pop(id(tail), False) for tail in (then_tail, else_tail)]
+            wrote = [_popped(self.locals.written, id(tail)) for tail in (then_tail, else_tail)]
             binding.current = ast.Index(ast.Name(then_tail.array, span), (ast.IntLiteral(0, span),), span)
             binding.assigned = any(wrote) or dict((b.name, a) for b, _, a in entries)[binding.name]
         return out
@@ -300,7 +312,7 @@ class LocalsChecker:
         binding = self.scope.lookup(s.name)
         if not binding.assigned:
             return None
-        self._carried_out[id(s)] = True
+        self.locals.written.add(id(s))
         array = self.scope.lookup(s.array)
         target = ast.Index(ast.Name(s.array, s.span), (s.index,), s.span)
         return self._statement(ast.Assign(target, binding.current, array.gen, s.span), top_level)
@@ -311,23 +323,119 @@ class LocalsChecker:
         return None
 
     def _stmt_While(self, s: ast.While, top_level):
+        """`while COND:` with COND of data only.  A body of data only is one `ir.WhileLoop`; a
+        body that reads params becomes a data-only loop that counts the iterations (running only
+        what COND depends on) and a `for` loop over that count, so the locals the body carries
+        get their histories and the gradient stays exact."""
         condition = self.check_value(s.condition)
         if condition.type.shape:
             from codegen.shapes import shape_str
             raise ModelTypeError(f"a `while` condition must be a scalar, not an array of shape "
                                  f"{shape_str(condition.type.shape)}", s.condition.span)
-        stage = self.stage_of(condition)
+        closure = _names_in(s.condition)
+        assignments = list(_assignments(s.body))
+        changed = True
+        while changed:
+            changed = False
+            for target, reads, _ in assignments:
+                if target in closure and not reads <= closure:
+                    closure |= reads
+                    changed = True
+        carried = self._assigned_locals(s.body)
+        if not any(binding.name in closure for binding in carried):
+            raise ModelStructureError(
+                "this `while` loop never ends once it starts: its body changes nothing its condition reads",
+                s.span, hint="declare what the condition reads as a `local` and update it in the body "
+                             "(`local i = 0` ... `i += 1`), or loop with `for i in range(N):`")
+        stages = self._estimated_stages(s.body, carried)
+        stage = ir.latest_stage(self.stage_of(condition), *[
+            stages.get(name) or (self.scope.lookup(name).stage if self.scope.lookup(name) else "data")
+            for name in closure])
         if stage != "data":
-            names = self.params_in(condition)
+            culprits = [name for name in sorted(closure) if (stages.get(name) or getattr(
+                self.scope.lookup(name), "stage", "data")) != "data" and name not in stages]
             raise ModelStructureError(
                 f"a `while` condition depends on {'a generated quantity' if stage == 'gen' else 'a param'}"
-                f" ('{names[0] if names else '?'}')", s.condition.span,
+                + (f" ('{culprits[0]}')" if culprits else " (through the locals it reads)"), s.condition.span,
                 expected="an expression of data, loop variables and locals computed from data",
                 hint="the number of iterations must not depend on a param (its gradient is not defined); "
                      "loop over a data bound with `for`, and switch smoothly with `where` or `a if c else b`")
-        raise ModelNotSupportedError(
-            "`while` loops are not compiled yet", s.span,
-            hint="write the loop as `for i in range(N):` over a bound known from data, with an `if` inside")
+        data_only = all(stage == "data" for stage in stages.values()) and not _scores(s.body)
+        if data_only:
+            return self._data_while(s.condition, s.body, s.span, top_level)
+        return self._counted_while(s, closure, top_level)
+
+    def _data_while(self, condition_node, body, span, top_level):
+        carried = self._assigned_locals(body)
+        out, mutable = [], {}
+        for binding in carried:
+            if not binding.assigned:
+                raise ModelStructureError(f"the local '{binding.name}' is assigned in a `while` loop but has no "
+                                          "value before it", span,
+                                          hint=f"give it a first value: `local {binding.name} = ...`")
+            name = self._fresh(f"_{binding.name}_w")
+            out.append(self._assign_once(ast.Assign(ast.Name(name, span), binding.current, False, span), top_level))
+            self.bindable.discard(name)   # the binder does not run the loop that changes it
+            mutable[binding.name] = name
+            binding.current = ast.Name(name, span)
+        outer = self.scope
+        self.scope = type(outer)(outer)
+        try:
+            test_name = self._fresh("_while_c")
+            test = self._condition_steps(condition_node, test_name, span)
+            condition = self.check_value(ast.Name(test_name, span))
+            checked = list(self._block(body))
+            for binding in carried:   # the values at the end of the body, for the next iteration
+                checked.append(self._assign_again(mutable[binding.name], self.check_value(binding.current), span))
+                binding.current = ast.Name(mutable[binding.name], span)
+            self._require_filled(self.scope)
+        finally:
+            self.scope = outer
+        out.append(ir.WhileLoop(tuple(test), condition, tuple(mutable.values()), tuple(checked), span, "data"))
+        return out
+
+    def _condition_steps(self, node, name, span) -> list:
+        """Statements that compute a `while` condition into `name`, each operand of `and` / `or`
+        only when the ones before leave the answer open (as Python does): `i < N and x[i] > 0`
+        never reads x[N]."""
+        if isinstance(node, ast.BoolOp):
+            first, *rest = node.values
+            steps = self._condition_steps(first, name, span)
+            if rest:
+                more = self._condition_steps(ast.BoolOp(node.op, tuple(rest), node.span) if len(rest) > 1
+                                             else rest[0], name, span)
+                variable = self.check_value(ast.Name(name, span))
+                then_body, else_body = (more, []) if node.op == "and" else ([], more)
+                steps.append(ir.IfElse(variable, tuple(then_body), tuple(else_body), span, "data"))
+            return steps
+        value = self.check_value(node)
+        if value.type.dtype != "bool":
+            value = self.check_value(ast.Compare("!=", node, ast.IntLiteral(0, span), span))
+        if self.scope.lookup(name) is None:
+            self._define(name, ir.Role.LOCAL, value.type, "data", span, top_level=False)
+            return [ir.Assign(name, value, ir.Role.LOCAL, False, span, "data")]
+        return [self._assign_again(name, value, span)]
+
+    def _assign_again(self, name, value, span):
+        binding = self.scope.lookup(name)
+        if self.stage_of(value) != "data":
+            raise ModelStructureError("a `while` loop over data computes a value of a param", span)
+        return ir.Assign(name, value, binding.role, False, span, "data")
+
+    def _counted_while(self, s: ast.While, closure, top_level):
+        span = s.span
+        counter = self._fresh("while_count")
+        out = [self._stmt_LocalDecl(ast.LocalDecl(counter, None, ast.IntLiteral(0, span), span, span), top_level)]
+        kept = _restricted(s.body, closure)
+        entries = [(binding, binding.current, binding.assigned) for binding in self._assigned_locals(kept)]
+        increment = ast.AugAssign(ast.Name(counter, span), "+", ast.IntLiteral(1, span), span)
+        out += self._data_while(s.condition, tuple(kept) + (increment,), span, top_level)
+        for binding, current, assigned in entries:   # the `for` loop starts from the same values
+            binding.current, binding.assigned = current, assigned
+        iteration = self._fresh("_while_i")
+        loop = ast.For(iteration, (ast.Name(counter, span),), s.body, span, span)
+        checked = self._statement(loop, top_level)
+        return out + (checked if isinstance(checked, list) else [checked])
 
     # ---- helpers ------------------------------------------------------------------
 
@@ -336,7 +444,7 @@ class LocalsChecker:
         found = []
         for target in _assigned_targets(statements):
             binding = self.scope.lookup(target)
-            if binding is not None and getattr(binding, "local", False) and binding not in found:
+            if binding is not None and binding.local and binding not in found:
                 found.append(binding)
         return found
 
@@ -369,9 +477,10 @@ class LocalsChecker:
         return stages
 
     def _fresh(self, base: str) -> str:
-        taken = getattr(self, "_taken_names", None)
-        if taken is None:
-            taken = self._taken_names = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", self.source_text))
+        """A name no one wrote in the model and not made before."""
+        taken = self.locals.taken
+        if not taken:
+            taken |= set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", self.source_text))
         name, k = base, 1
         while name in taken:
             k += 1
@@ -380,9 +489,16 @@ class LocalsChecker:
         return name
 
     def _versions(self, name: str) -> int:
-        counts = self.__dict__.setdefault("_version_counts", {})
+        counts = self.locals.versions
         counts[name] = counts.get(name, 0) + 1
         return counts[name]
+
+
+def _popped(ids: set, key) -> bool:
+    """Whether key was in ids (and take it out)."""
+    found = key in ids
+    ids.discard(key)
+    return found
 
 
 def _what(binding) -> str:
@@ -417,6 +533,41 @@ def _assignments(statements):
             yield from _assignments(tuple(s.body) + tuple(s.orelse))
         elif isinstance(s, ast.While):
             yield from _assignments(s.body)
+
+
+def _scores(statements) -> bool:
+    """Whether the statements add to the target (at any depth)."""
+    for s in statements:
+        if isinstance(s, (ast.Sample, ast.TargetIncrement)) and not getattr(s, "gen", False):
+            return True
+        if isinstance(s, (ast.For, ast.While)) and _scores(s.body):
+            return True
+        if isinstance(s, ast.If) and _scores(tuple(s.body) + tuple(s.orelse)):
+            return True
+    return False
+
+
+def _restricted(statements, names) -> list:
+    """The statements that assign `names` (with the loops and branches around them)."""
+    kept = []
+    for s in statements:
+        if isinstance(s, (ast.Assign, ast.AugAssign)):
+            target = s.target if isinstance(s.target, ast.Name) else s.target.value
+            if target.id in names and not getattr(s, "gen", False):
+                kept.append(s)
+        elif isinstance(s, ast.LocalDecl) and s.name in names:
+            kept.append(s)
+        elif isinstance(s, ast.ArrayDecl) and s.name in names and not s.gen:
+            kept.append(s)
+        elif isinstance(s, (ast.For, ast.While)):
+            body = _restricted(s.body, names)
+            if body:
+                kept.append(replace(s, body=tuple(body)))
+        elif isinstance(s, ast.If):
+            body, orelse = _restricted(s.body, names), _restricted(s.orelse, names)
+            if body or orelse:
+                kept.append(replace(s, body=tuple(body) or (), orelse=tuple(orelse)))
+    return kept
 
 
 def _names_in(node) -> set:

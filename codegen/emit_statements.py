@@ -227,6 +227,31 @@ class StatementEmitter:
                           f"    {variable.code} = {start} + _r{n} * {step}"] + indent(reverse_body)
         self.emit_op(op)
 
+    def _WhileLoop(self, s: ir.WhileLoop):
+        """A plain `while` over data: its carried names are assigned again in the body; nothing
+        in it is active, so it has no adjoint, and a reversed outer loop runs it again.  A count
+        stops it with a located error (ppl.errors.WHILE_LIMIT_REACHED) where it would not end."""
+        from ppl.errors import WHILE_LIMIT, WHILE_LIMIT_REACHED
+
+        self.enclosing.append(s)
+        try:
+            test = self.nested_block(s.test)
+            condition = self.scope[s.condition.name].code
+            body = self.nested_block(s.body)
+        finally:
+            self.enclosing.pop()
+        if any(o.reverse for o in test + body):
+            raise InternalError("a while loop's body has an adjoint", s.span)
+        count = f"_w{next(self.loops)}"
+        guard = structural.raise_line(WHILE_LIMIT_REACHED, s.span, count, str(WHILE_LIMIT))
+
+        def loop(kind):
+            return [f"{count} = 0", "while True:"] + indent(
+                lines_of(test, kind) + [f"if not {condition}:", "    break"] + lines_of(body, kind)
+                + [f"{count} += 1", f"if {count} >= {WHILE_LIMIT}:", "    " + guard])
+
+        self.emit_op(Op(forward=loop("forward"), recompute=loop("recompute")))
+
     def _IfElse(self, s: ir.IfElse):
         condition = self.python(s.condition)
         outer_scope = dict(self.scope)

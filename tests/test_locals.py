@@ -196,6 +196,68 @@ def test_while_over_data_with_a_body_that_reads_a_param():
     assert all_positive.log_prob({"theta": 0.0}) == pytest.approx(-0.5 * 14 + stats.norm(0, 10).logpdf(0.0))
 
 
+def test_a_while_loop_inside_a_for_loop_and_a_local_counted_in_gen():
+    source = """
+data N: int<lower=1>
+data M: int<lower=1>
+data x: real[N, M]
+param mu: real
+param sigma: real<lower=0>
+for n in range(N):
+    local m = 0
+    local s = 0.0
+    while m < M and x[n, m] > -1:
+        s += (x[n, m] - mu) ** 2
+        m += 1
+    target += -0.5 * s / sigma ** 2 - m * log(sigma)
+gen y_rep: real[N]
+local above = 0
+for n in range(N):
+    gen y_rep[n] ~ Normal(mu, sigma)
+    above += y_rep[n] > mu
+gen share_above = above / N
+"""
+    N, M = 4, 5
+    x = RNG.normal(size=(N, M))
+    post = posterior(source, {"N": N, "M": M, "x": x})
+    u = np.array([0.2, -0.1])
+    check_gradient(post, u)
+    values = post.constrain(u)
+    mu, sigma = float(values["mu"]), float(values["sigma"])
+    expected = 0.0
+    for n in range(N):
+        m, s = 0, 0.0
+        while m < M and x[n, m] > -1:
+            s, m = s + (x[n, m] - mu) ** 2, m + 1
+        expected += -0.5 * s / sigma ** 2 - m * np.log(sigma)
+    assert post.log_prob(values) == pytest.approx(expected, rel=1e-12)
+    drawn = post.generate(u, seed=3)
+    assert drawn["share_above"] == pytest.approx(np.mean(drawn["y_rep"] > mu))
+
+
+def test_an_array_declared_in_a_loop_body_and_filled_by_an_inner_loop_has_its_gradient():
+    # the arrays that carry locals are such arrays; before them, a param-dependent one had no
+    # adjoint at all (its stage stayed "data") and its fills were not recomputed in the adjoint sweep
+    source = """
+data N: int<lower=1>
+data y: real[N]
+param rho: real
+param s: real<lower=0>
+for i in range(N):
+    h: real[3]
+    h[0] = rho
+    for k in range(1, 3):
+        h[k] = rho * h[k - 1] + y[i]
+    y[i] ~ Normal(h[2], s)
+"""
+    y = np.array([0.1, -0.3, 0.5, 0.2])
+    post = posterior(source, {"N": 4, "y": y})
+    check_gradient(post, np.array([0.3, -0.2]))
+    rho, s = 0.3, np.exp(-0.2)
+    h2 = rho * (rho * rho + y) + y
+    assert post.log_prob({"rho": rho, "s": s}) == pytest.approx(stats.norm(h2, s).logpdf(y).sum(), rel=1e-12)
+
+
 def test_a_while_loop_that_does_not_end_is_a_located_data_error():
     source = "data N: int\nparam theta: real\nlocal i = 0\nwhile i < N:\n    i *= 2\ntheta ~ Normal(i, 1)\n"
     with pytest.raises(DataError) as raised:

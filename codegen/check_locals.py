@@ -305,7 +305,8 @@ class LocalsChecker:
         for binding, then_tail, else_tail in zip(assigned, then_tails, else_tails):
             wrote = [_popped(self.locals.written, id(tail)) for tail in (then_tail, else_tail)]
             binding.current = ast.Index(ast.Name(then_tail.array, span), (ast.IntLiteral(0, span),), span)
-            binding.assigned = any(wrote) or dict((b.name, a) for b, _, a in entries)[binding.name]
+            # a local with no value before the `if` has one after it only if both branches give it one
+            binding.assigned = all(wrote) or dict((b.name, a) for b, _, a in entries)[binding.name]
         return out
 
     def _stmt_CarryOut(self, s: CarryOut, top_level):

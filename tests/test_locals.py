@@ -319,6 +319,8 @@ mu ~ Normal(0, 10)
     ("param theta: real\nlocal acc: real\ntarget += acc * theta\n", ModelStructureError, 3,
      "read before it is assigned"),
     ("param theta: real\nlocal C: int = 0\nC = C + theta\n", ModelTypeError, 3, "int local but the value is real"),
+    ("data x: real\nparam theta: real\nlocal z: real\nif x > 0:\n    z = 1.0\ntarget += z * theta\n",
+     ModelStructureError, 6, "read before it is assigned"),
     ("data N: int\nlocal s: real[N] = 0\ns[0:2] = 1.0\n", ModelNotSupportedError, 3, "not a slice"),
     ("param theta: real\nlocal s: real[2] = 0\ns = [1.0, 2.0, 3.0]\n", ModelTypeError, 3, "shape"),
     ("param theta: real<lower=0>\nlocal s: real<lower=0> = 1\n", ModelTypeError, 2, "bounds"),

@@ -128,8 +128,17 @@ class ListLiteral:
     span: Span = _span()
 
 
+@dataclass(frozen=True)
+class IfExp:
+    """`body if condition else orelse`, Python's conditional expression."""
+    body: "Expr"
+    condition: "Expr"
+    orelse: "Expr"
+    span: Span = _span()
+
+
 Expr = Union[Name, IntLiteral, FloatLiteral, Unary, Binary, Compare, BoolOp, Not,
-             Index, Attribute, Call, ListLiteral]
+             Index, Attribute, Call, ListLiteral, IfExp]
 
 
 # ---- types ------------------------------------------------------------------
@@ -233,6 +242,33 @@ class If:
 
 
 @dataclass(frozen=True)
+class LocalDecl:
+    """`local NAME: TYPE = EXPR`: a name that may be assigned again (type or value optional)."""
+    name: str
+    type: Optional[TypeExpr]
+    value: Optional[Expr]
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class AugAssign:
+    """`target op= value` (op one of + - * /) on a local or an element of a local array."""
+    target: Expr
+    op: str
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class While:
+    """`while condition:` and its body."""
+    condition: Expr
+    body: tuple["Stmt", ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class FuncParam:
     name: str
     type: TypeExpr
@@ -255,7 +291,7 @@ class Return:
 
 
 Stmt = Union[DataDecl, ParamDecl, ArrayDecl, Assign, Sample, TargetIncrement,
-             For, If, FuncDef, Return]
+             For, If, FuncDef, Return, LocalDecl, AugAssign, While]
 
 
 @dataclass(frozen=True)

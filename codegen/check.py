@@ -19,6 +19,7 @@ from dataclasses import replace
 from codegen import ast, ir
 from codegen.check_calls import CallChecker
 from codegen.check_exprs import Binding, ExprChecker, Scope, constant_int, describe_type
+from codegen.check_locals import LocalsChecker, LocalsState
 from codegen.check_sizes import SizeChecker
 from codegen.evaluate import can_evaluate
 from codegen.functions import FunctionChecker
@@ -45,7 +46,7 @@ def check(program: ast.Program, source: Source) -> ir.Program:
         raise
 
 
-class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
+class _Checker(FunctionChecker, LocalsChecker, CallChecker, ExprChecker, SizeChecker):
     def __init__(self, program: ast.Program):
         self.program = program
         self.scope = Scope()
@@ -61,6 +62,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         self.array_bindings: dict = {}                  # (name, span) of each declared array → its binding
         self.start_functions(program)                   # user functions (codegen/functions.py)
         self.array_bounds: dict[str, tuple] = {}        # top-level filled array → (bounds, its declaration)
+        self.locals = LocalsState()                     # codegen/check_locals.py
 
     def run(self, source: Source) -> ir.Program:
         self.source_text = source.text
@@ -99,9 +101,10 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         that reads a param makes it part of the log density, so that its adjoint is kept)."""
         settled = []
         for s in statements:
-            if isinstance(s, ir.ArrayDeclaration) and s.role == ir.Role.LOCAL:
-                s = replace(s, stage=self.array_bindings[(s.name, s.span)].stage)
-            elif isinstance(s, ir.ForLoop):
+            binding = self.array_bindings.get((getattr(s, "name", None), s.span))
+            if isinstance(s, ir.ArrayDeclaration) and s.role == ir.Role.LOCAL and binding is not None:
+                s = replace(s, stage=binding.stage)
+            elif isinstance(s, (ir.ForLoop, ir.WhileLoop)):
                 s = replace(s, body=tuple(self._settle_local_arrays(s.body)))
             elif isinstance(s, ir.IfElse):
                 s = replace(s, then_body=tuple(self._settle_local_arrays(s.then_body)),
@@ -157,7 +160,18 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
                 out.extend(checked)
             elif checked is not None:
                 out.append(checked)
-        return out
+        return out if top_level else self._settle_block_arrays(out)
+
+    def _settle_block_arrays(self, statements):
+        """An array declared in a block takes the latest stage of its fills (a fill that reads a
+        param makes it a model value, with an adjoint), known once the block is checked."""
+        settled = []
+        for s in statements:
+            binding = self.scope.bindings.get(getattr(s, "name", None))
+            if isinstance(s, ir.ArrayDeclaration) and binding is not None and binding.array:
+                s = replace(s, stage=binding.stage)
+            settled.append(s)
+        return settled
 
     def _forget_later(self, statement):
         name = getattr(statement, "name", None)
@@ -199,7 +213,8 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         if existing is not None:
             raise ModelNameError(f"'{name}' is already defined", span,
                                  hint=f"it was defined on line {existing.span.line}; "
-                                      "each name is defined once (choose a new name)")
+                                      "each name is defined once (choose a new name, or declare it "
+                                      f"`local {name} = ...` to assign it again)")
         self.scope.bindings[name] = Binding(name, role, type_, stage, span, gen=gen, array=array)
         if top_level:
             self.symbols.append(ir.Symbol(name, role, type_, span, saved))
@@ -260,6 +275,12 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         return ir.ArrayDeclaration(s.name, type_, role, saved, s.span, stage)
 
     def _stmt_Assign(self, s: ast.Assign, top_level):
+        binding = self.local_binding(s.target)
+        if binding is not None:   # a local: a new version (codegen/check_locals.py)
+            return self.assign_local(s, binding, top_level)
+        return self._assign_once(s, top_level)
+
+    def _assign_once(self, s: ast.Assign, top_level):
         if isinstance(s.target, ast.Index):
             return self._index_assign(s)
         name = s.target.id
@@ -443,7 +464,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         self._check_model_reads_no_gen(value, s, stage)
         return ir.TargetIncrement(value, s.span, stage)
 
-    def _stmt_For(self, s: ast.For, top_level):
+    def _check_for(self, s: ast.For, top_level):
         bounds = [self._data_int(arg, "a loop bound") for arg in s.range_args]
         if len(bounds) == 1:
             start, stop, step = ir.Constant(0, ir.INT, s.span), bounds[0], ir.Constant(1, ir.INT, s.span)
@@ -466,7 +487,7 @@ class _Checker(FunctionChecker, CallChecker, ExprChecker, SizeChecker):
         stage = ir.latest_stage("data", *[b.stage for b in body])
         return ir.ForLoop(s.var, start, stop, step, body, s.span, stage)
 
-    def _stmt_If(self, s: ast.If, top_level):
+    def _check_if(self, s: ast.If, top_level):
         condition = self.check_value(s.condition)
         if condition.type.shape:
             raise ModelTypeError(f"an `if` condition must be a scalar, not an array of shape "

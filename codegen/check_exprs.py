@@ -32,6 +32,12 @@ class Binding:
     gen: bool = False
     array: bool = False  # declared with `NAME: TYPE`, filled element by element
     fills: int = 0       # fill statements checked so far (arrays only)
+    # a `local` (codegen/check_locals.py): its value now as an AST expression (the latest version),
+    # whether it has one yet, and its sizes as AST expressions
+    local: bool = False
+    current: object = None
+    assigned: bool = False
+    dims: tuple = ()
 
 
 class Scope:
@@ -112,6 +118,8 @@ class ExprChecker:
 
     def _expr_Name(self, node):
         binding = self.scope.lookup(node.id)
+        if binding is not None and binding.local:
+            return self.read_local(binding, node)
         if binding is not None:
             if binding.array and binding.fills == 0:
                 raise ModelStructureError(

@@ -42,7 +42,7 @@ def analyse(program: ir.Program) -> Analysis:
     outputs = tuple((name, type_) for name, type_ in transformed_data_outputs(program) if name in transformed)
     in_blocks = set()
     for statement in program.statements:
-        if isinstance(statement, (ir.ForLoop, ir.IfElse)):
+        if isinstance(statement, (ir.ForLoop, ir.IfElse, ir.WhileLoop)):
             in_blocks |= reads(statement)
     saved = {symbol.name for symbol in program.symbols if symbol.saved and symbol.role == ir.Role.DETERMINISTIC}
     return Analysis(transformed, frozenset(names_the_target_needs(program)),
@@ -128,6 +128,8 @@ def writes(statement) -> set[str]:
         return {statement.name}
     if isinstance(statement, ir.ForLoop):
         return set().union(*(writes(s) for s in statement.body)) if statement.body else set()
+    if isinstance(statement, ir.WhileLoop):
+        return set().union(*(writes(s) for s in statement.test + statement.body))
     if isinstance(statement, ir.IfElse):
         return set().union(*(writes(s) for s in statement.then_body + statement.else_body))
     return set()
@@ -154,6 +156,8 @@ def reads(statement) -> set[str]:
         return _names(expressions).union(*(reads(s) for s in statement.body))
     elif isinstance(statement, ir.IfElse):
         return _names([statement.condition]).union(*(reads(s) for s in statement.then_body + statement.else_body))
+    elif isinstance(statement, ir.WhileLoop):
+        return set().union(*(reads(s) for s in statement.test + statement.body))
     return _names(expressions)
 
 
@@ -195,6 +199,10 @@ def _locals(statement) -> set[str]:
     if isinstance(statement, ir.IfElse):
         return {s.name for s in statement.then_body + statement.else_body if isinstance(s, ir.Assign)} \
             .union(*(_locals(s) for s in statement.then_body + statement.else_body))
+    if isinstance(statement, ir.WhileLoop):   # the carried names are assigned before it too: not its own
+        inside = statement.test + statement.body
+        return ({s.name for s in inside if isinstance(s, ir.Assign)}
+                .union(*(_locals(s) for s in inside)) - set(statement.carried))
     return set()
 
 

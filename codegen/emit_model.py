@@ -91,7 +91,6 @@ class ModelEmitter(ExpressionEmitter, StatementEmitter, ParamEmitter):
         self.inlined: dict[str, tuple] = {}    # name → (IR expression, active)
         self.depth = 0
         self.enclosing: list = []   # the loops and branches around the statement being emitted, outermost first
-        self.block_arrays: set[str] = set()   # arrays declared inside a loop or branch (made anew each time)
         self.data_facts = data_facts(program)
         self._index_facts: dict = {}
         self.hoisted = None   # HoistedData, in the model's functions: data-only parts moved to transformed data
@@ -99,6 +98,7 @@ class ModelEmitter(ExpressionEmitter, StatementEmitter, ParamEmitter):
         # `a ~ ...`): the prefix of the statement being emitted, and how often each prefix was used
         self.statement_prefix = "_l0"
         self.prefix_uses: dict[str, int] = {}
+        self._block_array_names = None   # StatementEmitter._block_arrays, found once
         # the `~` statements whose support the checker or the binder settles: no test in the code
         self.support_plan = settled_statements(program)
 

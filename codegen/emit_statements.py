@@ -121,8 +121,6 @@ class StatementEmitter:
         op = Op(forward=sizes + [f"{array.code} = np.full({shape_code(s.type.shape, self.scope)}, {fill}{dtype})"])
         if active:
             op.adjoint_init = [zeros_like(array)]
-        if s.role == ir.Role.LOCAL:
-            self.block_arrays.add(s.name)
         self.emit_op(op)
 
     def _IndexAssign(self, s: ir.IndexAssign):
@@ -131,13 +129,20 @@ class StatementEmitter:
         array = self.scope[s.name]
         value = self.value(s.value)
         index = self.index_code(s.items, array.code, array.type)
-        # an array made inside a loop is made anew when the reversed loop recomputes it, so its fills
-        # are recomputed too; one made outside the loop keeps the values the forward sweep wrote
-        recompute = None if s.name in self.block_arrays else []
+        # an array declared inside a loop's body is made again when the adjoint sweep recomputes that
+        # body, so its fills are recomputed too; a fill of an outer array keeps the forward value
+        recompute = None if s.name in self._block_arrays() else []
         op = Op(forward=[f"{array.code}[{index}] = {value.code}"], recompute=recompute)
         if array.active and value.active:
             op.reverse = [f"{value.adjoint} += {array.adjoint}[{index}]"]
         self.emit_op(op)
+
+    def _block_arrays(self) -> set[str]:
+        """The arrays declared inside a block (role LOCAL): made again in each iteration."""
+        if self._block_array_names is None:
+            self._block_array_names = {s.name for s in ir.walk_statements(self.program.statements)
+                                       if isinstance(s, ir.ArrayDeclaration) and s.role == ir.Role.LOCAL}
+        return self._block_array_names
 
     def _SampleStatement(self, s: ir.SampleStatement):
         if s.stage == "gen":
@@ -254,8 +259,9 @@ class StatementEmitter:
         header = f"for {variable.code} in range({start}, {stop}, {step}):"
         body_lines = lines_of(body, "forward")
         op = Op(forward=[header] + indent(body_lines) if body_lines else [], recompute=[])   # empty: no loop
-        if self._fills_block_array(s.body):   # made anew by an enclosing loop's recomputation: fill it again
-            op.recompute = [header] + indent(lines_of(body, "recompute"))
+        if _fills(s.body) & self._block_arrays():
+            # it fills an array of an enclosing body: a reversed outer loop recomputes the fills
+            op.recompute = [header] + indent(lines_of(body, "recompute") or ["pass"])
         reverse_body = (lines_of(body, "recompute") + lines_of(body, "adjoint_init")
                         + lines_of(list(reversed(body)), "reverse"))
         if any(o.reverse for o in body):
@@ -271,9 +277,30 @@ class StatementEmitter:
                           f"    {variable.code} = {start} + _r{n} * {step}"] + indent(reverse_body)
         self.emit_op(op)
 
-    def _fills_block_array(self, statements) -> bool:
-        return any(isinstance(inner, ir.IndexAssign) and inner.name in self.block_arrays
-                   for inner in ir.walk_statements(statements))
+    def _WhileLoop(self, s: ir.WhileLoop):
+        """A plain `while` over data: its carried names are assigned again in the body; nothing
+        in it is active, so it has no adjoint, and a reversed outer loop runs it again.  A count
+        stops it with a located error (ppl.errors.WHILE_LIMIT_REACHED) where it would not end."""
+        from ppl.errors import WHILE_LIMIT, WHILE_LIMIT_REACHED
+
+        self.enclosing.append(s)
+        try:
+            test = self.nested_block(s.test)
+            condition = self.scope[s.condition.name].code
+            body = self.nested_block(s.body)
+        finally:
+            self.enclosing.pop()
+        if any(o.reverse for o in test + body):
+            raise InternalError("a while loop's body has an adjoint", s.span)
+        count = f"_w{next(self.loops)}"
+        guard = structural.raise_line(WHILE_LIMIT_REACHED, s.span, count, str(WHILE_LIMIT))
+
+        def loop(kind):
+            return [f"{count} = 0", "while True:"] + indent(
+                lines_of(test, kind) + [f"if not {condition}:", "    break"] + lines_of(body, kind)
+                + [f"{count} += 1", f"if {count} >= {WHILE_LIMIT}:", "    " + guard])
+
+        self.emit_op(Op(forward=loop("forward"), recompute=loop("recompute")))
 
     def _IfElse(self, s: ir.IfElse):
         condition = self.python(s.condition)
@@ -300,6 +327,10 @@ class StatementEmitter:
                 lines_of(then_ops, "adjoint_init") + lines_of(list(reversed(then_ops)), "reverse"),
                 lines_of(else_ops, "adjoint_init") + lines_of(list(reversed(else_ops)), "reverse"))
         self.emit_op(op)
+
+
+def _fills(statements) -> set[str]:
+    return {s.name for s in ir.walk_statements(statements) if isinstance(s, ir.IndexAssign)}
 
 
 # how many draws `gen y ~ D(...) T[low, high]` makes before it gives up on an element (NaN)

@@ -55,6 +55,11 @@ draw).  A loop or branch takes the latest stage of its body.
                       -inf, and is a located error in the other functions.
 ``ForLoop``           ``for var in range(start, stop, step)``; bounds are data-only ints.
 ``IfElse``            a data-only condition and two bodies.
+``WhileLoop``         ``while condition:`` over data only (codegen/check_locals.py): each iteration
+                      runs ``test`` (which assigns the boolean ``condition``, short-circuiting
+                      ``and``/``or`` through branches), stops when it is false, else runs ``body``,
+                      which assigns ``carried`` again: the only names the IR assigns more than
+                      once.  No adjoint: nothing in it depends on a param.
 
 ``Program`` holds the statements in source order, a symbol table, the size checks
 deferred to binding, and the user functions (``FunctionDefinition``).  A call of a user
@@ -384,6 +389,16 @@ class IfElse:
 
 
 @dataclass(frozen=True)
+class WhileLoop:
+    test: tuple["Stmt", ...]
+    condition: "Variable"
+    carried: tuple[str, ...]
+    body: tuple["Stmt", ...]
+    span: Span = _span()
+    stage: str = "data"
+
+
+@dataclass(frozen=True)
 class SizeGuard:
     """When a deferred size check applies: ``kind`` "if" (``exprs`` is the condition: checked
     when it holds), "else" (when it does not) or "loop" (``exprs`` are start, stop and step:
@@ -405,7 +420,7 @@ class SizeCheck:
 
 
 Stmt = Union[DataDeclaration, ParamDeclaration, Assign, ArrayDeclaration, IndexAssign,
-             SampleStatement, TargetIncrement, BoundCheck, ForLoop, IfElse]
+             SampleStatement, TargetIncrement, BoundCheck, ForLoop, IfElse, WhileLoop]
 
 
 @dataclass(frozen=True)
@@ -511,6 +526,8 @@ def walk_statements(statements):
         yield statement
         if isinstance(statement, ForLoop):
             yield from walk_statements(statement.body)
+        elif isinstance(statement, WhileLoop):
+            yield from walk_statements(statement.test + statement.body)
         elif isinstance(statement, IfElse):
             yield from walk_statements(statement.then_body + statement.else_body)
 

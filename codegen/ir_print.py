@@ -143,6 +143,11 @@ def _statement(s, depth, lines):
         lines.append(f"{pad}{tag} for {s.var} in range({expr_text(s.start)}, {expr_text(s.stop)}, "
                      f"{expr_text(s.step)}):")
         _statements(s.body, depth + 1, lines)
+    elif isinstance(s, ir.WhileLoop):
+        lines.append(f"{pad}{tag} while:  # carries {', '.join(s.carried)}")
+        _statements(s.test, depth + 1, lines)
+        lines.append(f"{pad}    until not {expr_text(s.condition)}")
+        _statements(s.body, depth + 1, lines)
     elif isinstance(s, ir.IfElse):
         lines.append(f"{pad}{tag} if {expr_text(s.condition)}:")
         _statements(s.then_body, depth + 1, lines)

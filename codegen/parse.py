@@ -194,6 +194,30 @@ class _ToAst(lark.Transformer):
             return ast.Assign(inner.target, inner.value, True, span, inner.declared)
         return ast.Sample(inner.value, inner.distribution, True, span, inner.truncation)
 
+    def local_decl(self, meta, children):
+        name, type_, value = children
+        if type_ is None and value is None:
+            raise ModelSyntaxError(f"the local '{name}' needs a type or a first value", _span_of(name),
+                                   hint=f"write `local {name}: real = 0`, `local {name} = 0.0` or "
+                                        f"`local {name}: real[N]`")
+        return ast.LocalDecl(str(name), type_, value, self._span(meta), _span_of(name))
+
+    def aug_assign(self, meta, children):
+        target, op, value = children
+        if not _is_assignable(target):
+            raise ModelSyntaxError(
+                f"cannot update this expression with `{op}`", _span_of(target),
+                expected="a local (`acc += x`) or an element of a local array (`state[k] += x`)")
+        return ast.AugAssign(target, str(op)[0], value, self._span(meta))
+
+    def while_stmt(self, meta, children):
+        condition, body = children
+        return ast.While(condition, body, self._span(meta))
+
+    def if_expr(self, meta, children):
+        body, condition, orelse = children
+        return ast.IfExp(body, condition, orelse, self._span(meta))
+
     def return_stmt(self, meta, children):
         (value,) = children
         return ast.Return(value, self._span(meta))

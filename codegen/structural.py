@@ -24,6 +24,11 @@ def _raise(tag: str, span, value: str, size: str) -> str:
     return f"raise IndexError({tag!r}, {place}, {value}, {size})"
 
 
+def raise_line(tag: str, span, value: str, size: str) -> str:
+    """The line raising a tagged IndexError (ppl.errors) at a place of the model."""
+    return _raise(tag, span, value, size)
+
+
 def index_check(array: str, axis: int, index: str, span) -> list[str]:
     """Lines raising IndexError where an index the data set falls outside its axis (NumPy's
     range, negative indices counting from the end); Numba itself checks no bounds."""

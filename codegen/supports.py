@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from codegen import ir
+from codegen.dataflow import writes
 from codegen.evaluate import ELEMENTWISE_FUNCTIONS, can_evaluate, evaluate, evaluate_lazily, size_value
 from codegen.ir_print import expr_text
 from ppl.catalogue import constraints as C
@@ -179,8 +180,11 @@ def settled_statements(program: ir.Program) -> Plan:
     plan = Plan()
     params = {p.name: p.constraint for p in program.params}
     known = {d.name for d in program.data}
+    rewritten = set().union(*(writes(s) for s in ir.walk_statements(program.statements)
+                              if isinstance(s, ir.WhileLoop)))   # the binder does not run while loops
     for s in program.statements:
-        if isinstance(s, ir.Assign) and s.role == ir.Role.TRANSFORMED_DATA and can_evaluate(s.value, known):
+        if isinstance(s, ir.Assign) and s.role == ir.Role.TRANSFORMED_DATA and can_evaluate(s.value, known) \
+                and s.name not in rewritten:
             known.add(s.name)
     _plan_block(program.statements, known, params, plan, reachable=True)
     return plan
@@ -191,7 +195,9 @@ def _plan_block(statements, known, params, plan, reachable) -> bool:
     known = set(known)
     needed = False
     for s in statements:
-        if isinstance(s, ir.Assign) and s.role == ir.Role.LOCAL and reachable \
+        if isinstance(s, ir.WhileLoop):
+            known -= writes(s)
+        elif isinstance(s, ir.Assign) and s.role == ir.Role.LOCAL and reachable \
                 and s.stage == "data" and can_evaluate(s.value, known):
             known.add(s.name)
             plan.locals.add(id(s))

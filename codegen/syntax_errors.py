@@ -149,7 +149,7 @@ _CHARACTER_HINTS = {
     "|": "write `or`",
     "^": "write `**` for powers",
     "$": "names are letters, digits and underscores",
-    "?": "there is no conditional operator; use `if`/`else` blocks",
+    "?": "there is no `c ? a : b`; write `a if c else b`",
 }
 
 # terminal name → how a modeller would say it
@@ -175,7 +175,6 @@ _TOKEN_WORDS = {"_NEWLINE": "end of line", "_INDENT": "indentation", "_DEDENT": 
 # a line starting with one of these words is about it, whatever token the parser choked on
 # (an unexpected keyword reaches the parser as a name, so state matching cannot tell them apart)
 _LEADING_WORDS = {
-    "while": ("there is no `while` loop", "loops are written `for i in range(...)` with data-only bounds"),
     "elif": ("`elif` without an `if` before it", "`elif` must line up with the `if` it continues"),
     "else": ("`else` without an `if` before it", "`else:` must line up with the `if` it belongs to"),
 }

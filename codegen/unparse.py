@@ -6,7 +6,7 @@ from __future__ import annotations
 from codegen import ast
 
 # binding strength, higher binds tighter (Python's order)
-_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5,
+_PRECEDENCE = {"if": 0, "or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5,
                "*": 6, "/": 6, "//": 6, "%": 6, "@": 6, "unary": 7, "**": 8, "postfix": 9}
 
 
@@ -39,6 +39,18 @@ def _statement(s, depth: int, lines: list[str]) -> None:
         lines.append(f"{pad}{gen}{expr_text(s.value)} ~ {expr_text(s.distribution)}{truncation_text(s.truncation)}")
     elif isinstance(s, ast.TargetIncrement):
         lines.append(f"{pad}target += {expr_text(s.value)}")
+    elif isinstance(s, ast.LocalDecl):
+        text = f"{pad}local {s.name}"
+        if s.type is not None:
+            text += f": {type_text(s.type)}"
+        if s.value is not None:
+            text += f" = {expr_text(s.value)}"
+        lines.append(text)
+    elif isinstance(s, ast.AugAssign):
+        lines.append(f"{pad}{expr_text(s.target)} {s.op}= {expr_text(s.value)}")
+    elif isinstance(s, ast.While):
+        lines.append(f"{pad}while {expr_text(s.condition)}:")
+        _body(s.body, depth, lines)
     elif isinstance(s, ast.Return):
         lines.append(f"{pad}return {expr_text(s.value)}")
     elif isinstance(s, ast.For):
@@ -129,6 +141,9 @@ def _expr(e) -> tuple[str, int]:
         return f"{expr_text(e.func, _PRECEDENCE['postfix'])}({', '.join(args)})", _PRECEDENCE["postfix"]
     if isinstance(e, ast.ListLiteral):
         return "[" + ", ".join(expr_text(i) for i in e.items) + "]", _PRECEDENCE["postfix"]
+    if isinstance(e, ast.IfExp):
+        p = _PRECEDENCE["if"]
+        return f"{expr_text(e.body, p + 1)} if {expr_text(e.condition, p + 1)} else {expr_text(e.orelse, p)}", p
     raise TypeError(f"cannot print {type(e).__name__}")
 
 

@@ -191,6 +191,9 @@ NEGATIVE_SIZE = "ppl: negative size"
 # column, end_line, end_column, name, element, value, bound, "lower" | "upper", stage), the place its
 # declaration; codegen/emit_statements.py (_BoundCheck) writes the check
 BOUND_VIOLATED = "ppl: value outside its declared bounds"
+# a `while` loop whose condition stayed true for WHILE_LIMIT iterations (value: the count, size: the limit)
+WHILE_LIMIT_REACHED = "ppl: while loop did not end"
+WHILE_LIMIT = 10_000_000
 
 
 def _runtime_data_error(tag: str, value, size, span: Span | None, element: str | None = None) -> "DataError":
@@ -205,6 +208,11 @@ def _runtime_data_error(tag: str, value, size, span: Span | None, element: str |
                          expected=f"0 <= start <= stop <= {size}",
                          hint="the data set this bound; a slice must lie within its axis (it is not clipped: "
                               "the model's shapes count on its length being stop - start)")
+    if tag == WHILE_LIMIT_REACHED:
+        return DataError(f"this `while` loop ran {value} times and its condition is still true", span,
+                         expected=f"a condition that becomes false within {size} iterations",
+                         hint="the data decide when it ends: check that what the condition reads changes "
+                              "in the loop's body")
     if tag == SLICE_STEP_ZERO:
         return DataError("a slice step is zero", span, hint="the data set this step; a slice needs a step other than 0")
     return DataError(f"a size is {value} here", span, expected=f"a size of at least {size}",
@@ -241,7 +249,7 @@ def data_index_errors(source: Source):
     except IndexError as error:
         tag, *place = error.args if len(error.args) in (7, 9) else (None,)
         if tag not in (INDEX_OUT_OF_RANGE, DATA_INDEX_OUT_OF_RANGE, SLICE_OUT_OF_RANGE, SLICE_STEP_ZERO,
-                       NEGATIVE_SIZE) or (len(place) == 8) != (tag == DATA_INDEX_OUT_OF_RANGE):
+                       NEGATIVE_SIZE, WHILE_LIMIT_REACHED) or (len(place) == 8) != (tag == DATA_INDEX_OUT_OF_RANGE):
             raise
         line, column, end_line, end_column, value, size, *named = place
         element = f"{named[0]}[{', '.join(str(int(p)) for p in named[1])}]" if named else None

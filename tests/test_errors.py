@@ -171,7 +171,7 @@ ROWS = [
         "i = 0\n"
         "while i < N:\n"
         "    y[i] ~ Normal(mu, 1)\n",
-        Syn, 5, 1, "range("),
+        Struct, 5, 1, "never ends"),
     row("chained_comparison",
         "data a: int\n"
         "data b: int\n"

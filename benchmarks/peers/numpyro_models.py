@@ -92,6 +92,18 @@ def garch11(T, r, sigma1):
     numpyro.sample("r", dist.Normal(mu, sigma), obs=r)
 
 
+def exponential_smoothing(T, y):
+    alpha = numpyro.sample("alpha", dist.Beta(2.0, 2.0))
+    level0 = numpyro.sample("level0", dist.Normal(0.0, 10.0))
+    sigma = numpyro.sample("sigma", dist.HalfNormal(5.0))
+
+    def step(level, observed):
+        return alpha * observed + (1.0 - alpha) * level, level
+
+    _, levels = jax.lax.scan(step, level0, y)   # the level before each observation
+    numpyro.sample("y", dist.Normal(levels, sigma), obs=y)
+
+
 def gp_regression(N, x, y):
     amplitude = numpyro.sample("amplitude", dist.HalfNormal(2.0))
     length_scale = numpyro.sample("length_scale", dist.InverseGamma(5.0, 5.0))
@@ -172,6 +184,7 @@ _KINDS = {
     "eight_schools_centered": {"J": int, "y": _real, "sigma": _real},
     "eight_schools_noncentered": {"J": int, "y": _real, "sigma": _real},
     "funnel": {"K": int},
+    "exponential_smoothing": {"T": int, "y": _real},
     "garch11": {"T": int, "r": _real, "sigma1": float},
     "gp_regression": {"N": int, "x": _real, "y": _real},
     "linreg": {"N": int, "x": _real, "y": _real},

@@ -123,6 +123,23 @@ def garch11(data):
     return model
 
 
+def exponential_smoothing(data):
+    y = _real(data["y"])
+    with pm.Model() as model:
+        alpha = pm.Beta("alpha", 2.0, 2.0)
+        level0 = pm.Normal("level0", 0.0, 10.0)
+        sigma = pm.HalfNormal("sigma", 5.0)
+
+        def step(observed, level, weight):
+            return weight * observed + (1.0 - weight) * level
+
+        after, _ = pytensor.scan(step, sequences=[pt.as_tensor(y[:-1])], outputs_info=[level0],
+                                 non_sequences=[alpha])
+        levels = pt.concatenate([pt.stack([level0]), after])   # the level before each observation
+        pm.Normal("y", levels, sigma, observed=y)
+    return model
+
+
 def gp_regression(data):
     N, x, y = data["N"], _real(data["x"]), _real(data["y"])
     squared_distance = (x[:, None] - x[None, :]) ** 2

@@ -509,7 +509,7 @@ def _walk(statements):
     """Every statement, blocks' bodies included."""
     for statement in statements:
         yield statement
-        if isinstance(statement, ast.For):
+        if isinstance(statement, (ast.For, ast.While)):
             yield from _walk(statement.body)
         elif isinstance(statement, ast.If):
             yield from _walk(statement.body + statement.orelse)
@@ -520,7 +520,7 @@ def _locals_of(body) -> frozenset:
     for statement in _walk(body):
         if isinstance(statement, ast.Assign) and isinstance(statement.target, ast.Name):
             names.add(statement.target.id)
-        elif isinstance(statement, ast.ArrayDecl):
+        elif isinstance(statement, (ast.ArrayDecl, ast.LocalDecl)):
             names.add(statement.name)
         elif isinstance(statement, ast.For):
             names.add(statement.var)
@@ -554,7 +554,8 @@ def _renamed(node, mapping, gen):
         value = getattr(node, f.name)
         if isinstance(node, ast.Call) and f.name == "func" and isinstance(value, ast.Name):
             continue
-        if f.name in ("name", "var") and isinstance(value, str) and isinstance(node, (ast.ArrayDecl, ast.For)):
+        if f.name in ("name", "var") and isinstance(value, str) and isinstance(node, (ast.ArrayDecl, ast.LocalDecl,
+                                                                                         ast.For)):
             changes[f.name] = mapping.get(value, value)
         elif f.name == "gen" and gen:
             changes[f.name] = True

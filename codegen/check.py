@@ -27,7 +27,6 @@ from codegen.ir_print import expr_text, items_text
 from codegen.shapes import Dim, shape_str
 from codegen.supports import param_fit, param_of, scored_family, support_arguments
 from ppl.catalogue import constraints as C
-from ppl.catalogue.builtins import CONSTANTS
 from ppl.catalogue.distributions import DISTRIBUTIONS
 from ppl.catalogue.supports import describe as describe_support, is_scalar as is_scalar_support
 from ppl.errors import (ModelNameError, ModelNotSupportedError, ModelStructureError, ModelTypeError, Source,
@@ -206,9 +205,6 @@ class _Checker(FunctionChecker, LocalsChecker, CallChecker, ExprChecker, SizeChe
 
     def _define(self, name, role, type_, stage, span, top_level, gen=False, array=False, saved=False):
         self.require_not_function(name, span)
-        if name in CONSTANTS:
-            raise ModelNameError(f"'{name}' is a built-in constant ({CONSTANTS[name].description})", span,
-                                 hint="the constants pi, e and inf are reserved: choose another name")
         existing = self.scope.lookup(name)
         if existing is not None:
             raise ModelNameError(f"'{name}' is already defined", span,

@@ -262,10 +262,6 @@ ROWS = [
         "param a: real\n"
         "target += sum(y) * log_sigmoid(a) + (N - sum(y)) * log1m_inv_logit(a)\n",
         Name, 4, 52, ("`log1m_inv_logit(x)` is `log_sigmoid(-x)` in ppl",)),
-    row("constant_redefined",
-        "data N: int\n"
-        "param pi: real<lower=0, upper=1>\n",
-        Name, 2, 7, ("'pi' is a built-in constant", "reserved")),
     row("real_modulo_of_a_param",
         "param phase: real\n"
         "target += -square(phase % 6.28)\n",

@@ -114,10 +114,13 @@ def garch11(data):
         beta1 = pm.Uniform("beta1", 0.0, 1.0 - alpha1)
         pm.Potential("_beta1_flat", pt.log1p(-alpha1))     # cancels Uniform's 1 / (1 - alpha1)
 
-        def step(previous_r, previous_sigma):
+        def step(previous_r, previous_sigma, alpha0, alpha1, beta1, mu):
             return pt.sqrt(alpha0 + alpha1 * (previous_r - mu) ** 2 + beta1 * previous_sigma ** 2)
 
-        rest, _ = pytensor.scan(step, sequences=[pt.as_tensor(r[:-1])], outputs_info=[pt.as_tensor(sigma1)])
+        # the params enter the scan as non_sequences: PyMC cannot transform (log, interval) values
+        # that the inner function reads from its closure
+        rest, _ = pytensor.scan(step, sequences=[pt.as_tensor(r[:-1])], outputs_info=[pt.as_tensor(sigma1)],
+                                non_sequences=[alpha0, alpha1, beta1, mu])
         sigma = pt.concatenate([pt.as_tensor([sigma1]), rest])
         pm.Normal("r", mu, sigma, observed=r)
     return model

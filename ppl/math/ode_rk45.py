@@ -17,8 +17,8 @@ import numba
 import numpy as np
 
 from ppl.math.ode_system import (MAX_STEPS_EXCEEDED, NON_FINITE_STATE, OK, SOLVE_SIGNATURE, STEP_SIZE_UNDERFLOW,
-                                 all_finite, check_problem, derivative, error_norm, initial_sensitivities,
-                                 initial_step, lands_on, step_factor, too_small)
+                                 all_finite, check_problem, combine_stages, derivative, error_norm,
+                                 initial_sensitivities, initial_step, lands_on, step_factor, too_small)
 
 STAGE_TIMES = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0])
 STAGE_WEIGHTS = np.array([
@@ -33,18 +33,6 @@ SOLUTION_WEIGHTS = np.array([35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784,
 # fifth-order minus fourth-order weights, over the six stages and the FSAL stage f(t + h, y_new)
 ERROR_WEIGHTS = np.array([71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
 ERROR_EXPONENT = 1.0 / 5.0     # the embedded solution is of order 4
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _combine(base_y, base_s, step, weights, count, stages_y, stages_s, out_y, out_s):
-    """out = base + step * sum_j weights[j] k_j over the first `count` stages, for y and S."""
-    out_y[:] = base_y
-    out_s[:, :] = base_s
-    for j in range(count):
-        weight = step * weights[j]
-        if weight != 0.0:
-            out_y += weight * stages_y[j]
-            out_s += weight * stages_s[j]
 
 
 @numba.njit(SOLVE_SIGNATURE, cache=True, error_model="numpy")
@@ -91,16 +79,16 @@ def solve_rk45(rhs, jacobian, t0, ts, y0, p, real_data, int_data, rtol, atol, ma
             lands = lands_on(t, step, t_out)
             h = t_out - t if lands else step
             for i in range(1, 6):
-                _combine(y, s, h, STAGE_WEIGHTS[i], i, stages_y, stages_s, trial_y, trial_s)
+                combine_stages(y, s, h, STAGE_WEIGHTS[i], i, stages_y, stages_s, trial_y, trial_s)
                 derivative(rhs, jacobian, t + STAGE_TIMES[i] * h, trial_y, trial_s, p, real_data,
                            int_data, jacobian_y_value, jacobian_p_value, stages_y[i], stages_s[i])
-            _combine(y, s, h, SOLUTION_WEIGHTS, 6, stages_y, stages_s, new_y, new_s)
+            combine_stages(y, s, h, SOLUTION_WEIGHTS, 6, stages_y, stages_s, new_y, new_s)
             t_new = t_out if lands else t + h
             derivative(rhs, jacobian, t_new, new_y, new_s, p, real_data, int_data, jacobian_y_value,
                        jacobian_p_value, stages_y[6], stages_s[6])
             error_y[:] = 0.0
             error_s[:, :] = 0.0
-            _combine(error_y, error_s, h, ERROR_WEIGHTS, 7, stages_y, stages_s, error_y, error_s)
+            combine_stages(error_y, error_s, h, ERROR_WEIGHTS, 7, stages_y, stages_s, error_y, error_s)
             norm = error_norm(error_y, error_s, y, new_y, s, new_s, rtol, atol)
             finite = all_finite(new_y, new_s) and all_finite(stages_y[6], stages_s[6])
             if norm <= 1.0 and finite:

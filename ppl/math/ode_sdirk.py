@@ -39,8 +39,9 @@ import numba
 import numpy as np
 
 from ppl.math.ode_system import (MAX_STEPS_EXCEEDED, MIN_FACTOR, NON_FINITE_STATE, OK, SOLVE_SIGNATURE,
-                                 STEP_SIZE_UNDERFLOW, all_finite, check_problem, derivative, initial_sensitivities,
-                                 initial_step, lands_on, lu_factor, lu_solve, step_factor, too_small, error_norm)
+                                 STEP_SIZE_UNDERFLOW, all_finite, check_problem, combine_stages, derivative,
+                                 initial_sensitivities, initial_step, lands_on, lu_factor, lu_solve, step_factor,
+                                 too_small, error_norm)
 
 GAMMA = 0.25
 STAGE_TIMES = np.array([1 / 4, 3 / 4, 11 / 20, 1 / 2, 1.0])
@@ -66,17 +67,6 @@ def _scaled_norm(values, reference, rtol, atol):
     for i in range(values.shape[0]):
         total += (values[i] / (atol + rtol * abs(reference[i]))) ** 2
     return math.sqrt(total / max(values.shape[0], 1))
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _stage_base(base_y, base_s, step, weights, count, stages_y, stages_s, out_y, out_s):
-    out_y[:] = base_y
-    out_s[:, :] = base_s
-    for j in range(count):
-        weight = step * weights[j]
-        if weight != 0.0:
-            out_y += weight * stages_y[j]
-            out_s += weight * stages_s[j]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -170,7 +160,7 @@ def solve_sdirk(rhs, jacobian, t0, ts, y0, p, real_data, int_data, rtol, atol, m
                 if not solved:
                     break
                 t_stage = t + STAGE_TIMES[i] * h
-                _stage_base(y, s, h, STAGE_WEIGHTS[i], i, stages_y, stages_s, base_y, base_s)
+                combine_stages(y, s, h, STAGE_WEIGHTS[i], i, stages_y, stages_s, base_y, base_s)
                 guess[:] = base_y + hgamma * previous_slope
                 contraction = max(contraction, 1e-16) ** 0.8
                 solved, contraction = _newton(rhs, t_stage, base_y, guess, p, real_data, int_data, hgamma,
@@ -197,7 +187,7 @@ def solve_sdirk(rhs, jacobian, t0, ts, y0, p, real_data, int_data, rtol, atol, m
                 # y_{n+1} = Y_5 (stiffly accurate): value and stage_s hold it
                 error_y[:] = 0.0
                 error_s[:, :] = 0.0
-                _stage_base(error_y, error_s, h, ERROR_WEIGHTS, 5, stages_y, stages_s, error_y, error_s)
+                combine_stages(error_y, error_s, h, ERROR_WEIGHTS, 5, stages_y, stages_s, error_y, error_s)
                 lu_solve(newton_matrix, pivots, error_y)
                 if columns > 0:
                     lu_solve(newton_matrix, pivots, error_s)

@@ -280,3 +280,16 @@ def step_factor(norm, exponent, rejected):
     else:
         factor = min(MAX_FACTOR, max(MIN_FACTOR, SAFETY * norm ** -exponent))
     return min(1.0, factor) if rejected else factor
+
+
+@numba.njit(cache=True, error_model="numpy")
+def combine_stages(base_y, base_s, step, weights, count, stages_y, stages_s, out_y, out_s):
+    """out = base + step * sum_j weights[j] k_j over the first `count` stages, for y and S: a
+    Runge-Kutta stage's input, solution or error estimate, in both solvers."""
+    out_y[:] = base_y
+    out_s[:, :] = base_s
+    for j in range(count):
+        weight = step * weights[j]
+        if weight != 0.0:
+            out_y += weight * stages_y[j]
+            out_s += weight * stages_s[j]

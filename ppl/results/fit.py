@@ -79,7 +79,8 @@ class Fit:
 
     @property
     def num_divergent(self) -> int:
-        return int(self.stats["diverging"].sum())
+        """Divergent transitions after warmup (0 for draws that no sampler made, e.g. `laplace`)."""
+        return int(self.stats["diverging"].sum()) if "diverging" in self.stats else 0
 
     def __repr__(self) -> str:
         return (f"<ppl.Fit of {self.model_name!r}: {self.num_chains} chains x {self.num_draws} draws, "
@@ -222,6 +223,30 @@ class Fit:
         for line in fit.sampler_warnings():
             warnings.warn(line, SamplerWarning, stacklevel=4)
         return fit
+
+
+    @classmethod
+    def from_unconstrained(cls, posterior, unconstrained: np.ndarray, *, seeds: np.ndarray, stats: dict,
+                           seed, method: str, settings: dict) -> "Fit":
+        """A Fit from draws that did not come out of a sampler (an optimiser's mode, a
+        normal approximation, a variational family): `unconstrained` [chains, draws, dim]
+        are mapped through the same compiled constrain, deterministics and `gen` as
+        `from_chains`; `seeds` [chains, draws] seed each draw's `gen`; `stats` name →
+        [chains, draws] are whatever the method reports per draw (e.g. "lp", "log_q")."""
+        from ppl.results.export import observed_data_of
+
+        unconstrained = np.ascontiguousarray(unconstrained, dtype=float)
+        seeds = np.ascontiguousarray(seeds, dtype=np.int64)
+        kinds = {name: "param" for name in posterior.params}
+        kinds.update({name: "deterministic" for name in posterior._facts.deterministics})
+        kinds.update({name: "generated" for name in posterior._facts.generated})
+        layout = _saved_layout(posterior, [{"draws": unconstrained.reshape(-1, unconstrained.shape[-1]),
+                                            "seeds": seeds.reshape(-1)}])
+        draws = _saved_quantities(posterior, layout, unconstrained, seeds)
+        return cls(draws, {name: np.asarray(value) for name, value in stats.items()}, kinds=kinds, seed=seed,
+                   method=method, settings=settings, model_name=posterior.model.name, unconstrained=unconstrained,
+                   provenance=_provenance(posterior),
+                   observed_data=observed_data_of(posterior.model.ir, posterior.data))
 
 
 def bounded_in_model(program) -> list[str]:

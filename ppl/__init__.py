@@ -18,6 +18,14 @@ def read_csv(path):
     return Fit.read_csv(path)
 
 
+def read_cmdstan_csv(paths):
+    """A Fit from CmdStan CSV files, one per chain (a list, one path, or a folder): written by
+    `Fit.to_cmdstan_csv` / `ppl sample --output-dir`, or by CmdStan (see ppl.results.cmdstan_csv)."""
+    from ppl.results.fit import Fit
+
+    return Fit.read_cmdstan_csv(paths)
+
+
 def sbc(model, data, n_sims=100, **settings):
     """Simulation-based calibration of a model (see ppl.calibration)."""
     from ppl.calibration import sbc as calibrate
@@ -34,5 +42,5 @@ def load_fit(path):
 
 __all__ = ["BoundError", "CacheWarning", "DataError", "InternalError", "JacobianWarning", "Model", "ModelError", "ModelNameError",
            "ModelNotSupportedError", "ModelStructureError", "ModelSyntaxError", "ModelTypeError", "ModelWarning",
-           "SamplingError", "UnconstrainedScaleWarning", "compile", "load_fit", "model", "read_csv", "sbc",
+           "SamplingError", "UnconstrainedScaleWarning", "compile", "load_fit", "model", "read_cmdstan_csv", "read_csv", "sbc",
            "__version__"]

@@ -4,7 +4,13 @@
                                       with --data, also validate a data file
     ppl show MODEL.ppl --ast|--ir|--lowered|--code   a stage's dump (parsed program, typed IR, analysis, Numba source)
     ppl sample MODEL.ppl --data D     sample the posterior (NUTS by default), print the summary;
-                                      --output draws.csv writes every draw
+                                      --output draws.csv writes every draw, --output-dir DIR one
+                                      CmdStan CSV file per chain
+    ppl summary FILES...              the summary of a saved fit (CmdStan CSV files, ours or CmdStan's)
+    ppl diagnose FILES...             its CmdStan-style diagnosis
+    ppl --version
+
+Every flag's help (`ppl sample --help`) shows its default.
 
 Errors in the model print as located messages without a traceback; exit 1.
 """
@@ -21,16 +27,20 @@ INTERRUPTED_EXIT = 130   # the shell's code for a run stopped by SIGINT
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ppl", description="ppl: probabilistic programs compiled to native code")
+    from ppl.version import __version__
+
+    parser = argparse.ArgumentParser(prog="ppl", description="ppl: probabilistic programs compiled to native code",
+                                     formatter_class=HELP_FORMAT)
+    parser.add_argument("--version", action="version", version=f"ppl {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    check = commands.add_parser("check", help="parse and type-check a model, print its outline")
+    check = _command(commands, "check", "parse and type-check a model, print its outline")
     check.add_argument("model", help="path to a .ppl file")
     check.add_argument("--data", help="also validate a data file (JSON, Stan's format) against the declarations")
     check.add_argument("--quiet", "-q", action="store_true", help="print nothing when the model is fine")
 
-    show = commands.add_parser("show", help="print a stage of the compiler")
-    show.add_argument("model")
+    show = _command(commands, "show", "print a stage of the compiler")
+    show.add_argument("model", help="path to a .ppl file")
     stage = show.add_mutually_exclusive_group(required=True)
     stage.add_argument("--ast", action="store_true", help="the parsed program, printed back as source")
     stage.add_argument("--ir", action="store_true", help="the typed IR")
@@ -38,26 +48,18 @@ def main(argv: list[str] | None = None) -> int:
                        help="the analysis: which generated function each statement goes to, the data layout")
     stage.add_argument("--code", action="store_true", help="the generated Numba source")
 
-    sample = commands.add_parser("sample", help="sample a model's posterior")
-    sample.add_argument("model")
-    sample.add_argument("--data", help="data file (JSON, Stan's format); omit for a model without data")
-    sample.add_argument("--chains", type=int, default=4)
-    sample.add_argument("--warmup", type=int, default=1000)
-    sample.add_argument("--draws", type=int, default=1000)
-    sample.add_argument("--seed", type=int, default=None)
-    sample.add_argument("--method", choices=["nuts", "hmc"], default="nuts")
-    sample.add_argument("--metric", choices=["diag", "dense", "low_rank", "unit"], default="diag",
-                        help="the inverse metric warmup adapts (low_rank: for strongly correlated posteriors; "
-                             "see docs/sampling.md)")
-    sample.add_argument("--adaptation", choices=["stan", "fisher"], default=None,
-                        help="how warmup adapts the metric (default: the metric's own, see docs/sampling.md)")
-    sample.add_argument("--target-accept", type=float, default=0.8)
-    sample.add_argument("--max-treedepth", type=int, default=10)
-    sample.add_argument("--num-leapfrog-steps", type=int, default=None, help="for --method hmc")
-    sample.add_argument("--thin", type=int, default=1)
-    sample.add_argument("--cores", type=int, default=None)
-    sample.add_argument("--output", help="write the draws (with sampler statistics) to this CSV file")
-    sample.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sample = _command(commands, "sample", "sample a model's posterior")
+    _sample_arguments(sample)
+
+    summary = _command(commands, "summary", "the summary table of a saved fit (CmdStan CSV files, ours or "
+                                            "CmdStan's; a ppl --output CSV; a fit.save .npz)")
+    _saved_fit_arguments(summary)
+    summary.add_argument("--all", action="store_true",
+                         help="also summarise the deterministics and gen quantities (by default: params only)")
+
+    diagnose = _command(commands, "diagnose", "CmdStan-style diagnosis of a saved fit: divergences, tree depth, "
+                                              "E-BFMI, R-hat, ESS")
+    _saved_fit_arguments(diagnose)
 
     args = parser.parse_args(argv)
     try:
@@ -91,11 +93,78 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+HELP_FORMAT = argparse.ArgumentDefaultsHelpFormatter   # every flag's help ends with its default
+
+
+def _command(commands, name: str, description: str):
+    return commands.add_parser(name, help=description, description=description, formatter_class=HELP_FORMAT)
+
+
+def _sample_arguments(sample) -> None:
+    sample.add_argument("model", help="path to a .ppl file")
+    sample.add_argument("--data", help="data file (JSON, Stan's format); omit for a model without data")
+    sample.add_argument("--chains", type=int, default=4, help="number of chains")
+    sample.add_argument("--warmup", type=int, default=1000,
+                        help="warmup (adaptation) iterations per chain (CmdStan's num_warmup)")
+    sample.add_argument("--draws", type=int, default=1000,
+                        help="iterations per chain after warmup (CmdStan's num_samples)")
+    sample.add_argument("--seed", type=int, default=None, help="random seed; left out, one is picked and printed")
+    sample.add_argument("--init", default=None,
+                        help="initial param values: a JSON file (Stan's format, constrained values) for every "
+                             "chain, or a list of one object per chain; or 'pathfinder'; left out, uniform(-2, 2) "
+                             "on the unconstrained scale")
+    sample.add_argument("--method", choices=["nuts", "hmc"], default="nuts", help="the sampler")
+    sample.add_argument("--metric", choices=sorted(METRIC_NAMES), default="diag", metavar="METRIC",
+                        help="the inverse metric warmup adapts: diag, dense, low_rank (for strongly correlated "
+                             "posteriors; see docs/sampling.md) or unit; CmdStan's diag_e, dense_e, unit_e "
+                             "are accepted")
+    sample.add_argument("--adaptation", choices=["stan", "fisher"], default=None,
+                        help="how warmup adapts the metric; left out, the metric's own (see docs/sampling.md)")
+    sample.add_argument("--target-accept", type=float, default=0.8,
+                        help="the acceptance rate step-size adaptation aims at (CmdStan's adapt delta)")
+    sample.add_argument("--max-treedepth", type=int, default=10, help="NUTS's maximum tree depth")
+    sample.add_argument("--num-leapfrog-steps", type=int, default=None,
+                        help="leapfrog steps per iteration, for --method hmc; left out, 10")
+    sample.add_argument("--thin", type=int, default=1, help="keep every THIN-th iteration")
+    sample.add_argument("--cores", type=int, default=None, help="chains run at once; left out, one per chain "
+                                                                "up to the machine's cores")
+    sample.add_argument("--save-warmup", action="store_true",
+                        help="keep the warmup iterations too (written first in each --output-dir file, as CmdStan "
+                             "does)")
+    sample.add_argument("--output", help="write every draw (with sampler statistics) to this CSV file, ppl's format "
+                                         "(ppl.read_csv reads it)")
+    sample.add_argument("--output-dir", help="write one CmdStan CSV file per chain into this folder (created if "
+                                             "missing), for arviz.from_cmdstan, cmdstanpy.from_csv, "
+                                             "ppl.read_cmdstan_csv")
+    sample.add_argument("--all", action="store_true",
+                        help="also summarise the deterministics and gen quantities (by default: params only)")
+    sample.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _saved_fit_arguments(command) -> None:
+    command.add_argument("files", nargs="+", metavar="FILE",
+                         help="CmdStan CSV files (one per chain) or a folder of them; or one ppl CSV "
+                              "(--output) or .npz (fit.save) file")
+
+
+# the CLI's metric names: ppl's, and CmdStan's for the same metric
+METRIC_NAMES = {"diag": "diag", "dense": "dense", "low_rank": "low_rank", "unit": "unit",
+                "diag_e": "diag", "dense_e": "dense", "unit_e": "unit"}
+
+
 def _run(args) -> int:
     import warnings
 
     import ppl
 
+    if args.command in ("summary", "diagnose"):
+        return _saved(args)
+    if args.command == "sample":
+        problem = _output_problem(args)   # before compiling and sampling: no run is lost to a typo
+        if problem:
+            print(f"ppl sample: {problem}", file=sys.stderr)
+            return 1
+        init = _init(args.init)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = ppl.compile(args.model)
@@ -103,7 +172,7 @@ def _run(args) -> int:
         located = isinstance(warning.message, ppl.ModelWarning)
         print(warning.message if located else f"warning: {warning.message}", file=sys.stderr)
     if args.command == "sample":
-        return _sample(model, args)
+        return _sample(model, args, init)
     if args.command == "check":
         if args.data:
             import warnings
@@ -127,17 +196,17 @@ def _run(args) -> int:
     return 0
 
 
-def _sample(model, args) -> int:
+def _sample(model, args, init) -> int:
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = model.sample(args.data if args.data else {}, chains=args.chains, warmup=args.warmup,
-                           draws=args.draws, seed=args.seed, method=args.method, metric=args.metric,
-                           adaptation=args.adaptation,
+                           draws=args.draws, seed=args.seed, init=init, method=args.method,
+                           metric=METRIC_NAMES[args.metric], adaptation=args.adaptation,
                            target_accept=args.target_accept, max_treedepth=args.max_treedepth,
                            num_leapfrog_steps=args.num_leapfrog_steps, thin=args.thin, cores=args.cores,
-                           progress=not args.no_progress)
+                           save_warmup=args.save_warmup, progress=not args.no_progress)
     for warning in caught:
         if "data not used by the model" in str(warning.message) or "SamplerWarning" in warning.category.__name__:
             continue
@@ -146,14 +215,95 @@ def _sample(model, args) -> int:
     print(f"{model.name}: {fit.num_chains} chains x {fit.num_draws} draws ({args.method}), seed {fit.seed}; "
           f"warmup {timing['warmup_seconds'].max():.2f} s, sampling {timing['sampling_seconds'].max():.2f} s "
           f"(slowest chain)\n")
-    print(fit.summary())
+    print(fit.summary(include="all" if args.all else "params"))
     report = fit.diagnose()
     print("\n" + report)
     if args.output:
         fit.to_csv(args.output)
         print(f"\ndraws written to {args.output}")
+    if args.output_dir:
+        paths = fit.to_cmdstan_csv(args.output_dir, data_file=args.data)
+        print(f"\n{len(paths)} CmdStan CSV files (one per chain) written to {args.output_dir}")
     return INTERRUPTED_EXIT if fit.interrupted else 0
 
+
+def _init(init):
+    """--init: 'pathfinder' as it is; a JSON file's object (one for every chain) or list of
+    objects (one per chain)."""
+    if init is None or init == "pathfinder":
+        return init
+    import json
+
+    with open(init, encoding="utf-8") as handle:
+        try:
+            values = json.load(handle)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"--init {init}: not valid JSON ({error.msg} at line {error.lineno}, column "
+                             f"{error.colno})") from None
+    if isinstance(values, dict) or (isinstance(values, list) and all(isinstance(v, dict) for v in values)):
+        return values
+    raise ValueError(f"--init {init}: expected a JSON object of param values (or a list of one object per "
+                     f"chain), found a {type(values).__name__}")
+
+
+def _output_problem(args) -> str | None:
+    """Why an output path cannot be written (None when it can), found before sampling;
+    the folders they need are created."""
+    if args.output:
+        if os.path.isdir(args.output):
+            return f"--output {args.output}: is a folder; give a file name (or use --output-dir for a folder)"
+        problem = _writable_folder(os.path.dirname(os.path.abspath(args.output)), "--output", args.output)
+        if problem:
+            return problem
+        existed = os.path.exists(args.output)
+        try:
+            with open(args.output, "a", encoding="utf-8"):
+                pass
+        except OSError as error:
+            return f"--output {args.output}: cannot be written ({error.strerror})"
+        if not existed:
+            os.remove(args.output)
+    if args.output_dir:
+        return _writable_folder(args.output_dir, "--output-dir", args.output_dir)
+    return None
+
+
+def _writable_folder(folder: str, flag: str, given: str) -> str | None:
+    import tempfile
+
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        return f"{flag} {given}: the folder {folder} cannot be created or written ({error.strerror})"
+    return None
+
+
+def _saved(args) -> int:
+    """ppl summary / ppl diagnose on a saved fit."""
+    fit = _read_saved_fit(args.files)
+    if args.command == "diagnose":
+        print(fit.diagnose())
+        return 0
+    print(f"{fit.model_name}: {fit.num_chains} chains x {fit.num_draws} draws ({fit.method})\n")
+    print(fit.summary(include="all" if args.all else "params"))
+    return 0
+
+
+def _read_saved_fit(files: list[str]):
+    """A fit from files on disk: a fit.save .npz, a ppl --output CSV, else CmdStan CSV files."""
+    import ppl
+    from ppl.results.io import is_ppl_csv
+
+    if len(files) == 1 and files[0].endswith(".npz"):
+        return ppl.load_fit(files[0])
+    if len(files) == 1 and os.path.isfile(files[0]) and is_ppl_csv(files[0]):
+        return ppl.read_csv(files[0])
+    for path in files:
+        if not os.path.exists(path):
+            raise FileNotFoundError(2, "No such file or directory", path)
+    return ppl.read_cmdstan_csv(files[0] if len(files) == 1 else files)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -60,7 +60,7 @@ def test_discrete_draws_and_integer_arithmetic_are_int64_and_exact(fit):
 
 
 def test_the_summary_of_integer_quantities(fit):
-    rows = fit.summary().to_dict()
+    rows = fit.summary(include="all").to_dict()
     for name in ("z", "k", "total", "ks[2]", "kk[1]"):
         assert name in rows, name
     assert rows["total"]["mean"] == pytest.approx(fit["total"].mean())

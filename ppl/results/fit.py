@@ -5,7 +5,8 @@
     fit.stats["diverging"]   # per-draw sampler statistics, [chains, draws]
     fit.warmup["w"]          # warmup draws, with save_warmup=True
     fit.timing               # seconds of warmup and sampling, gradient evaluations, per chain
-    fit.summary()            # a table per scalar element
+    fit.summary()            # a table per scalar element of the params
+    fit.summary(include="all")   # ... and of the deterministics and generated quantities
 
 Statistics follow Stan's names without the trailing underscores:
 accept_stat, step_size, tree_depth, n_leapfrog, diverging, energy, lp
@@ -88,11 +89,14 @@ class Fit:
 
     # ---- reports -----------------------------------------------------------
 
-    def summary(self, names=None, kinds=("param", "deterministic", "generated")):
-        """A table of one row per scalar element (see ppl.results.summary.Summary)."""
+    def summary(self, names=None, include="params"):
+        """A table of one row per scalar element (see ppl.results.summary.Summary): the params
+        by default; include="all" adds the deterministics and `gen` quantities, a list picks
+        kinds ("param", "deterministic", "generated") and names; `names` lists exactly the
+        quantities to show."""
         from ppl.results.summary import summarize
 
-        return summarize(self, names=names, kinds=kinds)
+        return summarize(self, names=names, include=include)
 
     @property
     def interrupted(self) -> bool:
@@ -137,6 +141,13 @@ class Fit:
 
         to_csv(self, path)
 
+    def to_cmdstan_csv(self, directory, *, data_file=None) -> list:
+        """One CmdStan CSV file per chain in `directory` (see ppl.results.cmdstan_csv), for
+        `arviz.from_cmdstan`, `cmdstanpy.from_csv` and `ppl.read_cmdstan_csv`; returns the paths."""
+        from ppl.results.cmdstan_csv import to_cmdstan_csv
+
+        return to_cmdstan_csv(self, directory, data_file=data_file)
+
     def save(self, path) -> None:
         """Everything, losslessly, as .npz (see ppl.results.io); `ppl.load_fit(path)` reads it back."""
         from ppl.results.io import save
@@ -175,6 +186,13 @@ class Fit:
         fields["stats"] = {name: values.astype(STAT_DTYPES.get(name, float))
                            for name, values in fields["stats"].items()}
         return cls(**fields)
+
+    @classmethod
+    def read_cmdstan_csv(cls, paths) -> "Fit":
+        """The Fit in CmdStan CSV files, ours or CmdStan's (`ppl.read_cmdstan_csv`)."""
+        from ppl.results.cmdstan_csv import read_cmdstan_csv_fields
+
+        return cls(**read_cmdstan_csv_fields(paths))
 
     @classmethod
     def load(cls, path) -> "Fit":

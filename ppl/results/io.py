@@ -68,6 +68,12 @@ def _number(value) -> str:
     return repr(float(value))
 
 
+def is_ppl_csv(path) -> bool:
+    """Whether the file starts as `to_csv` writes (its metadata line)."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return handle.readline().startswith(_MARK)
+
+
 def read_csv_fields(path) -> dict:
     """The fields of the Fit written by `Fit.to_csv` (its keyword arguments; the
     statistics as float64, which `Fit.read_csv` casts back)."""

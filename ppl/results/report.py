@@ -52,7 +52,7 @@ def diagnose(fit) -> str:
                      f"try reparameterising (heavy tails or funnels).")
     else:
         lines.append(f"E-BFMI: satisfactory in every chain (min {bfmi.min():.2f}).")
-    summary = fit.summary(kinds=("param",))
+    summary = fit.summary(include="params")
     rows = summary.to_dict()
     high_rhat = [name for name, row in rows.items() if row["r_hat"] > RHAT_THRESHOLD]
     low_ess = [name for name, row in rows.items()

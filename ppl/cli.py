@@ -27,6 +27,39 @@ INTERRUPTED_EXIT = 130   # the shell's code for a run stopped by SIGINT
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except InternalError as error:   # located where it can be: the statement being compiled
+        if os.environ.get("PPL_DEBUG"):
+            raise
+        print(error, file=sys.stderr)
+        return 3
+    except ModelError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as error:   # Ctrl-C before any draw (with draws, _sample reports them)
+        print(f"ppl {args.command}: interrupted{': ' + str(error) if str(error) else ''}", file=sys.stderr)
+        return INTERRUPTED_EXIT
+    except ValueError as error:   # a bad sampler setting
+        print(f"ppl {args.command}: {error}", file=sys.stderr)
+        return 1
+    except NotImplementedError as error:
+        print(f"ppl {args.command}: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"ppl: cannot read {error.filename}: {error.strerror}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a bug in ppl: say so plainly; PPL_DEBUG=1 shows the traceback
+        if os.environ.get("PPL_DEBUG"):
+            raise
+        print(f"ppl: internal error: {type(error).__name__}: {error}\n"
+              "this is a bug in ppl; please report it with the model (PPL_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 3
+
+
+def build_parser() -> argparse.ArgumentParser:
     from ppl.version import __version__
 
     parser = argparse.ArgumentParser(prog="ppl", description="ppl: probabilistic programs compiled to native code",
@@ -60,37 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     diagnose = _command(commands, "diagnose", "CmdStan-style diagnosis of a saved fit: divergences, tree depth, "
                                               "E-BFMI, R-hat, ESS")
     _saved_fit_arguments(diagnose)
-
-    args = parser.parse_args(argv)
-    try:
-        return _run(args)
-    except InternalError as error:   # located where it can be: the statement being compiled
-        if os.environ.get("PPL_DEBUG"):
-            raise
-        print(error, file=sys.stderr)
-        return 3
-    except ModelError as error:
-        print(error, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt as error:   # Ctrl-C before any draw (with draws, _sample reports them)
-        print(f"ppl {args.command}: interrupted{': ' + str(error) if str(error) else ''}", file=sys.stderr)
-        return INTERRUPTED_EXIT
-    except ValueError as error:   # a bad sampler setting
-        print(f"ppl {args.command}: {error}", file=sys.stderr)
-        return 1
-    except NotImplementedError as error:
-        print(f"ppl {args.command}: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"ppl: cannot read {error.filename}: {error.strerror}", file=sys.stderr)
-        return 1
-    except Exception as error:  # a bug in ppl: say so plainly; PPL_DEBUG=1 shows the traceback
-        if os.environ.get("PPL_DEBUG"):
-            raise
-        print(f"ppl: internal error: {type(error).__name__}: {error}\n"
-              "this is a bug in ppl; please report it with the model (PPL_DEBUG=1 shows the traceback)",
-              file=sys.stderr)
-        return 3
+    return parser
 
 
 HELP_FORMAT = argparse.ArgumentDefaultsHelpFormatter   # every flag's help ends with its default

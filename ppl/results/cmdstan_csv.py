@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -92,11 +93,18 @@ def to_cmdstan_csv(fit, directory, *, data_file: str | None = None) -> list[Path
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for chain in range(fit.num_chains):
-        path = directory / f"{fit.model_name}_{chain + 1}.csv"
+        path = directory / f"{_file_stem(fit.model_name)}_{chain + 1}.csv"
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(_chain_text(fit, chain, path, data_file))
         paths.append(path)
     return paths
+
+
+def _file_stem(model_name: str) -> str:
+    """The model's name as CmdStan's files carry it: letters, digits, `_`, `-`, `.`; "model" for
+    a model given as a string (named `<string>`)."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", model_name).strip("_.")
+    return stem if stem and not model_name.startswith("<") else "model"
 
 
 def _config_lines(fit, chain: int, path: Path, data_file: str | None) -> list[str]:
@@ -113,7 +121,7 @@ def _config_lines(fit, chain: int, path: Path, data_file: str | None) -> list[st
         default = " (Default)" if key in CMDSTAN_DEFAULTS and _setting(CMDSTAN_DEFAULTS[key]) == shown else ""
         return f"#{'  ' * depth} {key} = {shown}{default}"
 
-    lines = [line(0, "model", f"{fit.model_name}_model"), line(0, "method", "sample") + " (Default)",
+    lines = [line(0, "model", f"{_file_stem(fit.model_name)}_model"), line(0, "method", "sample") + " (Default)",
              line(1, "sample"), line(2, "num_samples", num_samples), line(2, "num_warmup", num_warmup),
              line(2, "save_warmup", int(fit.warmup is not None)), line(2, "thin", thin),
              line(2, "adapt"), line(3, "engaged", int(num_warmup > 0)),

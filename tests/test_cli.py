@@ -42,13 +42,13 @@ def test_show_ir_and_ast():
 def test_sample_prints_the_summary_and_the_diagnosis_and_writes_csv(tmp_path):
     output = tmp_path / "draws.csv"
     result = run("sample", str(EXAMPLES / "linreg.ppl"), "--data", str(EXAMPLES / "linreg.data.json"),
-                 "--warmup", "300", "--draws", "200", "--seed", "1", "--output", str(output))
+                 "--warmup", "300", "--draws", "200", "--seed", "1", "--output", str(output), "--all")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "4 chains x 200 draws (nuts), seed 1" in out
     for column in ("mean", "sd", "q5", "q50", "q95", "ess_bulk", "ess_tail", "r_hat"):
         assert column in out.splitlines()[2]
-    assert "w[2]" in out and "sigma" in out and "y_rep[0]" in out
+    assert "w[2]" in out and "sigma" in out and "y_rep[0]" in out   # --all: the gen quantities too
     assert "Divergences:" in out and "E-BFMI" in out and "R-hat" in out
     import ppl
 

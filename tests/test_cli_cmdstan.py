@@ -115,11 +115,14 @@ def test_an_output_path_that_cannot_be_written_stops_before_sampling(tmp_path, c
 
 @pytest.fixture(scope="module")
 def sampled(tmp_path_factory):
-    """One real run: linreg, 2 chains, warmup saved, CmdStan CSVs in a folder that did not exist."""
+    """One real run: linreg, 2 chains from given inits, warmup saved, CmdStan CSVs in a folder that
+    did not exist."""
     folder = tmp_path_factory.mktemp("cli")
+    init = folder / "init.json"
+    init.write_text(json.dumps({"w": [0.5, 1.0, -1.0], "sigma": 2.0}))
     result = run("sample", *LINREG, "--chains", "2", "--warmup", "120", "--draws", "80", "--seed", "4",
                  "--save-warmup", "--output-dir", folder / "runs" / "linreg", "--output", folder / "draws.csv",
-                 "--no-progress")
+                 "--init", init, "--no-progress")
     return result, folder
 
 

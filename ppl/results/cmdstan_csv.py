@@ -156,12 +156,22 @@ def _metadata(fit) -> dict:
 
 def _rows(fit, chain: int, draws: dict, stats: dict) -> list[str]:
     """The CSV rows of one chain: the seven statistics, then every element, column-major."""
-    columns = [np.asarray(stats[name])[chain] for name in STAN_STAT_NAMES]
+    columns = [_column_text(np.asarray(stats[name])[chain]) for name in STAN_STAT_NAMES]
     for name in fit.keys():
-        values = np.asarray(draws[name])[chain]
-        flat = _columns_in_order(values)
-        columns.extend(flat[:, k] for k in range(flat.shape[1]))
-    return [",".join(_number(value) for value in row) for row in zip(*columns)]
+        flat = _columns_in_order(np.asarray(draws[name])[chain])
+        columns.extend(_column_text(flat[:, k]) for k in range(flat.shape[1]))
+    return [",".join(row) for row in zip(*columns)]
+
+
+def _column_text(values: np.ndarray) -> list[str]:
+    """One column's values as text, a whole column at a time: bools as 0/1, integers as
+    integers, floats in the shortest form that reads back exactly (Python's repr: `nan`,
+    `inf`, `-inf` as CmdStan writes them)."""
+    if values.dtype == bool:
+        return ["1" if value else "0" for value in values.tolist()]
+    if np.issubdtype(values.dtype, np.integer):
+        return list(map(str, values.tolist()))
+    return list(map(repr, values.astype(float).tolist()))
 
 
 def _chain_text(fit, chain: int, path: Path, data_file: str | None) -> str:

@@ -4,6 +4,8 @@ paths checked before anything is compiled or sampled, `ppl --version`, and
 `ppl summary` / `ppl diagnose` on saved fits, ours or CmdStan's."""
 
 import argparse
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -20,8 +22,20 @@ CMDSTAN_FILES = Path(__file__).parent / "data" / "cmdstan"
 LINREG = [str(EXAMPLES / "linreg.ppl"), "--data", str(EXAMPLES / "linreg.data.json")]
 
 
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "ppl.cli", *map(str, args)], capture_output=True, text=True)
+    """`ppl ARGS` in this process (a subprocess per call would spend its time importing)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main([str(a) for a in args])
+        except SystemExit as exit_:    # --version, --help
+            code = exit_.code
+    return Result(code, out.getvalue(), err.getvalue())
 
 
 class Sampled(BaseException):   # past the CLI's own handlers
@@ -42,7 +56,7 @@ def settings_passed(monkeypatch):
 
 
 def test_version():
-    result = run("--version")
+    result = subprocess.run([sys.executable, "-m", "ppl.cli", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == f"ppl {ppl.__version__}"
 
 

@@ -237,6 +237,11 @@ def _init(init):
         return init
     import json
 
+    if not os.path.exists(init) and _is_number(init):
+        raise ValueError(f"--init {init}: ppl has no init radius (CmdStan's init=NUMBER); its chains start "
+                         f"uniform(-2, 2) on the unconstrained scale. Give a JSON file of param values, or "
+                         f"'pathfinder'")
+
     with open(init, encoding="utf-8") as handle:
         try:
             values = json.load(handle)
@@ -247,6 +252,14 @@ def _init(init):
         return values
     raise ValueError(f"--init {init}: expected a JSON object of param values (or a list of one object per "
                      f"chain), found a {type(values).__name__}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _output_problem(args) -> str | None:
@@ -287,6 +300,11 @@ def _saved(args) -> int:
     """ppl summary / ppl diagnose on a saved fit."""
     fit = _read_saved_fit(args.files)
     if args.command == "diagnose":
+        missing = [name for name in ("diverging", "energy", "tree_depth") if name not in fit.stats]
+        if missing:
+            print(f"ppl diagnose: these draws have no sampler statistic {', '.join(missing)} (not from NUTS or "
+                  f"HMC: CmdStan's fixed_param?); nothing to diagnose", file=sys.stderr)
+            return 1
         print(fit.diagnose())
         return 0
     print(f"{fit.model_name}: {fit.num_chains} chains x {fit.num_draws} draws ({fit.method})\n")

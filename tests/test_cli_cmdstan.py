@@ -105,6 +105,8 @@ def test_a_bad_init_file_is_a_message(tmp_path, capsys, settings_passed):
     assert "expected a JSON object of param values" in capsys.readouterr().err
     assert cli.main(["sample", *LINREG, "--init", str(tmp_path / "missing.json")]) == 1
     assert "cannot read" in capsys.readouterr().err
+    assert cli.main(["sample", *LINREG, "--init", "0.5"]) == 1        # CmdStan's init radius
+    assert "ppl has no init radius" in capsys.readouterr().err
     assert not settings_passed     # never sampled
 
 
@@ -181,6 +183,20 @@ def test_summary_and_diagnose_on_cmdstans_files():
     assert "theta[2]" in summary.stdout and "z[1, 0]" in summary.stdout
     diagnose = run("diagnose", *sorted(CMDSTAN_FILES.glob("*.csv")))
     assert diagnose.returncode == 0 and "Tree depth: no draw hit the maximum of 12." in diagnose.stdout
+
+
+def test_diagnose_needs_sampler_statistics(tmp_path):
+    lines = (CMDSTAN_FILES / "output_b.csv").read_text().splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("lp__")))
+    columns = lines[header].split(",")
+    keep = [k for k, name in enumerate(columns) if name in ("lp__", "accept_stat__") or not name.endswith("__")]
+    kept = [",".join(line.split(",")[k] for k in keep) if not line.startswith("#") else line
+            for line in lines[header:]]
+    fixed = tmp_path / "fixed_param.csv"    # what CmdStan's fixed_param sampler writes: two statistics
+    fixed.write_text("\n".join(lines[:header] + kept) + "\n")
+    result = run("diagnose", fixed)
+    assert result.returncode == 1 and "no sampler statistic diverging, energy, tree_depth" in result.stderr
+    assert run("summary", fixed).returncode == 0
 
 
 def test_summary_of_a_missing_or_bad_file_is_a_message(tmp_path):

@@ -186,6 +186,8 @@ def test_static_hmc_and_the_unit_metric(tmp_path):
     back = ppl.read_cmdstan_csv(tmp_path)
     assert back.method == "hmc" and back.inverse_metric is None
     np.testing.assert_array_equal(back["L"], fit["L"])
+    again = back.to_cmdstan_csv(tmp_path / "again")[0].read_text()    # a unit metric needs none
+    assert again.split("# ppl_metadata")[1] == text.split("# ppl_metadata")[1]
 
 
 def test_cmdstans_own_files_read_into_a_fit():

@@ -86,7 +86,7 @@ def to_cmdstan_csv(fit, directory, *, data_file: str | None = None) -> list[Path
     missing = [name for name in STAN_STAT_NAMES if name not in fit.stats]
     if missing:
         raise ValueError(f"this fit has no sampler statistic {', '.join(missing)}: CmdStan's format needs all seven")
-    if fit.step_size is None or fit.inverse_metric is None:
+    if fit.step_size is None or (fit.inverse_metric is None and fit.settings.get("metric") != "unit"):
         raise ValueError("this fit does not hold its adapted step size and inverse metric (a fit read with "
                          "ppl.read_csv does not): CmdStan's format needs them; fit.save / ppl.load_fit keep them")
     directory = Path(directory)
@@ -184,8 +184,8 @@ def _chain_text(fit, chain: int, path: Path, data_file: str | None) -> str:
     if fit.warmup is not None:
         lines += _rows(fit, chain, fit.warmup, fit.warmup_stats)
     lines += ["# Adaptation terminated", f"# Step size = {_number(float(np.asarray(fit.step_size)[chain]))}"]
-    metric = np.asarray(fit.inverse_metric)[chain]
-    if fit.settings.get("metric") == "unit":
+    metric = None if fit.settings.get("metric") == "unit" else np.asarray(fit.inverse_metric)[chain]
+    if metric is None:
         lines.append("# No free parameters for unit metric")
     elif metric.ndim == 1:
         lines += ["# Diagonal elements of inverse mass matrix:", "# " + ", ".join(map(_number, metric))]

@@ -3,8 +3,8 @@
 
     python benchmarks/many.py [--replicates 200] [--threads 1 2 4] [--workers 2] [--repeats 1]
 
-Each fit is `ppl.sbc`'s default: one chain, 500 warmup iterations, 198 draws thinned
-to 99.  "serial" is a pool of one thread (fits one after another, as sbc ran before
+Each fit is `ppl.sbc`'s default: one chain, 500 warmup iterations (`--warmup`), 198
+draws thinned to 99.  "serial" is a pool of one thread (fits one after another, as sbc ran before
 ppl.many); "threads N" runs N fits at once, each on one core; "dask" runs them on a
 LocalCluster of `--workers` processes with one thread each, timed once cold (each
 worker loads the model and the sampler from the disk cache on its first task) and
@@ -41,6 +41,7 @@ def main(argv=None):
     parser.add_argument("--replicates", type=int, default=200)
     parser.add_argument("--threads", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=500, help="warmup iterations per fit (longer fits)")
     parser.add_argument("--repeats", type=int, default=1, help="timings per mode; the fastest is shown")
     parser.add_argument("--no-dask", action="store_true")
     arguments = parser.parse_args(argv)
@@ -55,6 +56,8 @@ def main(argv=None):
 
     def record(mode, seconds, result):
         nonlocal reference
+        if result.failures:
+            raise SystemExit(f"{mode}: {len(result.failures)} fits failed; the first: {result.failures[0]}")
         if reference is None:
             reference = result
         same = all(np.array_equal(result.ranks[name], reference.ranks[name]) for name in reference.ranks)
@@ -65,10 +68,12 @@ def main(argv=None):
               f"x{rows[0][1] / seconds:5.2f}", flush=True)
 
     def best(**settings):
-        runs = [timed_sbc(model, data, arguments.replicates, **settings) for _ in range(arguments.repeats)]
+        runs = [timed_sbc(model, data, arguments.replicates, warmup=arguments.warmup, **settings)
+                for _ in range(arguments.repeats)]
         return min(runs, key=lambda run: run[0])
 
-    print(f"SBC of linreg, {arguments.replicates} fits; {os.cpu_count()} cores; load average "
+    print(f"SBC of linreg, {arguments.replicates} fits of {arguments.warmup} warmup iterations; "
+          f"{os.cpu_count()} cores; load average "
           f"{', '.join(f'{value:.1f}' for value in os.getloadavg())}")
     record("serial (threads=1)", *best(threads=1))
     for threads in arguments.threads:
@@ -82,7 +87,7 @@ def main(argv=None):
         client = Client(cluster)
         print(f"{'(LocalCluster start-up)':28s} {time.perf_counter() - started:8.2f} s")
         record(f"dask {arguments.workers} workers, cold", *timed_sbc(model, data, arguments.replicates,
-                                                                    client=client))
+                                                                    warmup=arguments.warmup, client=client))
         record(f"dask {arguments.workers} workers, warm", *best(client=client))
         client.close()
         cluster.close()

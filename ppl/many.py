@@ -106,8 +106,9 @@ def compiled_model(reference: ModelReference):
             from ppl.model import Model
 
             if model_key(reference.text) != reference.key:
-                raise RuntimeError("this worker runs a different version of ppl, Numba or NumPy than the client "
-                                   "(the model's cache key differs): install the same versions on both")
+                raise RuntimeError("this worker runs a different version of ppl, Numba or NumPy than the client, "
+                                   "or a different copy of ppl's source (the model's cache key differs): "
+                                   "install the same versions on both")
             with warnings.catch_warnings():   # the checker's warnings were shown on the client already
                 warnings.simplefilter("ignore")
                 model = Model(Source(reference.text, reference.filename))
@@ -176,6 +177,7 @@ def run_tasks(task, argument_lists: list[tuple], keys: list, *, client=None, thr
     finished hold one saying so."""
     from ppl.progress import CountLine
 
+    _check_threads(threads)
     line = CountLine(len(argument_lists), progress, noun)
     if client is None:
         results, interrupted = _run_on_threads(task, argument_lists, keys, threads, line)
@@ -188,6 +190,11 @@ def run_tasks(task, argument_lists: list[tuple], keys: list, *, client=None, thr
 def default_threads() -> int:
     """One fit per core (benchmarks/README.md, "Many fits", measures the choice)."""
     return os.cpu_count() or 1
+
+
+def _check_threads(threads) -> None:
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be an integer >= 1 (or None for one per core), not {threads!r}")
 
 
 def _run_on_threads(task, argument_lists, keys, threads, line):
@@ -283,7 +290,8 @@ def fit_many(model, datasets, *, client=None, seed=None, keep: str = "all", outp
     Fit on the worker to `output_dir/<key>.npz` (ppl.load_fit reads it; CmdStan CSV can
     follow when ppl writes it).  The other settings are Posterior.sample's."""
     keys, data_list, as_dict = _datasets(datasets)
-    settings = _sample_settings(sample_settings)
+    _check_threads(threads)
+    settings = _sample_settings(sample_settings, seed)
     if keep not in KEEPS:
         raise ValueError(f"keep must be one of {', '.join(map(repr, KEEPS))}, not {keep!r}")
     paths = [None] * len(keys)
@@ -291,8 +299,11 @@ def fit_many(model, datasets, *, client=None, seed=None, keep: str = "all", outp
         if output_dir is None:
             raise ValueError("keep='disk' saves each fit to output_dir/<key>.npz: give output_dir")
         folder = Path(output_dir)
-        folder.mkdir(parents=True, exist_ok=True)
         paths = [str(folder / f"{_file_stem(key)}.npz") for key in keys]
+        if len(set(paths)) < len(paths):
+            raise ValueError("keep='disk': two data set keys give the same file name once made safe for a file "
+                             "system; use keys that differ in letters, digits, '-', '_' or '.'")
+        folder.mkdir(parents=True, exist_ok=True)
     elif output_dir is not None:
         raise ValueError("output_dir is used with keep='disk' only")
     target = _prepared(model, client)
@@ -318,9 +329,10 @@ def _datasets(datasets):
                     f"not {type(datasets).__name__}")
 
 
-def _sample_settings(settings: dict) -> dict:
+def _sample_settings(settings: dict, seed) -> dict:
     """Posterior.sample's settings for each fit, checked once here (a bad value would fail
-    every fit): no bar per fit, and one core per fit unless `cores` is given."""
+    every fit), with the call's seed: no bar per fit, and one core per fit unless `cores`
+    is given."""
     from ppl.model import _check_setting_names
     from ppl.posterior import Posterior
     from ppl.sampling.run import _check_settings
@@ -329,7 +341,7 @@ def _sample_settings(settings: dict) -> dict:
     settings = {"cores": 1, **settings, "progress": False}
     defaults = {name: parameter.default for name, parameter in inspect.signature(Posterior.sample).parameters.items()
                 if parameter.kind is inspect.Parameter.KEYWORD_ONLY}
-    merged = {**defaults, **settings}
+    merged = {**defaults, **settings, "seed": seed}
     _check_settings(**{name: merged[name] for name in inspect.signature(_check_settings).parameters})
     return settings
 

@@ -103,10 +103,16 @@ def test_bad_calls_fail_at_once_with_what_to_do(model, datasets):
         ppl.fit_many(model, data, warmpu=10)
     with pytest.raises(ValueError, match="chains must be an integer >= 1"):
         ppl.fit_many(model, data, chains=0)
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*63\)"):
+        ppl.fit_many(model, data, seed=-1)
     with pytest.raises(ValueError, match="keep must be one of"):
         ppl.fit_many(model, data, keep="draws")
     with pytest.raises(ValueError, match="give output_dir"):
         ppl.fit_many(model, data, keep="disk")
+    with pytest.raises(ValueError, match="same file name"):
+        ppl.fit_many(model, {"a b": data[0], "a_b": data[0]}, keep="disk", output_dir="unused")
+    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
+        ppl.fit_many(model, data, threads=0)
     with pytest.raises(TypeError, match="a list or a dict of data sets"):
         ppl.fit_many(model, "examples/linreg.data.json")
     with pytest.raises(TypeError, match="dask.distributed.Client"):

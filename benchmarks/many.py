@@ -9,8 +9,9 @@ ppl.many); "threads N" runs N fits at once, each on one core; "dask" runs them o
 LocalCluster of `--workers` processes with one thread each, timed once cold (each
 worker loads the model and the sampler from the disk cache on its first task) and
 once warm; the cluster's start-up is timed apart.  Every mode must give the same ranks
-(checked), since fit k's seed depends on k only.  Prints wall seconds, fits per second
-and the speed-up over serial, and the load average (the machine may be shared).
+(checked), since fit k's seed depends on k only.  Prints wall seconds, fits per second,
+the speed-up over serial, the CPU seconds all processes spent (client and workers: what
+parallel running adds, whatever the load), and the load average (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -30,10 +31,17 @@ sys.path.insert(0, str(ROOT))
 import ppl  # noqa: E402
 
 
-def timed_sbc(model, data, replicates, **settings):
-    started = time.perf_counter()
-    result = ppl.sbc(model, data, replicates, seed=11, progress=False, **settings)
-    return time.perf_counter() - started, result
+def timed_sbc(model, data, replicates, client=None, **settings):
+    """(wall seconds, CPU seconds, the SBCResult); the CPU time is this process's (client, and
+    a LocalCluster's scheduler) plus each Dask worker's, so it does not depend on how many
+    cores the machine could give (it may be shared), while the wall time does."""
+    def workers_cpu():
+        return sum(client.run(time.process_time).values()) if client is not None else 0.0
+
+    started, started_cpu, started_workers = time.perf_counter(), time.process_time(), workers_cpu()
+    result = ppl.sbc(model, data, replicates, seed=11, progress=False, client=client, **settings)
+    cpu = time.process_time() - started_cpu + workers_cpu() - started_workers
+    return time.perf_counter() - started, cpu, result
 
 
 def main(argv=None):
@@ -54,7 +62,7 @@ def main(argv=None):
     rows = []
     reference = None
 
-    def record(mode, seconds, result):
+    def record(mode, seconds, cpu, result):
         nonlocal reference
         if result.failures:
             raise SystemExit(f"{mode}: {len(result.failures)} fits failed; the first: {result.failures[0]}")
@@ -65,7 +73,8 @@ def main(argv=None):
             raise SystemExit(f"{mode}: the ranks differ from the serial run's")
         rows.append((mode, seconds))
         print(f"{mode:28s} {seconds:8.2f} s  {arguments.replicates / seconds:7.1f} fits/s  "
-              f"x{rows[0][1] / seconds:5.2f}", flush=True)
+              f"x{rows[0][1] / seconds:5.2f}   CPU {cpu:7.2f} s ({1000 * cpu / arguments.replicates:6.1f} ms/fit)",
+              flush=True)
 
     def best(**settings):
         runs = [timed_sbc(model, data, arguments.replicates, warmup=arguments.warmup, **settings)

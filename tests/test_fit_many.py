@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -208,6 +209,25 @@ def test_dask_sbc_gives_the_local_ranks(model, client):
         assert ranks.shape == (20,)
         np.testing.assert_array_equal(remote.ranks[name], ranks)
     assert remote.p_values == local.p_values and remote.divergent_fits == local.divergent_fits
+
+
+def test_dask_ctrl_c_cancels_the_remaining_tasks(model, datasets, local_fits, client, monkeypatch):
+    original = CountLine.count
+
+    def count_then_interrupt(self, failed=False):
+        original(self, failed)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(CountLine, "count", count_then_interrupt)
+    good = {key: data for key, data in datasets.items() if key != "region-5"}
+    with pytest.warns(FitManyWarning, match="interrupted: 1 of 7 fits finished"):
+        fits = ppl.fit_many(model, good, client=client, seed=SEED, progress=False, **SETTINGS)
+    finished = [key for key, fit in fits.items() if not isinstance(fit, FitFailure)]
+    assert len(finished) == 1 and all("Ctrl-C" in fit.message for key, fit in fits.items() if key not in finished)
+    deadline = time.monotonic() + 30
+    while any(client.processing().values()) and time.monotonic() < deadline:   # the scheduler lets them go
+        time.sleep(0.1)
+    assert not any(client.processing().values())
 
 
 def test_dask_survives_a_worker_killed_mid_run(model, datasets, local_fits, client, monkeypatch):

@@ -33,6 +33,13 @@ def sbc(model, data, n_sims=100, **settings):
     return calibrate(model, data, n_sims, **settings)
 
 
+def fit_many(model, datasets, **settings):
+    """Fit one model to many data sets, on local threads or a Dask cluster (see ppl.many)."""
+    from ppl.many import fit_many as fit_each
+
+    return fit_each(model, datasets, **settings)
+
+
 def load_fit(path):
     """A Fit from a file written by `Fit.save` (see ppl.results.io)."""
     from ppl.results.fit import Fit
@@ -42,5 +49,5 @@ def load_fit(path):
 
 __all__ = ["BoundError", "CacheWarning", "DataError", "InternalError", "JacobianWarning", "Model", "ModelError", "ModelNameError",
            "ModelNotSupportedError", "ModelStructureError", "ModelSyntaxError", "ModelTypeError", "ModelWarning",
-           "SamplingError", "UnconstrainedScaleWarning", "compile", "load_fit", "model", "read_cmdstan_csv", "read_csv", "sbc",
+           "SamplingError", "UnconstrainedScaleWarning", "compile", "fit_many", "load_fit", "model", "read_cmdstan_csv", "read_csv", "sbc",
            "__version__"]

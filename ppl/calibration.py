@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class SBCResult:
     p_values: dict         # element name → chi-square uniformity p-value
     bins: int
     divergent_fits: int = 0   # simulations whose fit had a divergence
+    failures: list = field(default_factory=list)   # ppl.many.FitFailure of each fit that raised
 
     @property
     def min_p_value(self) -> float:
@@ -94,10 +95,15 @@ def prior_predictive_source(model, observed: list[str]) -> str:
 
 
 def sbc(model, data, n_sims: int = 100, *, num_draws: int = 99, thin: int = 2, warmup: int = 500,
-        prior_thin: int = 5, bins: int = 10, seed: int = 0) -> SBCResult:
+        prior_thin: int = 5, bins: int = 10, seed: int = 0, client=None, threads=None,
+        progress: bool = True) -> SBCResult:
     """Calibrate `model`: `data` holds every data value except the observations (the
     data that `~` statements observe), which are simulated.  Each fit runs one chain of
-    `warmup` iterations and `num_draws * thin` draws, thinned to num_draws."""
+    `warmup` iterations and `num_draws * thin` draws, thinned to num_draws.  The fits run
+    as ppl.fit_many's do: on `threads` local threads (client=None) or on a Dask client's
+    workers, fit k seeded by ppl.many.derived_seeds(seed, n_sims)[k], so the ranks are the
+    same either way.  A fit that fails is left out of the ranks and kept in `failures`."""
+    from ppl.many import FitFailure, _prepared, derived_seeds, run_tasks
     from ppl.model import model as compile_source
 
     declared = [d.name for d in model.ir.data]
@@ -106,33 +112,59 @@ def sbc(model, data, n_sims: int = 100, *, num_draws: int = 99, thin: int = 2, w
     if not observed:
         raise ValueError("sbc: leave the observations out of `data` (they are simulated); every declared "
                          "data name was given")
+    target = _prepared(model, client)
     prior = compile_source(prior_predictive_source(model, observed), f"{model.name}_prior_predictive.ppl")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SamplerWarning)
         prior_fit = prior.sample(given, chains=1, warmup=warmup, draws=n_sims * prior_thin, thin=prior_thin,
                                  seed=seed, progress=False)
+    integer_data = {d.name for d in model.ir.data if d.type.dtype == "int"}
+    settings = dict(chains=1, warmup=warmup, draws=num_draws * thin, thin=thin, progress=False, cores=1)
+    argument_lists = []
+    for sim, fit_seed in enumerate(derived_seeds(seed, n_sims)):
+        simulated = {name: np.asarray(prior_fit[name][0, sim]) for name in observed}
+        simulated = {name: value.astype(np.int64) if name in integer_data else value
+                     for name, value in simulated.items()}
+        truths = {name: np.asarray(prior_fit[name][0, sim]) for name in prior_fit.names("param")}
+        argument_lists.append((target, {**given, **simulated}, {**settings, "seed": fit_seed}, truths))
+    results, interrupted = run_tasks(replicate_ranks, argument_lists, list(range(n_sims)), client=client,
+                                     threads=threads, progress=progress)
+    if interrupted:
+        raise KeyboardInterrupt("sbc was interrupted before every fit had finished")
     ranks: dict[str, list] = {}
-    divergent_fits = 0
-    for sim in range(n_sims):
-        simulated = {name: prior_fit[name][0, sim] for name in observed}
-        for name, value in simulated.items():
-            declaration = next(d for d in model.ir.data if d.name == name)
-            if declaration.type.dtype == "int":
-                simulated[name] = np.asarray(value).astype(np.int64)
-        with warnings.catch_warnings():   # counted below instead of one warning per simulation
-            warnings.simplefilter("ignore", SamplerWarning)
-            fit = model.condition({**given, **simulated}).sample(
-                chains=1, warmup=warmup, draws=num_draws * thin, thin=thin, seed=seed + 1 + sim, progress=False)
-        divergent_fits += fit.num_divergent > 0
-        for name in fit.names("param"):
-            truth = np.asarray(prior_fit[name][0, sim])
-            for element, draws in _elements(name, fit[name]):
-                index = element[len(name):]
-                true_value = truth[tuple(int(i) for i in index.strip("[]").split(","))] if index else truth
-                ranks.setdefault(element, []).append(int(np.sum(draws[0] < true_value)))
+    failures = [result for result in results if isinstance(result, FitFailure)]
+    for result in results:
+        if not isinstance(result, FitFailure):
+            for element, rank in result["ranks"].items():
+                ranks.setdefault(element, []).append(rank)
+    if failures:
+        warnings.warn(f"sbc: {len(failures)} of {n_sims} fits failed and are left out of the ranks (see "
+                      f"SBCResult.failures); the first: {failures[0]}", UserWarning, stacklevel=3)
+    divergent_fits = sum(result["divergent"] for result in results if not isinstance(result, FitFailure))
     ranks_arrays = {name: np.array(values) for name, values in ranks.items()}
     p_values = {name: uniformity_p_value(values, num_draws, bins) for name, values in ranks_arrays.items()}
-    return SBCResult(ranks_arrays, num_draws, p_values, bins, divergent_fits)
+    return SBCResult(ranks_arrays, num_draws, p_values, bins, divergent_fits, failures)
+
+
+def replicate_ranks(model, data, settings: dict, truths: dict) -> dict:
+    """One SBC fit, on a thread or a Dask worker: the rank of each true param element among
+    the posterior draws ({"ranks": element → rank, "divergent": bool}), or {"error": ...}."""
+    from ppl.many import ModelReference, compiled_model
+
+    try:
+        if isinstance(model, ModelReference):
+            model = compiled_model(model)
+        fit = model.condition(data).sample(**settings)
+    except Exception as error:   # reported as this replicate's FitFailure
+        return {"error": (type(error).__name__, str(error))}
+    ranks = {}
+    for name in fit.names("param"):
+        truth = truths[name]
+        for element, draws in _elements(name, fit[name]):
+            index = element[len(name):]
+            true_value = truth[tuple(int(i) for i in index.strip("[]").split(","))] if index else truth
+            ranks[element] = int(np.sum(draws[0] < true_value))
+    return {"ranks": ranks, "divergent": fit.num_divergent > 0}
 
 
 def uniformity_p_value(ranks: np.ndarray, num_draws: int, bins: int) -> float:

@@ -36,3 +36,34 @@ class ProgressBar:
         if self.enabled:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
+
+
+class CountLine:
+    """One line on stderr counting finished tasks (fits), for `ppl.fit_many` and `ppl.sbc`:
+    redrawn as each one finishes; off when stderr is not a terminal or progress=False."""
+
+    def __init__(self, total: int, enabled: bool, noun: str = "fits", stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.total = total
+        self.noun = noun
+        self.done = 0
+        self.failed = 0
+        self.started = time.perf_counter()
+        self.width = 0
+
+    def count(self, failed: bool = False) -> None:
+        self.done += 1
+        self.failed += bool(failed)
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.started
+        text = f"\r{self.done}/{self.total} {self.noun} done, {self.failed} failed, {elapsed:.1f} s"
+        self.width = max(self.width, len(text))
+        self.stream.write(text.ljust(self.width))
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()

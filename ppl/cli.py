@@ -5,6 +5,8 @@
     ppl show MODEL.ppl --ast|--ir|--lowered|--code   a stage's dump (parsed program, typed IR, analysis, Numba source)
     ppl sample MODEL.ppl --data D     sample the posterior (NUTS by default), print the summary;
                                       --output draws.csv writes every draw
+    ppl variational MODEL.ppl --data D   ADVI (meanfield or fullrank), print the summary
+    ppl generate MODEL.ppl --fit FIT --data D   deterministics and `gen` again on a saved fit's draws
 
 Errors in the model print as located messages without a traceback; exit 1.
 """
@@ -59,6 +61,36 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("--output", help="write the draws (with sampler statistics) to this CSV file")
     sample.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    variational = commands.add_parser("variational", help="approximate the posterior with ADVI (Stan's variational)")
+    variational.add_argument("model")
+    variational.add_argument("--data", help="data file (JSON, Stan's format); omit for a model without data")
+    variational.add_argument("--method", choices=["meanfield", "fullrank"], default="meanfield",
+                             help="a diagonal normal (meanfield) or one with a full covariance (default: meanfield)")
+    variational.add_argument("--draws", type=int, default=1000, help="draws from the approximation (default: 1000)")
+    variational.add_argument("--seed", type=int, default=None, help="for reproducible results (default: random)")
+    variational.add_argument("--iter", type=int, default=10000, help="maximum iterations (default: 10000)")
+    variational.add_argument("--grad-samples", type=int, default=1,
+                             help="draws per gradient estimate (default: 1)")
+    variational.add_argument("--elbo-samples", type=int, default=100,
+                             help="draws per ELBO estimate (default: 100)")
+    variational.add_argument("--eta", type=float, default=None,
+                             help="step size (default: chosen by Stan's search over 100, 10, 1, 0.1, 0.01)")
+    variational.add_argument("--tol-rel-obj", type=float, default=0.01,
+                             help="convergence tolerance on the relative ELBO change (default: 0.01)")
+    variational.add_argument("--eval-elbo", type=int, default=100,
+                             help="iterations between ELBO estimates (default: 100)")
+    variational.add_argument("--output", help="write the draws (with lp and log_q) to this CSV file")
+
+    generate = commands.add_parser("generate", help="recompute deterministics and gen quantities on a saved fit")
+    generate.add_argument("model")
+    generate.add_argument("--fit", required=True,
+                          help="a fit saved by fit.save (.npz; keeps each draw's gen seed) or fit.to_csv (.csv)")
+    generate.add_argument("--data", help="data file (JSON, Stan's format), e.g. with new predictors; "
+                                         "omit for a model without data")
+    generate.add_argument("--seed", type=int, default=None,
+                          help="seed for new gen draws (default: the fit's own per-draw seeds when it has them)")
+    generate.add_argument("--output", help="write the draws with the new quantities to this CSV file")
+
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -104,6 +136,8 @@ def _run(args) -> int:
         print(warning.message if located else f"warning: {warning.message}", file=sys.stderr)
     if args.command == "sample":
         return _sample(model, args)
+    if args.command in ("variational", "generate"):
+        return _approximate(model, args) if args.command == "variational" else _generate(model, args)
     if args.command == "check":
         if args.data:
             import warnings
@@ -153,6 +187,51 @@ def _sample(model, args) -> int:
         fit.to_csv(args.output)
         print(f"\ndraws written to {args.output}")
     return INTERRUPTED_EXIT if fit.interrupted else 0
+
+
+def _approximate(model, args) -> int:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = model.variational(args.data if args.data else {}, method=args.method, draws=args.draws,
+                                seed=args.seed, iter=args.iter, grad_samples=args.grad_samples,
+                                elbo_samples=args.elbo_samples, eta=args.eta, tol_rel_obj=args.tol_rel_obj,
+                                eval_elbo=args.eval_elbo)
+    for warning in caught:
+        if "data not used by the model" not in str(warning.message):
+            print(f"warning: {warning.message}", file=sys.stderr)
+    settings = fit.settings
+    how = f"converged ({settings['convergence']} relative ELBO change)" if fit.converged else "not converged"
+    print(f"{model.name}: ADVI {args.method}, seed {fit.seed}; eta {fit.eta:g}, {settings['iterations']} "
+          f"iterations, {how}; {fit.num_draws} draws\n")
+    print(fit.summary(kinds=("param", "deterministic", "generated")))
+    if args.output:
+        fit.to_csv(args.output)
+        print(f"\ndraws written to {args.output}")
+    return 0
+
+
+def _generate(model, args) -> int:
+    import warnings
+
+    import ppl
+
+    fit = ppl.read_csv(args.fit) if args.fit.endswith(".csv") else ppl.load_fit(args.fit)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        generated = model.generate_quantities(fit, args.data if args.data else {}, seed=args.seed)
+    for warning in caught:
+        if "data not used by the model" not in str(warning.message):
+            print(f"warning: {warning.message}", file=sys.stderr)
+    seeds = "the fit's own gen seeds" if args.seed is None and fit.gen_seeds is not None else f"seed {generated.seed}"
+    print(f"{model.name}: deterministics and gen quantities on {generated.num_chains} chains x "
+          f"{generated.num_draws} draws of {args.fit} ({seeds})\n")
+    print(generated.summary(kinds=("deterministic", "generated")))
+    if args.output:
+        generated.to_csv(args.output)
+        print(f"\ndraws written to {args.output}")
+    return 0
 
 
 if __name__ == "__main__":

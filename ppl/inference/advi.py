@@ -83,7 +83,9 @@ def _check_settings(method, draws, seed, iter, grad_samples, elbo_samples, eta, 
 def variational(posterior, *, method="meanfield", draws=1000, seed=None, iter=10000,  # noqa: A002 - Stan's name
                 grad_samples=1, elbo_samples=100, eta=None, tol_rel_obj=0.01, eval_elbo=100, init=None):
     _check_settings(method, draws, seed, iter, grad_samples, elbo_samples, eta, tol_rel_obj, eval_elbo)
-    from ppl.inference import advi_native as native
+    from ppl import first_run
+
+    native = first_run.load(first_run.VARIATIONAL, [])   # compiled once; on a cold cache one line says so
     from ppl.sampling import rng
     from ppl.sampling.run import _start_failure
 

@@ -133,3 +133,12 @@ def test_cli_variational_prints_the_summary(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "ppl.cli", "variational", str(EXAMPLES / "linreg.ppl"), "--data",
                           str(EXAMPLES / "linreg.data.json"), "--iter", "0"], capture_output=True, text=True)
     assert bad.returncode == 1 and "iter must be an integer >= 1" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_model_without_params_generates_as_many_draws_as_the_fit_has():
+    model = ppl.model("data N: int<lower=1>\ngen x ~ Normal(0, 1)\n")
+    fit = model.sample({"N": 1}, chains=2, warmup=10, draws=5, seed=1, progress=False)
+    assert np.array_equal(model.generate_quantities(fit, {"N": 1})["x"], fit["x"])
+    assert model.generate_quantities(fit, {"N": 1}, seed=4)["x"].shape == (2, 5)
+    with pytest.raises(ValueError, match="no params, so there is nothing to approximate"):
+        model.variational({"N": 1})

@@ -89,6 +89,9 @@ def variational(posterior, *, method="meanfield", draws=1000, seed=None, iter=10
     from ppl.sampling import rng
     from ppl.sampling.run import _start_failure
 
+    if posterior.dim == 0:
+        raise ValueError("variational: this model has no params, so there is nothing to approximate; "
+                         "sample(...) draws its generated quantities")
     posterior.check_generated_quantities()
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2 ** 63))
@@ -144,5 +147,18 @@ def variational(posterior, *, method="meanfield", draws=1000, seed=None, iter=10
         warnings.warn(f"ADVI stopped at iter={iter} iterations without convergence: the relative ELBO change "
                       f"(mean {history[rows - 1, 2] if rows else math.nan:.3g}, median "
                       f"{history[rows - 1, 3] if rows else math.nan:.3g}) is above tol_rel_obj={tol_rel_obj:g}; "
-                      f"raise iter, or inspect fit.elbo_history", VariationalWarning, stacklevel=3)
+                      f"raise iter, or inspect fit.elbo_history", VariationalWarning, stacklevel=_user_stack_level())
     return fit
+
+
+def _user_stack_level() -> int:
+    """The stacklevel of the first caller outside ppl (Model.variational and
+    Posterior.variational both lead here), so that a warning names the user's line."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level

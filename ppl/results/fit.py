@@ -242,7 +242,8 @@ class Fit:
         kinds = {name: "param" for name in posterior.params}
         kinds.update({name: "deterministic" for name in posterior._facts.deterministics})
         kinds.update({name: "generated" for name in posterior._facts.generated})
-        layout = _saved_layout(posterior, [{"draws": unconstrained.reshape(-1, unconstrained.shape[-1]),
+        layout = _saved_layout(posterior, [{"draws": unconstrained.reshape(math.prod(unconstrained.shape[:2]),
+                                                                            unconstrained.shape[2]),
                                             "seeds": seeds.reshape(-1)}])
         draws = _saved_quantities(posterior, layout, unconstrained, seeds)
         return cls(draws, {name: np.asarray(value) for name, value in stats.items()}, kinds=kinds, seed=seed,

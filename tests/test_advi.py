@@ -130,9 +130,21 @@ def test_gen_of_an_advi_fit_comes_back_from_generate_quantities(iid_normal):
 
 def test_hitting_iter_without_converging_warns(iid_normal):
     posterior, _ = iid_normal
-    with pytest.warns(VariationalWarning, match="stopped at iter=200 iterations without convergence"):
+    with pytest.warns(VariationalWarning, match="stopped at iter=200 iterations without convergence.*raise iter"):
         fit = posterior.variational(seed=1, iter=200, tol_rel_obj=1e-9, draws=10)
     assert not fit.converged and fit.settings["iterations"] == 200 and fit.settings["convergence"] is None
+
+
+def test_a_diverging_run_says_so(iid_normal):
+    posterior, _ = iid_normal
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = posterior.variational(seed=1, eta=1e6, iter=2000, draws=10)
+    assert [str(w.message) for w in caught if w.category is not VariationalWarning] == []
+    [warning] = [w for w in caught if w.category is VariationalWarning]
+    assert "may be diverging; try a smaller eta" in str(warning.message)
+    assert not fit.converged and fit.elbo_history["elbo"][-1] == -np.inf
+    assert fit.settings["dropped_gradient_draws"] > 0
 
 
 def test_a_fit_saved_and_loaded_keeps_the_elbo_history(iid_normal, tmp_path):

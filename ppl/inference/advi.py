@@ -130,6 +130,8 @@ def variational(posterior, *, method="meanfield", draws=1000, seed=None, iter=10
                               unconstrained, lp, log_q, seeds)
 
     rows = int(report[native.EVALUATIONS])
+    with np.errstate(over="ignore"):   # a diverged run's sds are inf, and the warning below says so
+        scale = approximation.factor.tolist() if fullrank else np.exp(approximation.log_sd).tolist()
     convergence = {native.MEAN_CONVERGED: "mean", native.MEDIAN_CONVERGED: "median"}.get(int(report[native.CONVERGED]))
     run_settings = dict(method=method, draws=int(draws), iter=int(iter), grad_samples=int(grad_samples),
                         elbo_samples=int(elbo_samples), eta=None if eta is None else float(eta),
@@ -139,15 +141,18 @@ def variational(posterior, *, method="meanfield", draws=1000, seed=None, iter=10
                         elbo_history={name: history[:rows, k].tolist()
                                       for k, name in enumerate(native.HISTORY_COLUMNS)},
                         mean=approximation.mean.tolist(),
-                        scale=(approximation.factor.tolist() if fullrank else np.exp(approximation.log_sd).tolist()))
+                        scale=scale)
     fit = VariationalFit.from_unconstrained(posterior, unconstrained[None], seeds=seeds[None],
                                             stats={"lp": lp[None], "log_q": log_q[None]}, seed=seed,
                                             method="variational", settings=run_settings)
     if convergence is None:
+        last = history[rows - 1] if rows else np.full(len(native.HISTORY_COLUMNS), math.nan)
+        diverging = not math.isfinite(last[1]) or (int(iter) > 10 * int(eval_elbo) and max(last[2], last[3]) > 0.5)
+        advice = ("the ELBO is not finite or still changing by more than half: the optimisation may be diverging; "
+                  "try a smaller eta" if diverging else "raise iter")
         warnings.warn(f"ADVI stopped at iter={iter} iterations without convergence: the relative ELBO change "
-                      f"(mean {history[rows - 1, 2] if rows else math.nan:.3g}, median "
-                      f"{history[rows - 1, 3] if rows else math.nan:.3g}) is above tol_rel_obj={tol_rel_obj:g}; "
-                      f"raise iter, or inspect fit.elbo_history", VariationalWarning, stacklevel=_user_stack_level())
+                      f"(mean {last[2]:.3g}, median {last[3]:.3g}) is above tol_rel_obj={tol_rel_obj:g}; {advice}, "
+                      f"and inspect fit.elbo_history", VariationalWarning, stacklevel=_user_stack_level())
     return fit
 
 

@@ -45,7 +45,7 @@ def generate_quantities(posterior, fit_or_draws, *, seed=None) -> Fit:
         seed_used = int(np.random.SeedSequence().entropy % (2 ** 63)) if seed is None else int(seed)
         seeds = fresh_seeds(seed_used, chains, count)
     if fit is not None:
-        stats, method = fit.stats, fit.method
+        stats, method = dict(fit.stats), fit.method
         settings = {**fit.settings, "generate_quantities_seed": seed_used if (seed is not None or not own_seeds)
                     else "the fit's own"}
     else:

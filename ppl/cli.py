@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     variational = commands.add_parser("variational", help="approximate the posterior with ADVI (Stan's variational)")
-    variational.add_argument("model")
+    variational.add_argument("model", help="path to a .ppl file")
     variational.add_argument("--data", help="data file (JSON, Stan's format); omit for a model without data")
     variational.add_argument("--method", choices=["meanfield", "fullrank"], default="meanfield",
                              help="a diagonal normal (meanfield) or one with a full covariance (default: meanfield)")
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     variational.add_argument("--output", help="write the draws (with lp and log_q) to this CSV file")
 
     generate = commands.add_parser("generate", help="recompute deterministics and gen quantities on a saved fit")
-    generate.add_argument("model")
+    generate.add_argument("model", help="path to a .ppl file (its params must be the fit's)")
     generate.add_argument("--fit", required=True,
                           help="a fit saved by fit.save (.npz; keeps each draw's gen seed) or fit.to_csv (.csv)")
     generate.add_argument("--data", help="data file (JSON, Stan's format), e.g. with new predictors; "
@@ -214,10 +214,15 @@ def _approximate(model, args) -> int:
 
 def _generate(model, args) -> int:
     import warnings
+    import zipfile
 
     import ppl
 
-    fit = ppl.read_csv(args.fit) if args.fit.endswith(".csv") else ppl.load_fit(args.fit)
+    try:
+        fit = ppl.read_csv(args.fit) if args.fit.endswith(".csv") else ppl.load_fit(args.fit)
+    except (KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{args.fit} is not a fit saved by ppl (fit.save's .npz or fit.to_csv's .csv): "
+                         f"{type(error).__name__}: {error}") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         generated = model.generate_quantities(fit, args.data if args.data else {}, seed=args.seed)
@@ -227,7 +232,10 @@ def _generate(model, args) -> int:
     seeds = "the fit's own gen seeds" if args.seed is None and fit.gen_seeds is not None else f"seed {generated.seed}"
     print(f"{model.name}: deterministics and gen quantities on {generated.num_chains} chains x "
           f"{generated.num_draws} draws of {args.fit} ({seeds})\n")
-    print(generated.summary(kinds=("deterministic", "generated")))
+    if generated.names("deterministic") or generated.names("generated"):
+        print(generated.summary(kinds=("deterministic", "generated")))
+    else:
+        print("(the model has no saved deterministic or generated quantities)")
     if args.output:
         generated.to_csv(args.output)
         print(f"\ndraws written to {args.output}")

@@ -66,7 +66,8 @@ def test_a_dict_of_draws_with_a_seed_is_reproducible(linreg, fit):
     assert not np.array_equal(first["y_rep"], other["y_rep"])
     assert np.array_equal(first["sigma"], fit["sigma"])
     np.testing.assert_allclose(first["mu"], fit["mu"], rtol=1e-12, atol=1e-12)
-    lp = [[linreg.condition(DATA).log_density(u) for u in chain] for chain in first.unconstrained]
+    posterior = linreg.condition(DATA)
+    lp = [[posterior.log_density(u) for u in chain] for chain in first.unconstrained]
     np.testing.assert_allclose(first.stats["lp"], lp)
 
 
@@ -119,6 +120,11 @@ def test_cli_generate_on_a_saved_fit(fit, tmp_path):
     assert "2 chains x 40 draws" in result.stdout and "the fit's own gen seeds" in result.stdout
     assert "y_rep[0]" in result.stdout and "mu[0]" in result.stdout
     assert np.array_equal(ppl.read_csv(output)["y_rep"], fit["y_rep"])
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    bad = subprocess.run([sys.executable, "-m", "ppl.cli", "generate", str(EXAMPLES / "linreg.ppl"), "--fit",
+                          str(tmp_path / "other.csv"), "--data", str(EXAMPLES / "linreg.data.json")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "is not a fit saved by ppl" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_cli_variational_prints_the_summary(tmp_path):

@@ -147,6 +147,12 @@ def test_a_diverging_run_says_so(iid_normal):
     assert fit.settings["dropped_gradient_draws"] > 0
 
 
+def test_diagnose_says_the_chain_checks_do_not_apply(iid_normal):
+    posterior, _ = iid_normal
+    fit = _quiet_variational(posterior, seed=5, iter=300, draws=10)
+    assert "Not a sampler's draws (method 'variational')" in fit.diagnose()
+
+
 def test_a_fit_saved_and_loaded_keeps_the_elbo_history(iid_normal, tmp_path):
     posterior, _ = iid_normal
     fit = _quiet_variational(posterior, seed=5, iter=300, draws=10)

@@ -133,5 +133,6 @@ def load_fields(path) -> dict:
                 stats={name: groups["stat"][name] for name in metadata["stats"]}, kinds=metadata["kinds"],
                 warmup=groups.get("warmup"), warmup_stats=groups.get("warmup_stat"), timing=groups.get("timing"),
                 step_size=sampler.get("step_size"), inverse_metric=sampler.get("inverse_metric"),
-                unconstrained=sampler.get("unconstrained"), gen_seeds=sampler.get("gen_seeds"), seed=metadata["seed"], method=metadata["method"],
+                unconstrained=sampler.get("unconstrained"), gen_seeds=sampler.get("gen_seeds"),
+                seed=metadata["seed"], method=metadata["method"],
                 settings=metadata["settings"], model_name=metadata["model"], provenance=provenance)

@@ -8,6 +8,8 @@
                                       CmdStan CSV file per chain
     ppl summary FILES...              the summary of a saved fit (CmdStan CSV files, ours or CmdStan's)
     ppl diagnose FILES...             its CmdStan-style diagnosis
+    ppl variational MODEL.ppl --data D   ADVI (meanfield or fullrank), print the summary
+    ppl generate MODEL.ppl --fit FIT --data D   deterministics and `gen` again on a saved fit's draws
     ppl --version
 
 Every flag's help (`ppl sample --help`) shows its default.
@@ -93,6 +95,39 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose = _command(commands, "diagnose", "CmdStan-style diagnosis of a saved fit: divergences, tree depth, "
                                               "E-BFMI, R-hat, ESS")
     _saved_fit_arguments(diagnose)
+
+    variational = _command(commands, "variational", "approximate the posterior with ADVI (Stan's variational)")
+    variational.add_argument("model", help="path to a .ppl file")
+    variational.add_argument("--data", help="data file (JSON, Stan's format); omit for a model without data")
+    variational.add_argument("--method", choices=["meanfield", "fullrank"], default="meanfield",
+                             help="a diagonal normal (meanfield) or one with a full covariance")
+    variational.add_argument("--draws", type=int, default=1000, help="draws from the approximation")
+    variational.add_argument("--seed", type=int, default=None, help="for reproducible results; left out, one is picked and printed")
+    variational.add_argument("--iter", type=int, default=10000, help="maximum iterations")
+    variational.add_argument("--grad-samples", type=int, default=1,
+                             help="draws per gradient estimate")
+    variational.add_argument("--elbo-samples", type=int, default=100,
+                             help="draws per ELBO estimate")
+    variational.add_argument("--eta", type=float, default=None,
+                             help="step size; left out, chosen by Stan's search over 100, 10, 1, 0.1, 0.01")
+    variational.add_argument("--tol-rel-obj", type=float, default=0.01,
+                             help="convergence tolerance on the relative ELBO change")
+    variational.add_argument("--eval-elbo", type=int, default=100,
+                             help="iterations between ELBO estimates")
+    variational.add_argument("--output", help="write the draws (with lp and log_q) to this CSV file")
+    variational.add_argument("--all", action="store_true",
+                             help="also summarise the deterministics and gen quantities (by default: params only)")
+
+    generate = _command(commands, "generate", "recompute deterministics and gen quantities on a saved fit")
+    generate.add_argument("model", help="path to a .ppl file (its params must be the fit's)")
+    generate.add_argument("--fit", required=True,
+                          help="a fit saved by fit.save (.npz; keeps each draw's gen seed) or fit.to_csv (.csv)")
+    generate.add_argument("--data", help="data file (JSON, Stan's format), e.g. with new predictors; "
+                                         "omit for a model without data")
+    generate.add_argument("--seed", type=int, default=None,
+                          help="seed for new gen draws; left out, the fit's own per-draw seeds when it has them")
+    generate.add_argument("--output", help="write the draws with the new quantities to this CSV file")
+
     return parser
 
 
@@ -176,6 +211,8 @@ def _run(args) -> int:
         print(warning.message if located else f"warning: {warning.message}", file=sys.stderr)
     if args.command == "sample":
         return _sample(model, args, init)
+    if args.command in ("variational", "generate"):
+        return _approximate(model, args) if args.command == "variational" else _generate(model, args)
     if args.command == "check":
         if args.data:
             import warnings
@@ -325,6 +362,60 @@ def _read_saved_fit(files: list[str]):
         if not os.path.exists(path):
             raise FileNotFoundError(2, "No such file or directory", path)
     return ppl.read_cmdstan_csv(files[0] if len(files) == 1 else files)
+
+
+def _approximate(model, args) -> int:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = model.variational(args.data if args.data else {}, method=args.method, draws=args.draws,
+                                seed=args.seed, iter=args.iter, grad_samples=args.grad_samples,
+                                elbo_samples=args.elbo_samples, eta=args.eta, tol_rel_obj=args.tol_rel_obj,
+                                eval_elbo=args.eval_elbo)
+    for warning in caught:
+        if "data not used by the model" not in str(warning.message):
+            print(f"warning: {warning.message}", file=sys.stderr)
+    settings = fit.settings
+    how = f"converged ({settings['convergence']} relative ELBO change)" if fit.converged else "not converged"
+    print(f"{model.name}: ADVI {args.method}, seed {fit.seed}; eta {fit.eta:g}, {settings['iterations']} "
+          f"iterations, {how}; {fit.num_draws} draws\n")
+    print(fit.summary(include="all" if args.all else "params"))
+    if args.output:
+        fit.to_csv(args.output)
+        print(f"\ndraws written to {args.output}")
+    return 0
+
+
+def _generate(model, args) -> int:
+    import warnings
+    import zipfile
+
+    import ppl
+
+    try:
+        fit = ppl.read_csv(args.fit) if args.fit.endswith(".csv") else ppl.load_fit(args.fit)
+    except (KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{args.fit} is not a fit saved by ppl (fit.save's .npz or fit.to_csv's .csv): "
+                         f"{type(error).__name__}: {error}") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        generated = model.generate_quantities(fit, args.data if args.data else {}, seed=args.seed)
+    for warning in caught:
+        if "data not used by the model" not in str(warning.message):
+            print(f"warning: {warning.message}", file=sys.stderr)
+    seeds = "the fit's own gen seeds" if args.seed is None and fit.gen_seeds is not None else f"seed {generated.seed}"
+    print(f"{model.name}: deterministics and gen quantities on {generated.num_chains} chains x "
+          f"{generated.num_draws} draws of {args.fit} ({seeds})\n")
+    if generated.names("deterministic") or generated.names("generated"):
+        print(generated.summary(include=["deterministic", "generated"]))
+    else:
+        print("(the model has no saved deterministic or generated quantities)")
+    if args.output:
+        generated.to_csv(args.output)
+        print(f"\ndraws written to {args.output}")
+    return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,7 +12,8 @@ from ppl.diagnostics.compile_notice import DIAGNOSTICS, Library, announce
 SAMPLERS = {"fisher": Library("ppl.sampling.fisher_chain", "run_chain", "the NUTS and HMC sampler library", "30-45 s"),
             "stan": Library("ppl.sampling.stan_chain", "run_chain",
                             "the NUTS and HMC sampler library with Stan's warmup", "30-45 s")}
-__all__ = ["DIAGNOSTICS", "SAMPLERS", "load"]
+VARIATIONAL = Library("ppl.inference.advi_native", "fit_approximation", "the ADVI library", "30-45 s")
+__all__ = ["DIAGNOSTICS", "SAMPLERS", "VARIATIONAL", "load"]
 
 
 def load(library: Library, announce_with: list[Library] | None = None):

@@ -66,6 +66,17 @@ class Model:
         _check_setting_names(settings)   # a misspelt setting fails before the model is compiled
         return self.condition(data).sample(**settings)
 
+    def variational(self, data, **settings):
+        """Condition on data and fit Stan's ADVI: `model.condition(data).variational(...)`
+        (see ppl.Posterior.variational for the settings)."""
+        _check_setting_names(settings, "variational")
+        return self.condition(data).variational(**settings)
+
+    def generate_quantities(self, fit_or_draws, data, *, seed=None):
+        """Deterministics and `gen` on existing draws with (possibly new) data:
+        `model.condition(data).generate_quantities(fit_or_draws, seed=seed)`."""
+        return self.condition(data).generate_quantities(fit_or_draws, seed=seed)
+
     def condition(self, data, strict: bool = False):
         """The posterior given data, as a function of the unconstrained params (ppl.Posterior).
 
@@ -130,16 +141,16 @@ def model(text: str, name: str = "<string>") -> Model:
     return Model(Source(text, name))
 
 
-def _check_setting_names(settings: dict) -> None:
-    """A TypeError with a did-you-mean for a name that is not a setting of Posterior.sample."""
+def _check_setting_names(settings: dict, method: str = "sample") -> None:
+    """A TypeError with a did-you-mean for a name that is not a setting of the Posterior's method."""
     import inspect
 
     from ppl.errors import did_you_mean
     from ppl.posterior import Posterior
 
-    known = [name for name, parameter in inspect.signature(Posterior.sample).parameters.items()
+    known = [name for name, parameter in inspect.signature(getattr(Posterior, method)).parameters.items()
              if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
     for name in settings:
         if name not in known:
             hint = did_you_mean(name, known) or f"the settings are {', '.join(known)}"
-            raise TypeError(f"sample() has no setting {name!r}: {hint}")
+            raise TypeError(f"{method}() has no setting {name!r}: {hint}")

@@ -169,6 +169,35 @@ class Posterior:
                       step_size=step_size, num_leapfrog_steps=num_leapfrog_steps, save_warmup=save_warmup,
                       progress=progress, cores=cores, adaptation=adaptation)
 
+    def variational(self, *, method="meanfield", draws=1000, seed=None, iter=10000,  # noqa: A002 - Stan's name
+                    grad_samples=1, elbo_samples=100, eta=None, tol_rel_obj=0.01, eval_elbo=100, init=None):
+        """Stan's ADVI: a normal approximation on the unconstrained scale, diagonal
+        ("meanfield") or with a full covariance ("fullrank"), fitted by stochastic gradient
+        ascent on the ELBO from `grad_samples` draws per step; eta None searches Stan's step
+        sizes; the run stops when the mean or median relative ELBO change over the last
+        evaluations (every `eval_elbo` iterations, `elbo_samples` draws each) is below
+        tol_rel_obj, or at `iter` iterations with a VariationalWarning.  Returns a
+        VariationalFit of `draws` draws (statistics lp and log_q; `elbo_history`,
+        `converged`, `eta`).  init: constrained param values to start from (else
+        uniform(-2, 2) on the unconstrained scale).  See docs/inference.md."""
+        from ppl.inference.advi import variational
+
+        return variational(self, method=method, draws=draws, seed=seed, iter=iter, grad_samples=grad_samples,
+                           elbo_samples=elbo_samples, eta=eta, tol_rel_obj=tol_rel_obj, eval_elbo=eval_elbo,
+                           init=init)
+
+    def generate_quantities(self, fit_or_draws, *, seed=None):
+        """Deterministics and `gen` recomputed on existing draws under this posterior's data
+        (new predictors, same params), as CmdStan's generate_quantities: `fit_or_draws` is a
+        ppl.Fit or a dict of constrained param draws [chains, draws, ...] whose names and
+        shapes are this model's params.  Returns a Fit with the same params and the new
+        quantities.  seed None reuses the fit's own per-draw seeds (`fit.gen_seeds`), which
+        gives back the `gen` draws of `sample` exactly on the same data; a seed draws new
+        ones, reproducibly.  See docs/inference.md."""
+        from ppl.inference.generate import generate_quantities
+
+        return generate_quantities(self, fit_or_draws, seed=seed)
+
     def __repr__(self) -> str:
         return f"<ppl.Posterior of {self.model.name!r}: dim={self.dim}>"
 

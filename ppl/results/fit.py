@@ -30,7 +30,7 @@ class Fit:
     def __init__(self, draws: dict, stats: dict, *, kinds: dict, warmup: dict | None = None,
                  warmup_stats: dict | None = None, timing: dict | None = None, step_size=None,
                  inverse_metric=None, seed=None, method="nuts", settings=None, model_name="model",
-                 unconstrained=None, provenance=None, observed_data=None):
+                 unconstrained=None, provenance=None, observed_data=None, gen_seeds=None):
         self._draws = draws
         self.stats = stats
         self.kinds = kinds                       # name → "param" | "deterministic" | "generated"
@@ -44,6 +44,7 @@ class Fit:
         self.settings = settings or {}
         self.model_name = model_name
         self.unconstrained = unconstrained       # [chains, draws, dim]
+        self.gen_seeds = gen_seeds               # [chains, draws]: each draw's `gen` seed (generate_quantities)
         self.provenance = provenance or {}       # model_text, data_hash, versions (for save/load)
         self.observed_data = observed_data       # data on the left of a `~`, for ArviZ
 
@@ -237,7 +238,8 @@ class Fit:
                   inverse_metric=np.stack([r["inverse_metric"] for r in results]), seed=seed, method=method,
                   settings=settings, model_name=posterior.model.name,
                   unconstrained=unconstrained, provenance=_provenance(posterior),
-                  observed_data=observed_data_of(posterior.model.ir, posterior.data))
+                  observed_data=observed_data_of(posterior.model.ir, posterior.data),
+                  gen_seeds=np.stack([r["seeds"] for r in results]))
         for line in fit.sampler_warnings():
             warnings.warn(line, SamplerWarning, stacklevel=4)
         return fit
@@ -258,13 +260,14 @@ class Fit:
         kinds = {name: "param" for name in posterior.params}
         kinds.update({name: "deterministic" for name in posterior._facts.deterministics})
         kinds.update({name: "generated" for name in posterior._facts.generated})
-        layout = _saved_layout(posterior, [{"draws": unconstrained.reshape(-1, unconstrained.shape[-1]),
+        layout = _saved_layout(posterior, [{"draws": unconstrained.reshape(math.prod(unconstrained.shape[:2]),
+                                                                            unconstrained.shape[2]),
                                             "seeds": seeds.reshape(-1)}])
         draws = _saved_quantities(posterior, layout, unconstrained, seeds)
         return cls(draws, {name: np.asarray(value) for name, value in stats.items()}, kinds=kinds, seed=seed,
                    method=method, settings=settings, model_name=posterior.model.name, unconstrained=unconstrained,
                    provenance=_provenance(posterior),
-                   observed_data=observed_data_of(posterior.model.ir, posterior.data))
+                   observed_data=observed_data_of(posterior.model.ir, posterior.data), gen_seeds=seeds)
 
 
 def bounded_in_model(program) -> list[str]:

@@ -11,7 +11,8 @@ as int64), the seed, method and settings, so that reading it back gives the
 same Fit.  Numbers are written with 17 significant digits: the round
 trip is exact.
 
-npz (`fit.save(path)`, `ppl.load_fit(path)`): the arrays as they are plus the
+npz (`fit.save(path)`, `ppl.load_fit(path)`): the arrays as they are (the
+unconstrained draws and each draw's `gen` seed too, for generate_quantities) plus the
 same metadata, the model text and a hash of the data: lossless and compact.
 """
 
@@ -114,7 +115,7 @@ def save(fit, path) -> None:
         arrays.update({f"warmup_stat:{name}": np.asarray(value) for name, value in fit.warmup_stats.items()})
     for name, value in fit.timing.items():
         arrays[f"timing:{name}"] = np.asarray(value)
-    for name in ("step_size", "inverse_metric", "unconstrained"):
+    for name in ("step_size", "inverse_metric", "unconstrained", "gen_seeds"):
         if getattr(fit, name) is not None:
             arrays[f"sampler:{name}"] = np.asarray(getattr(fit, name))
     arrays["metadata"] = np.array(json.dumps(metadata))
@@ -138,5 +139,6 @@ def load_fields(path) -> dict:
                 stats={name: groups["stat"][name] for name in metadata["stats"]}, kinds=metadata["kinds"],
                 warmup=groups.get("warmup"), warmup_stats=groups.get("warmup_stat"), timing=groups.get("timing"),
                 step_size=sampler.get("step_size"), inverse_metric=sampler.get("inverse_metric"),
-                unconstrained=sampler.get("unconstrained"), seed=metadata["seed"], method=metadata["method"],
+                unconstrained=sampler.get("unconstrained"), gen_seeds=sampler.get("gen_seeds"),
+                seed=metadata["seed"], method=metadata["method"],
                 settings=metadata["settings"], model_name=metadata["model"], provenance=provenance)

@@ -19,6 +19,10 @@ ESS_PER_CHAIN = 100
 def diagnose(fit) -> str:
     from ppl import diagnostics
 
+    if "energy" not in fit.stats:   # Fit.from_unconstrained: an optimiser's, an approximation's draws
+        return (f"Not a sampler's draws (method {fit.method!r}): the checks of Markov chains (divergences, "
+                f"tree depth, E-BFMI, R-hat, ESS) do not apply; see the method's own report "
+                f"(for variational: fit.converged and fit.elbo_history).")
     lines = []
     if fit.settings.get("interrupted"):
         held = ", ".join(map(str, fit.settings.get("draws_held", [])))

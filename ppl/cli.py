@@ -5,6 +5,9 @@
     ppl show MODEL.ppl --ast|--ir|--lowered|--code   a stage's dump (parsed program, typed IR, analysis, Numba source)
     ppl sample MODEL.ppl --data D     sample the posterior (NUTS by default), print the summary;
                                       --output draws.csv writes every draw
+    ppl optimize MODEL.ppl --data D   the mode (L-BFGS; penalised MLE, or MAP with --jacobian)
+    ppl laplace MODEL.ppl --data D    draws from the normal approximation at the mode
+    ppl pathfinder MODEL.ppl --data D draws from Pathfinder's approximation
 
 Errors in the model print as located messages without a traceback; exit 1.
 """
@@ -59,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("--output", help="write the draws (with sampler statistics) to this CSV file")
     sample.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    _inference_commands(commands)
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -104,6 +108,8 @@ def _run(args) -> int:
         print(warning.message if located else f"warning: {warning.message}", file=sys.stderr)
     if args.command == "sample":
         return _sample(model, args)
+    if args.command in ("optimize", "laplace", "pathfinder"):
+        return _inference(model, args)
     if args.command == "check":
         if args.data:
             import warnings
@@ -153,6 +159,112 @@ def _sample(model, args) -> int:
         fit.to_csv(args.output)
         print(f"\ndraws written to {args.output}")
     return INTERRUPTED_EXIT if fit.interrupted else 0
+
+
+def _tolerance_flags(command) -> None:
+    """CmdStan's convergence settings, with its defaults."""
+    command.add_argument("--tol-obj", type=float, default=1e-12,
+                         help="absolute change of the log density (default 1e-12)")
+    command.add_argument("--tol-rel-obj", type=float, default=1e4,
+                         help="relative change of the log density, in units of machine epsilon (default 1e4)")
+    command.add_argument("--tol-grad", type=float, default=1e-8, help="norm of the gradient (default 1e-8)")
+    command.add_argument("--tol-rel-grad", type=float, default=1e7,
+                         help="relative gradient, in units of machine epsilon (default 1e7)")
+    command.add_argument("--tol-param", type=float, default=1e-8, help="norm of the step (default 1e-8)")
+
+
+def _inference_commands(commands) -> None:
+    """`ppl optimize`, `ppl laplace`, `ppl pathfinder` (docs/inference.md)."""
+    def common(name, help_text):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("model", help="path to a .ppl file")
+        command.add_argument("--data", help="data file (JSON, Stan's format); omit for a model without data")
+        command.add_argument("--seed", type=int, default=None, help="random seed (default: a random one)")
+        return command
+
+    optimize = common("optimize", "the posterior mode (penalised MLE, or the MAP with --jacobian)")
+    optimize.add_argument("--algorithm", choices=["lbfgs", "bfgs", "newton"], default="lbfgs",
+                          help="the optimiser (default lbfgs)")
+    optimize.add_argument("--jacobian", action="store_true",
+                          help="maximise the unconstrained density with the Jacobian (the MAP on that scale); "
+                               "default: without it (Stan's default)")
+    optimize.add_argument("--init", default=None,
+                          help="JSON file of constrained param values to start from (default: uniform(-2, 2) "
+                               "on the unconstrained scale)")
+    optimize.add_argument("--max-iters", type=int, default=2000, help="iteration limit (default 2000)")
+    optimize.add_argument("--history-size", type=int, default=5, help="L-BFGS history (default 5)")
+    _tolerance_flags(optimize)
+    optimize.add_argument("--output", help="write the optimum (params, deterministics, log density) to this JSON file")
+
+    laplace = common("laplace", "draws from the normal approximation at the mode (Hessian by finite differences)")
+    laplace.add_argument("--draws", type=int, default=1000, help="number of draws (default 1000)")
+    laplace.add_argument("--no-jacobian", action="store_true",
+                         help="find the mode and the Hessian without the Jacobian (default: with it)")
+    laplace.add_argument("--output", help="write the draws (with lp and log_q) to this CSV file")
+
+    pathfinder = common("pathfinder", "draws from Pathfinder's normal approximations along L-BFGS paths")
+    pathfinder.add_argument("--paths", type=int, default=4, help="number of single paths (default 4)")
+    pathfinder.add_argument("--draws", type=int, default=1000, help="number of draws (default 1000)")
+    pathfinder.add_argument("--num-elbo-draws", type=int, default=25,
+                            help="draws for each ELBO estimate (default 25)")
+    pathfinder.add_argument("--history-size", type=int, default=6, help="L-BFGS history (default 6)")
+    pathfinder.add_argument("--max-lbfgs-iters", type=int, default=1000, help="iterations per path (default 1000)")
+    pathfinder.add_argument("--init", default=None,
+                            help="JSON file of constrained param values to start every path from (default: "
+                                 "uniform(-2, 2) on the unconstrained scale)")
+    _tolerance_flags(pathfinder)
+    pathfinder.add_argument("--output", help="write the draws (with lp and log_q) to this CSV file")
+
+
+def _inference(model, args) -> int:
+    import json
+    import warnings
+
+    import numpy as np
+
+    data = args.data if args.data else {}
+    tolerances = {name: getattr(args, name) for name in ("tol_obj", "tol_rel_obj", "tol_grad", "tol_rel_grad",
+                                                          "tol_param") if hasattr(args, name)}
+    init = None
+    if getattr(args, "init", None):
+        with open(args.init) as handle:
+            init = json.load(handle)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if args.command == "optimize":
+            result = model.optimize(data, jacobian=args.jacobian, algorithm=args.algorithm, init=init, seed=args.seed,
+                                    max_iters=args.max_iters, history_size=args.history_size, **tolerances)
+        elif args.command == "laplace":
+            result = model.laplace(data, draws=args.draws, jacobian=not args.no_jacobian, seed=args.seed)
+        else:
+            result = model.pathfinder(data, paths=args.paths, draws=args.draws, num_elbo_draws=args.num_elbo_draws,
+                                      history_size=args.history_size, max_lbfgs_iters=args.max_lbfgs_iters, init=init,
+                                      seed=args.seed, **tolerances)
+    for warning in caught:
+        if "data not used by the model" in str(warning.message):
+            continue
+        print(f"warning: {warning.message}", file=sys.stderr)
+    if args.command == "optimize":
+        scale = "MAP on the unconstrained scale" if result.jacobian else "penalised MLE"
+        print(f"{model.name}: optimize ({result.algorithm}, {scale}), seed {result.seed}: {result.status} after "
+              f"{result.iterations} iterations ({result.message})\nlog density {result.log_density:.8g}\n")
+        values = {**result.params, **result.deterministics, **result.generated}
+        width = max([len(name) for name in values] + [4])
+        for name, value in values.items():
+            print(f"{name:<{width}}  {np.array2string(np.asarray(value), precision=6, threshold=20)}")
+        if args.output:
+            with open(args.output, "w") as handle:
+                json.dump({"log_density": result.log_density, "status": result.status, "iterations": result.iterations,
+                           **{name: np.asarray(value).tolist() for name, value in values.items()}}, handle, indent=1)
+            print(f"\noptimum written to {args.output}")
+        return 0 if result.converged else 1
+    extra = f", Pareto k-hat {result.settings['pareto_k']:.2f}" if args.command == "pathfinder" else ""
+    print(f"{model.name}: {args.command}, {result.num_draws} draws, seed {result.seed}{extra}\n")
+    print(result.summary())
+    if args.output:
+        result.to_csv(args.output)
+        print(f"\ndraws written to {args.output}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -66,6 +66,21 @@ class Model:
         _check_setting_names(settings)   # a misspelt setting fails before the model is compiled
         return self.condition(data).sample(**settings)
 
+    def optimize(self, data, **settings):
+        """The posterior mode: `model.condition(data).optimize(...)` (see ppl.Posterior.optimize)."""
+        _check_setting_names(settings, "optimize")
+        return self.condition(data).optimize(**settings)
+
+    def laplace(self, data, **settings):
+        """A normal approximation at the mode: `model.condition(data).laplace(...)` (see ppl.Posterior.laplace)."""
+        _check_setting_names(settings, "laplace")
+        return self.condition(data).laplace(**settings)
+
+    def pathfinder(self, data, **settings):
+        """Pathfinder's approximation: `model.condition(data).pathfinder(...)` (see ppl.Posterior.pathfinder)."""
+        _check_setting_names(settings, "pathfinder")
+        return self.condition(data).pathfinder(**settings)
+
     def condition(self, data, strict: bool = False):
         """The posterior given data, as a function of the unconstrained params (ppl.Posterior).
 
@@ -130,16 +145,16 @@ def model(text: str, name: str = "<string>") -> Model:
     return Model(Source(text, name))
 
 
-def _check_setting_names(settings: dict) -> None:
-    """A TypeError with a did-you-mean for a name that is not a setting of Posterior.sample."""
+def _check_setting_names(settings: dict, method: str = "sample") -> None:
+    """A TypeError with a did-you-mean for a name that is not a setting of Posterior.<method>."""
     import inspect
 
     from ppl.errors import did_you_mean
     from ppl.posterior import Posterior
 
-    known = [name for name, parameter in inspect.signature(Posterior.sample).parameters.items()
+    known = [name for name, parameter in inspect.signature(getattr(Posterior, method)).parameters.items()
              if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
     for name in settings:
         if name not in known:
             hint = did_you_mean(name, known) or f"the settings are {', '.join(known)}"
-            raise TypeError(f"sample() has no setting {name!r}: {hint}")
+            raise TypeError(f"{method}() has no setting {name!r}: {hint}")

@@ -85,15 +85,20 @@ def _check_settings(chains, warmup, draws, thin, method, target_accept, max_tree
         integer("num_leapfrog_steps", num_leapfrog_steps, 1)
 
 
-def _initial_points(posterior, init, chains):
+def _initial_points(posterior, init, chains, seed):
     """One unconstrained starting point per chain from user inits (constrained values,
-    validated against the constraints), or None for random ones."""
+    validated against the constraints) or Pathfinder's draws, or None for random ones."""
     if init is None:
         return [None] * chains
+    if isinstance(init, str) and init == "pathfinder":
+        from ppl.inference.pathfinder import initial_points
+
+        return initial_points(posterior, chains, seed)
     if isinstance(init, dict):
         init = [init] * chains
     if not isinstance(init, (list, tuple)) or len(init) != chains or not all(isinstance(i, dict) for i in init):
-        raise ValueError(f"init must be a dict of param values (constrained) or a list of {chains} such dicts")
+        raise ValueError(f"init must be a dict of param values (constrained), a list of {chains} such dicts, "
+                         f"or 'pathfinder'")
     return [posterior.unconstrain(values) for values in init]
 
 
@@ -118,7 +123,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2 ** 63))
     seed = int(seed)
-    starts = _initial_points(posterior, init, chains)
+    starts = _initial_points(posterior, init, chains, seed)
     dim = posterior.dim
     cores = min(cores or os.cpu_count() or 1, chains)
 

@@ -234,19 +234,19 @@ def wolfe_line_search(value_and_gradient, x, f0, g0, direction, step):
         return f <= f0 + WOLFE_DECREASE * alpha * slope0
 
     low = (0.0, f0, g0, slope0, x)        # alpha, f, g, slope, point: the best step meeting decrease so far
-    previous_alpha, previous_f = 0.0, f0
+    previous_f = f0
     alpha = step
     for expansion in range(MAX_EXPANSIONS):
         point, f, g, slope = at(alpha)
         if not decreases(alpha, f) or (expansion and f >= previous_f):
-            return _zoom(at, decreases, slope0, low, (alpha, f, slope)), evaluations, False
+            return _zoom(at, decreases, slope0, low, (alpha, f)), evaluations, False
         if abs(slope) <= -WOLFE_CURVATURE * slope0:
             return (point, f, g), evaluations, False
         current = (alpha, f, g, slope, point)
         if slope >= 0:
-            return _zoom(at, decreases, slope0, current, (low[0], low[1], low[3])), evaluations, False
+            return _zoom(at, decreases, slope0, current, (low[0], low[1])), evaluations, False
         low = current
-        previous_alpha, previous_f = alpha, f
+        previous_f = f
         alpha *= 2.0
     return (low[4], low[1], low[2]), evaluations, True
 
@@ -255,7 +255,7 @@ def _zoom(at, decreases, slope0, low, high):
     """Algorithm 3.6 with a safeguarded quadratic interpolation (bisection beside a step
     where the log density is not finite)."""
     alpha_low, f_low, g_low, slope_low, point_low = low
-    alpha_high, f_high, slope_high = high
+    alpha_high, f_high = high
     for _ in range(MAX_ZOOM):
         width = alpha_high - alpha_low
         alpha = alpha_low + 0.5 * width
@@ -268,12 +268,12 @@ def _zoom(at, decreases, slope0, low, high):
             alpha = min(max(alpha, low_end), high_end)
         point, f, g, slope = at(alpha)
         if not decreases(alpha, f) or f >= f_low:
-            alpha_high, f_high, slope_high = alpha, f, slope
+            alpha_high, f_high = alpha, f
             continue
         if abs(slope) <= -WOLFE_CURVATURE * slope0:
             return point, f, g
         if slope * (alpha_high - alpha_low) >= 0:
-            alpha_high, f_high, slope_high = alpha_low, f_low, slope_low
+            alpha_high, f_high = alpha_low, f_low
         alpha_low, f_low, g_low, slope_low, point_low = alpha, f, g, slope, point
     if alpha_low > 0:               # sufficient decrease without the curvature condition: take it
         return point_low, f_low, g_low

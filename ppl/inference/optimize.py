@@ -22,10 +22,9 @@ import numpy as np
 from ppl.errors import InferenceError
 from ppl.inference.density import LogDensity
 from ppl.inference.lbfgs import CONVERGED, MAX_ITERATIONS, UNBOUNDED, OptimizationPath, Tolerances, maximize
+from ppl.sampling.start import INIT_RADIUS, INIT_TRIES, start_failure
 
 ALGORITHMS = ("lbfgs", "bfgs", "newton")
-INIT_TRIES = 100
-INIT_RADIUS = 2.0                 # random starts are uniform(-2, 2) on the unconstrained scale, as Stan's
 DEFAULT_MAX_ITERS = 2000          # CmdStan's `iter`
 DEFAULT_HISTORY_SIZE = 5          # CmdStan's L-BFGS `history_size`
 DEFAULT_INIT_ALPHA = 1e-3         # CmdStan's first step size
@@ -116,9 +115,7 @@ def starting_point(posterior, density: LogDensity, init, rng: np.random.Generato
         value, gradient = density.value_and_gradient(u)
         if math.isfinite(value) and np.all(np.isfinite(gradient)):
             return u
-    from ppl.sampling.run import _start_failure   # only now: it loads the sampler library's generator
-
-    raise _start_failure(posterior, {"position": u}, 0, init is not None)
+    raise start_failure(posterior, u, 0, init is not None)
 
 
 def optimize(posterior, *, jacobian=False, algorithm="lbfgs", init=None, seed=None, tol_obj=1e-12,

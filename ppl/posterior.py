@@ -172,7 +172,8 @@ class Posterior:
 
     def optimize(self, *, jacobian=False, algorithm="lbfgs", init=None, seed=None, tol_obj=1e-12, tol_rel_obj=1e4,
                  tol_grad=1e-8, tol_rel_grad=1e7, tol_param=1e-8, history_size=5, init_alpha=1e-3, max_iters=2000):
-        """The mode, as CmdStan's optimize (settings and defaults are CmdStan's): a ppl.OptimizeResult.
+        """The mode, as CmdStan's optimize (settings and defaults are CmdStan's): an OptimizeResult
+        (ppl/inference/optimize.py).
 
         jacobian=False (Stan's default) maximises the density of the constrained params without
         the transforms' Jacobian (a penalised maximum likelihood); jacobian=True the posterior

@@ -74,7 +74,7 @@ class OptimizeResult:
 
     def __repr__(self) -> str:
         scale = "MAP on the unconstrained scale" if self.jacobian else "penalised MLE"
-        lines = [f"<ppl.OptimizeResult ({self.algorithm}, {scale}): {self.status} after {self.iterations} "
+        lines = [f"<OptimizeResult ({self.algorithm}, {scale}): {self.status} after {self.iterations} "
                  f"iterations, log density {self.log_density:.6g}"]
         for name, value in {**self.params, **self.deterministics}.items():
             text = np.array2string(np.asarray(value), precision=4, threshold=8)
@@ -143,8 +143,8 @@ def optimize(posterior, *, jacobian=False, algorithm="lbfgs", init=None, seed=No
     u = path.point
     params = posterior.constrain(u)
     if path.status == UNBOUNDED or not all(np.all(np.abs(value) < HUGE) for value in params.values()):
-        raise InferenceError(f"the optimiser ran off towards infinity after {path.iterations} iteration(s): the log density "
-                             "has no maximum (an improper prior, or a likelihood that grows without bound)",
+        raise InferenceError(f"the optimiser ran off towards infinity after {path.iterations} iteration(s): the log "
+                             "density has no maximum (an improper prior, or a likelihood that grows without bound)",
                              found=", ".join(f"{name} = {np.array2string(np.asarray(value), precision=3, threshold=4)}"
                                              for name, value in params.items()),
                              hint="give the params proper priors, or bound them").with_source(posterior.model.source)

@@ -117,3 +117,11 @@ def test_cli_laplace_prints_a_summary_and_writes_csv(tmp_path, capsys):
     assert "w[2]" in capsys.readouterr().out
     read = ppl.read_csv(output)
     assert read["w"].shape == (1, 300, 3) and "log_q" in read.stats
+
+
+def test_a_model_without_params_has_nothing_to_approximate():
+    model = ppl.model("data x: real\ngen y ~ Normal(x, 1)\n", "no_params.ppl")
+    assert model.optimize({"x": 1.0}, seed=1).converged
+    for method in (model.laplace, model.pathfinder):
+        with pytest.raises(ppl.InferenceError, match="at least one param"):
+            method({"x": 1.0})

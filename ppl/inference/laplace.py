@@ -35,6 +35,9 @@ def laplace(posterior, *, draws=1000, mode=None, jacobian=True, seed=None):
         raise ValueError(f"draws must be an integer >= 1, not {draws!r}")
     check_seed(seed)
     seed = resolved_seed(seed)
+    if posterior.dim == 0:
+        raise InferenceError("laplace needs at least one param: this model has none (its `gen` quantities "
+                             "need no approximation: use sample)").with_source(posterior.model.source)
     density = LogDensity(posterior, jacobian)
     centre = _mode(posterior, mode, jacobian, seed)
     hessian = finite_difference_hessian(density.value_and_gradient, centre)
@@ -44,8 +47,7 @@ def laplace(posterior, *, draws=1000, mode=None, jacobian=True, seed=None):
     rng = np.random.default_rng(seed)
     standard = rng.standard_normal((draws, posterior.dim))
     # precision = L L', so u = mode + L'^-1 z has covariance L'^-1 L^-1 = precision^-1
-    unconstrained = centre + np.linalg.solve(factor.T, standard.T).T if posterior.dim else \
-        np.zeros((draws, 0))
+    unconstrained = centre + np.linalg.solve(factor.T, standard.T).T
     log_q = (-0.5 * np.sum(standard ** 2, axis=1) - 0.5 * posterior.dim * math.log(2.0 * math.pi)
              + np.sum(np.log(np.diag(factor))))
     with_jacobian = LogDensity(posterior, True)

@@ -48,7 +48,10 @@ def first_calls(name: str) -> dict:
     times = {"condition": time.perf_counter() - started}
     for method in METHODS:
         started = time.perf_counter()
-        getattr(posterior, method)(seed=1)
+        try:
+            getattr(posterior, method)(seed=1)
+        except ppl.ModelError:       # reported by the parent, which meets it too
+            pass
         times[method] = time.perf_counter() - started
     return times
 
@@ -104,28 +107,36 @@ def measure(name: str) -> dict:
     warnings.simplefilter("ignore")
     model = ppl.compile(EXAMPLES / f"{name}.ppl")
     posterior = model.condition(EXAMPLES / f"{name}.data.json")
-    row = {"model": name, "dim": posterior.dim}
+    row = {"model": name, "dim": posterior.dim, "errors": {}}
     for method in METHODS:                   # warms every cache the fresh process will load
-        getattr(posterior, method)(seed=1)
+        try:
+            getattr(posterior, method)(seed=1)
+        except ppl.ModelError as error:      # a located reason why this method cannot answer
+            row["errors"][method] = error.message
     worker = subprocess.run([sys.executable, __file__, "--first-calls", name], capture_output=True, text=True,
                             check=True)
     row["first"] = json.loads(worker.stdout.strip().splitlines()[-1])
     row["warm"], results = {}, {}
     for method in METHODS:
+        if method in row["errors"]:
+            continue
         times = []
         for _ in range(3):
             started = time.perf_counter()
             results[method] = getattr(posterior, method)(seed=1)
             times.append(time.perf_counter() - started)
         row["warm"][method] = statistics.median(times)
-    row["optimize_gradients"] = results["optimize"].gradient_evaluations
-    row["optimize_status"] = results["optimize"].status
-    row["pathfinder_gradients"] = int(results["pathfinder"].timing["gradient_evaluations"][0])
-    row["pareto_k"] = results["pathfinder"].settings["pareto_k"]
+    if "optimize" in results:
+        row["optimize_gradients"] = results["optimize"].gradient_evaluations
+        row["optimize_status"] = results["optimize"].status
+    if "pathfinder" in results:
+        row["pathfinder_gradients"] = int(results["pathfinder"].timing["gradient_evaluations"][0])
+        row["pareto_k"] = results["pathfinder"].settings["pareto_k"]
     row.update(per_gradient(posterior))
     reference = posterior.sample(seed=1, progress=False)
     for method in ("laplace", "pathfinder"):
-        row[method + "_accuracy"] = accuracy(reference, results[method])
+        if method in results:
+            row[method + "_accuracy"] = accuracy(reference, results[method])
     return row
 
 
@@ -138,13 +149,18 @@ def table(rows: list[dict]) -> str:
     for row in rows:
         first, warm = row["first"], row["warm"]
         cells = [row["model"], str(row["dim"]), f"{first['condition']:.3f}"]
-        cells += [f"{first[m]:.3f} / {warm[m]:.3f}" for m in METHODS]
-        status = "" if row["optimize_status"] == "converged" else f" ({row['optimize_status']})"
-        cells += [f"{row['optimize_gradients']}{status}", str(row["pathfinder_gradients"]), f"{row['pareto_k']:.2f}",
+        cells += [f"{first[m]:.3f} / {warm[m]:.3f}" if m in warm else "error" for m in METHODS]
+        status = "" if row.get("optimize_status", "converged") == "converged" else f" ({row['optimize_status']})"
+        cells += [f"{row['optimize_gradients']}{status}" if "optimize_gradients" in row else "error",
+                  str(row.get("pathfinder_gradients", "error")),
+                  f"{row['pareto_k']:.2f}" if "pareto_k" in row else "error",
                   f"{row['native_us']:.2f} / {row['dispatcher_us']:.2f} / {row['log_density_us']:.2f}"]
         for method in ("laplace", "pathfinder"):
-            error, low, high = row[method + "_accuracy"]
-            cells.append(f"{error:.2f}, {low:.2f}–{high:.2f}")
+            if method + "_accuracy" in row:
+                error, low, high = row[method + "_accuracy"]
+                cells.append(f"{error:.2f}, {low:.2f}–{high:.2f}")
+            else:
+                cells.append("error")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -168,7 +184,8 @@ def main() -> None:
             print(f"{name}: {type(error).__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
         else:
             print(table(rows[-1:]).splitlines()[-1], flush=True)
-    text = table(rows)
+    text = table(rows) + "".join(f"\n- {row['model']}, {method}: {message}" for row in rows
+                                 for method, message in row["errors"].items())
     print("\n" + text)
     if args.output:
         Path(args.output).write_text(text)

@@ -106,7 +106,9 @@ def precision_cholesky(hessian: np.ndarray, posterior, centre: np.ndarray) -> np
     raise InferenceError(f"the Hessian at the mode is not negative definite (its largest eigenvalue is "
                          f"{-eigenvalues[0]:.3g}, mostly along {name}): the mode is a saddle point or the log "
                          "density is flat in some direction, so there is no normal approximation there",
-                         hint="give the params proper priors, or check that optimize converged"
+                         hint="check that optimize converged with a small gradient; in a hierarchical model "
+                              "the density grows without bound as a group scale goes to 0 (a funnel), so there is "
+                              "no mode: use pathfinder or sample, or a non-centred parameterisation"
                          ).with_source(posterior.model.source)
 
 

@@ -80,6 +80,9 @@ def test_the_fit_has_a_samplers_accessors(beta_binomial):
     np.testing.assert_allclose(fit.stats["lp"][0, :5], lp)
     again = beta_binomial.laplace(draws=200, seed=3)
     np.testing.assert_array_equal(fit["theta"], again["theta"])
+    pytest.importorskip("arviz")
+    exported = fit.to_arviz()
+    np.testing.assert_array_equal(exported.posterior["theta"].values, fit["theta"])
 
 
 def test_generated_quantities_are_drawn_per_draw():

@@ -5,9 +5,9 @@
 """
 
 from ppl.version import __version__
-from ppl.errors import (BoundError, CacheWarning, DataError, InternalError, JacobianWarning, ModelError,  # noqa: E402
-                        ModelNameError, ModelNotSupportedError, ModelStructureError, ModelSyntaxError, ModelTypeError,
-                        ModelWarning, SamplingError, UnconstrainedScaleWarning)
+from ppl.errors import (BoundError, CacheWarning, DataError, InferenceError, InternalError,  # noqa: E402
+                        JacobianWarning, ModelError, ModelNameError, ModelNotSupportedError, ModelStructureError,
+                        ModelSyntaxError, ModelTypeError, ModelWarning, SamplingError, UnconstrainedScaleWarning)
 from ppl.model import Model, compile, model  # noqa: E402
 
 
@@ -47,7 +47,8 @@ def load_fit(path):
     return Fit.load(path)
 
 
-__all__ = ["BoundError", "CacheWarning", "DataError", "InternalError", "JacobianWarning", "Model", "ModelError", "ModelNameError",
+__all__ = ["BoundError", "CacheWarning", "DataError", "InferenceError", "InternalError", "JacobianWarning", "Model",
+           "ModelError", "ModelNameError",
            "ModelNotSupportedError", "ModelStructureError", "ModelSyntaxError", "ModelTypeError", "ModelWarning",
            "SamplingError", "UnconstrainedScaleWarning", "compile", "fit_many", "load_fit", "model", "read_cmdstan_csv", "read_csv", "sbc",
            "__version__"]

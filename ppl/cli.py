@@ -10,6 +10,9 @@
     ppl diagnose FILES...             its CmdStan-style diagnosis
     ppl variational MODEL.ppl --data D   ADVI (meanfield or fullrank), print the summary
     ppl generate MODEL.ppl --fit FIT --data D   deterministics and `gen` again on a saved fit's draws
+    ppl optimize MODEL.ppl --data D   the mode (L-BFGS; penalised MLE, or MAP with --jacobian)
+    ppl laplace MODEL.ppl --data D    draws from the normal approximation at the mode
+    ppl pathfinder MODEL.ppl --data D draws from Pathfinder's approximation
     ppl --version
 
 Every flag's help (`ppl sample --help`) shows its default.
@@ -95,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose = _command(commands, "diagnose", "CmdStan-style diagnosis of a saved fit: divergences, tree depth, "
                                               "E-BFMI, R-hat, ESS")
     _saved_fit_arguments(diagnose)
+
+    _inference_commands(commands)
 
     variational = _command(commands, "variational", "approximate the posterior with ADVI (Stan's variational)")
     variational.add_argument("model", help="path to a .ppl file")
@@ -213,6 +218,8 @@ def _run(args) -> int:
         return _sample(model, args, init)
     if args.command in ("variational", "generate"):
         return _approximate(model, args) if args.command == "variational" else _generate(model, args)
+    if args.command in ("optimize", "laplace", "pathfinder"):
+        return _inference(model, args)
     if args.command == "check":
         if args.data:
             import warnings
@@ -413,6 +420,112 @@ def _generate(model, args) -> int:
         print("(the model has no saved deterministic or generated quantities)")
     if args.output:
         generated.to_csv(args.output)
+        print(f"\ndraws written to {args.output}")
+    return 0
+
+
+def _tolerance_flags(command) -> None:
+    """CmdStan's convergence settings, with its defaults."""
+    command.add_argument("--tol-obj", type=float, default=1e-12,
+                         help="absolute change of the log density")
+    command.add_argument("--tol-rel-obj", type=float, default=1e4,
+                         help="relative change of the log density, in units of machine epsilon")
+    command.add_argument("--tol-grad", type=float, default=1e-8, help="norm of the gradient")
+    command.add_argument("--tol-rel-grad", type=float, default=1e7,
+                         help="relative gradient, in units of machine epsilon")
+    command.add_argument("--tol-param", type=float, default=1e-8, help="norm of the step")
+
+
+def _inference_commands(commands) -> None:
+    """`ppl optimize`, `ppl laplace`, `ppl pathfinder` (docs/inference.md)."""
+    def common(name, help_text):
+        command = _command(commands, name, help_text)
+        command.add_argument("model", help="path to a .ppl file")
+        command.add_argument("--data", help="data file (JSON, Stan's format); omit for a model without data")
+        command.add_argument("--seed", type=int, default=None, help="random seed; left out, one is picked and printed")
+        return command
+
+    optimize = common("optimize", "the posterior mode (penalised MLE, or the MAP with --jacobian)")
+    optimize.add_argument("--algorithm", choices=["lbfgs", "bfgs", "newton"], default="lbfgs",
+                          help="the optimiser")
+    optimize.add_argument("--jacobian", action="store_true",
+                          help="maximise the unconstrained density with the Jacobian (the MAP on that scale); "
+                               "left out, without it (Stan's default)")
+    optimize.add_argument("--init", default=None,
+                          help="JSON file of constrained param values to start from; left out, uniform(-2, 2) "
+                               "on the unconstrained scale")
+    optimize.add_argument("--max-iters", type=int, default=2000, help="iteration limit")
+    optimize.add_argument("--history-size", type=int, default=5, help="L-BFGS history")
+    _tolerance_flags(optimize)
+    optimize.add_argument("--output", help="write the optimum (params, deterministics, log density) to this JSON file")
+
+    laplace = common("laplace", "draws from the normal approximation at the mode (Hessian by finite differences)")
+    laplace.add_argument("--draws", type=int, default=1000, help="number of draws")
+    laplace.add_argument("--no-jacobian", action="store_true",
+                         help="find the mode and the Hessian without the Jacobian; left out, with it")
+    laplace.add_argument("--output", help="write the draws (with lp and log_q) to this CSV file")
+
+    pathfinder = common("pathfinder", "draws from Pathfinder's normal approximations along L-BFGS paths")
+    pathfinder.add_argument("--paths", type=int, default=4, help="number of single paths")
+    pathfinder.add_argument("--draws", type=int, default=1000, help="number of draws")
+    pathfinder.add_argument("--num-elbo-draws", type=int, default=25,
+                            help="draws for each ELBO estimate")
+    pathfinder.add_argument("--history-size", type=int, default=6, help="L-BFGS history")
+    pathfinder.add_argument("--max-lbfgs-iters", type=int, default=1000, help="iterations per path")
+    pathfinder.add_argument("--init", default=None,
+                            help="JSON file of constrained param values to start every path from; left out, "
+                                 "uniform(-2, 2) on the unconstrained scale")
+    _tolerance_flags(pathfinder)
+    pathfinder.add_argument("--output", help="write the draws (with lp and log_q) to this CSV file")
+
+
+def _inference(model, args) -> int:
+    import json
+    import warnings
+
+    import numpy as np
+
+    data = args.data if args.data else {}
+    tolerances = {name: getattr(args, name) for name in ("tol_obj", "tol_rel_obj", "tol_grad", "tol_rel_grad",
+                                                          "tol_param") if hasattr(args, name)}
+    init = None
+    if getattr(args, "init", None):
+        with open(args.init) as handle:
+            init = json.load(handle)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if args.command == "optimize":
+            result = model.optimize(data, jacobian=args.jacobian, algorithm=args.algorithm, init=init, seed=args.seed,
+                                    max_iters=args.max_iters, history_size=args.history_size, **tolerances)
+        elif args.command == "laplace":
+            result = model.laplace(data, draws=args.draws, jacobian=not args.no_jacobian, seed=args.seed)
+        else:
+            result = model.pathfinder(data, paths=args.paths, draws=args.draws, num_elbo_draws=args.num_elbo_draws,
+                                      history_size=args.history_size, max_lbfgs_iters=args.max_lbfgs_iters, init=init,
+                                      seed=args.seed, **tolerances)
+    for warning in caught:
+        if "data not used by the model" in str(warning.message):
+            continue
+        print(f"warning: {warning.message}", file=sys.stderr)
+    if args.command == "optimize":
+        scale = "MAP on the unconstrained scale" if result.jacobian else "penalised MLE"
+        print(f"{model.name}: optimize ({result.algorithm}, {scale}), seed {result.seed}: {result.status} after "
+              f"{result.iterations} iterations ({result.message})\nlog density {result.log_density:.8g}\n")
+        values = {**result.params, **result.deterministics, **result.generated}
+        width = max([len(name) for name in values] + [4])
+        for name, value in values.items():
+            print(f"{name:<{width}}  {np.array2string(np.asarray(value), precision=6, threshold=20)}")
+        if args.output:
+            with open(args.output, "w") as handle:
+                json.dump({"log_density": result.log_density, "status": result.status, "iterations": result.iterations,
+                           **{name: np.asarray(value).tolist() for name, value in values.items()}}, handle, indent=1)
+            print(f"\noptimum written to {args.output}")
+        return 0 if result.converged else 1
+    extra = f", Pareto k-hat {result.settings['pareto_k']:.2f}" if args.command == "pathfinder" else ""
+    print(f"{model.name}: {args.command}, {result.num_draws} draws, seed {result.seed}{extra}\n")
+    print(result.summary())
+    if args.output:
+        result.to_csv(args.output)
         print(f"\ndraws written to {args.output}")
     return 0
 

@@ -131,6 +131,11 @@ class SamplingError(ModelError):
     """Sampling cannot start or go on: no initial point with a finite log density, a bad init."""
 
 
+class InferenceError(ModelError):
+    """Optimisation, Laplace or Pathfinder cannot give an answer: no finite log density at the
+    start, a line search that makes no progress, a Hessian at the mode that is not negative definite."""
+
+
 class BoundError(ModelError):
     """A deterministic or generated quantity outside the bounds it was declared with, met by
     deterministics() or generate() (in the log density such a point has density zero)."""

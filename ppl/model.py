@@ -77,6 +77,21 @@ class Model:
         `model.condition(data).generate_quantities(fit_or_draws, seed=seed)`."""
         return self.condition(data).generate_quantities(fit_or_draws, seed=seed)
 
+    def optimize(self, data, **settings):
+        """The posterior mode: `model.condition(data).optimize(...)` (see ppl.Posterior.optimize)."""
+        _check_setting_names(settings, "optimize")
+        return self.condition(data).optimize(**settings)
+
+    def laplace(self, data, **settings):
+        """A normal approximation at the mode: `model.condition(data).laplace(...)` (see ppl.Posterior.laplace)."""
+        _check_setting_names(settings, "laplace")
+        return self.condition(data).laplace(**settings)
+
+    def pathfinder(self, data, **settings):
+        """Pathfinder's approximation: `model.condition(data).pathfinder(...)` (see ppl.Posterior.pathfinder)."""
+        _check_setting_names(settings, "pathfinder")
+        return self.condition(data).pathfinder(**settings)
+
     def condition(self, data, strict: bool = False):
         """The posterior given data, as a function of the unconstrained params (ppl.Posterior).
 
@@ -142,7 +157,7 @@ def model(text: str, name: str = "<string>") -> Model:
 
 
 def _check_setting_names(settings: dict, method: str = "sample") -> None:
-    """A TypeError with a did-you-mean for a name that is not a setting of the Posterior's method."""
+    """A TypeError with a did-you-mean for a name that is not a setting of Posterior.<method>."""
     import inspect
 
     from ppl.errors import did_you_mean

@@ -160,7 +160,8 @@ class Posterior:
         "low_rank" (benchmarks/README.md, "Adaptation", compares them and says why
         Stan's diagonal stays the default).  step_size is the initial step size (adapted during warmup).  init: constrained
         param values (a dict, or one dict per chain), validated against the
-        constraints; by default uniform(-2, 2) on the unconstrained scale.  The same
+        constraints, or "pathfinder" (each chain starts from a Pathfinder draw); by default
+        uniform(-2, 2) on the unconstrained scale.  The same
         seed gives the same draws whatever `cores` is."""
         from ppl.sampling.run import sample
 
@@ -197,6 +198,46 @@ class Posterior:
         from ppl.inference.generate import generate_quantities
 
         return generate_quantities(self, fit_or_draws, seed=seed)
+
+    def optimize(self, *, jacobian=False, algorithm="lbfgs", init=None, seed=None, tol_obj=1e-12, tol_rel_obj=1e4,
+                 tol_grad=1e-8, tol_rel_grad=1e7, tol_param=1e-8, history_size=5, init_alpha=1e-3, max_iters=2000):
+        """The mode, as CmdStan's optimize (settings and defaults are CmdStan's): an OptimizeResult
+        (ppl/inference/optimize.py).
+
+        jacobian=False (Stan's default) maximises the density of the constrained params without
+        the transforms' Jacobian (a penalised maximum likelihood); jacobian=True the posterior
+        density of the unconstrained params (the MAP on that scale, Laplace's centre).
+        algorithm: "lbfgs", "bfgs" or "newton".  init: constrained param values (a dict), by
+        default uniform(-2, 2) on the unconstrained scale.  A run that stops before converging
+        warns (ppl.inference.optimize.ConvergenceWarning) and has converged=False; see
+        docs/inference.md."""
+        from ppl.inference.optimize import optimize
+
+        return optimize(self, jacobian=jacobian, algorithm=algorithm, init=init, seed=seed, tol_obj=tol_obj,
+                        tol_rel_obj=tol_rel_obj, tol_grad=tol_grad, tol_rel_grad=tol_rel_grad, tol_param=tol_param,
+                        history_size=history_size, init_alpha=init_alpha, max_iters=max_iters)
+
+    def laplace(self, *, draws=1000, mode=None, jacobian=True, seed=None):
+        """Draws from the normal approximation at the mode on the unconstrained scale, with the
+        Hessian from finite differences of the compiled gradient (CmdStan's laplace_sample): a
+        ppl.Fit with statistics lp and log_q.  mode: None (found by optimize with the same
+        jacobian), a result of optimize, or constrained param values (a dict)."""
+        from ppl.inference.laplace import laplace
+
+        return laplace(self, draws=draws, mode=mode, jacobian=jacobian, seed=seed)
+
+    def pathfinder(self, *, paths=4, draws=1000, num_elbo_draws=25, history_size=6, seed=None, init=None,
+                   tol_obj=1e-12, tol_rel_obj=1e4, tol_grad=1e-8, tol_rel_grad=1e7, tol_param=1e-8,
+                   max_lbfgs_iters=1000, init_alpha=1e-3, psis_resample=True):
+        """Pathfinder variational inference (Zhang et al. 2022): a ppl.Fit of `draws` draws, with
+        statistics lp and log_q.  With paths > 1 the paths' draws are combined by Pareto-smoothed
+        importance resampling; fit.settings["pareto_k"] is its k-hat (warned above 0.7)."""
+        from ppl.inference.pathfinder import pathfinder
+
+        return pathfinder(self, paths=paths, draws=draws, num_elbo_draws=num_elbo_draws, history_size=history_size,
+                          seed=seed, init=init, tol_obj=tol_obj, tol_rel_obj=tol_rel_obj, tol_grad=tol_grad,
+                          tol_rel_grad=tol_rel_grad, tol_param=tol_param, max_lbfgs_iters=max_lbfgs_iters,
+                          init_alpha=init_alpha, psis_resample=psis_resample)
 
     def __repr__(self) -> str:
         return f"<ppl.Posterior of {self.model.name!r}: dim={self.dim}>"

@@ -21,9 +21,9 @@ import warnings
 
 import numpy as np
 
-from ppl.errors import SamplingError
 from ppl.progress import ProgressBar
 from ppl.sampling import rng
+from ppl.sampling.start import INIT_RADIUS, INIT_TRIES, start_failure
 
 METHODS = ("nuts", "hmc")
 METRICS = ("diag", "dense", "low_rank", "unit")
@@ -33,8 +33,6 @@ ADAPTATIONS = ("stan", "fisher")
 DEFAULT_ADAPTATION = {"diag": "stan", "dense": "stan", "low_rank": "fisher", "unit": "stan"}
 # what each adaptation can adapt
 ADAPTABLE_METRICS = {"stan": ("diag", "dense", "unit"), "fisher": ("diag", "low_rank", "unit")}
-INIT_TRIES = 100
-INIT_RADIUS = 2.0
 MAX_DELTA_H = 1000.0
 HMC_ADAPTATION_RATE = 0.01       # TFP's SimpleStepSizeAdaptation default
 DEFAULT_NUM_LEAPFROG_STEPS = 10
@@ -85,15 +83,20 @@ def _check_settings(chains, warmup, draws, thin, method, target_accept, max_tree
         integer("num_leapfrog_steps", num_leapfrog_steps, 1)
 
 
-def _initial_points(posterior, init, chains):
+def _initial_points(posterior, init, chains, seed):
     """One unconstrained starting point per chain from user inits (constrained values,
-    validated against the constraints), or None for random ones."""
+    validated against the constraints) or Pathfinder's draws, or None for random ones."""
     if init is None:
         return [None] * chains
+    if isinstance(init, str) and init == "pathfinder":
+        from ppl.inference.pathfinder import initial_points
+
+        return initial_points(posterior, chains, seed)
     if isinstance(init, dict):
         init = [init] * chains
     if not isinstance(init, (list, tuple)) or len(init) != chains or not all(isinstance(i, dict) for i in init):
-        raise ValueError(f"init must be a dict of param values (constrained) or a list of {chains} such dicts")
+        raise ValueError(f"init must be a dict of param values (constrained), a list of {chains} such dicts, "
+                         f"or 'pathfinder'")
     return [posterior.unconstrain(values) for values in init]
 
 
@@ -118,7 +121,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2 ** 63))
     seed = int(seed)
-    starts = _initial_points(posterior, init, chains)
+    starts = _initial_points(posterior, init, chains, seed)
     dim = posterior.dim
     cores = min(cores or os.cpu_count() or 1, chains)
 
@@ -184,7 +187,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     bar.close()
     for index, result in enumerate(results):
         if result["status"] not in (native.OK, native.INTERRUPTED):
-            raise _start_failure(posterior, result, index, starts[index] is not None)
+            raise start_failure(posterior, result["position"], index, starts[index] is not None)
     run_settings = dict(chains=chains, warmup=warmup, draws=draws, thin=thin, target_accept=target_accept,
                         max_treedepth=max_treedepth, metric=metric, adaptation=adaptation, save_warmup=save_warmup)
     if any(result["status"] == native.INTERRUPTED for result in results):
@@ -290,40 +293,3 @@ def _interrupted(results, run_settings):
 
 class SamplingInterruptedWarning(UserWarning):
     """`sample` was interrupted (Ctrl-C): the Fit holds the draws made until then."""
-
-
-def _start_failure(posterior, result, chain_index, user_init):
-    """A SamplingError naming the first statement whose log density is not finite at
-    the (last tried) initial point."""
-    position = result["position"]
-    spans = posterior._facts.term_spans
-    lp_after = np.zeros(max(len(spans), 1))
-    posterior._module.log_density_terms(position, posterior.real_data, posterior.int_data, lp_after)
-    culprit = next((k for k in range(len(spans)) if not math.isfinite(lp_after[k])), None)
-    where = f"chain {chain_index}: " if chain_index else ""
-    if user_init:
-        message = f"{where}the log density is not finite at the given init"
-        hint = "choose init values inside the support of every distribution they meet"
-    else:
-        message = (f"{where}no initial point with a finite log density and gradient in {INIT_TRIES} "
-                   f"tries of uniform(-{INIT_RADIUS:g}, {INIT_RADIUS:g}) on the unconstrained scale")
-        hint = "give init={...} with values where the model is defined, or check the data and the supports"
-    if culprit is None:
-        return SamplingError(message + " (the log density is finite; its gradient is not)", None,
-                             hint=hint).with_source(posterior.model.source)
-    value = lp_after[culprit]
-    before = lp_after[culprit - 1] if culprit else 0.0
-    bounded = _bounded_at(posterior.model.ir, spans[culprit])
-    if bounded is not None:   # a quantity declared with bounds (`s2: real<lower=0> = ...`) outside them
-        return SamplingError(f"{message}: '{bounded}' is outside its declared bounds there", spans[culprit],
-                             hint=hint + f", and where '{bounded}' lies within its bounds"
-                             ).with_source(posterior.model.source)
-    return SamplingError(f"{message}: this statement's log density is {value - before}", spans[culprit],
-                         hint=hint).with_source(posterior.model.source)
-
-
-def _bounded_at(program, span):
-    """The quantity whose bound check is the top-level statement at span, if it is one."""
-    from codegen import ir
-
-    return next((s.name for s in program.statements if isinstance(s, ir.BoundCheck) and s.span == span), None)

@@ -23,10 +23,9 @@ import warnings
 import numpy as np
 
 from ppl.results.fit import Fit
+from ppl.sampling.start import INIT_RADIUS, INIT_TRIES, start_failure
 
 METHODS = ("meanfield", "fullrank")
-INIT_TRIES = 100
-INIT_RADIUS = 2.0
 
 
 class VariationalWarning(UserWarning):
@@ -87,7 +86,6 @@ def variational(posterior, *, method="meanfield", draws=1000, seed=None, iter=10
 
     native = first_run.load(first_run.VARIATIONAL, [])   # compiled once; on a cold cache one line says so
     from ppl.sampling import rng
-    from ppl.sampling.run import _start_failure
 
     if posterior.dim == 0:
         raise ValueError("variational: this model has no params, so there is nothing to approximate; "
@@ -114,7 +112,7 @@ def variational(posterior, *, method="meanfield", draws=1000, seed=None, iter=10
     status = native.fit_approximation(gradient, posterior.real_data, posterior.int_data, state, settings,
                                       approximation, eta_used, history, report)
     if status == native.INIT_FAILED:
-        raise _start_failure(posterior, {"position": approximation.mean}, 0, start is not None)
+        raise start_failure(posterior, approximation.mean, 0, start is not None)
     if status == native.ETA_FAILED:
         from ppl.errors import SamplingError
 

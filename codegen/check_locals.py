@@ -454,8 +454,11 @@ class LocalsChecker:
         history array takes it, so that reads at the top of the body have their final stage."""
         stages = {}
         for binding in locals_:
-            stages[binding.name] = (self.stage_of(self.check_value(binding.current)) if binding.assigned
-                                    else "data")
+            if binding.local:
+                stages[binding.name] = (self.stage_of(self.check_value(binding.current)) if binding.assigned
+                                        else "data")
+            else:   # a filled array: the stage its fills so far gave it
+                stages[binding.name] = binding.stage
         assignments = list(_assignments(statements))
 
         def stage_of_name(name):
@@ -474,6 +477,24 @@ class LocalsChecker:
                     stages[target] = stage
                     changed = True
         return stages
+
+    def raise_filled_array_stages(self, statements, loop_var):
+        """Before a loop body is checked, each array declared outside it that the body fills takes
+        the latest stage of what its fills read, to a fixed point.  A fill is given its stage when
+        it is checked: `b[i] = b[i - 1] + a[i - 1]` before `a[i] = a[i - 1] * rho` in the same body
+        must already see `a` as a model value, or `b` is taken for transformed data and the
+        gradient through it is lost."""
+        arrays = []
+        for target, _, _ in _assignments(statements):
+            binding = self.scope.lookup(target)
+            if binding is not None and binding.array and not binding.gen and not binding.local \
+                    and binding not in arrays:
+                arrays.append(binding)
+        if not arrays:
+            return
+        stages = self._estimated_stages(statements, arrays, loop_var=loop_var)
+        for binding in arrays:
+            binding.stage = ir.latest_stage(binding.stage, stages[binding.name])
 
     def _stage_of_read(self, name: str) -> str:
         """When a name that statements read is known.  In a function body inlined at a call

@@ -435,6 +435,15 @@ def _mixture(emitter, value_expr, distribution, checked: bool) -> None:
 # ---- matrix functions ----------------------------------------------------------
 
 def cholesky(source: Value, out: Value):
-    forward = [f"{out.code} = event_kernels.cholesky({source.code})"]
-    adjoint = [f"event_kernels.cholesky_vjp({out.code}, {out.adjoint}, {source.adjoint})"] if source.active else []
-    return forward, adjoint
+    """The kernel per matrix: one, or each of a batch along one leading axis."""
+    if source.type.rank == 2:
+        forward = [f"{out.code} = event_kernels.cholesky({source.code})"]
+        adjoint = [f"event_kernels.cholesky_vjp({out.code}, {out.adjoint}, {source.adjoint})"]
+    elif source.type.rank == 3:
+        forward = [f"{out.code} = np.empty_like({source.code})", f"for _m in range({source.code}.shape[0]):",
+                   f"    {out.code}[_m] = event_kernels.cholesky({source.code}[_m])"]
+        adjoint = [f"for _m in range({source.code}.shape[0]):",
+                   f"    event_kernels.cholesky_vjp({out.code}[_m], {out.adjoint}[_m], {source.adjoint}[_m])"]
+    else:
+        raise NotSupportedYet("cholesky() of matrices with more than one batch axis")
+    return forward, (adjoint if source.active else [])

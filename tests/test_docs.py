@@ -43,6 +43,8 @@ NOT_COMPILED = [
     ("(`simplex[I, J, K]`)", "param t: simplex[2, 2, 3]\n", {}, 1, "condition"),
     ("event distributions over more than one batch axis", "param x: real[2, 2, 3]\n"
      "x ~ MVNTriL(zeros(3), eye(3))\n", {}, 2, "condition"),
+    ("and `cholesky` of such a batch of matrices", "param A: real[2, 2, 3, 3]\ntarget += -sum(cholesky(A))\n", {}, 2,
+     "condition"),
     ("`@` with an operand of rank above 2", "param A: real[2, 3, 3]\nparam v: real[3]\n"
      "target += -sum(square(A @ v))\n", {}, 3, "condition"),
     ("`dot` of matrices", "param A: real[3, 3]\nparam B: real[3, 3]\ntarget += -dot(A, B)\n", {}, 3, "condition"),

@@ -470,6 +470,7 @@ class _Checker(FunctionChecker, LocalsChecker, CallChecker, ExprChecker, SizeChe
             start, stop, step = bounds
             if constant_int(step) == 0:
                 raise ModelTypeError("range() step must not be zero", s.range_args[2].span)
+        self.raise_filled_array_stages(s.body, s.var)   # codegen/check_locals.py
         outer = self.scope
         self.scope = Scope(outer)
         self.guards.append(ir.SizeGuard("loop", (start, stop, step)))

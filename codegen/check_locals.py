@@ -350,11 +350,10 @@ class LocalsChecker:
                              "(`local i = 0` ... `i += 1`), or loop with `for i in range(N):`")
         stages = self._estimated_stages(s.body, carried)
         stage = ir.latest_stage(self.stage_of(condition), *[
-            stages.get(name) or (self.scope.lookup(name).stage if self.scope.lookup(name) else "data")
-            for name in closure])
+            stages.get(name) or self._stage_of_read(name) for name in closure])
         if stage != "data":
-            culprits = [name for name in sorted(closure) if (stages.get(name) or getattr(
-                self.scope.lookup(name), "stage", "data")) != "data" and name not in stages]
+            culprits = [name for name in sorted(closure)
+                        if name not in stages and self._stage_of_read(name) != "data"]
             raise ModelStructureError(
                 f"a `while` condition depends on {'a generated quantity' if stage == 'gen' else 'a param'}"
                 + (f" ('{culprits[0]}')" if culprits else " (through the locals it reads)"), s.condition.span,
@@ -455,8 +454,11 @@ class LocalsChecker:
         history array takes it, so that reads at the top of the body have their final stage."""
         stages = {}
         for binding in locals_:
-            stages[binding.name] = (self.stage_of(self.check_value(binding.current)) if binding.assigned
-                                    else "data")
+            if binding.local:
+                stages[binding.name] = (self.stage_of(self.check_value(binding.current)) if binding.assigned
+                                        else "data")
+            else:   # a filled array: the stage its fills so far gave it
+                stages[binding.name] = binding.stage
         assignments = list(_assignments(statements))
 
         def stage_of_name(name):
@@ -464,8 +466,7 @@ class LocalsChecker:
                 return stages[name]
             if name == loop_var:
                 return "data"
-            binding = self.scope.lookup(name)
-            return binding.stage if binding is not None else "data"
+            return self._stage_of_read(name)
 
         changed = True
         while changed:
@@ -476,6 +477,36 @@ class LocalsChecker:
                     stages[target] = stage
                     changed = True
         return stages
+
+    def raise_filled_array_stages(self, statements, loop_var):
+        """Before a loop body is checked, each array declared outside it that the body fills takes
+        the latest stage of what its fills read, to a fixed point.  A fill is given its stage when
+        it is checked: `b[i] = b[i - 1] + a[i - 1]` before `a[i] = a[i - 1] * rho` in the same body
+        must already see `a` as a model value, or `b` is taken for transformed data and the
+        gradient through it is lost."""
+        arrays = []
+        for target, _, _ in _assignments(statements):
+            binding = self.scope.lookup(target)
+            if binding is not None and binding.array and not binding.gen and not binding.local \
+                    and binding not in arrays:
+                arrays.append(binding)
+        if not arrays:
+            return
+        stages = self._estimated_stages(statements, arrays, loop_var=loop_var)
+        for binding in arrays:
+            binding.stage = ir.latest_stage(binding.stage, stages[binding.name])
+
+    def _stage_of_read(self, name: str) -> str:
+        """When a name that statements read is known.  In a function body inlined at a call
+        (codegen/functions.py), an argument is not in scope: it stands for the caller's value,
+        whose stage decides (a param passed as `r` makes `term = term * r` a model-stage value,
+        so the loop that carries `term` keeps its history in the gradient)."""
+        substitutions = getattr(self, "substitutions", None)
+        if substitutions and name in substitutions[-1]:
+            value = substitutions[-1][name]
+            return self.stage_of(value) if hasattr(value, "type") else "data"   # a size name: data
+        binding = self.scope.lookup(name)
+        return binding.stage if binding is not None else "data"
 
     def _fresh(self, base: str) -> str:
         """A name no one wrote in the model and not made before."""

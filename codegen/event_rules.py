@@ -10,7 +10,8 @@
 * Dirichlet, Categorical and LKJCholesky (every family whose catalogue log density has
   event axes) are emitted from their SymPy definitions by codegen/event_density.py;
   MultivariateNormalTriL calls the per-event kernel of ppl/runtime/event_kernels.py (value
-  and hand-written adjoint of a triangular solve).  Both run in a loop over at most one
+  and hand-written adjoint of a triangular solve), the Wishart families and LKJ those of
+  ppl/runtime/matrix_densities.py (determinants and traces from Cholesky factors).  Both run in a loop over at most one
   batch axis.  `D(...).log_prob(x)` as an expression writes the same per-event code into a
   (batch-shaped) value, its adjoint weighted by that value's adjoint.
 * MixtureSameFamily(Categorical, F) with a scalar family F: a fused region
@@ -33,11 +34,19 @@ from ppl.errors import InternalError
 
 REAL = ir.REAL
 
-# family → (kernel name, the parameters passed after the value, their event ranks): the event
-# densities that are not SymPy expressions (a triangular solve); the others come from the
-# catalogue's SymPy definitions through codegen/event_density.py
+# family → (kernel, the parameters passed after the value, their event ranks, the value's event
+# rank): the event densities that are not SymPy expressions (triangular solves, determinants);
+# the others come from the catalogue's SymPy definitions through codegen/event_density.py.  A
+# kernel `module.name` has `name_log_density(value, *parameters)` and
+# `name_log_density_vjp(value, *parameters, weight, *adjoints of the array inputs)`, which
+# returns the share of the scalar input (rank 0: a Wishart's df), if any (ppl/runtime/)
 _KERNELS = {
-    "MultivariateNormalTriL": ("mvn_tril", ("loc", "scale_tril"), (1, 2), 1),
+    "MultivariateNormalTriL": ("event_kernels.mvn_tril", ("loc", "scale_tril"), (1, 2), 1),
+    "Wishart": ("matrix_densities.wishart", ("df", "scale_matrix"), (0, 2), 2),
+    "InverseWishart": ("matrix_densities.inverse_wishart", ("df", "scale_matrix"), (0, 2), 2),
+    "WishartCholesky": ("matrix_densities.wishart_cholesky", ("df", "scale_tril"), (0, 2), 2),
+    "InverseWishartCholesky": ("matrix_densities.inverse_wishart_cholesky", ("df", "scale_tril"), (0, 2), 2),
+    "LKJ": ("matrix_densities.lkj", ("concentration",), (0,), 2),    # its dimension is the value's size
 }
 
 
@@ -304,6 +313,7 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
         return f"{code}[{index}]" if batch_rank else code
 
     inputs = [value] + [p for p, _ in parameters]
+    event_ranks = [value_rank] + [rank for _, rank in parameters]
     if out is None and kernel in _ROW_KERNELS and batch_ranks[0] == 1 and not any(batch_ranks[1:]):
         _rows_term(emitter, kernel, inputs)   # only the value has a batch axis: one call for all rows
         return
@@ -317,7 +327,7 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
         forward, reverse = kernel.lines(named, index if size is not None else None, emitter.region_prefix(),
                                         target, weight)
     else:
-        forward, reverse, discards = _kernel_call(kernel, inputs, batch_ranks, at, target, weight, n)
+        forward, reverse, discards = _kernel_call(kernel, inputs, event_ranks, batch_ranks, at, target, weight, n)
     if size is not None:
         forward = [f"for {index} in range({size}):"] + ["    " + line for line in forward]
         reverse = [f"for {index} in range({size}):"] + ["    " + line for line in reverse] if reverse else []
@@ -334,32 +344,36 @@ def _kernel_term(emitter, kernel: str, value: Value, value_rank: int, parameters
     emitter.emit_op(op)
 
 
-def _kernel_call(kernel: str, inputs, batch_ranks, at, target: str, weight: str, n: int):
+def _kernel_call(kernel: str, inputs, event_ranks, batch_ranks, at, target: str, weight: str, n: int):
     """(forward, adjoint, scratch) lines of one event's call of a Numba kernel and its vjp, which
-    takes an adjoint array for every input (scratch ones, made before the loop, for data)."""
+    takes an adjoint array for every array input (scratch ones, made before the loop, for data)
+    and returns the adjoint share of its one scalar input, if it has one."""
     arguments = ", ".join(at(v.code, b) for v, b in zip(inputs, batch_ranks))
-    forward = [f"{target}= event_kernels.{kernel}_log_density({arguments})"]
+    forward = [f"{target}= {kernel}_log_density({arguments})"]
     adjoints = []
     discards = []
-    for v, b in zip(inputs, batch_ranks):
-        if v.active:
+    returned = ""
+    for v, event_rank, b in zip(inputs, event_ranks, batch_ranks):
+        if event_rank == 0:
+            returned = f"{at(v.adjoint, b)} += " if v.active else ""
+        elif v.active:
             adjoints.append(at(v.adjoint, b))
         else:
             scratch = f"_discarded{n}_{len(discards)}"
             discards.append(f"{scratch} = np.zeros({v.code}.shape[1:])" if b else f"{scratch} = np.zeros_like({v.code})")
             adjoints.append(scratch)
-    reverse = [f"event_kernels.{kernel}_log_density_vjp({arguments}, {weight}, {', '.join(adjoints)})"]
+    reverse = [f"{returned}{kernel}_log_density_vjp({arguments}, {weight}, {', '.join(adjoints)})"]
     return forward, reverse, discards
 
 
 # kernels with a `<kernel>_log_density_rows` variant: the sum over a batch of values that
 # share their parameters, with scratch space allocated once per call instead of per row
-_ROW_KERNELS = {"mvn_tril"}
+_ROW_KERNELS = {"event_kernels.mvn_tril"}
 
 
 def _rows_term(emitter, kernel: str, inputs) -> None:
     arguments = ", ".join(v.code for v in inputs)
-    op = Op(forward=[f"lp += event_kernels.{kernel}_log_density_rows({arguments})"], recompute=[])
+    op = Op(forward=[f"lp += {kernel}_log_density_rows({arguments})"], recompute=[])
     if any(v.active for v in inputs):
         discards, adjoints = [], []
         for k, v in enumerate(inputs):
@@ -368,7 +382,7 @@ def _rows_term(emitter, kernel: str, inputs) -> None:
             else:
                 adjoints.append(f"_discarded_rows_{k}")
                 discards.append(f"_discarded_rows_{k} = np.zeros_like({v.code})")
-        op.reverse = discards + [f"event_kernels.{kernel}_log_density_rows_vjp({arguments}, 1.0, {', '.join(adjoints)})"]
+        op.reverse = discards + [f"{kernel}_log_density_rows_vjp({arguments}, 1.0, {', '.join(adjoints)})"]
     emitter.emit_op(op)
 
 
@@ -421,6 +435,15 @@ def _mixture(emitter, value_expr, distribution, checked: bool) -> None:
 # ---- matrix functions ----------------------------------------------------------
 
 def cholesky(source: Value, out: Value):
-    forward = [f"{out.code} = event_kernels.cholesky({source.code})"]
-    adjoint = [f"event_kernels.cholesky_vjp({out.code}, {out.adjoint}, {source.adjoint})"] if source.active else []
-    return forward, adjoint
+    """The kernel per matrix: one, or each of a batch along one leading axis."""
+    if source.type.rank == 2:
+        forward = [f"{out.code} = event_kernels.cholesky({source.code})"]
+        adjoint = [f"event_kernels.cholesky_vjp({out.code}, {out.adjoint}, {source.adjoint})"]
+    elif source.type.rank == 3:
+        forward = [f"{out.code} = np.empty_like({source.code})", f"for _m in range({source.code}.shape[0]):",
+                   f"    {out.code}[_m] = event_kernels.cholesky({source.code}[_m])"]
+        adjoint = [f"for _m in range({source.code}.shape[0]):",
+                   f"    event_kernels.cholesky_vjp({out.code}[_m], {out.adjoint}[_m], {source.adjoint}[_m])"]
+    else:
+        raise NotSupportedYet("cholesky() of matrices with more than one batch axis")
+    return forward, (adjoint if source.active else [])

@@ -25,8 +25,10 @@ as an int (`for i in range(N)`).  The return type follows the same rules.  Each 
 every argument's type and shape against its parameter, naming the parameter.
 
 Functions see only their arguments (as in Stan): a model name read in the body is an error.
-A body may assign names, declare arrays and fill them in loops, use `if` on values that are
-data at the call, and call functions defined above it; it may not contain `~`, `target +=`,
+A body may assign names, declare arrays and fill them in loops, update `local`s (in `for` and
+`while` loops too: codegen/check_locals.py reads an argument's stage from its value at the
+call), use `if` and `while` on values that are data at the call, and call functions defined
+above it; it may not contain `~`, `target +=`,
 `param`, `data`, `gen` or another `def`.  There is no recursion.  `return` ends the body, or
 ends every branch of a final `if`/`elif`/`else` chain; an earlier return is not supported.
 """
@@ -391,7 +393,8 @@ class FunctionChecker:
         caller's terms."""
         frame = frame or self.frames[-1]
         mapping = {name: rename(name) for name in locals_}
-        body = tuple(_renamed(s, mapping, frame.gen) for s in definition.body)
+        reassignable = frozenset(mapping[s.name] for s in _walk(definition.body) if isinstance(s, ast.LocalDecl))
+        body = tuple(_renamed(s, mapping, frame.gen, reassignable) for s in definition.body)
         *statements, last = body
         self.substitutions.append(substitutions)
         try:
@@ -538,11 +541,13 @@ def _returns_to_fills(statement, value_name, gen):
                    orelse=statement.orelse[:-1] + (_returns_to_fills(statement.orelse[-1], value_name, gen),))
 
 
-def _renamed(node, mapping, gen):
+def _renamed(node, mapping, gen, reassignable=frozenset()):
     """An AST node with the body's locals renamed (calls' function names and keywords kept), and
-    with `gen` set on its statements when the call is made in a `gen` statement."""
+    with `gen` set on its statements when the call is made in a `gen` statement, except on
+    assignments to `local`s (already renamed: ``reassignable``), which take the stage of what
+    they read, as a `local` outside a function does."""
     if isinstance(node, tuple):
-        return tuple(_renamed(item, mapping, gen) for item in node)
+        return tuple(_renamed(item, mapping, gen, reassignable) for item in node)
     if not is_dataclass(node):
         return node
     if isinstance(node, ast.Name):
@@ -560,8 +565,13 @@ def _renamed(node, mapping, gen):
         elif f.name == "gen" and gen:
             changes[f.name] = True
         elif isinstance(value, tuple) or is_dataclass(value):
-            changes[f.name] = _renamed(value, mapping, gen)
-    return replace(node, **changes)
+            changes[f.name] = _renamed(value, mapping, gen, reassignable)
+    renamed = replace(node, **changes)
+    if isinstance(renamed, ast.Assign):
+        target = renamed.target.value if isinstance(renamed.target, ast.Index) else renamed.target
+        if isinstance(target, ast.Name) and target.id in reassignable:
+            return replace(renamed, gen=node.gen)
+    return renamed
 
 
 # ---- small helpers --------------------------------------------------------------------------------

@@ -368,3 +368,97 @@ a ~ Normal(0, 1)
         expected = -0.5 * (total - a ** 2) ** 2 - 0.5 * a ** 2 - 0.5 * np.log(2 * np.pi)
         assert posterior.log_density(np.array([a])) == pytest.approx(expected, rel=1e-12)
         check_gradient(posterior, np.array([a]))
+
+
+CARRIED_STATE = """
+def geometric_sum(r: real, n: int) -> real:
+    local total = 0.0
+    local term = 1.0
+    for i in range(n):
+        total += term
+        term = term * r
+    return total
+
+def geometric_sum_while(r: real, n: int) -> real:
+    local total = 0.0
+    local term = 1.0
+    local i = 0
+    while i < n:
+        total += term
+        term = term * r
+        i += 1
+    return total
+
+data N: int
+data target_value: real
+param rho: real
+target += -0.5 * square(geometric_sum(rho, N) - target_value)
+target += -0.5 * square(geometric_sum_while(rho, N + 1) - target_value)
+"""
+
+
+def test_a_local_that_reads_another_carried_local_keeps_the_gradient():
+    """`total += term` reads `term`, whose history holds values of the argument `r`: the stage of
+    an argument is its value's at the call (here a param), for `for` and `while` bodies alike, so
+    neither history is taken for transformed data (which once dropped the gradient to 0)."""
+    posterior = ppl.model(CARRIED_STATE, "carried_state.ppl").condition({"N": 3, "target_value": 2.0})
+    for rho in (-0.6, 0.5, 1.3):
+        first, second = sum(rho ** k for k in range(3)), sum(rho ** k for k in range(4))
+        expected = -0.5 * (first - 2.0) ** 2 - 0.5 * (second - 2.0) ** 2
+        assert posterior.log_density(np.array([rho])) == pytest.approx(expected, rel=1e-12)
+        slope = -(first - 2.0) * (1 + 2 * rho) - (second - 2.0) * (1 + 2 * rho + 3 * rho ** 2)
+        assert posterior.log_density_gradient(np.array([rho]))[1][0] == pytest.approx(slope, rel=1e-10)
+        check_gradient(posterior, np.array([rho]))
+
+
+def test_a_while_loop_in_a_function_called_in_gen_and_transformed_data():
+    model = ppl.model("""
+def count_below(v: real[N], limit: real) -> int:
+    local i = 0
+    while i < N and v[i] < limit:
+        i += 1
+    return i
+
+def decayed(v: real[N], rate: real) -> real:
+    local i = 0
+    local level = 0.0
+    while i < N and v[i] >= 0:
+        level = level * rate + v[i]
+        i += 1
+    return level
+
+data N: int
+data x: real[N]
+param rate: real<lower=0, upper=1>
+_prefix = count_below(x, 1.5)
+target += -square(decayed(x, rate) - 2.0) + _prefix * log(rate)
+gen level = decayed(x, rate)
+""", "while_in_functions.ppl")
+    x = np.array([0.5, 1.0, 2.0, -1.0, 3.0])
+    posterior = model.condition({"N": 5, "x": x})
+    for rate in (0.2, 0.7):   # the loops stop at x[3] < 0 and at x[2] >= 1.5
+        level = (0.5 * rate + 1.0) * rate + 2.0
+        assert posterior.log_prob({"rate": rate}) == pytest.approx(-(level - 2.0) ** 2 + 2 * np.log(rate), rel=1e-12)
+    for u in (-1.0, 0.4):
+        check_gradient(posterior, np.array([u]))
+    fit = model.sample({"N": 5, "x": x}, chains=1, warmup=50, draws=10, seed=3, progress=False)
+    rates = fit["rate"][0]
+    np.testing.assert_allclose(fit["level"][0], (0.5 * rates + 1.0) * rates + 2.0, rtol=1e-12)
+
+
+def test_a_while_condition_on_a_param_argument_is_located_in_the_function():
+    source = """
+def steps(r: real) -> real:
+    local level = 0.0
+    while level < r:
+        level += 1
+    return level
+
+param rho: real
+target += steps(rho)
+"""
+    with pytest.raises(ModelStructureError) as caught:
+        ppl.model(source, "while_on_param.ppl")
+    error = caught.value
+    assert (error.line, error.column) == (4, 11), str(error)
+    assert "`while` condition depends on a param" in str(error) and "in the call of 'steps' on line 9" in str(error)

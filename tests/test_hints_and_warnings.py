@@ -63,7 +63,8 @@ FUNCTION_ROWS = [
     row("bernoulli(mu)", "`Bernoulli(probs=theta)`"),
     row("bernoulli_logit(mu)", "`Bernoulli(logits=alpha)`"),
     row("neg_binomial_2(mu, 2)", "ppl calls it 'NegativeBinomial2'", never="'Binomial'"),
-    row("wishart(mu, 2)", "ppl has no `wishart` function yet: Wishart and inverse Wishart are not in ppl yet"),
+    row("wishart(mu, 2)", "ppl calls it 'Wishart'"),
+    row("inv_wishart_cholesky(mu, 2)", "ppl calls it 'InverseWishartCholesky'"),
     row("normal_lpdf(mu, 0, 1)", "`Normal(...).log_prob(y)`", never="normal_cdf"),
     row("poisson_log_lpmf(mu, 1)", "`Poisson(log_rate=alpha).log_prob(y)`"),
     row("normal_rng(0, 1)", "`gen y ~ Normal(...)`"),
@@ -99,8 +100,9 @@ _SPELLING_PRELUDE = "".join(f"data {n}: int<lower=1>\n" for n in "NMKnkijm") + "
     f"data {n}: real<lower=0>\n" for n in ("sigma", "phi", "nu")) + "".join(
     f"data {n}: real[3]\n" for n in ("x", "y", "a", "b", "v", "mu", "beta")) + (
     "data theta: simplex[3]\ndata A: real[3, 3]\ndata B: real[3, 3]\ndata L: real[3, 3]\ndata Sigma: cov[3]\n"
-    "data counts: int[3]\ndata Omega: corr[3]\ndata Omega_L: corr_cholesky[3]\n")
-_LOG_PROB_VALUES = {"LKJ": "Omega", "LKJCholesky": "Omega_L"}
+    "data counts: int[3]\ndata Omega: corr[3]\ndata Omega_L: corr_cholesky[3]\ndata Sigma_L: cov_cholesky[3]\n")
+_LOG_PROB_VALUES = {"LKJ": "Omega", "LKJCholesky": "Omega_L", "Wishart": "Sigma", "InverseWishart": "Sigma",
+                    "WishartCholesky": "Sigma_L", "InverseWishartCholesky": "Sigma_L"}
 
 
 @pytest.mark.parametrize("name", [name for name, f in FOREIGN_FUNCTIONS.items() if f.spelling is not None])

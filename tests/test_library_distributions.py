@@ -93,6 +93,16 @@ def _lkj_parameters(rng, shape):
     return {"dimension": K, "concentration": positive(rng, shape)}
 
 
+def _wishart_parameters(scale_name):
+    """df above K - 1 and a batch of scale matrices (or their Cholesky factors)."""
+    def parameters(rng, shape):
+        roots = rng.normal(size=shape + (K, K))
+        scale = roots @ np.swapaxes(roots, -1, -2) + K * np.eye(K)
+        return {"df": K + positive(rng, shape),
+                scale_name: np.linalg.cholesky(scale) if scale_name == "scale_tril" else scale}
+    return parameters
+
+
 ROWS = [
     Row("Normal", tfd.Normal, lambda r, s: dict(loc=real(r, s), scale=positive(r, s)),
         scipy_log_prob=lambda p, x: st.norm(p["loc"], p["scale"]).logpdf(x)),
@@ -227,6 +237,13 @@ ROWS = [
         event_shape=(K,), scipy_log_prob=_multivariate_normal_scipy(lambda p: p["covariance_matrix"])),
     Row("LKJ", tfd.LKJ, _lkj_parameters, event_shape=(K, K), moments=False),
     Row("LKJCholesky", tfd.LKJCholesky, _lkj_parameters, event_shape=(K, K), moments=False),
+    Row("Wishart", tfd.Wishart, _wishart_parameters("scale_matrix"), event_shape=(K, K), moments=False),
+    Row("InverseWishart", tfd.InverseWishart, _wishart_parameters("scale_matrix"), event_shape=(K, K),
+        moments=False),
+    Row("WishartCholesky", tfd.WishartCholesky, _wishart_parameters("scale_tril"), event_shape=(K, K),
+        moments=False),
+    Row("InverseWishartCholesky", tfd.InverseWishartCholesky, _wishart_parameters("scale_tril"),
+        event_shape=(K, K), moments=False),
     Row("Independent", lambda loc, scale: tfd.Independent(tfd.Normal(loc, scale), 1),
         lambda r, s: dict(loc=real(r, s + (K,)), scale=positive(r, s + (K,))), event_shape=(K,),
         scipy_log_prob=lambda p, x: np.sum(st.norm(p["loc"], p["scale"]).logpdf(x), axis=-1)),

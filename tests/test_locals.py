@@ -391,3 +391,39 @@ def test_the_gallery_smoothing_model_equals_its_filled_array_twin_and_samples_li
     y_next = np.asarray(fit["y_next"])
     assert y_next.shape == np.asarray(fit["forecast"]).shape
     assert np.all(np.isfinite(y_next))
+
+
+def test_a_fill_that_reads_an_array_filled_later_in_the_loop_from_a_param_keeps_its_gradient():
+    """`b[i]` reads `a[i - 1]` before the statement that fills `a` from `rho`: the loop raises the
+    stages of the arrays its body fills before checking it, so `b` is a model value, not
+    transformed data (which once gave a gradient of 0 here, at the top level and in a function)."""
+    source = """
+def tail_sum(r: real, n: int) -> real:
+    a: real[n]
+    b: real[n]
+    a[0] = 1.0
+    b[0] = 1.0
+    for i in range(1, n):
+        b[i] = b[i - 1] + a[i - 1]
+        a[i] = a[i - 1] * r
+    return b[n - 1]
+
+data N: int
+param rho: real
+a: real[N]
+b: real[N]
+a[0] = 1.0
+b[0] = 1.0
+for i in range(1, N):
+    b[i] = b[i - 1] + a[i - 1]
+    a[i] = a[i - 1] * rho
+target += -0.5 * square(b[N - 1] - 1.0) - 0.5 * square(tail_sum(rho, N) - 2.0)
+"""
+    post = posterior(source, {"N": 4})
+    for rho in (-0.4, 0.5, 1.1):
+        total = 1.0 + 1.0 + rho + rho ** 2            # b[3] = 1 + a[0] + a[1] + a[2]
+        slope = 1.0 + 2.0 * rho
+        value, gradient = post.log_density_gradient(np.array([rho]))
+        assert value == pytest.approx(-0.5 * (total - 1.0) ** 2 - 0.5 * (total - 2.0) ** 2, rel=1e-12)
+        assert gradient[0] == pytest.approx(-(total - 1.0) * slope - (total - 2.0) * slope, rel=1e-12)
+        check_gradient(post, np.array([rho]))

@@ -29,6 +29,7 @@ from ppl.catalogue.distributions import DISTRIBUTIONS  # noqa: E402
 DEFERRED_TO_HAND_WRITTEN_RULES = {
     "MultivariateNormalDiag", "MultivariateNormalTriL", "MultivariateNormalFullCovariance",
     "LKJ", "GaussianProcess", "MixtureSameFamily",
+    "Wishart", "InverseWishart", "WishartCholesky", "InverseWishartCholesky",
 }
 
 POINTS = 20

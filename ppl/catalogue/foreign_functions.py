@@ -43,8 +43,6 @@ def _row(call: str, spelling: str | None, note: str = "", system: str = "Stan") 
 
 
 _ZERO_BASED = "indices are 0-based in ppl"
-_NO_WISHART = ("Wishart and inverse Wishart are not in ppl yet; for a covariance, give a `corr_cholesky[K]` "
-               "param L an LKJCholesky(K, eta) prior and use `diag(sigma) @ L` as an MVNTriL's scale_tril")
 _NO_TRIGONOMETRY = "ppl's trigonometric functions are sin, cos, tan and tanh"
 
 _ROWS = [
@@ -177,14 +175,13 @@ _ROWS = [
     _row("multi_normal_cholesky(mu, L)", "MVNTriL(mu, L)"),
     _row("lkj_corr(eta)", "LKJ(K, eta)", "K is the matrix size"),
     _row("lkj_corr_cholesky(eta)", "LKJCholesky(K, eta)", "K is the matrix size"),
+    _row("wishart(nu, Sigma)", "Wishart(nu, Sigma)"),
+    _row("inv_wishart(nu, Sigma)", "InverseWishart(nu, Sigma)"),
+    _row("wishart_cholesky(nu, L)", "WishartCholesky(nu, L)", "the value is the Cholesky factor, as in Stan"),
+    _row("inv_wishart_cholesky(nu, L)", "InverseWishartCholesky(nu, L)",
+         "the value is the Cholesky factor, as in Stan"),
+    _row("WishartTriL(nu, L)", "Wishart(nu, L @ L.T)", "ppl's Wishart takes the scale matrix", "TFP"),
     # ---- not in ppl yet: say so, and what to do ------------------------------------------
-    _row("wishart(nu, Sigma)", None, _NO_WISHART),
-    _row("inv_wishart(nu, Sigma)", None, _NO_WISHART),
-    _row("wishart_cholesky(nu, L)", None, _NO_WISHART),
-    _row("inv_wishart_cholesky(nu, L)", None, _NO_WISHART),
-    _row("WishartTriL(df, scale_tril)", None, _NO_WISHART, "TFP"),
-    _row("Wishart(nu, V)", None, _NO_WISHART, "PyMC"),
-    _row("InverseWishart(df, scale)", None, _NO_WISHART, "NumPyro"),
     _row("atan(x)", None, _NO_TRIGONOMETRY),
     _row("atan2(y, x)", None, _NO_TRIGONOMETRY),
     _row("asin(x)", None, _NO_TRIGONOMETRY),

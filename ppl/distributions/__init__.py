@@ -24,6 +24,7 @@ from ppl.distributions.multivariate_normal import (MVN, MultivariateNormalDiag, 
                                                    MultivariateNormalTriL, MVNDiag, MVNTriL)
 from ppl.distributions.positive_and_bounded import Beta, Chi2, Exponential, Gamma, InverseGamma, Uniform, Weibull
 from ppl.distributions.simplex import Categorical, Dirichlet, Multinomial
+from ppl.distributions.wishart import InverseWishart, InverseWishartCholesky, Wishart, WishartCholesky
 
 from ppl.distributions.transformed import TransformedDistribution
 
@@ -39,6 +40,8 @@ __all__ = [
     # multivariate normals and correlation matrices
     "MultivariateNormalDiag", "MVNDiag", "MultivariateNormalTriL", "MVNTriL",
     "MultivariateNormalFullCovariance", "MVN", "LKJ", "LKJCholesky",
+    # covariance matrices and their Cholesky factors
+    "Wishart", "InverseWishart", "WishartCholesky", "InverseWishartCholesky",
     # built from other distributions
     "Independent", "Sample", "MixtureSameFamily", "TransformedDistribution",
     # Gaussian processes

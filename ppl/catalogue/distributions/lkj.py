@@ -29,7 +29,8 @@ def sample(dimension, concentration):
 
 
 # log_density=None: log det(X) is a matrix computation; the library evaluates it with
-# slogdet and lkj_cholesky.log_normaliser, and the compiler has no rule for it yet.
+# slogdet and lkj_cholesky.log_normaliser, the compiler with the Numba kernel
+# ppl.runtime.matrix_densities.lkj (a Cholesky factor, the normaliser's sum and its derivative).
 LKJ = Distribution(
     name="LKJ",
     parameters=(Parameter("dimension", POSITIVE_INTEGER, kind="size", sets="K"),

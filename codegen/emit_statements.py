@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy
 
-from codegen import event_rules, ir, structural
+from codegen import event_rules, ir, log_likelihood, structural
 from codegen.dataflow import holds_gen, writes
 from codegen.emit import Names, NotSupportedYet, Op, dim_code, indent, lines_of, shape_code, zeros_like
 from codegen.fuse import Fuser, Region, fuse_at, is_fusable, loop_header, size_of
@@ -147,6 +147,8 @@ class StatementEmitter:
     def _SampleStatement(self, s: ir.SampleStatement):
         if s.stage == "gen":
             return self._draw(s)
+        if self.mode.pointwise:   # the observations' terms, element by element; priors left out
+            return log_likelihood.emit_terms(self, s)
         distribution = event_rules.lower(s.distribution)
         checked = self.support_plan.how(s) is not None   # settled by the checker or the binder
         if event_rules.needs_event_rule(distribution):
@@ -205,6 +207,8 @@ class StatementEmitter:
         self.emit_op(Op(forward=lines + body))
 
     def _TargetIncrement(self, s: ir.TargetIncrement):
+        if self.mode.pointwise:   # not an observation (codegen/log_likelihood.py)
+            return
         region = self.fuser().region(s.value)
         self.sum_into_target(region)
 

@@ -11,7 +11,7 @@ import sympy
 from codegen import event_rules, ir, log_likelihood, structural
 from codegen.dataflow import holds_gen, writes
 from codegen.emit import Names, NotSupportedYet, Op, dim_code, indent, lines_of, shape_code, zeros_like
-from codegen.fuse import Fuser, Region, fuse_at, is_fusable, loop_header, size_of
+from codegen.fuse import Fuser, Region, broadcast_region_shape, fuse_at, is_fusable, loop_header, size_of
 from codegen.index_ranges import dim_polynomial
 from codegen.sympy_numba import emit_assignments
 from ppl.errors import BOUND_VIOLATED, InternalError, source_lines
@@ -156,7 +156,7 @@ class StatementEmitter:
             return
         log_prob = ir.LogProb(distribution, s.value, ir.Type("real", ()), s.span)
         region = self.fuser(checked=log_prob if checked else None).region(log_prob, s.truncation)
-        region.shape = _broadcast_region_shape(region)
+        region.shape = broadcast_region_shape(region)
         self.sum_into_target(region)
 
     def _draw(self, s: ir.SampleStatement):
@@ -356,13 +356,6 @@ def _rejection_lines(element: str, draw: str, limits: dict, prefix: str) -> list
             f"    {prefix}_tries += 1",
             f"if not ({inside}):",
             f"    {element} = math.nan"]
-
-
-def _broadcast_region_shape(region: Region):
-    from codegen.shapes import broadcast_shapes
-
-    shape = broadcast_shapes(*[value.type.shape for _, value in region.leaves]) if region.leaves else ()
-    return shape or ()
 
 
 def _constant(expr):

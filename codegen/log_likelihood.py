@@ -93,7 +93,7 @@ def emit_terms(emitter, s: ir.SampleStatement) -> None:
     if name is None:
         return
     from codegen import event_rules   # (the emitter's modules: not imported by `observed_name`'s readers)
-    from codegen.emit_statements import _broadcast_region_shape
+    from codegen.fuse import broadcast_region_shape
 
     value_type = s.value.type
     batch_rank = value_type.rank - event_rank(s)
@@ -112,7 +112,7 @@ def emit_terms(emitter, s: ir.SampleStatement) -> None:
         log_prob = ir.LogProb(distribution, s.value, ir.Type("real", ()), s.span)
         checked = emitter.support_plan.how(s) is not None
         region = emitter.fuser(checked=log_prob if checked else None).region(log_prob, s.truncation)
-        region.shape = _broadcast_region_shape(region)
+        region.shape = broadcast_region_shape(region)
         if len(region.shape) > batch_rank:
             raise NotSupportedYet("a pointwise log-likelihood where the distribution's batch is larger than the "
                                   "observed value's (each term would not be one observation)")

@@ -174,3 +174,30 @@ y ~ Normal(mu, s)
         with pytest.raises(ppl.ModelNotSupportedError, match=re.escape(message)) as caught:
             model.sample_prior_predictive({"y": 0.3}, draws=5)
     assert f":{line}:" in str(caught.value)
+
+
+GALLERY = sorted(path.stem for path in EXAMPLES.glob("*.ppl"))
+WITHOUT_OBSERVATIONS = {"funnel", "tight_gaussian"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [name for name in GALLERY if name not in WITHOUT_OBSERVATIONS])
+def test_loo_on_every_gallery_model_with_observations(name):
+    model = ppl.compile(EXAMPLES / f"{name}.ppl")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # short runs: divergences, Pareto k-hat
+        fit = model.sample(EXAMPLES / f"{name}.data.json", chains=2, warmup=200, draws=200, seed=1, progress=False)
+        loo = fit.loo(pointwise=True)
+    terms = fit.log_likelihood()
+    observations = sum(int(np.prod(values.shape[2:])) for values in terms.values())
+    assert loo.n_data_points == observations and np.isfinite(loo.elpd_loo)
+    # elpd_loo is at most the in-sample log pointwise predictive density (LOO cannot predict better)
+    pooled = np.concatenate([values.reshape(400, -1) for values in terms.values()], axis=1)
+    lppd = np.sum(special.logsumexp(pooled, axis=0) - np.log(400))
+    assert loo.elpd_loo <= lppd + 1e-9
+
+
+def test_the_gallery_list_of_models_without_observations_is_true():
+    for name in WITHOUT_OBSERVATIONS:
+        posterior = ppl.compile(EXAMPLES / f"{name}.ppl").condition(EXAMPLES / f"{name}.data.json")
+        assert posterior.observed_shapes == {}

@@ -20,6 +20,8 @@ of params (`log(sigma) ~ ...`); any `target +=` (it may change the prior); a tru
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ppl.errors import ModelNotSupportedError
@@ -29,13 +31,12 @@ BOUND_TRIES = 1000
 CONSTRAINT_TRIES = 100
 
 
-class _Prior:
-    def __init__(self, declaration, statement):
-        self.declaration = declaration
-        self.statement = statement
+class Prior(NamedTuple):
+    declaration: object   # ir.ParamDeclaration
+    statement: object     # its `~` statement, ir.SampleStatement
 
 
-def prior_statements(program) -> list[_Prior]:
+def prior_statements(program) -> list[Prior]:
     """Each param with the `~` statement to draw it from, in an order that draws what a prior
     reads before it; a located error for a model whose prior cannot be drawn this way."""
     from codegen import ir
@@ -79,7 +80,7 @@ def prior_statements(program) -> list[_Prior]:
         return names
 
     # declaration order, each prior moved after the params its distribution reads
-    remaining = [_Prior(params[name], found[name]) for name in params]
+    remaining = [Prior(params[name], found[name]) for name in params]
     placed, order = set(), []
     while remaining:
         ready = next((prior for prior in remaining if reads(prior.statement.distribution) <= placed), None)
@@ -98,7 +99,6 @@ def sample_prior_predictive(model, data, draws: int = 1000, seed=None):
     quantities at each: the prior predictive.  Its `method` is "prior"; its `to_arviz()` has
     the groups `prior` and `prior_predictive` (or pass it as `fit.to_arviz(prior=...)`)."""
     from codegen import ir
-    from codegen.evaluate import evaluate_lazily
 
     from ppl.results.fit import Fit
 
@@ -113,12 +113,11 @@ def sample_prior_predictive(model, data, draws: int = 1000, seed=None):
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2 ** 63))
     rng = np.random.default_rng(int(seed))
-    known = dict(posterior.data)
     definitions = {s.name: s.value for s in program.statements if isinstance(s, ir.Assign)}
     unconstrained = np.empty((int(draws), posterior.dim))
     for draw in range(int(draws)):
         for attempt in range(CONSTRAINT_TRIES):
-            values = _one_draw(posterior, priors, known, definitions, rng, evaluate_lazily, model)
+            values = _one_draw(posterior, priors, definitions, rng)
             u = posterior._module.unconstrain(posterior.real_data, posterior.int_data, np.zeros(posterior.dim),
                                               *[_argument(values[p.name]) for p in program.params])
             if np.all(np.isfinite(u)):
@@ -141,11 +140,14 @@ def _argument(value):
     return float(value) if value.ndim == 0 else np.ascontiguousarray(value)
 
 
-def _one_draw(posterior, priors, known, definitions, rng, evaluate_lazily, model) -> dict:
-    """One value of every param, each from its prior given those drawn before."""
+def _one_draw(posterior, priors, definitions: dict, rng) -> dict:
+    """One value of every param, each from its prior given the data and the params drawn
+    before (and the deterministics of them it reads: `definitions`, name → expression)."""
+    from codegen.evaluate import evaluate_lazily
+
     import ppl.distributions as library
 
-    values = dict(known)
+    values = dict(posterior.data)
 
     def value_of(name):
         if name in values:
@@ -163,33 +165,35 @@ def _one_draw(posterior, priors, known, definitions, rng, evaluate_lazily, model
             family = getattr(library, statement.distribution.family)(**arguments)
         except (NotImplementedError, KeyError, TypeError, ValueError) as error:
             raise ModelNotSupportedError(f"model.sample_prior_predictive cannot compute this prior's arguments "
-                                         f"({error})", statement.span).with_source(model.source) from None
+                                         f"({error})", statement.span).with_source(posterior.model.source) from None
         shape = posterior.param_shapes[declaration.name]
         covered = len(family.batch_shape) + len(family.event_shape)
         sample_shape = shape[:len(shape) - covered] if len(shape) >= covered else ()
-        value = np.broadcast_to(family.sample(sample_shape, seed=rng), shape).copy() if shape else \
-            np.asarray(family.sample(sample_shape, seed=rng), dtype=float).reshape(())
-        value = _within_bounds(value, declaration, family, sample_shape, shape, rng, value_of, evaluate_lazily, model)
+        value = _draw(family, sample_shape, shape, rng)
+        bounds = declaration.constraint.bounds
+        lower = -np.inf if bounds.lower is None else np.asarray(evaluate_lazily(bounds.lower, value_of))
+        upper = np.inf if bounds.upper is None else np.asarray(evaluate_lazily(bounds.upper, value_of))
+        value = _within_bounds(value, lower, upper, lambda: _draw(family, sample_shape, shape, rng), prior, posterior)
         values[declaration.name] = drawn[declaration.name] = value
     return drawn
 
 
-def _within_bounds(value, declaration, family, sample_shape, shape, rng, value_of, evaluate_lazily, model):
+def _draw(family, sample_shape, shape, rng) -> np.ndarray:
+    """One draw of the family, as the param's shape (its batch broadcast over the param's)."""
+    return np.array(np.broadcast_to(family.sample(sample_shape, seed=rng), shape), dtype=float)
+
+
+def _within_bounds(value, lower, upper, draw, prior, posterior) -> np.ndarray:
     """The draw with its elements outside the param's declared bounds drawn again (the bounds
     truncate the prior); the elements of a scalar family are independent, so redrawing only
     those keeps the truncated distribution exact."""
-    bounds = declaration.constraint.bounds
-    if bounds.lower is None and bounds.upper is None:
-        return value
-    lower = -np.inf if bounds.lower is None else np.asarray(evaluate_lazily(bounds.lower, value_of))
-    upper = np.inf if bounds.upper is None else np.asarray(evaluate_lazily(bounds.upper, value_of))
     for _ in range(BOUND_TRIES):
         outside = ~((value >= lower) & (value <= upper))
         if not outside.any():
             return value
-        fresh = np.broadcast_to(family.sample(sample_shape, seed=rng), shape) if shape else \
-            np.asarray(family.sample(sample_shape, seed=rng)).reshape(())
-        value = np.where(outside, fresh, value)
+        value = np.where(outside, draw(), value)
+    declaration = prior.declaration
     raise ModelNotSupportedError(f"the prior of '{declaration.name}' put almost no draws inside its declared bounds "
-                                 f"({BOUND_TRIES} tries)", declaration.span,
-                                 hint="give it a prior whose support matches its bounds").with_source(model.source)
+                                 f"({BOUND_TRIES} tries)", prior.statement.span,
+                                 hint="give it a prior whose support matches its bounds"
+                                 ).with_source(posterior.model.source)

@@ -137,6 +137,7 @@ def test_prior_predictive_draws_match_numpy_draws_from_the_same_priors():
     np.testing.assert_array_equal(again["theta"], prior["theta"])
 
 
+@pytest.mark.filterwarnings("ignore::ppl.results.fit.SamplerWarning")
 def test_prior_groups_alone_and_beside_the_posterior():
     model = ppl.model(PRIOR_MODEL)
     data = {"N": 2, "y": [0.5, -0.5]}
@@ -145,7 +146,7 @@ def test_prior_groups_alone_and_beside_the_posterior():
     assert set(alone.groups()) == {"prior", "prior_predictive", "observed_data", "constant_data"}
     assert set(alone.prior.data_vars) == {"theta", "mu", "sigma", "spread"}
     np.testing.assert_array_equal(alone.prior_predictive["y"].values, prior["y_pred"])
-    fit = model.sample(data, chains=1, warmup=100, draws=50, seed=1, progress=False, target_accept=0.95)
+    fit = model.sample(data, chains=1, warmup=100, draws=50, seed=1, progress=False)
     both = fit.to_arviz(prior=prior)
     assert {"posterior", "log_likelihood", "prior", "prior_predictive"} <= set(both.groups())
     np.testing.assert_array_equal(both.prior["mu"].values, prior["mu"])

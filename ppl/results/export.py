@@ -67,7 +67,7 @@ def groups_of(fit, prior=None) -> dict[str, dict[str, np.ndarray]]:
     """Every group's variables, as plain arrays: what `to_arviz` hands to ArviZ (and what a
     test can check without ArviZ's conventions in the way)."""
     observed = dict(fit.observed_data or {})
-    constant = dict(getattr(fit, "constant_data", None) or {})
+    constant = dict(fit.constant_data or {})
     kept, predictions = _split_generated(fit, observed)
     variables = [name for name in fit.names() if fit.kinds[name] in ("param", "deterministic")] + list(kept)
     prior_fit = fit.method == "prior"
@@ -164,7 +164,7 @@ def _with_log_likelihood(fit):
     if fit.posterior is None:
         raise ValueError("this fit has no model to compute its log-likelihood with (it was read from a file): "
                          "use fit.log_likelihood(model.condition(data)) first")
-    if not fit.posterior._facts.observed:
+    if not fit.posterior.observed_shapes:
         raise ValueError(f"model {fit.model_name!r} observes no data (no `~` with data on its left): "
                          "LOO and WAIC need a log-likelihood")
     return to_arviz(fit)

@@ -7,7 +7,10 @@ divergences at the end of its warmup and redraws the bar every 0.1 s while it wa
 the bar can say what the diagnosis will: divergences after warmup count (a warmup that
 diverges while it adapts its step size is normal), warmup's are shown apart.
 
-    sampling [#################-------------]  57% | chains S 80%, S 71%, W 45%, W 33% | 9,870 it/s | 0 divergent (12 in warmup)
+    sampling [#################-------------]  57% | chains S 80%, S 71%, W 45%, W 33% | 9,870 it/s |
+    0 divergent (12 in warmup)
+
+(one line on the terminal).
 
 On a terminal the line is redrawn in place on stderr; in a Jupyter notebook (IPython
 already imported and a kernel running) it is an HTML progress bar updated in place,
@@ -19,6 +22,7 @@ library is announced before this bar, with its usual duration (ppl/first_run.py)
 from __future__ import annotations
 
 import html
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -73,7 +77,7 @@ def overall_phase(chain_phases: list[str]) -> str:
 
 def chains_text(chain_phases: list[str], progress: ChainProgress, warmup: int, draws: int) -> str:
     """`S 80%, W 45%, queued` per chain (W warmup, S sampling; the share of that chain's
-    iterations done), or counts by phase for many chains."""
+    iterations done), or counts by phase for more than LISTED_CHAINS chains."""
     if len(chain_phases) > LISTED_CHAINS:
         counts = {phase: chain_phases.count(phase) for phase in ("warmup", "sampling", "done", "queued")}
         return ", ".join(f"{count} {phase}" for phase, count in counts.items() if count)
@@ -89,18 +93,33 @@ def chains_text(chain_phases: list[str], progress: ChainProgress, warmup: int, d
     return ", ".join(parts)
 
 
-def render_text(progress: ChainProgress, warmup: int, draws: int, elapsed: float) -> str:
-    """The bar's line (without the carriage return)."""
+def render_text(progress: ChainProgress, warmup: int, draws: int, elapsed: float, columns: int | None = None) -> str:
+    """The bar's line (without the carriage return).  Within `columns` (a terminal's width, so
+    that redrawing in place never wraps), the bar narrows first, then the rate goes, then the
+    chains; the phase and the divergences stay to the last."""
     chain_phases = phases(progress, warmup, draws)
     total = max(len(chain_phases) * (warmup + draws), 1)
     done = int(min(progress.iterations.sum(), total))
     fraction = done / total
-    filled = int(BAR_WIDTH * fraction)
     after, during = divergence_counts(progress)
-    rate = done / max(elapsed, 1e-9)
-    return (f"{overall_phase(chain_phases):8s} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {100 * fraction:3.0f}% | "
-            f"chains {chains_text(chain_phases, progress, warmup, draws)} | {rate:,.0f} it/s | "
-            f"{after} divergent ({during} in warmup)")
+    rate = f" | {done / max(elapsed, 1e-9):,.0f} it/s"
+    divergent = f" | {after} divergent ({during} in warmup)"
+    chains = chains_text(chain_phases, progress, warmup, draws)
+
+    def line(width, chains, rate):
+        filled = int(width * fraction)
+        bar = f" [{'#' * filled}{'-' * (width - filled)}]" if width else ""
+        listed = f" | chains {chains}" if chains else ""
+        return f"{overall_phase(chain_phases):8s}{bar} {100 * fraction:3.0f}%{listed}{rate}{divergent}"
+
+    text = line(BAR_WIDTH, chains, rate)
+    if columns is None or len(text) <= columns:
+        return text
+    for chains, rate in ((chains, rate), (chains, ""), ("", "")):
+        width = min(BAR_WIDTH, BAR_WIDTH - (len(line(BAR_WIDTH, chains, rate)) - columns))
+        if width >= 10:
+            return line(width, chains, rate)
+    return line(max(width, 0), "", "")[:columns]
 
 
 def render_html(progress: ChainProgress, warmup: int, draws: int, elapsed: float) -> str:
@@ -150,7 +169,8 @@ class ProgressBar:
         if self.notebook:
             self._show_html(render_html(progress, self.warmup, self.draws, elapsed))
             return
-        text = render_text(progress, self.warmup, self.draws, elapsed)
+        columns = shutil.get_terminal_size().columns - 1   # the cursor's column: a full line would wrap
+        text = render_text(progress, self.warmup, self.draws, elapsed, columns)
         self.width = max(self.width, len(text))
         self.stream.write("\r" + text.ljust(self.width))
         self.stream.flush()

@@ -53,7 +53,20 @@ def test_finished_and_many_chains():
     assert "chains 6 warmup, 4 sampling |" in many
 
 
-def test_a_terminal_gets_the_line_in_place_and_other_streams_nothing():
+def test_a_narrow_terminal_gets_a_shorter_line_that_keeps_phase_and_divergences():
+    state = progress([50, 100, 300, 400], [2, 1, 5, 0], [-1, -1, 3, 0])
+    wide = render_text(state, warmup=200, draws=200, elapsed=1.0)
+    assert len(wide) > 100 and render_text(state, 200, 200, 1.0, columns=200) == wide
+    for columns in (100, 80, 60):
+        text = render_text(state, warmup=200, draws=200, elapsed=1.0, columns=columns)
+        assert len(text) <= columns, text
+        assert text.startswith("warmup ") and "2 divergent (6 in warmup)" in text
+    assert "chains W 12%, W 25%, S 75%, done | 850 it/s" in render_text(state, 200, 200, 1.0, columns=100)
+    assert "it/s" not in render_text(state, 200, 200, 1.0, columns=95)
+
+
+def test_a_terminal_gets_the_line_in_place_and_other_streams_nothing(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
     terminal = _Terminal()
     bar = ProgressBar(2, 100, 100, True, terminal, notebook=False)
     bar.update(progress([50, 150], [1, 2], [-1, 1]))
@@ -112,6 +125,7 @@ def test_notebook_detection_needs_a_kernel_and_never_imports_ipython(monkeypatch
 
 @pytest.mark.filterwarnings("ignore::ppl.results.fit.SamplerWarning")
 def test_sampling_reports_the_divergences_its_diagnosis_counts(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     model = ppl.compile(EXAMPLES / "funnel.ppl")

@@ -17,7 +17,9 @@
 * ``log_density_terms(u, real_data, int_data, lp_after)`` → the running total after
   each top-level statement (to name the statement to blame when sampling cannot start);
 * ``saved_draws(unconstrained, seeds, real_data, int_data, reals, ints)`` → every saved quantity
-  of every draw, flattened into rows of ``reals`` and ``ints``: a Fit in one native call.
+  of every draw, flattened into rows of ``reals`` and ``ints``: a Fit in one native call;
+* ``log_likelihood(u, real_data, int_data, out)`` and ``log_likelihood_draws(unconstrained,
+  real_data, int_data, out)`` → each observation's log density (codegen/log_likelihood.py).
 
 ``log_density_gradient`` has an explicit signature so that the samplers, compiled
 once, take it as a first-class function.  See codegen/emit.py for how the gradient
@@ -30,7 +32,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from codegen import ir
+from codegen import ir, log_likelihood
 from codegen.dataflow import Analysis
 from codegen.emit import MODULE_IMPORTS, NotSupportedYet, Names, Op, Value, indent, lines_of
 from codegen.emit_expressions import ExpressionEmitter
@@ -57,6 +59,7 @@ class Mode:
     target: bool = True         # the target's terms (`~` of data and params, `target +=`)
     gen: bool = False           # the `gen` statements
     outputs_only: bool = False  # only the values the saved outputs need (Analysis.needed_by_<function>)
+    pointwise: bool = False     # observed `~` terms per element into the log-likelihood's slots, no other target
 
 
 # the generated functions, each with what it includes
@@ -67,6 +70,7 @@ FUNCTIONS = {
     "deterministics": Mode(target=False, outputs_only=True),
     "generate": Mode(target=False, gen=True, outputs_only=True),
     "log_density_terms": Mode(),
+    "log_likelihood": Mode(inline=True, pointwise=True),   # codegen/log_likelihood.py
 }
 
 
@@ -230,6 +234,12 @@ def emit_module(program: ir.Program, analysis: Analysis) -> tuple[str, ModelFact
     except NotSupportedYet as error:   # sampling refuses such a model before it starts (facts below)
         gen_ops, generate_unsupported = None, (str(error), error.span)
     terms_lines, term_spans = _log_density_terms(emitter_for("log_density_terms"), program)
+    log_likelihood_body, log_likelihood_unsupported, observed = None, None, ()
+    try:
+        observed = log_likelihood.observed_names(program)
+        log_likelihood_body = log_likelihood.function_lines(emitter_for, program, observed)
+    except NotSupportedYet as error:   # the rest of the model compiles; asking for it raises (facts below)
+        log_likelihood_unsupported = (str(error), error.span)
 
     data_emitter = emitter_for("transformed_data")
     data_ops = data_emitter.top_level(program.statements)
@@ -279,10 +289,17 @@ def emit_module(program: ir.Program, analysis: Analysis) -> tuple[str, ModelFact
              prologue + ["lp = 0.0"] + terms_lines + ["return lp"])
     function(JIT, "saved_draws(unconstrained, seeds, real_data, int_data, reals, ints)",
              _saved_draws_lines(len(params), len(saved), len(generated) if gen_ops is not None else 0))
+    if log_likelihood_body is None:
+        body = [f"raise NotImplementedError({log_likelihood_unsupported[0]!r})"]
+    else:
+        body = prologue + log_likelihood_body
+    function(JIT, "log_likelihood(u, real_data, int_data, out)", body)
+    function(JIT, "log_likelihood_draws(unconstrained, real_data, int_data, out)", log_likelihood.DRAWS_LINES)
     facts = ModelFacts(params=tuple(p.name for p in program.params), deterministics=tuple(saved),
                        generated=tuple(generated), inputs=tuple(inputs), outputs=tuple(outputs),
                        input_layout=analysis.input_layout, full_layout=full_layout,
-                       term_spans=tuple(term_spans), generate_unsupported=generate_unsupported)
+                       term_spans=tuple(term_spans), generate_unsupported=generate_unsupported,
+                       observed=observed, log_likelihood_unsupported=log_likelihood_unsupported)
     return "\n".join(out[:-1]), facts
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sympy
 
-from codegen import event_rules, ir, structural
+from codegen import event_rules, ir, log_likelihood, structural
 from codegen.dataflow import holds_gen, writes
 from codegen.emit import Names, NotSupportedYet, Op, dim_code, indent, lines_of, shape_code, zeros_like
-from codegen.fuse import Fuser, Region, fuse_at, is_fusable, loop_header, size_of
+from codegen.fuse import Fuser, Region, broadcast_region_shape, fuse_at, is_fusable, loop_header, size_of
 from codegen.index_ranges import dim_polynomial
 from codegen.sympy_numba import emit_assignments
 from ppl.errors import BOUND_VIOLATED, InternalError, source_lines
@@ -147,6 +147,8 @@ class StatementEmitter:
     def _SampleStatement(self, s: ir.SampleStatement):
         if s.stage == "gen":
             return self._draw(s)
+        if self.mode.pointwise:   # the observations' terms, element by element; priors left out
+            return log_likelihood.emit_terms(self, s)
         distribution = event_rules.lower(s.distribution)
         checked = self.support_plan.how(s) is not None   # settled by the checker or the binder
         if event_rules.needs_event_rule(distribution):
@@ -154,7 +156,7 @@ class StatementEmitter:
             return
         log_prob = ir.LogProb(distribution, s.value, ir.Type("real", ()), s.span)
         region = self.fuser(checked=log_prob if checked else None).region(log_prob, s.truncation)
-        region.shape = _broadcast_region_shape(region)
+        region.shape = broadcast_region_shape(region)
         self.sum_into_target(region)
 
     def _draw(self, s: ir.SampleStatement):
@@ -205,6 +207,8 @@ class StatementEmitter:
         self.emit_op(Op(forward=lines + body))
 
     def _TargetIncrement(self, s: ir.TargetIncrement):
+        if self.mode.pointwise:   # not an observation (codegen/log_likelihood.py)
+            return
         region = self.fuser().region(s.value)
         self.sum_into_target(region)
 
@@ -352,13 +356,6 @@ def _rejection_lines(element: str, draw: str, limits: dict, prefix: str) -> list
             f"    {prefix}_tries += 1",
             f"if not ({inside}):",
             f"    {element} = math.nan"]
-
-
-def _broadcast_region_shape(region: Region):
-    from codegen.shapes import broadcast_shapes
-
-    shape = broadcast_shapes(*[value.type.shape for _, value in region.leaves]) if region.leaves else ()
-    return shape or ()
 
 
 def _constant(expr):

@@ -387,6 +387,43 @@ def _rows_term(emitter, kernel: str, inputs) -> None:
 
 
 def _mixture(emitter, value_expr, distribution, checked: bool) -> None:
+    terms = _mixture_component_terms(emitter, value_expr, distribution, checked)
+    rows, row = _mixture_rows(terms)
+    forward = [f"for _n in range({rows}):",
+               f"    lp += event_kernels.logsumexp({row(terms.code)})"]
+    op = Op(forward=forward, recompute=[])
+    if terms.active:   # d logsumexp / d term = softmax of the row
+        op.reverse = [f"for _n in range({rows}):",
+                      f"    event_kernels.logsumexp_vjp({row(terms.code)}, event_kernels.logsumexp({row(terms.code)}), "
+                      f"1.0, {row(terms.adjoint)})"]
+    emitter.emit_op(op)
+
+
+def mixture_terms(emitter, value_expr, distribution, checked: bool) -> Value:
+    """A mixture's log density per value (one log-sum-exp over the components per row), without
+    an adjoint: the pointwise log-likelihood's terms (codegen/log_likelihood.py)."""
+    terms = _mixture_component_terms(emitter, value_expr, distribution, checked)
+    rows, row = _mixture_rows(terms)
+    vector = terms.type.rank == 2
+    out = emitter.temporary(ir.Type("real", terms.type.shape[:1] if vector else ()), False, "mixture")
+    if vector:
+        forward = [f"{out.code} = np.empty({rows})", f"for _n in range({rows}):",
+                   f"    {out.code}[_n] = event_kernels.logsumexp({row(terms.code)})"]
+    else:
+        forward = [f"{out.code} = event_kernels.logsumexp({terms.code})"]
+    emitter.emit_op(Op(forward=forward))
+    return out
+
+
+def _mixture_rows(terms: Value):
+    """The number of rows of a mixture's component terms and the access to one row."""
+    if terms.type.rank == 1:
+        return "1", (lambda code: code)
+    return f"{terms.code}.shape[0]", (lambda code: f"{code}[_n]")
+
+
+def _mixture_component_terms(emitter, value_expr, distribution, checked: bool) -> Value:
+    """log weight_c + log p_c(value) for each value (rows) and component c (the last axis)."""
     arguments = dict(distribution.arguments)
     mixture, components = arguments["mixture_distribution"], arguments["components_distribution"]
     if components.type.event_shape or len(components.type.batch_shape) != 1:
@@ -420,16 +457,7 @@ def _mixture(emitter, value_expr, distribution, checked: bool) -> None:
     region = Region(expression, list(fuser.leaves.values()), region_shape, axes, dict(fuser.intermediates))
     terms = emitter.temporary(ir.Type("real", region_shape), region.active, "component_terms")
     emitter._emit_region_value(region, terms)
-    rows = "1" if len(region_shape) == 1 else f"{terms.code}.shape[0]"
-    row = (lambda code: code) if len(region_shape) == 1 else (lambda code: f"{code}[_n]")
-    forward = [f"for _n in range({rows}):",
-               f"    lp += event_kernels.logsumexp({row(terms.code)})"]
-    op = Op(forward=forward, recompute=[])
-    if terms.active:   # d logsumexp / d term = softmax of the row
-        op.reverse = [f"for _n in range({rows}):",
-                      f"    event_kernels.logsumexp_vjp({row(terms.code)}, event_kernels.logsumexp({row(terms.code)}), "
-                      f"1.0, {row(terms.adjoint)})"]
-    emitter.emit_op(op)
+    return terms
 
 
 # ---- matrix functions ----------------------------------------------------------

@@ -25,3 +25,5 @@ class ModelFacts:
     full_layout: DataLayout                       # the data buffers of every other function
     term_spans: tuple[Span, ...]                  # log_density_terms()'s k-th total: after this statement
     generate_unsupported: tuple[str, Span] | None = None   # why generate() cannot be compiled, where
+    observed: tuple[tuple[str, int], ...] = ()    # log_likelihood()'s names and event ranks, in its order
+    log_likelihood_unsupported: tuple[str, Span] | None = None   # why log_likelihood() cannot be, where

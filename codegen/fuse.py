@@ -302,6 +302,14 @@ class Fuser:
 
 # ---- emission ----------------------------------------------------------------
 
+def broadcast_region_shape(region: Region):
+    """The shape of a region's loop: its leaves' shapes broadcast (() for scalars)."""
+    from codegen.shapes import broadcast_shapes
+
+    shape = broadcast_shapes(*[value.type.shape for _, value in region.leaves]) if region.leaves else ()
+    return shape or ()
+
+
 def loop_header(region_shape, leaves, index_names, size_of, axes=None) -> tuple[list[str], list[str]]:
     """`for` lines over the region's shape; returns (lines, sizes as code)."""
     sizes = [size_of(axis, region_shape, leaves, axes) for axis in range(len(region_shape))]

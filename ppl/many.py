@@ -163,7 +163,7 @@ def fit_fields(fit) -> dict:
                 warmup=fit.warmup, warmup_stats=fit.warmup_stats, timing=fit.timing, step_size=fit.step_size,
                 inverse_metric=fit.inverse_metric, seed=fit.seed, method=fit.method, settings=fit.settings,
                 model_name=fit.model_name, unconstrained=fit.unconstrained, provenance=fit.provenance,
-                observed_data=fit.observed_data)
+                observed_data=fit.observed_data, constant_data=fit.constant_data, gen_seeds=fit.gen_seeds)
 
 
 # ---- running many tasks ----------------------------------------------------------------

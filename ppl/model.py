@@ -101,6 +101,13 @@ class Model:
 
         return condition(self, data, strict=strict)
 
+    def sample_prior_predictive(self, data, draws: int = 1000, seed=None):
+        """Draws from the prior (each param from its `~` statement) and the `gen` quantities at
+        each: a ppl.Fit whose to_arviz() has the groups prior and prior_predictive (see ppl.prior)."""
+        from ppl.prior import sample_prior_predictive
+
+        return sample_prior_predictive(self, data, draws=draws, seed=seed)
+
     def code(self) -> str:
         """The generated Numba source of this model."""
         return self.show("code")

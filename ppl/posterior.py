@@ -31,6 +31,9 @@ class Posterior:
         for (name, _), value in zip(facts.outputs, transformed):
             values[name] = np.asarray(value)
         self.real_data, self.int_data = facts.full_layout.pack(values)
+        # the shape of each observed name's pointwise log-likelihood: its batch (codegen/log_likelihood.py)
+        self.observed_shapes = {name: np.shape(values[name])[:np.ndim(values[name]) - event_rank]
+                                for name, event_rank in facts.observed}
         self.sizes = dict(bound.sizes)
         self.params = facts.params
         self.dim = int(module.dimension(self.real_data, self.int_data))
@@ -142,6 +145,33 @@ class Posterior:
         with data_index_errors(self.model.source):
             values = self._module.generate(self._vector(u), self.real_data, self.int_data, int(seed))
         return {name: np.asarray(value) for name, value in zip(self._facts.generated, values)}
+
+    def log_likelihood(self, unconstrained) -> dict[str, np.ndarray]:
+        """Each observation's log density (its own term of the target, no prior) at each draw:
+        observed name → [*leading, *its batch shape] for `unconstrained` [*leading, dim], from
+        one native call over all the draws.  An observed name is a data name on the left of a
+        `~`; its terms are per element, or per event for event families (an MVN row); an element
+        no statement observes is 0 (see codegen/log_likelihood.py).  For LOO and WAIC."""
+        unsupported = self._facts.log_likelihood_unsupported
+        if unsupported:
+            from codegen.build import not_supported
+
+            raise not_supported(*unsupported).with_source(self.model.source)
+        unconstrained = np.asarray(unconstrained, dtype=np.float64)
+        if unconstrained.shape[-1:] != (self.dim,):
+            raise ValueError(f"log_likelihood needs draws of {self.dim} unconstrained coordinates in the last "
+                             f"axis, not an array of shape {unconstrained.shape}")
+        leading = unconstrained.shape[:-1]
+        rows = np.ascontiguousarray(unconstrained.reshape(-1, self.dim))
+        sizes = [int(np.prod(shape)) for shape in self.observed_shapes.values()]
+        out = np.zeros((rows.shape[0], sum(sizes)))
+        with data_index_errors(self.model.source):
+            self._module.log_likelihood_draws(rows, self.real_data, self.int_data, out)
+        terms, start = {}, 0
+        for (name, shape), size in zip(self.observed_shapes.items(), sizes):
+            terms[name] = out[:, start:start + size].reshape(*leading, *shape)
+            start += size
+        return terms
 
     def sample(self, *, chains=4, warmup=1000, draws=1000, seed=None, method="nuts", thin=1, init=None,
                target_accept=0.8, max_treedepth=10, metric="diag", step_size=None, num_leapfrog_steps=None,

@@ -92,7 +92,7 @@ class _Bar:
     def __init__(self):
         self.redraws = 0
 
-    def update(self, done, divergences, phase):
+    def update(self, progress):
         self.redraws += 1
 
 
@@ -101,7 +101,7 @@ def _chains_run(chains, cores, run, refresh, bar=None):
     from ppl.sampling.run import _run_chains
 
     progress = np.zeros((chains, native.PROGRESS_SLOTS), dtype=np.int64)
-    return _run_chains(run, chains, cores, progress, bar or _Bar(), native, warmup=0, refresh=refresh)
+    return _run_chains(run, chains, cores, progress, bar or _Bar(), native, refresh=refresh)
 
 
 def test_the_wait_ends_when_the_last_chain_does_not_at_a_redraw():
@@ -167,7 +167,7 @@ def test_a_second_ctrl_c_leaves_at_once():
     sender.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            _run_chains(run, 2, 2, progress, bar, native, warmup=0, refresh=0.01)
+            _run_chains(run, 2, 2, progress, bar, native, refresh=0.01)
         assert not release.is_set()                    # the chains were still running
         assert (progress[:, native.STOP] == 1).all()   # and had been asked to stop
     finally:

@@ -23,17 +23,19 @@ def test_to_arviz_groups_names_and_dims(fit):
     data = fit.to_arviz()
     assert isinstance(data, arviz.InferenceData)
     assert set(data.groups()) >= {"posterior", "sample_stats", "posterior_predictive", "observed_data",
-                                  "warmup_posterior", "warmup_sample_stats"}
+                                  "log_likelihood", "constant_data", "warmup_posterior", "warmup_sample_stats"}
     assert data.posterior["w"].dims == ("chain", "draw", "w_dim_0")
     np.testing.assert_array_equal(data.posterior["w"].values, fit["w"])
     np.testing.assert_array_equal(data.posterior["mu"].values, fit["mu"])
-    np.testing.assert_array_equal(data.posterior_predictive["y_rep"].values, fit["y_rep"])
+    # `gen y_rep` predicts y: ArviZ pairs it with the observed y under y's name
+    np.testing.assert_array_equal(data.posterior_predictive["y"].values, fit["y_rep"])
     assert set(data.sample_stats.data_vars) == {"diverging", "tree_depth", "energy", "lp", "step_size",
                                                  "acceptance_rate", "n_steps"}
     np.testing.assert_array_equal(data.sample_stats["acceptance_rate"].values, fit.stats["accept_stat"])
     observed = ppl.compile(EXAMPLES / "linreg.ppl").check_data(EXAMPLES / "linreg.data.json").values["y"]
     np.testing.assert_array_equal(data.observed_data["y"].values, observed)
     assert "x" not in data.observed_data          # data that no `~` observes is not observed data
+    np.testing.assert_array_equal(data.constant_data["x"].values, fit.constant_data["x"])
     assert data.warmup_posterior["w"].shape == (2, 200, 3)
     # ArviZ's own diagnostics run on it
     assert float(arviz.rhat(data, var_names=["sigma"])["sigma"]) < 1.1

@@ -1,7 +1,6 @@
 """End-to-end sampling against analytical posteriors, and the sampler's contract:
 reproducibility, shapes, settings, errors and warnings."""
 
-import io
 import math
 import warnings
 from pathlib import Path
@@ -12,7 +11,6 @@ from scipy import stats
 
 import ppl
 from ppl.results.fit import SamplerWarning
-from ppl.progress import ProgressBar
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
@@ -203,24 +201,6 @@ def test_bad_settings_are_refused(normal_mean, settings, phrase):
     posterior, _ = normal_mean
     with pytest.raises(ValueError, match=phrase):
         posterior.sample(progress=False, **settings)
-
-
-class _Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-def test_progress_bar_draws_on_a_terminal_only():
-    terminal = _Terminal()
-    bar = ProgressBar(200, True, terminal)
-    bar.update(100, 3, "sampling")
-    assert "100/200 iterations" in terminal.getvalue() and "3 divergent" in terminal.getvalue()
-    pipe = io.StringIO()
-    ProgressBar(200, True, pipe).update(100, 0, "sampling")
-    assert pipe.getvalue() == ""
-    quiet = _Terminal()
-    ProgressBar(200, False, quiet).update(100, 0, "sampling")
-    assert quiet.getvalue() == ""
 
 
 def test_csv_and_npz_round_trips(tmp_path, normal_mean):

@@ -30,7 +30,7 @@ class Fit:
     def __init__(self, draws: dict, stats: dict, *, kinds: dict, warmup: dict | None = None,
                  warmup_stats: dict | None = None, timing: dict | None = None, step_size=None,
                  inverse_metric=None, seed=None, method="nuts", settings=None, model_name="model",
-                 unconstrained=None, provenance=None, observed_data=None, gen_seeds=None):
+                 unconstrained=None, provenance=None, observed_data=None, constant_data=None, gen_seeds=None):
         self._draws = draws
         self.stats = stats
         self.kinds = kinds                       # name → "param" | "deterministic" | "generated"
@@ -47,6 +47,9 @@ class Fit:
         self.gen_seeds = gen_seeds               # [chains, draws]: each draw's `gen` seed (generate_quantities)
         self.provenance = provenance or {}       # model_text, data_hash, versions (for save/load)
         self.observed_data = observed_data       # data on the left of a `~`, for ArviZ
+        self.constant_data = constant_data       # the rest of the data, for ArviZ
+        self.posterior = None                    # the conditioned model that made the draws (this process only)
+        self._log_likelihood = None
 
     # ---- access ------------------------------------------------------------
 
@@ -130,11 +133,39 @@ class Fit:
 
         return plot_pair(self, names)
 
-    def to_arviz(self):
-        """An arviz.InferenceData (ArviZ is optional; see ppl.results.export)."""
+    def to_arviz(self, prior=None):
+        """An ArviZ data set (ArviZ is optional; groups in ppl.results.export); `prior`: the Fit of
+        `model.sample_prior_predictive(...)`, whose draws become the `prior` groups."""
         from ppl.results.export import to_arviz
 
-        return to_arviz(self)
+        return to_arviz(self, prior)
+
+    def log_likelihood(self, posterior=None) -> dict[str, np.ndarray]:
+        """Each observation's log density at each draw: observed data name → [chains, draws,
+        *its batch shape] (see Posterior.log_likelihood).  Computed when first asked, with the
+        model that made the draws, or `posterior` (`model.condition(data)`) for a fit read
+        from a file."""
+        if posterior is not None:
+            self.posterior, self._log_likelihood = posterior, None
+        if self._log_likelihood is None:
+            if self.posterior is None or self.unconstrained is None:
+                raise ValueError("this fit has no model to compute its log-likelihood with (it was read from a "
+                                 "file): pass fit.log_likelihood(model.condition(data))")
+            self._log_likelihood = self.posterior.log_likelihood(self.unconstrained)
+        return self._log_likelihood
+
+    def loo(self, **options):
+        """PSIS-LOO cross-validation through ArviZ (`arviz.loo` on `to_arviz()`, options passed
+        on; its warning about large Pareto k-hat values passes through)."""
+        from ppl.results.export import loo
+
+        return loo(self, **options)
+
+    def waic(self, **options):
+        """WAIC through ArviZ (`arviz.waic` on `to_arviz()`, options passed on)."""
+        from ppl.results.export import waic
+
+        return waic(self, **options)
 
     def to_csv(self, path) -> None:
         """Every draw as a CSV row (see ppl.results.io); `ppl.read_csv(path)` reads it back."""
@@ -208,8 +239,6 @@ class Fit:
         constrain, deterministics and generate functions; `stat_names` name the first
         columns of each chain's statistics (the sampler's, passed in so that results do
         not depend on the sampler)."""
-        from ppl.results.export import observed_data_of
-
         kinds = {name: "param" for name in posterior.params}
         kinds.update({name: "deterministic" for name in posterior._facts.deterministics})
         kinds.update({name: "generated" for name in posterior._facts.generated})
@@ -237,9 +266,9 @@ class Fit:
                   step_size=np.array([r["step_size"] for r in results]),
                   inverse_metric=np.stack([r["inverse_metric"] for r in results]), seed=seed, method=method,
                   settings=settings, model_name=posterior.model.name,
-                  unconstrained=unconstrained, provenance=_provenance(posterior),
-                  observed_data=observed_data_of(posterior.model.ir, posterior.data),
+                  unconstrained=unconstrained, provenance=_provenance(posterior), **_data_of(posterior),
                   gen_seeds=np.stack([r["seeds"] for r in results]))
+        fit.posterior = posterior
         for line in fit.sampler_warnings():
             warnings.warn(line, SamplerWarning, stacklevel=4)
         return fit
@@ -253,8 +282,6 @@ class Fit:
         are mapped through the same compiled constrain, deterministics and `gen` as
         `from_chains`; `seeds` [chains, draws] seed each draw's `gen`; `stats` name →
         [chains, draws] are whatever the method reports per draw (e.g. "lp", "log_q")."""
-        from ppl.results.export import observed_data_of
-
         unconstrained = np.ascontiguousarray(unconstrained, dtype=float)
         seeds = np.ascontiguousarray(seeds, dtype=np.int64)
         kinds = {name: "param" for name in posterior.params}
@@ -264,10 +291,11 @@ class Fit:
                                                                             unconstrained.shape[2]),
                                             "seeds": seeds.reshape(-1)}])
         draws = _saved_quantities(posterior, layout, unconstrained, seeds)
-        return cls(draws, {name: np.asarray(value) for name, value in stats.items()}, kinds=kinds, seed=seed,
-                   method=method, settings=settings, model_name=posterior.model.name, unconstrained=unconstrained,
-                   provenance=_provenance(posterior),
-                   observed_data=observed_data_of(posterior.model.ir, posterior.data), gen_seeds=seeds)
+        fit = cls(draws, {name: np.asarray(value) for name, value in stats.items()}, kinds=kinds, seed=seed,
+                  method=method, settings=settings, model_name=posterior.model.name, unconstrained=unconstrained,
+                  provenance=_provenance(posterior), **_data_of(posterior), gen_seeds=seeds)
+        fit.posterior = posterior
+        return fit
 
 
 def bounded_in_model(program) -> list[str]:
@@ -276,6 +304,13 @@ def bounded_in_model(program) -> list[str]:
 
     return [f"{s.name} (line {s.span.line})" for s in program.statements
             if isinstance(s, ir.BoundCheck) and s.stage == "model"]
+
+
+def _data_of(posterior) -> dict:
+    from ppl.results.export import data_groups
+
+    observed, constant = data_groups(posterior)
+    return {"observed_data": observed, "constant_data": constant}
 
 
 def _provenance(posterior) -> dict:

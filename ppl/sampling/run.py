@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from ppl.progress import ProgressBar
+from ppl.progress import ChainProgress, ProgressBar
 from ppl.sampling import rng
 from ppl.sampling.start import INIT_RADIUS, INIT_TRIES, start_failure
 
@@ -140,10 +140,14 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
     saved_draws = (draws + thin - 1) // thin
     stat_count = native.STAT_COLUMNS
     progress_counts = np.zeros((chains, native.PROGRESS_SLOTS), dtype=np.int64)   # see ppl/sampling/chain.py
+    # for the bar: which chains have started, and each chain's divergences when its warmup ended
+    started = np.zeros(chains, dtype=bool)
+    warmup_divergences = np.full(chains, -1, dtype=np.int64)
     gradient = posterior._module.log_density_gradient
     real_data, int_data = posterior.real_data, posterior.int_data
 
     def run(index):
+        started[index] = True
         state = rng.stream_state(seed, index)
         position = np.zeros(dim) if starts[index] is None else np.array(starts[index], dtype=np.float64)
         inverse_metric = initial_metric(dim, metric)
@@ -158,12 +162,14 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
             phase_settings = settings._replace(iterations=int(iterations), adapt=adapt, save=save,
                                                init_given=not (starts[index] is None and phase == "warmup"))
             prefix = "warmup_" if phase == "warmup" else ""
-            started = time.perf_counter()
+            started_at = time.perf_counter()
             status = entry.run_chain(gradient, real_data, int_data, state, position, phase_settings,
                                      inverse_metric, step, windows,
                                      out[prefix + "draws"], out[prefix + "stats"], out[prefix + "seeds"],
                                      progress_counts[index])
-            out[phase + "_seconds"] = time.perf_counter() - started
+            out[phase + "_seconds"] = time.perf_counter() - started_at
+            if phase == "warmup":
+                warmup_divergences[index] = progress_counts[index, native.DIVERGENCES]
             if status == native.INTERRUPTED:   # keep the rows saved so far, in both phases
                 done = int(progress_counts[index, native.ITERATIONS]) - (warmup if phase == "sampling" else 0)
                 kept = (done + thin - 1) // thin
@@ -182,8 +188,8 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
                                  if metric == "low_rank" else inverse_metric.diagonal)
         return out
 
-    bar = ProgressBar(chains * (warmup + draws), progress)
-    results = _run_chains(run, chains, cores, progress_counts, bar, native, warmup).results
+    bar = ProgressBar(chains, warmup, draws, progress)
+    results = _run_chains(run, chains, cores, progress_counts, bar, native, warmup_divergences, started).results
     bar.close()
     for index, result in enumerate(results):
         if result["status"] not in (native.OK, native.INTERRUPTED):
@@ -245,34 +251,41 @@ class ChainThreads:
             thread.join()
 
 
-def _run_chains(run, chains, cores, progress_counts, bar, native, warmup, refresh=BAR_REFRESH_SECONDS):
+def _run_chains(run, chains, cores, progress_counts, bar, native, warmup_divergences=None, started=None,
+                refresh=BAR_REFRESH_SECONDS):
     """Run the chains on threads, redrawing the bar every `refresh` seconds until the last
     chain sets the done Event, which wakes this thread at once.  Ctrl-C asks every chain to
     stop before its next iteration and waits for them; a second Ctrl-C leaves at once
     (the threads are daemons: they end with the chains, or with the process).  Returns the
-    ChainThreads, holding each chain's result."""
+    ChainThreads, holding each chain's result.  `warmup_divergences` and `started` are what
+    `run` records for the bar (ppl.progress.ChainProgress); left out, chains count as started
+    and in warmup."""
+    if warmup_divergences is None:
+        warmup_divergences = np.full(chains, -1, dtype=np.int64)
+    if started is None:
+        started = np.ones(chains, dtype=bool)
     threads = None
     try:
         threads = ChainThreads(run, chains, cores)
         while not threads.wait(refresh):
-            _draw(bar, progress_counts, native, warmup)
+            _draw(bar, progress_counts, native, warmup_divergences, started)
     except KeyboardInterrupt:
         progress_counts[:, native.STOP] = 1   # chains not started yet stop at their first iteration
         if threads is None:                   # while the threads were starting: nothing to return
             raise
         threads.wait()
     if bar.enabled:
-        _draw(bar, progress_counts, native, warmup)
+        _draw(bar, progress_counts, native, warmup_divergences, started)
     threads.join()
     if threads.errors:
         raise threads.errors[0]
     return threads
 
 
-def _draw(bar, progress_counts, native, warmup):
-    iterations = progress_counts[:, native.ITERATIONS]
-    bar.update(int(iterations.sum()), int(progress_counts[:, native.DIVERGENCES].sum()),
-               "warmup" if iterations.min() < warmup else "sampling")
+def _draw(bar, progress_counts, native, warmup_divergences, started):
+    bar.update(ChainProgress(iterations=progress_counts[:, native.ITERATIONS].copy(),
+                             divergences=progress_counts[:, native.DIVERGENCES].copy(),
+                             warmup_divergences=warmup_divergences.copy(), started=started.copy()))
 
 
 def _interrupted(results, run_settings):

@@ -1,18 +1,19 @@
-"""optimize, laplace and pathfinder on the gallery: first-call and warm times, gradients, the
+"""optimize, laplace, pathfinder and variational (ADVI meanfield) on the gallery: first-call and warm times, gradients, the
 cost of calling the compiled gradient from Python, and accuracy against a NUTS run.
 
 For each model with data:
 
 * first call (a fresh process, the model already in ppl's and Numba's caches): the time of
-  `condition`, then of the first `optimize`, `laplace` and `pathfinder` calls in that order,
+  `condition`, then of the first `optimize`, `laplace`, `pathfinder` and `variational` calls in
+  that order,
   each with its default settings and seed 1 (the first call pays for loading the model's
   other compiled functions from Numba's cache: log_density, log_density_terms, saved_draws);
 * warm: the median of three more calls of each;
 * per gradient: one call of the compiled `log_density_gradient` from Python (the dispatcher),
   through `ppl.inference.density.LogDensity` (what the optimisers call), and from a Numba loop
   (what a library compiled in native code would pay), each the mean of 20,000 calls;
-* accuracy: NUTS (4 chains x 1000 draws, seed 1) as the reference; for laplace and pathfinder
-  the largest |mean - NUTS mean| / NUTS sd over the param elements, and the range of their
+* accuracy: NUTS (4 chains x 1000 draws, seed 1) as the reference; for laplace, pathfinder and
+  variational the largest |mean - NUTS mean| / NUTS sd over the param elements, and the range of their
   sd / NUTS sd.
 
     python benchmarks/inference.py [--models linreg,garch11] [--output benchmarks/results/inference.md]
@@ -34,7 +35,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 EXAMPLES = ROOT / "examples"
-METHODS = ("optimize", "laplace", "pathfinder")
+METHODS = ("optimize", "laplace", "pathfinder", "variational")
+APPROXIMATIONS = ("laplace", "pathfinder", "variational")   # the methods that answer with draws
 
 
 def first_calls(name: str) -> dict:
@@ -134,7 +136,7 @@ def measure(name: str) -> dict:
         row["pareto_k"] = results["pathfinder"].settings["pareto_k"]
     row.update(per_gradient(posterior))
     reference = posterior.sample(seed=1, progress=False)
-    for method in ("laplace", "pathfinder"):
+    for method in APPROXIMATIONS:
         if method in results:
             row[method + "_accuracy"] = accuracy(reference, results[method])
     return row
@@ -142,10 +144,10 @@ def measure(name: str) -> dict:
 
 def table(rows: list[dict]) -> str:
     lines = ["| model | dim | condition s | optimize first / warm s | laplace first / warm s | "
-             "pathfinder first / warm s | optimize gradients | pathfinder gradients | k-hat | "
-             "gradient µs native / dispatcher / LogDensity | laplace max mean err (sd), sd ratio | "
-             "pathfinder max mean err (sd), sd ratio |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "pathfinder first / warm s | variational first / warm s | optimize gradients | pathfinder gradients | "
+             "k-hat | gradient µs native / dispatcher / LogDensity | laplace max mean err (sd), sd ratio | "
+             "pathfinder max mean err (sd), sd ratio | variational max mean err (sd), sd ratio |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         first, warm = row["first"], row["warm"]
         cells = [row["model"], str(row["dim"]), f"{first['condition']:.3f}"]
@@ -155,7 +157,7 @@ def table(rows: list[dict]) -> str:
                   str(row.get("pathfinder_gradients", "error")),
                   f"{row['pareto_k']:.2f}" if "pareto_k" in row else "error",
                   f"{row['native_us']:.2f} / {row['dispatcher_us']:.2f} / {row['log_density_us']:.2f}"]
-        for method in ("laplace", "pathfinder"):
+        for method in APPROXIMATIONS:
             if method + "_accuracy" in row:
                 error, low, high = row[method + "_accuracy"]
                 cells.append(f"{error:.2f}, {low:.2f}–{high:.2f}")

@@ -1,5 +1,5 @@
-"""ODE solvers with forward sensitivities: the library the language's
-`ode_rk45` / `ode_bdf` will call, and its Python face.
+"""ODE solvers with forward sensitivities, from Python: the solvers the language's
+`ode_rk45` / `ode_bdf` call (ppl/runtime/ode_rk45.py, ode_sdirk.py), and their Python face.
 
     solution = ppl.math.ode.solve(rhs, jacobian, y0, t0, ts, p)
 
@@ -8,7 +8,7 @@ solves y' = f(t, y, p), y(t0) = y0 and returns y at each time of `ts`
 (`solution.sensitivities` [len(ts), n, n + m], the y0 columns first).
 `method` is "rk45" (adaptive Dormand–Prince, ppl/runtime/ode_rk45.py) or "stiff"
 (an L-stable SDIRK of order 4 with Newton iterations, ppl/runtime/ode_sdirk.py;
-the language's `ode_bdf` will call it).  Both control the error of the state
+the language's `ode_bdf` calls it).  Both control the error of the state
 and of the sensitivities together, so the gradient of a function of the
 solution is right to the tolerances.
 

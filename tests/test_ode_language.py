@@ -92,6 +92,8 @@ RATES, Y0 = np.array([0.5, 2.0, 30.0]), np.array([1.0, -1.0, 2.0])
 X = scipy_solution(relax, Y0, TS, 0.3, RATES, 2) + np.random.default_rng(4).normal(0, 0.05, (TS.size, 3))
 
 
+@pytest.mark.slow   # four call sites to compile: 35 s on two loaded cores (the gallery's ODE models keep
+# a finite-difference check of both solvers in the default run: tests/test_gallery_gradients.py)
 def test_solves_are_scipys_solutions_and_their_gradients_the_finite_difference_ones():
     posterior = ppl.model(BOTH_SOLVERS).condition({"T": TS.size, "ts": TS, "y": OBSERVED, "rates": RATES,
                                                    "y0": Y0, "x": X})

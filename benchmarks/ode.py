@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from ppl.math import ode, ode_rk45  # noqa: E402
+from ppl.math import ode  # noqa: E402
+from ppl.runtime import ode_rk45  # noqa: E402
 from test_ode import (LOTKA_VOLTERRA, ONE_COMPARTMENT, ROBERTSON, ROBERTSON_RATES, lotka_volterra_numpy,  # noqa: E402
                       one_compartment_numpy, robertson_numpy)
 
@@ -149,7 +150,7 @@ COMPILE_SCRIPTS = {
     "specialised rk45 for one new problem (compile only)": """
 import time, numba, numpy as np, sys
 sys.path.insert(0, 'tests')
-from ppl.math import ode_rk45
+from ppl.runtime import ode_rk45
 from test_ode import LOTKA_VOLTERRA
 specialised = numba.njit(ode_rk45.solve_rk45.py_func)
 ts = np.linspace(1.0, 20.0, 20)
@@ -179,7 +180,8 @@ functions = source[source.index('@numba.njit(ode.RHS_SIGNATURE)\\ndef lotka_volt
 model = source[source.index('@numba.njit("float64(float64[::1], float64[::1], float64[::1], int64[::1])")'):
                source.index('def test_a_log_density_through')]
 import math, numpy as np
-from ppl.math import ode, ode_rk45
+from ppl.math import ode
+from ppl.runtime import ode_rk45
 namespace = {'numba': numba, 'ode': ode, 'ode_rk45': ode_rk45, 'math': math, 'np': np}
 exec(functions, namespace)
 t, c = time.perf_counter(), time.process_time()
@@ -189,7 +191,7 @@ print(time.perf_counter() - t, time.process_time() - c)
     "a function that calls solve_rk45 directly (compile only)": """
 import time, sys, numba, numpy as np
 sys.path.insert(0, 'tests')
-from ppl.math import ode_rk45
+from ppl.runtime import ode_rk45
 from test_ode import lotka_volterra_rhs, lotka_volterra_jacobian
 t, c = time.perf_counter(), time.process_time()
 @numba.njit('float64(float64[::1])')
@@ -203,7 +205,7 @@ print(time.perf_counter() - t, time.process_time() - c)
     "the same, given solve_rk45 as a first-class argument (compile only)": """
 import time, sys, numba, numpy as np
 sys.path.insert(0, 'tests')
-from ppl.math.ode_system import SOLVE_SIGNATURE
+from ppl.runtime.ode_system import SOLVE_SIGNATURE
 from test_ode import lotka_volterra_rhs, lotka_volterra_jacobian
 t, c = time.perf_counter(), time.process_time()
 @numba.njit(numba.float64(numba.types.FunctionType(SOLVE_SIGNATURE), numba.float64[::1]))

@@ -20,6 +20,7 @@ from codegen import ast, ir
 from codegen.check_calls import CallChecker
 from codegen.check_exprs import Binding, ExprChecker, Scope, constant_int, describe_type
 from codegen.check_locals import LocalsChecker, LocalsState
+from codegen.check_ode import OdeChecker
 from codegen.check_sizes import SizeChecker
 from codegen.evaluate import can_evaluate
 from codegen.functions import FunctionChecker
@@ -45,7 +46,7 @@ def check(program: ast.Program, source: Source) -> ir.Program:
         raise
 
 
-class _Checker(FunctionChecker, LocalsChecker, CallChecker, ExprChecker, SizeChecker):
+class _Checker(OdeChecker, FunctionChecker, LocalsChecker, CallChecker, ExprChecker, SizeChecker):
     def __init__(self, program: ast.Program):
         self.program = program
         self.scope = Scope()

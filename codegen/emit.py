@@ -97,7 +97,7 @@ def _imported_names(imports) -> set[str]:
     return names
 
 
-RESERVED = frozenset(_imported_names(MODULE_IMPORTS) | set(GENERATED_FUNCTIONS) | set(FUNCTION_LOCALS)
+RESERVED = frozenset(_imported_names(MODULE_IMPORTS) | {"ode_solvers"} | set(GENERATED_FUNCTIONS) | set(FUNCTION_LOCALS)
                      | set(dir(builtins)) | set(keyword.kwlist))
 
 

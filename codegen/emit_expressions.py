@@ -35,6 +35,8 @@ class ExpressionEmitter:
                 self.scope[expr.name] = materialised
                 return materialised
             return self.scope[expr.name]
+        if isinstance(expr, ir.OdeSolve):
+            return self._ode_solve(expr, name)
         if isinstance(expr, ir.BinaryOp) and expr.op == "@":
             unrolled = unrolled_matmul(expr)
             if unrolled is not None:

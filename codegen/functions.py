@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 from codegen import ast, ir
 from codegen.check_exprs import Scope, describe_type
+from codegen.check_ode import ODE_SOLVERS
 from codegen.ir_print import expr_text
 from codegen.shapes import Dim, shape_str
 from ppl.catalogue.builtins import BUILTINS
@@ -106,6 +107,10 @@ class FunctionChecker:
             self.frames.pop()
         return frame.inlined, checked
 
+    @staticmethod
+    def as_real(expr):
+        return _as_real(expr)
+
     def require_not_function(self, name, span):
         if name in self.functions or (self.defining is not None and name == self.defining.name):
             raise ModelNameError(f"'{name}' is already defined as a function", span,
@@ -151,7 +156,7 @@ class FunctionChecker:
     def _check_function_name(self, s):
         name = s.name
         taken = ("a built-in function" if name in BUILTINS else "a distribution" if name in DISTRIBUTIONS
-                 else "a kernel" if name in KERNELS else None)
+                 else "a kernel" if name in KERNELS else "an ODE solver" if name in ODE_SOLVERS else None)
         if taken:
             raise ModelNameError(f"'{name}' is {taken}; a function cannot take its name", s.span,
                                  hint=f"name the function differently, e.g. `my_{name}`")

@@ -30,6 +30,8 @@ Expressions (every node has ``.type`` and ``.span``)
                     names in declaration order (omitted ones with defaults are
                     filled in as constants; alternatives not chosen are absent).
 ``KernelExpr``      a PSD kernel for a GaussianProcess.
+``OdeSolve``        ``ode_rk45(f, y0, t0, ts, ...)`` / ``ode_bdf``: an ODE's states at the
+                    times ts, ``f`` a user function (codegen/check_ode.py).
 ``LogProb``         ``dist.log_prob(value)``: the log density, batch-shaped; with
                     ``method``, ``dist.log_cdf(value)``, ``.cdf``,
                     ``.log_survival_function``, ``.survival_function``.
@@ -251,8 +253,29 @@ class LogProb:
     method: str = "log_prob"
 
 
+@dataclass(frozen=True)
+class OdeSolve:
+    """`ode_rk45(f, y0, t0, ts, a1, ..., rtol=, atol=, max_steps=)` (method "rk45") or `ode_bdf(...)`
+    (method "bdf", the stiff solver): the states at the times ts, real[len(ts), len(y0)].  ``function``
+    names a user function of ``Program.functions`` (its right-hand side f(t, y, a1, ...)); ``packed``
+    says, per argument, whether it depends on params (packed into the vector the sensitivities are
+    taken against) or on data only (read by the right-hand side from its data buffers)."""
+    method: str
+    function: str
+    initial_state: "Expr"
+    initial_time: "Expr"
+    times: "Expr"
+    arguments: tuple["Expr", ...]
+    packed: tuple[bool, ...]
+    relative_tolerance: "Expr"
+    absolute_tolerance: "Expr"
+    max_steps: "Expr"
+    type: Type
+    span: Span = _span()
+
+
 Expr = Union[Constant, Variable, UnaryOp, BinaryOp, IndexOp, Call, Stack,
-             DistributionExpr, KernelExpr, LogProb]
+             DistributionExpr, KernelExpr, LogProb, OdeSolve]
 
 
 # ---- statements ----------------------------------------------------------------
@@ -517,6 +540,9 @@ def _children(expr) -> tuple:
         return tuple(arg for _, arg in expr.arguments)
     if isinstance(expr, LogProb):
         return (expr.distribution, expr.value)
+    if isinstance(expr, OdeSolve):
+        return (expr.initial_state, expr.initial_time, expr.times) + tuple(expr.arguments) + (
+            expr.relative_tolerance, expr.absolute_tolerance, expr.max_steps)
     return ()
 
 

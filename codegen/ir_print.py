@@ -41,6 +41,12 @@ def _expr(expr) -> tuple[str, int]:
         return f"{expr.family}({args})", 9
     if isinstance(expr, ir.LogProb):
         return f"{expr_text(expr.distribution, 9)}.{expr.method}({expr_text(expr.value)})", 9
+    if isinstance(expr, ir.OdeSolve):
+        args = [expr.function] + [expr_text(a) for a in (expr.initial_state, expr.initial_time, expr.times)
+                                  + expr.arguments]
+        args += [f"{k}={expr_text(v)}" for k, v in (("rtol", expr.relative_tolerance),
+                                                    ("atol", expr.absolute_tolerance), ("max_steps", expr.max_steps))]
+        return f"ode_{expr.method}({', '.join(args)})", 9
     return f"<{type(expr).__name__}>", 9
 
 

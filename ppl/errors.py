@@ -199,6 +199,10 @@ BOUND_VIOLATED = "ppl: value outside its declared bounds"
 # a `while` loop whose condition stayed true for WHILE_LIMIT iterations (value: the count, size: the limit)
 WHILE_LIMIT_REACHED = "ppl: while loop did not end"
 WHILE_LIMIT = 10_000_000
+# an ODE solve (`ode_rk45`, `ode_bdf`) that failed where no -inf can stand for it (transformed data,
+# deterministics(), generate()): ValueError(tag, status, time, line, column, end_line, end_column, stage),
+# the status one of ppl.runtime.ode_system's (its STATUS_MESSAGES word it), the place the call
+ODE_FAILED = "ppl: ode solve failed"
 
 
 def _runtime_data_error(tag: str, value, size, span: Span | None, element: str | None = None) -> "DataError":
@@ -239,6 +243,19 @@ def _bound_error(name, element, value, bound, side, stage, span) -> "ModelError"
                                           f"{cause} outside them")
 
 
+def _ode_error(status, time, line, column, end_line, end_column, stage) -> "ModelError":
+    """A failed solve at its call: a DataError when the data alone decide it, else a SamplingError."""
+    from ppl.runtime.ode_system import STATUS_MESSAGES
+
+    message = STATUS_MESSAGES[int(status)].format(time=f"{float(time):.17g}")
+    span = Span(line, column, end_line, end_column) if line else None
+    if stage == "data":
+        return DataError(message, span, hint="this solve depends on the data only: check the data it reads, "
+                                             "or raise max_steps / loosen rtol and atol")
+    return SamplingError(message, span, hint="the solve failed for these values of the params; raise max_steps, "
+                                             "loosen rtol and atol, or use ode_bdf for a stiff system")
+
+
 @contextmanager
 def data_index_errors(source: Source):
     """Inside: the checks generated code makes are located errors: an IndexError for what the data
@@ -247,6 +264,8 @@ def data_index_errors(source: Source):
     try:
         yield
     except ValueError as error:
+        if len(error.args) == 8 and error.args[0] == ODE_FAILED:
+            raise _ode_error(*error.args[1:]).with_source(source) from None
         if len(error.args) != 11 or error.args[0] != BOUND_VIOLATED:
             raise
         line, column, end_line, end_column, *details = error.args[1:]

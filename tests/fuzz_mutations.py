@@ -64,7 +64,10 @@ def gallery() -> dict[str, tuple[str, Path]]:
     found = {}
     for path in sorted(EXAMPLES.glob("*.ppl")):
         data = path.with_suffix(".data.json")
-        if data.exists():
+        # models with an ODE solve are left out: compiling one (the generated right-hand side and
+        # Jacobian included) takes longer than the per-mutant timeout on two loaded cores, so every
+        # mutant that compiles would read as a hang (tests/test_ode_language.py checks their errors)
+        if data.exists() and not re.search(r"\bode_(rk45|bdf)\(", path.read_text()):
             found[path.stem] = (_strip_comment_lines(path.read_text()), data)
     return found
 

@@ -21,8 +21,8 @@ import scipy.integrate
 import sympy
 
 from ppl.math import ode
-from ppl.math import ode_rk45, ode_sdirk
-from ppl.math.ode_system import SOLVE_SIGNATURE
+from ppl.runtime import ode_rk45, ode_sdirk
+from ppl.runtime.ode_system import SOLVE_SIGNATURE
 
 METHODS = ["rk45", "stiff"]
 

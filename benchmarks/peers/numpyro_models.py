@@ -131,6 +131,41 @@ def logistic_regression(N, K, X, y):
     numpyro.sample("y", dist.Bernoulli(logits=alpha + X @ beta), obs=y)
 
 
+def lotka_volterra(N, ts, y_init, y):
+    from jax.experimental.ode import odeint   # adaptive Dormand–Prince, adjoint gradients
+
+    theta = numpyro.sample("theta", dist.TruncatedNormal(jnp.array([1.0, 0.05, 1.0, 0.05]),
+                                                         jnp.array([0.5, 0.05, 0.5, 0.05]), low=0.0))
+    z_init = numpyro.sample("z_init", dist.LogNormal(jnp.log(10.0), 1.0).expand([2]))
+    sigma = numpyro.sample("sigma", dist.LogNormal(-1.0, 1.0).expand([2]))
+
+    def dz_dt(z, t, theta):
+        return jnp.stack([(theta[0] - theta[1] * z[1]) * z[0], (-theta[2] + theta[3] * z[0]) * z[1]])
+
+    z = odeint(dz_dt, z_init, jnp.concatenate([jnp.zeros(1), ts]), theta, rtol=1e-5, atol=1e-3, mxstep=10000)[1:]
+    numpyro.deterministic("z", z)
+    numpyro.sample("y_init", dist.LogNormal(jnp.log(z_init), sigma), obs=y_init)
+    numpyro.sample("y", dist.LogNormal(jnp.log(z), sigma), obs=y)
+
+
+def one_compartment(N, times, D, V, C_hat):
+    from jax.experimental.ode import odeint   # not a stiff solver: JAX has none built in
+
+    k_a = numpyro.sample("k_a", dist.LogNormal(jnp.log(5.0), 1.0))
+    K_m = numpyro.sample("K_m", dist.LogNormal(jnp.log(2.0), 1.0))
+    V_m = numpyro.sample("V_m", dist.LogNormal(jnp.log(5.0), 1.0))
+    sigma = numpyro.sample("sigma", dist.HalfNormal(0.5))
+
+    def derivative(state, t, k_a, K_m, V_m):
+        absorbed = k_a * state[0]
+        return jnp.stack([-absorbed, absorbed / V - V_m * state[1] / (K_m + state[1])])
+
+    state = odeint(derivative, jnp.array([D, 0.0]), jnp.concatenate([jnp.zeros(1), times]), k_a, K_m, V_m,
+                   rtol=1e-6, atol=1e-6, mxstep=1000000)[1:]
+    C = numpyro.deterministic("C", state[:, 1])
+    numpyro.sample("C_hat", dist.LogNormal(jnp.log(C), sigma), obs=C_hat)
+
+
 def normal_mixture(N, y):
     mu = _flat("mu", constraints.ordered_vector, (2,))
     numpyro.factor("mu_prior", dist.Normal(0.0, 10.0).log_prob(mu).sum())
@@ -190,7 +225,9 @@ _KINDS = {
     "linreg": {"N": int, "x": _real, "y": _real},
     "linreg_known_noise": {"N": int, "x": _real, "y": _real},
     "logistic_regression": {"N": int, "K": int, "X": _real, "y": _int},
+    "lotka_volterra": {"N": int, "ts": _real, "y_init": _real, "y": _real},
     "normal_mixture": {"N": int, "y": _real},
+    "one_compartment": {"N": int, "times": _real, "D": float, "V": float, "C_hat": _real},
     "ordinal_regression": {"N": int, "K": int, "D": int, "X": _real, "y": _int},
     "radon_hierarchical": {"N": int, "J": int, "county": _int, "floor": _real, "log_radon": _real},
     "tight_gaussian": {"D": int, "mu": _real, "L": _real},

@@ -181,6 +181,44 @@ def logistic_regression(data):
     return model
 
 
+def lotka_volterra(data):
+    ts, y_init, y = _real(data["ts"]), _real(data["y_init"]), _real(data["y"])
+
+    def dz_dt(z, t, theta):
+        return [(theta[0] - theta[1] * z[1]) * z[0], (-theta[2] + theta[3] * z[0]) * z[1]]
+
+    # PyMC's ODE op (SciPy's odeint with forward sensitivities); t0 = 0 is the initial time
+    equation = pm.ode.DifferentialEquation(func=dz_dt, times=ts, n_states=2, n_theta=4, t0=0)
+    with pm.Model() as model:
+        theta = pm.TruncatedNormal("theta", mu=[1.0, 0.05, 1.0, 0.05], sigma=[0.5, 0.05, 0.5, 0.05], lower=0.0,
+                                   shape=4)
+        z_init = pm.LogNormal("z_init", np.log(10.0), 1.0, shape=2)
+        sigma = pm.LogNormal("sigma", -1.0, 1.0, shape=2)
+        z = pm.Deterministic("z", equation(y0=z_init, theta=theta))
+        pm.LogNormal("y_init", pt.log(z_init), sigma, observed=y_init)
+        pm.LogNormal("y", pt.log(z), sigma, observed=y)
+    return model
+
+
+def one_compartment(data):
+    times, D, V, C_hat = _real(data["times"]), float(data["D"]), float(data["V"]), _real(data["C_hat"])
+
+    def derivative(state, t, theta):
+        absorbed = theta[0] * state[0]
+        return [-absorbed, absorbed / V - theta[2] * state[1] / (theta[1] + state[1])]
+
+    equation = pm.ode.DifferentialEquation(func=derivative, times=times, n_states=2, n_theta=3, t0=0)
+    with pm.Model() as model:
+        k_a = pm.LogNormal("k_a", np.log(5.0), 1.0)
+        K_m = pm.LogNormal("K_m", np.log(2.0), 1.0)
+        V_m = pm.LogNormal("V_m", np.log(5.0), 1.0)
+        sigma = pm.HalfNormal("sigma", 0.5)
+        state = equation(y0=[D, 0.0], theta=pt.stack([k_a, K_m, V_m]))
+        C = pm.Deterministic("C", state[:, 1])
+        pm.LogNormal("C_hat", pt.log(C), sigma, observed=C_hat)
+    return model
+
+
 def normal_mixture(data):
     y = _real(data["y"])
     with pm.Model() as model:

@@ -1,19 +1,19 @@
-"""ODE solvers with forward sensitivities: the library the language's
-`ode_rk45` / `ode_bdf` will call, and its Python face.
+"""ODE solvers with forward sensitivities, from Python: the solvers the language's
+`ode_rk45` / `ode_bdf` call (ppl/runtime/ode_rk45.py, ode_sdirk.py), and their Python face.
 
     solution = ppl.math.ode.solve(rhs, jacobian, y0, t0, ts, p)
 
 solves y' = f(t, y, p), y(t0) = y0 and returns y at each time of `ts`
 (`solution.states` [len(ts), n]) and dy/d(y0, p) there
 (`solution.sensitivities` [len(ts), n, n + m], the y0 columns first).
-`method` is "rk45" (adaptive Dormand–Prince, ppl/math/ode_rk45.py) or "stiff"
-(an L-stable SDIRK of order 4 with Newton iterations, ppl/math/ode_sdirk.py;
-the language's `ode_bdf` will call it).  Both control the error of the state
+`method` is "rk45" (adaptive Dormand–Prince, ppl/runtime/ode_rk45.py) or "stiff"
+(an L-stable SDIRK of order 4 with Newton iterations, ppl/runtime/ode_sdirk.py;
+the language's `ode_bdf` calls it).  Both control the error of the state
 and of the sensitivities together, so the gradient of a function of the
 solution is right to the tolerances.
 
 `rhs` and `jacobian` are Numba functions compiled with `RHS_SIGNATURE` and
-`JACOBIAN_SIGNATURE` (ppl/math/ode_system.py says what they compute); the
+`JACOBIAN_SIGNATURE` (ppl/runtime/ode_system.py says what they compute); the
 solvers take them as first-class functions, so the solvers are compiled once
 and cached on disk, whatever the ODE.
 
@@ -30,9 +30,11 @@ import numba
 import numpy as np
 from numba.core import sigutils
 
-from ppl.math.ode_rk45 import solve_rk45
-from ppl.math.ode_sdirk import solve_sdirk
-from ppl.math.ode_system import (BAD_SETTINGS, JACOBIAN_SIGNATURE, MAX_STEPS_EXCEEDED, NON_FINITE_STATE, OK,
+from ppl.runtime.ode_rk45 import solve_rk45
+from ppl.errors import ODE_FAILED
+from ppl.runtime.ode_solvers import add_sensitivity_adjoints
+from ppl.runtime.ode_sdirk import solve_sdirk
+from ppl.runtime.ode_system import (BAD_SETTINGS, JACOBIAN_SIGNATURE, MAX_STEPS_EXCEEDED, NON_FINITE_STATE, OK,
                                  RHS_SIGNATURE, STATUS_MESSAGES, STEP_SIZE_UNDERFLOW, TIMES_NOT_INCREASING)
 
 __all__ = ["solve", "OdeSolution", "OdeError", "sensitivity_adjoints", "add_sensitivity_adjoints", "raise_for_status",
@@ -40,10 +42,6 @@ __all__ = ["solve", "OdeSolution", "OdeError", "sensitivity_adjoints", "add_sens
            "STEP_SIZE_UNDERFLOW", "TIMES_NOT_INCREASING", "NON_FINITE_STATE", "BAD_SETTINGS"]
 
 SOLVERS = {"rk45": solve_rk45, "stiff": solve_sdirk}
-
-# The tag of the ValueError(ODE_FAILED, status, time) that `raise_for_status` raises in native
-# code, so that the caller (generated code's wrapper) can turn it into a located error.
-ODE_FAILED = "ppl: ode solve failed"
 
 
 class OdeSolution(NamedTuple):
@@ -53,7 +51,7 @@ class OdeSolution(NamedTuple):
 
 
 class OdeError(ValueError):
-    """A solve that failed: `status` (ppl.math.ode_system's codes) and the `time` it reached."""
+    """A solve that failed: `status` (ppl.runtime.ode_system's codes) and the `time` it reached."""
 
     def __init__(self, status: int, time: float):
         self.status = int(status)
@@ -63,33 +61,17 @@ class OdeError(ValueError):
 
 @numba.njit(cache=True, error_model="numpy")
 def raise_for_status(status, time):
-    """For native callers that cannot go on after a failed solve (a generated quantity):
-    raise the tagged ValueError that `error_from_native` reads."""
+    """For native callers that cannot go on after a failed solve: raise the tagged ValueError
+    that `error_from_native` reads (generated models raise the same, with the call's place)."""
     if status != OK:
-        raise ValueError(ODE_FAILED, status, time)
+        raise ValueError(ODE_FAILED, status, time, 0, 0, 0, 0, "model")
 
 
 def error_from_native(error: ValueError) -> OdeError | None:
     """The OdeError behind a ValueError raised by `raise_for_status`, or None if it is another."""
-    if len(error.args) == 3 and error.args[0] == ODE_FAILED:
+    if len(error.args) == 8 and error.args[0] == ODE_FAILED:
         return OdeError(error.args[1], error.args[2])
     return None
-
-
-@numba.njit(cache=True, error_model="numpy")
-def add_sensitivity_adjoints(sensitivities, states_adjoint, y0_adjoint, p_adjoint):
-    """Reverse mode through a solve: y0_adjoint += sum_{t,i} A[t, i] S[t, i, :n] and
-    p_adjoint += sum_{t,i} A[t, i] S[t, i, n:] (A = states_adjoint [len(ts), n])."""
-    n = y0_adjoint.shape[0]
-    for t in range(sensitivities.shape[0]):
-        for i in range(n):
-            weight = states_adjoint[t, i]
-            if weight == 0.0:
-                continue
-            for k in range(n):
-                y0_adjoint[k] += weight * sensitivities[t, i, k]
-            for k in range(p_adjoint.shape[0]):
-                p_adjoint[k] += weight * sensitivities[t, i, n + k]
 
 
 def sensitivity_adjoints(sensitivities, states_adjoint):

@@ -38,7 +38,7 @@ import math
 import numba
 import numpy as np
 
-from ppl.math.ode_system import (MAX_STEPS_EXCEEDED, MIN_FACTOR, NON_FINITE_STATE, OK, SOLVE_SIGNATURE,
+from ppl.runtime.ode_system import (MAX_STEPS_EXCEEDED, MIN_FACTOR, NON_FINITE_STATE, OK, SOLVE_SIGNATURE,
                                  STEP_SIZE_UNDERFLOW, all_finite, check_problem, combine_stages, derivative,
                                  initial_sensitivities, initial_step, lands_on, lu_factor, lu_solve, step_factor,
                                  too_small, error_norm)
@@ -101,7 +101,7 @@ def solve_sdirk(rhs, jacobian, t0, ts, y0, p, real_data, int_data, rtol, atol, m
                 sensitivities_out):
     """y(ts) into states_out and dy(ts)/d(y0, p) into sensitivities_out (left alone when it
     has no columns); returns (status, the time reached, the steps
-    taken, accepted and rejected).  See ppl/math/ode_system.py."""
+    taken, accepted and rejected).  See ppl/runtime/ode_system.py."""
     status, time = check_problem(t0, ts, y0, p, rtol, atol, max_steps, states_out, sensitivities_out)
     n = y0.shape[0]
     if status != OK or n == 0 or ts.shape[0] == 0:

@@ -4,7 +4,7 @@ Dormand & Prince, "A family of embedded Runge-Kutta formulae", J. Comp. Appl.
 Math. 6 (1980): seven stages, the last one the first of the next step (FSAL),
 a fifth-order solution and a fourth-order one whose difference estimates the
 local error.  The same tableau advances the state y and its sensitivities S
-(ppl/math/ode_system.py), and the error norm covers both, so a step is
+(ppl/runtime/ode_system.py), and the error norm covers both, so a step is
 accepted only when the sensitivities are as accurate as the state.
 
 Steps end exactly on each output time (no dense output), so `ts` costs at
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ppl.math.ode_system import (MAX_STEPS_EXCEEDED, NON_FINITE_STATE, OK, SOLVE_SIGNATURE, STEP_SIZE_UNDERFLOW,
+from ppl.runtime.ode_system import (MAX_STEPS_EXCEEDED, NON_FINITE_STATE, OK, SOLVE_SIGNATURE, STEP_SIZE_UNDERFLOW,
                                  all_finite, check_problem, combine_stages, derivative, error_norm,
                                  initial_sensitivities, initial_step, lands_on, step_factor, too_small)
 
@@ -40,7 +40,7 @@ def solve_rk45(rhs, jacobian, t0, ts, y0, p, real_data, int_data, rtol, atol, ma
                sensitivities_out):
     """y(ts) into states_out and dy(ts)/d(y0, p) into sensitivities_out (left alone when it
     has no columns); returns (status, the time reached, the steps
-    taken, accepted and rejected).  See ppl/math/ode_system.py."""
+    taken, accepted and rejected).  See ppl/runtime/ode_system.py."""
     status, time = check_problem(t0, ts, y0, p, rtol, atol, max_steps, states_out, sensitivities_out)
     n = y0.shape[0]
     if status != OK or n == 0 or ts.shape[0] == 0:

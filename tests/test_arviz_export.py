@@ -94,6 +94,26 @@ def test_a_model_without_observations_has_no_loo():
         fit.loo()
 
 
+def test_loo_of_a_model_observing_two_names_asks_which_and_then_matches_arviz():
+    model = ppl.model("""
+data x: real[6]
+data y: real[4]
+param mu: real
+mu ~ Normal(0, 10)
+x ~ Normal(mu, 1)
+y ~ Normal(mu, 2)
+""")
+    fit = model.sample({"x": [0.1, -0.3, 0.5, 1.2, 0.0, -0.8], "y": [1.0, -2.0, 0.5, 3.0]}, chains=2, warmup=100,
+                       draws=100, seed=3, progress=False)
+    for method in (fit.loo, fit.waic):
+        with pytest.raises(ValueError, match=r"observes 2 data names \(x, y\).*var_name='y'"):
+            method()
+    import arviz
+
+    assert fit.loo(var_name="x").elpd_loo == pytest.approx(arviz.loo(fit.to_arviz(), var_name="x").elpd_loo,
+                                                           rel=1e-12)
+
+
 def test_warmup_groups(fit):
     model = ppl.compile(EXAMPLES / "linreg.ppl")
     warm = model.sample(EXAMPLES / "linreg.data.json", chains=1, warmup=40, draws=30, seed=1, progress=False,

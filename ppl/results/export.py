@@ -150,23 +150,29 @@ def loo(fit, **options):
     """PSIS-LOO through ArviZ (its Pareto k-hat warnings pass through)."""
     import arviz
 
-    return arviz.loo(_with_log_likelihood(fit), **options)
+    return arviz.loo(_with_log_likelihood(fit, options, "loo"), **options)
 
 
 def waic(fit, **options):
     """WAIC through ArviZ."""
     import arviz
 
-    return arviz.waic(_with_log_likelihood(fit), **options)
+    return arviz.waic(_with_log_likelihood(fit, options, "waic"), **options)
 
 
-def _with_log_likelihood(fit):
+def _with_log_likelihood(fit, options: dict, method: str):
     if fit.posterior is None:
         raise ValueError("this fit has no model to compute its log-likelihood with (it was read from a file): "
                          "use fit.log_likelihood(model.condition(data)) first")
     if not fit.posterior.observed_shapes:
         raise ValueError(f"model {fit.model_name!r} observes no data (no `~` with data on its left): "
                          "LOO and WAIC need a log-likelihood")
+    observed = list(fit.posterior.observed_shapes)
+    if len(observed) > 1 and options.get("var_name") is None:
+        # ArviZ would raise a bare TypeError; which observations to leave out is the user's choice
+        raise ValueError(f"model {fit.model_name!r} observes {len(observed)} data names "
+                         f"({', '.join(observed)}): say whose observations to leave out, e.g. "
+                         f"fit.{method}(var_name={observed[-1]!r})")
     return to_arviz(fit)
 
 

@@ -683,6 +683,10 @@ class CallChecker:
                         f"axis 0 of {expr_text(b)}", node)
         return b.type.shape, "real"
 
+    def _shape_eigenvalues(self, builtin, args, options, node):
+        size = self._square(builtin, args[0], node.args[0])
+        return (size,), "real"
+
     def _shape_log_determinant(self, builtin, args, options, node):
         self._square(builtin, args[0], node.args[0])
         return (), "real"

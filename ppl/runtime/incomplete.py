@@ -163,25 +163,25 @@ def log_incomplete_gamma(a, x, upper):
 @numba.njit(cache=True, error_model="numpy")
 def log_gamma_p(a, x):
     """log P(a, x), the regularised lower incomplete gamma function (Gamma's cdf at rate x = x)."""
-    return log_incomplete_gamma(a, x, False)[0]
+    return log_incomplete_gamma(float(a), float(x), False)[0]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def log_gamma_q(a, x):
     """log Q(a, x) = log(1 - P(a, x)) (Poisson's cdf at k is Q(k + 1, rate))."""
-    return log_incomplete_gamma(a, x, True)[0]
+    return log_incomplete_gamma(float(a), float(x), True)[0]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def log_gamma_p_da(a, x):
     """d/da log P(a, x)."""
-    return log_incomplete_gamma(a, x, False)[1]
+    return log_incomplete_gamma(float(a), float(x), False)[1]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def log_gamma_q_da(a, x):
     """d/da log Q(a, x)."""
-    return log_incomplete_gamma(a, x, True)[1]
+    return log_incomplete_gamma(float(a), float(x), True)[1]
 
 
 # ---- I_x(a, b) ---------------------------------------------------------------------------------
@@ -304,38 +304,38 @@ def log_incomplete_beta(a, b, x, y, upper):
 @numba.njit(cache=True, error_model="numpy")
 def log_inc_beta(a, b, x):
     """log I_x(a, b): Beta(a, b)'s log cdf at x."""
-    return log_incomplete_beta(a, b, x, 1.0 - x, False)[0]
+    return log_incomplete_beta(float(a), float(b), float(x), 1.0 - x, False)[0]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def log1m_inc_beta(a, b, x):
     """log(1 - I_x(a, b)): Beta(a, b)'s log survival function at x, computed directly (not as the
     complement of a number near 1) where it is the small side."""
-    return log_incomplete_beta(a, b, x, 1.0 - x, True)[0]
+    return log_incomplete_beta(float(a), float(b), float(x), 1.0 - x, True)[0]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def log_inc_beta_da(a, b, x):
     """d/da log I_x(a, b)."""
-    return log_incomplete_beta(a, b, x, 1.0 - x, False)[1]
+    return log_incomplete_beta(float(a), float(b), float(x), 1.0 - x, False)[1]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def log_inc_beta_db(a, b, x):
     """d/db log I_x(a, b)."""
-    return log_incomplete_beta(a, b, x, 1.0 - x, False)[2]
+    return log_incomplete_beta(float(a), float(b), float(x), 1.0 - x, False)[2]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def log1m_inc_beta_da(a, b, x):
     """d/da log(1 - I_x(a, b))."""
-    return log_incomplete_beta(a, b, x, 1.0 - x, True)[1]
+    return log_incomplete_beta(float(a), float(b), float(x), 1.0 - x, True)[1]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def log1m_inc_beta_db(a, b, x):
     """d/db log(1 - I_x(a, b))."""
-    return log_incomplete_beta(a, b, x, 1.0 - x, True)[2]
+    return log_incomplete_beta(float(a), float(b), float(x), 1.0 - x, True)[2]
 
 
 # ---- StudentT's cdf ------------------------------------------------------------------------------
@@ -362,7 +362,7 @@ def log_student_t_cdf(df, z):
         return math.nan
     if z == 0.0:
         return -math.log(2.0)
-    log_half_tail = _student_t_parts(df, z)[0] - math.log(2.0)
+    log_half_tail = _student_t_parts(float(df), float(z))[0] - math.log(2.0)
     return log_half_tail if z < 0.0 else log1m_exp(log_half_tail)
 
 
@@ -374,7 +374,7 @@ def log_student_t_cdf_ddf(df, z):
         return math.nan
     if z == 0.0 or abs(z) == math.inf:
         return 0.0
-    log_tail, derivative_a, log_density, w, w_df = _student_t_parts(df, z)
+    log_tail, derivative_a, log_density, w, w_df = _student_t_parts(float(df), float(z))
     derivative = 0.5 * derivative_a + math.exp(log_density - log_tail) * w_df
     if z < 0.0:
         return derivative

@@ -153,22 +153,26 @@ def digamma(x):
     """d/dx lgamma(x): recurrence up to x >= 20, then the asymptotic series (whose first
     omitted term there is below 1e-17).
 
-    For x <= 0 (non-integer) the reflection formula psi(1 - x) - pi / tan(pi x).
+    For x <= 0 (non-integer) the reflection formula psi(1 - x) - pi / tan(pi x), written without
+    recursion: a recursive function's cached machine code can refer to a specialisation for
+    another argument type that a later process has not compiled (Numba then aborts loading it).
     Accurate to about 1e-13 relative for x > 0.
     """
-    if x <= 0.0:
-        if x == math.floor(x):
-            return math.nan
-        return digamma(1.0 - x) - math.pi / math.tan(math.pi * x)
+    value = float(x)
     result = 0.0
-    while x < 20.0:
-        result -= 1.0 / x
-        x += 1.0
-    inverse = 1.0 / x
+    if value <= 0.0:
+        if value == math.floor(value):
+            return math.nan
+        result = -math.pi / math.tan(math.pi * value)
+        value = 1.0 - value
+    while value < 20.0:
+        result -= 1.0 / value
+        value += 1.0
+    inverse = 1.0 / value
     inverse_squared = inverse * inverse
     series = inverse_squared * (1.0 / 12 - inverse_squared * (1.0 / 120 - inverse_squared * (
         1.0 / 252 - inverse_squared * (1.0 / 240 - inverse_squared * (1.0 / 132)))))
-    return result + math.log(x) - 0.5 * inverse - series
+    return result + math.log(value) - 0.5 * inverse - series
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -390,7 +390,6 @@ class _Checker(OdeChecker, FunctionChecker, LocalsChecker, CallChecker, ExprChec
                                  f"of shape {shape_str(family.event_shape)}", truncation.span,
                                  hint="truncation applies to scalar families (Normal, Exponential, Poisson, ...)")
         self.check_has_cdf(distribution, truncation.span, "`T[...]`")
-        self.check_cdf_arguments(distribution, "`T[...]`")
         if truncation.lower is None and truncation.upper is None:
             raise ModelTypeError("`T[, ]` gives no bound", truncation.span,
                                  hint="write `T[low, high]`, `T[low, ]` or `T[, high]`, or leave the truncation out")

@@ -173,7 +173,6 @@ class CallChecker:
             raise ModelTypeError(f"`.{method}` takes exactly one argument, the value", node.span)
         if method != "log_prob":
             self.check_has_cdf(distribution, func.span, f"`.{method}`")
-            self.check_cdf_arguments(distribution, f"`.{method}`")
         value = self.check_value(node.args[0])
         batch = self.check_against_distribution(value, distribution, node.args[0].span, method)
         return ir.LogProb(distribution, value, ir.Type("real", batch), node.span, method)
@@ -185,19 +184,6 @@ class CallChecker:
         families = ", ".join(sorted({d.name for d in DISTRIBUTIONS.values() if d.has_cdf}))
         raise ModelNotSupportedError(f"{what} needs a cdf, and {distribution.family} has none in ppl",
                                      span, hint=f"the families with a cdf: {families}")
-
-    def check_cdf_arguments(self, distribution: ir.DistributionExpr, what: str) -> None:
-        """The parameters a family's cdf is not differentiated in (Gamma's concentration, inside
-        an incomplete gamma function) must not depend on params (a located error at the argument)."""
-        for name in DISTRIBUTIONS[distribution.family].cdf_data_parameters:
-            argument = distribution.argument(name)
-            if argument is not None and self.stage_of(argument) == "model":
-                raise ModelNotSupportedError(
-                    f"{what} of {distribution.family} is not differentiable in its {name} yet, and this {name} "
-                    f"depends on params", argument.span,
-                    hint=f"give {name} as data (or a function of data); the gradient in "
-                         f"{', '.join(p for p in DISTRIBUTIONS[distribution.family].parameter_names if p != name)} "
-                         f"and the value is compiled")
 
     def check_against_distribution(self, value, distribution: ir.DistributionExpr, span, what) -> tuple:
         """Check a value can be scored by a distribution; return the broadcast batch shape."""
@@ -696,6 +682,10 @@ class CallChecker:
         self._same_size(builtin, size, f"the size of {expr_text(args[0])}", b.type.shape[0],
                         f"axis 0 of {expr_text(b)}", node)
         return b.type.shape, "real"
+
+    def _shape_eigenvalues(self, builtin, args, options, node):
+        size = self._square(builtin, args[0], node.args[0])
+        return (size,), "real"
 
     def _shape_log_determinant(self, builtin, args, options, node):
         self._square(builtin, args[0], node.args[0])

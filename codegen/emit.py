@@ -72,7 +72,8 @@ class Op:
 # the imports of every generated module (codegen/emit_model.py writes them at its top)
 MODULE_IMPORTS = ("import math", "", "import numba", "import numpy as np", "",
                   "from ppl.catalogue import draws",
-                  "from ppl.runtime import data, event_kernels, linear_algebra, matrix_densities, special",
+                  "from ppl.runtime import data, event_kernels, incomplete, linear_algebra, matrix_densities, special, "
+                  "symmetric_eigen",
                   "from ppl.transforms import matrix, vector")
 # the generated functions and their arguments and accumulators
 GENERATED_FUNCTIONS = ("transformed_data", "log_density", "log_density_without_jacobian", "log_density_gradient",

@@ -247,7 +247,7 @@ class ExpressionEmitter:
             matrix, rhs = self.value(expr.args[0]), self.value(expr.args[1])
             out = output(matrix.active or rhs.active, name)
             return self._structural_op(out, *structural.solve(name, matrix, rhs, out))
-        if name in ("inverse", "log_determinant"):
+        if name in ("inverse", "log_determinant", "eigenvalues_sym", "eigenvectors_sym"):
             source = self.value(expr.args[0])
             out = output(source.active, name)
             return self._structural_op(out, *getattr(structural, name)(source, out))

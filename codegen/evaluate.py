@@ -169,7 +169,16 @@ _OTHER_FUNCTIONS = {
     "solve_upper_triangular": lambda a, b: np.linalg.solve(np.triu(a), b),
     "inverse": np.linalg.inv,
     "log_determinant": lambda a: np.linalg.slogdet(a)[1],
+    "eigenvalues_sym": lambda a: _symmetric_eigen().eigenvalues_sym(np.asarray(a, dtype=np.float64)),
+    "eigenvectors_sym": lambda a: _symmetric_eigen().eigenvectors_sym(np.asarray(a, dtype=np.float64)),
 }
+
+
+def _symmetric_eigen():
+    """The compiled code's decomposition (its sign convention is one definition), for data."""
+    from ppl.runtime import symmetric_eigen
+
+    return symmetric_eigen
 
 _OTHER_CALLS = {"size", "transpose", "zeros", "ones", "eye", "diag", "dot", "argmax", "concatenate", "full",
                 *_OTHER_FUNCTIONS}

@@ -613,3 +613,19 @@ def log_determinant(source: Value, out: Value):
     forward = [f"{out.code} = linear_algebra.log_abs_determinant({source.code})"]
     adjoint = [f"{source.adjoint} += {out.adjoint} * linear_algebra.inverse({source.code}).T"]
     return forward, (adjoint if source.active else [])
+
+
+def eigenvalues_sym(source: Value, out: Value):
+    """The ascending eigenvalues of (A + A.T) / 2; adjoint A_adj += V diag(out_adj) V.T
+    (ppl/runtime/symmetric_eigen.py, which recomputes V)."""
+    forward = [f"{out.code} = symmetric_eigen.eigenvalues_sym({source.code})"]
+    adjoint = [f"symmetric_eigen.eigenvalues_sym_vjp({source.code}, {out.adjoint}, {source.adjoint})"]
+    return forward, (adjoint if source.active else [])
+
+
+def eigenvectors_sym(source: Value, out: Value):
+    """The eigenvectors of (A + A.T) / 2 as columns; adjoint A_adj += V (F ∘ (V.T out_adj)) V.T,
+    symmetrised, F_ij = 1 / (λ_j - λ_i) (ppl/runtime/symmetric_eigen.py)."""
+    forward = [f"{out.code} = symmetric_eigen.eigenvectors_sym({source.code})"]
+    adjoint = [f"symmetric_eigen.eigenvectors_sym_vjp({source.code}, {out.adjoint}, {source.adjoint})"]
+    return forward, (adjoint if source.active else [])

@@ -8,7 +8,7 @@ The one place where symbolic maths becomes source code.  Three steps:
 2. **Common subexpressions** shared with ``sympy.cse`` across all outputs,
    each bound to a named temporary, one statement per line.
 3. **Printing** with an explicit table of functions Numba can call (the math
-   module and ``ppl.special``).  Anything outside the table raises
+   module, ``ppl.runtime.special`` and ``ppl.runtime.incomplete``).  Anything outside the table raises
    ``UnsupportedExpression`` naming it: generated code never guesses.
 """
 
@@ -55,7 +55,12 @@ _FUNCTIONS = {
     "trigamma": "special.trigamma", "Phi": "special.Phi", "lbeta": "special.lbeta", "sign": "special.sign",
     "log_ndtr": "special.log_ndtr", "log_normal_mass": "special.log_normal_mass",
     "log_bessel_i0": "special.log_bessel_i0", "bessel_i1_i0_ratio": "special.bessel_i1_i0_ratio",
-    "log_gamma_p": "special.log_gamma_p", "log_gamma_q": "special.log_gamma_q",
+    "log_gamma_p": "incomplete.log_gamma_p", "log_gamma_q": "incomplete.log_gamma_q",
+    "log_gamma_p_da": "incomplete.log_gamma_p_da", "log_gamma_q_da": "incomplete.log_gamma_q_da",
+    "log_inc_beta": "incomplete.log_inc_beta", "log1m_inc_beta": "incomplete.log1m_inc_beta",
+    "log_inc_beta_da": "incomplete.log_inc_beta_da", "log_inc_beta_db": "incomplete.log_inc_beta_db",
+    "log1m_inc_beta_da": "incomplete.log1m_inc_beta_da", "log1m_inc_beta_db": "incomplete.log1m_inc_beta_db",
+    "log_student_t_cdf": "incomplete.log_student_t_cdf", "log_student_t_cdf_ddf": "incomplete.log_student_t_cdf_ddf",
 }
 
 # SymPy's own log1p rewrite expands its argument ((x - mu)**2 → x**2 - 2 mu x + mu**2), trading

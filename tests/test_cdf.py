@@ -11,6 +11,7 @@ language expressions over every row; the compiled gradients are checked by finit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Callable
 
 import mpmath
@@ -58,6 +59,39 @@ def _gamma_p(a, x):
 
 def _gamma_q(a, x):
     return mpmath.gammainc(a, x, mpmath.inf, regularized=True)
+
+
+def _beta_i(a, b, x):
+    """I_x(a, b) in mpmath, x an exact mpf (a complement 1 - x is formed there, exactly)."""
+    return mpmath.betainc(a, b, 0, x, regularized=True)
+
+
+def _student_t(x, df, loc, scale):
+    z = _z(x, loc, scale)
+    half_tail = _beta_i(df / 2, mpmath.mpf(1) / 2, df / (df + z ** 2)) / 2
+    return half_tail if z < 0 else 1 - half_tail
+
+
+def _count_tails(first, second, probs):
+    """(P(X <= k), P(X > k)) of a count family with P(X > k) = I_p(first, second)."""
+    return _beta_i(second, first, 1 - probs), _beta_i(first, second, probs)
+
+
+def _binomial(k, total_count, probs):
+    if k >= total_count:
+        return mpmath.mpf(1), mpmath.mpf(0)
+    return _count_tails(k + 1, total_count - k, probs)
+
+
+def _expit(logits):
+    return 1 / (1 + mpmath.exp(-logits))
+
+
+def _folded(law):
+    """scipy's twin of a symmetric law folded at its centre (scipy has no half StudentT): its
+    cdf 2 F - 1 and survival function 2 S."""
+    return SimpleNamespace(cdf=lambda x: 2 * law.cdf(x) - 1, logcdf=lambda x: np.log(2 * law.cdf(x) - 1),
+                           sf=lambda x: 2 * law.sf(x), logsf=lambda x: np.log(2) + law.logsf(x))
 
 
 def _mirrored(cdf):
@@ -124,14 +158,46 @@ ROWS = [
     Row("Gamma", "Gamma", {"concentration": 2.5, "rate": 1.5}, st.gamma(2.5, scale=1 / 1.5),
         lambda x, concentration, rate: _gamma_p(concentration, rate * x),
         lambda x, concentration, rate: _gamma_q(concentration, rate * x), (1e-9, 0.01, 0.5, 1.7, 6.0, 60.0, 500.0),
-        (0.01, 0.5, 1.7, 6.0, 20.0), data=("concentration",)),
+        (0.01, 0.5, 1.7, 6.0, 20.0)),
     Row("InverseGamma", "InverseGamma", {"concentration": 3.0, "scale": 2.0}, st.invgamma(3.0, scale=2.0),
         lambda x, concentration, scale: _gamma_q(concentration, scale / mpmath.mpf(x)),
         lambda x, concentration, scale: _gamma_p(concentration, scale / mpmath.mpf(x)), (0.005, 0.1, 0.7, 2.0, 40.0, 1e6),
-        (0.1, 0.7, 2.0, 40.0), data=("concentration",)),
+        (0.1, 0.7, 2.0, 40.0)),
     Row("Chi2", "Chi2", {"df": 4.0}, st.chi2(4.0),
         lambda x, df: _gamma_p(df / 2, mpmath.mpf(x) / 2), lambda x, df: _gamma_q(df / 2, mpmath.mpf(x) / 2),
-        (1e-6, 0.3, 3.0, 12.0, 200.0, 2000.0), (0.3, 3.0, 12.0, 30.0), data=("df",)),
+        (1e-6, 0.3, 3.0, 12.0, 200.0, 2000.0), (0.3, 3.0, 12.0, 30.0)),
+    Row("Beta", "Beta", {"concentration1": 2.5, "concentration0": 1.5}, st.beta(2.5, 1.5),
+        lambda x, concentration1, concentration0: _beta_i(concentration1, concentration0, mpmath.mpf(x)),
+        lambda x, concentration1, concentration0: _beta_i(concentration0, concentration1, 1 - mpmath.mpf(x)),
+        (1e-12, 1e-3, 0.2, 0.5, 0.9, 1 - 1e-9), (1e-3, 0.2, 0.5, 0.9)),
+    Row("StudentT", "StudentT", {"df": 3.5, "loc": 0.3, "scale": 1.7}, st.t(3.5, 0.3, 1.7),
+        _student_t, lambda x, df, loc, scale: _student_t(2 * loc - mpmath.mpf(x), df, loc, scale),
+        _location_scale(0.3, 1.7, (-1e30, *Z, 1e30)), _location_scale(0.3, 1.7, BODY_Z)),
+    Row("HalfStudentT", "HalfStudentT", {"df": 3.0, "loc": 1.0, "scale": 0.5}, _folded(st.t(3.0, 1.0, 0.5)),
+        lambda x, df, loc, scale: _beta_i(mpmath.mpf(1) / 2, df / 2, _z(x, loc, scale) ** 2 / (df + _z(x, loc, scale) ** 2)),
+        lambda x, df, loc, scale: _beta_i(df / 2, mpmath.mpf(1) / 2, df / (df + _z(x, loc, scale) ** 2)),
+        (1.0 + 1e-12, 1.001, 1.3, 2.0, 10.0, 1e8), (1.001, 1.3, 2.0, 10.0)),
+    Row("Binomial_probs", "Binomial", {"total_count": 200, "probs": 0.3}, st.binom(200, 0.3),
+        lambda k, total_count, probs: _binomial(k, total_count, probs)[0],
+        lambda k, total_count, probs: _binomial(k, total_count, probs)[1], (0, 1, 50, 60, 150, 199, 200),
+        (1, 50, 60, 80), declarations={"probs": "real<lower=0, upper=1>"}, data=("total_count",)),
+    Row("Binomial_logits", "Binomial", {"total_count": 20, "logits": 2.0}, st.binom(20, scipy.special.expit(2.0)),
+        lambda k, total_count, logits: _binomial(k, total_count, _expit(logits))[0],
+        lambda k, total_count, logits: _binomial(k, total_count, _expit(logits))[1], (0, 1, 10, 19, 20), (0, 1, 10, 19),
+        data=("total_count",)),
+    Row("NegativeBinomial_probs", "NegativeBinomial", {"total_count": 2.5, "probs": 0.3}, st.nbinom(2.5, 0.7),
+        lambda k, total_count, probs: _count_tails(k + 1, total_count, probs)[0],
+        lambda k, total_count, probs: _count_tails(k + 1, total_count, probs)[1], (0, 1, 3, 10, 100, 1000),
+        (0, 1, 3, 10, 30), declarations={"probs": "real<lower=0, upper=1>"}),
+    Row("NegativeBinomial_logits", "NegativeBinomial", {"total_count": 4.0, "logits": -1.0},
+        st.nbinom(4.0, scipy.special.expit(1.0)),
+        lambda k, total_count, logits: _count_tails(k + 1, total_count, _expit(logits))[0],
+        lambda k, total_count, logits: _count_tails(k + 1, total_count, _expit(logits))[1], (0, 1, 3, 10, 100, 1000),
+        (0, 1, 3, 10)),
+    Row("NegativeBinomial2", "NegativeBinomial2", {"mean": 4.0, "concentration": 1.5}, st.nbinom(1.5, 1.5 / 5.5),
+        lambda k, mean, concentration: _count_tails(k + 1, concentration, mean / (mean + concentration))[0],
+        lambda k, mean, concentration: _count_tails(k + 1, concentration, mean / (mean + concentration))[1],
+        (0, 1, 4, 20, 200, 2000), (0, 1, 4, 20)),
     Row("Poisson_rate", "Poisson", {"rate": 3.5}, st.poisson(3.5),
         lambda x, rate: _gamma_q(x + 1, rate), lambda x, rate: _gamma_p(x + 1, rate), (0, 1, 3, 7, 20, 200),
         (0, 1, 3, 7, 20)),
@@ -241,12 +307,12 @@ def test_a_count_family_takes_the_integer_part():
 
 
 def test_families_without_a_declared_cdf_keep_their_own():
-    """Beta's cdf is the incomplete beta function, written in its library class (not in the
-    language yet); the survival function follows from it."""
-    beta = tfd.Beta(2.5, 1.5)
-    x = np.array([0.1, 0.5, 0.9])
-    assert np.allclose(beta.log_cdf(x), st.beta(2.5, 1.5).logcdf(x), rtol=1e-10)
-    assert np.allclose(beta.log_survival_function(x), st.beta(2.5, 1.5).logsf(x), rtol=1e-8)
+    """BetaBinomial's cdf is a sum of its masses, written in its library class (not in the
+    language); the survival function follows from it."""
+    law = tfd.BetaBinomial(10, 2.5, 1.5)
+    k = np.array([0.0, 3.0, 9.0])
+    assert np.allclose(law.log_cdf(k), st.betabinom(10, 2.5, 1.5).logcdf(k), rtol=1e-10)
+    assert np.allclose(law.log_survival_function(k), st.betabinom(10, 2.5, 1.5).logsf(k), rtol=1e-8)
 
 
 # ---- the language ----------------------------------------------------------------------------
@@ -259,7 +325,7 @@ def _compiled_model(row: Row, weights) -> str:
     declaration = DISTRIBUTIONS[row.family]
     value_type = "int" if declaration.support.dtype == "int" else "real"
     lines = ["data N: int", f"data x: {value_type}[N]"]
-    lines += [f"data {name}: real" for name in row.data]
+    lines += [f"data {name}: {declaration.parameter(name).dtype}" for name in row.data]
     for name in row.parameters:
         if name in row.data:
             continue
@@ -337,8 +403,7 @@ target += Exponential(rate).log_survival_function(t_cens)
 
 
 @pytest.mark.parametrize("source, phrase", [
-    ("param mu: real\ntarget += Beta(2, 1).log_cdf(mu)\n", "`.log_cdf` needs a cdf, and Beta has none in ppl"),
-    ("param a: real<lower=0>\ntarget += Gamma(a, 1).log_cdf(2.0)\n", "not differentiable in its concentration"),
+    ("param mu: real\ntarget += VonMises(0, 1).log_cdf(mu)\n", "`.log_cdf` needs a cdf, and VonMises has none in ppl"),
     ("param mu: real\ntarget += Normal(0, 1).lcdf(mu)\n", "`.log_cdf(x)`"),
     ("param mu: real\ntarget += Normal(0, 1).cdf\n", "must be called"),
     ("param mu: real\ntarget += Normal(0, 1).cdf(mu, 2)\n", "takes exactly one argument"),

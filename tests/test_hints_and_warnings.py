@@ -41,7 +41,6 @@ FUNCTION_ROWS = [
     row("inv(mu)", "`inv(x)` is `1 / x`"),
     row("rep_vector(mu, 3)", "`rep_vector(x, N)` is `full(N, x)`"),
     row("to_vector(mu)", "reads it by columns: flatten(x.T)"),
-    row("eigenvalues_sym(mu)", "no eigendecomposition"),
     row("col(mu, 1)", "`A[:, j]`", never="'cos'"),
     row("row(mu, 1)", "`A[i]`", never="'pow'"),
     row("num_elements(mu)", "ppl calls it 'size'"),

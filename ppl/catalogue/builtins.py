@@ -137,6 +137,11 @@ _ROWS = [
     Builtin("inverse", "square_matrix", (1, 1), description="the inverse of a square matrix"),
     Builtin("log_determinant", "log_determinant", (1, 1),
             description="log |det A| of a square matrix (Stan's log_determinant)"),
+    Builtin("eigenvalues_sym", "eigenvalues", (1, 1),
+            description="the eigenvalues of a symmetric matrix, ascending (Stan's eigenvalues_sym)"),
+    Builtin("eigenvectors_sym", "square_matrix", (1, 1),
+            description="the eigenvectors of a symmetric matrix as columns, in eigenvalues_sym's order, "
+                        "each one's largest-magnitude entry positive"),
     Builtin("exp_quad_cov", "covariance", (3, 4),
             description="amplitude**2 exp(-|x_i - x_j|**2 / (2 length_scale**2)); x is [N] or [N, F]"),
     Builtin("matern12_cov", "covariance", (3, 4), description="amplitude**2 exp(-r / length_scale)"),

@@ -98,9 +98,6 @@ class Distribution:
     # form; either may be None: it then follows from the other as log1m_exp, see ppl/catalogue/density.py)
     log_cdf: Callable | None = field(default=None, compare=False)
     log_survival: Callable | None = field(default=None, compare=False)
-    # parameters the cdf is not differentiated in (a shape inside an incomplete gamma function):
-    # where a gradient is taken they must not depend on params (a located error says so)
-    cdf_data_parameters: tuple[str, ...] = ()
     # sampler(*parameters) -> one draw (np.random, Numba-compatible); a dict by the chosen
     # alternative where the family has alternatives; None where none is declared yet
     sampler: Callable | dict[str, Callable] | None = field(default=None, compare=False)

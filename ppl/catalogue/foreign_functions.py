@@ -147,8 +147,6 @@ _ROWS = [
     _row("mdivide_left_spd(A, b)", "solve(A, b)"),
     _row("inverse_spd(A)", "inverse(A)"),
     _row("log_determinant_spd(A)", "log_determinant(A)"),
-    _row("eigenvalues_sym(A)", None, "there is no eigendecomposition among the built-ins yet"),
-    _row("eigenvectors_sym(A)", None, "there is no eigendecomposition among the built-ins yet"),
     _row("tcrossprod(A)", "A @ A.T"),
     # ---- Stan's distributions whose ppl form differs in more than capitals ----------------
     # (a capitalised Stan name that is a ppl distribution with Stan's arguments, normal →

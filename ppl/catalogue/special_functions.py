@@ -418,6 +418,20 @@ def betainc(a, b, x):
     return np.exp(log_incomplete_beta(a, b, x)[0])
 
 
+def log_student_t_cdf(df, z):
+    """log F(z) for the standard StudentT: log(I / 2) below 0, log1m_exp of it above, with
+    I = I_w(df/2, 1/2) = P(|T| > |z|), w = df / (df + z²).  w and 1 - w = z² / (df + z²) are
+    formed from z² / df so that each keeps its relative accuracy (and z = ±inf gives w = 0).
+    ``ppl.runtime.incomplete.log_student_t_cdf`` is the Numba form."""
+    df, z = np.broadcast_arrays(np.asarray(df, dtype=np.float64), np.asarray(z, dtype=np.float64))
+    ratio = z ** 2 / df
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = 1.0 / (1.0 + ratio)
+        complement = 1.0 / (1.0 + 1.0 / ratio)
+    log_half_tail = log_incomplete_beta(df / 2, 0.5, weight, complement)[0] - math.log(2.0)
+    return np.where(z < 0, log_half_tail, log1mexp(log_half_tail))[()]
+
+
 def log1mexp(log_value):
     """log(1 - exp(v)) for v <= 0: log(-expm1(v)) near 0, log1p(-exp(v)) below -log 2
     (Mächler 2012, "Accurately computing log(1 - exp(-|a|))")."""
@@ -538,6 +552,9 @@ SYMPY_FUNCTIONS: dict[str, Callable] = {
     "erf": erf,
     "log_gamma_p": lambda a, x: log_incomplete_gamma(a, x)[0],
     "log_gamma_q": lambda a, x: log_incomplete_gamma(a, x)[1],
+    "log_inc_beta": lambda a, b, x: log_incomplete_beta(a, b, x)[0],
+    "log1m_inc_beta": lambda a, b, x: log_incomplete_beta(a, b, x)[1],
+    "log_student_t_cdf": log_student_t_cdf,
     "erfc": erfc,
     "where": lambda condition, a, b: np.where(condition, a, b),
 }

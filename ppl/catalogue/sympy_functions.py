@@ -135,15 +135,15 @@ class log_gamma_p(sympy.Function):
     """log P(a, x), the log of the regularised lower incomplete gamma function γ(a, x) / Γ(a):
     the log cdf of Gamma, Chi2 and (as Q) InverseGamma and Poisson.  Its derivative in x,
     x^(a-1) e^-x / (Γ(a) P), is written in logs so that it stays finite where P underflows; the
-    one in a (a series of no closed form) is left unevaluated: the checker requires a to be
-    data wherever a gradient is taken (``Distribution.cdf_data_parameters``)."""
+    one in a has no closed form and is its own function, computed with the value by
+    differentiating P's series or Q's continued fraction (ppl/runtime/incomplete.py)."""
 
     nargs = 2
 
     def fdiff(self, argindex=1):
-        if argindex != 2:
-            return super().fdiff(argindex)
         a, x = self.args
+        if argindex == 1:
+            return log_gamma_p_da(a, x)
         return sympy.exp((a - 1) * sympy.log(x) - x - sympy.loggamma(a) - log_gamma_p(a, x))
 
 
@@ -154,11 +154,114 @@ class log_gamma_q(sympy.Function):
     nargs = 2
 
     def fdiff(self, argindex=1):
-        if argindex != 2:
-            return super().fdiff(argindex)
         a, x = self.args
+        if argindex == 1:
+            return log_gamma_q_da(a, x)
         return -sympy.exp((a - 1) * sympy.log(x) - x - sympy.loggamma(a) - log_gamma_q(a, x))
 
 
-__all__ = ["Phi", "bessel_i1_i0_ratio", "expm1", "log1m_exp", "log1p", "log_bessel_i0", "log_gamma_p", "log_gamma_q",
-           "log_ndtr", "log_normal_mass", "log_sigmoid", "logaddexp", "sigmoid", "softplus", "where", "xlog1py", "xlogy"]
+class log_gamma_p_da(sympy.Function):
+    """d/da log P(a, x) (not differentiated again)."""
+
+    nargs = 2
+
+
+class log_gamma_q_da(sympy.Function):
+    """d/da log Q(a, x) (not differentiated again)."""
+
+    nargs = 2
+
+
+def _log_beta_density(a, b, x):
+    """log(x^(a-1) (1 - x)^(b-1) / B(a, b)), the derivative of I_x(a, b) in x, in logs."""
+    return ((a - 1) * sympy.log(x) + (b - 1) * log1p(-x)
+            - sympy.loggamma(a) - sympy.loggamma(b) + sympy.loggamma(a + b))
+
+
+class log_inc_beta(sympy.Function):
+    """log I_x(a, b), the log of the regularised incomplete beta function: the log cdf of Beta,
+    and through it of StudentT, Binomial and NegativeBinomial.  Its derivative in x is
+    x^(a-1) (1-x)^(b-1) / (B(a, b) I), in logs so that it stays finite where I underflows; those
+    in a and b have no closed form and are their own functions, computed with the value by
+    differentiating the continued fraction (ppl/runtime/incomplete.py).  Outside 0 < x < 1,
+    where I is constant, the derivative in x is 0 (not the 0 times infinity of the density at
+    an end)."""
+
+    nargs = 3
+
+    def fdiff(self, argindex=1):
+        a, b, x = self.args
+        if argindex == 1:
+            return log_inc_beta_da(a, b, x)
+        if argindex == 2:
+            return log_inc_beta_db(a, b, x)
+        return where(sympy.And(x > 0, x < 1), sympy.exp(_log_beta_density(a, b, x) - log_inc_beta(a, b, x)), 0)
+
+
+class log1m_inc_beta(sympy.Function):
+    """log(1 - I_x(a, b)), computed directly where it is the small side (Beta's log survival
+    function; Binomial's log cdf is log1m_inc_beta(k + 1, n - k, p)); derivatives as
+    log_inc_beta's, the one in x negated."""
+
+    nargs = 3
+
+    def fdiff(self, argindex=1):
+        a, b, x = self.args
+        if argindex == 1:
+            return log1m_inc_beta_da(a, b, x)
+        if argindex == 2:
+            return log1m_inc_beta_db(a, b, x)
+        return where(sympy.And(x > 0, x < 1), -sympy.exp(_log_beta_density(a, b, x) - log1m_inc_beta(a, b, x)), 0)
+
+
+class log_inc_beta_da(sympy.Function):
+    """d/da log I_x(a, b) (not differentiated again)."""
+
+    nargs = 3
+
+
+class log_inc_beta_db(sympy.Function):
+    """d/db log I_x(a, b) (not differentiated again)."""
+
+    nargs = 3
+
+
+class log1m_inc_beta_da(sympy.Function):
+    """d/da log(1 - I_x(a, b)) (not differentiated again)."""
+
+    nargs = 3
+
+
+class log1m_inc_beta_db(sympy.Function):
+    """d/db log(1 - I_x(a, b)) (not differentiated again)."""
+
+    nargs = 3
+
+
+class log_student_t_cdf(sympy.Function):
+    """log F(z) of the standard StudentT with df degrees of freedom (its incomplete beta
+    I_w(df/2, 1/2), w = df / (df + z²), taken so that z near 0 keeps its digits).  Its derivative
+    in z is the density over F, in logs, finite at z = 0 (where the chain rule through w would be
+    0 times infinity); the one in df is its own function (ppl/runtime/incomplete.py)."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        df, z = self.args
+        if argindex == 1:
+            return log_student_t_cdf_ddf(df, z)
+        log_density = (sympy.loggamma((df + 1) / 2) - sympy.loggamma(df / 2) - sympy.log(sympy.pi * df) / 2
+                       - (df + 1) / 2 * log1p(z ** 2 / df))
+        return sympy.exp(log_density - log_student_t_cdf(df, z))
+
+
+class log_student_t_cdf_ddf(sympy.Function):
+    """d/d df log F(z) of the standard StudentT (not differentiated again)."""
+
+    nargs = 2
+
+
+__all__ = ["Phi", "bessel_i1_i0_ratio", "expm1", "log1m_exp", "log1p", "log_bessel_i0", "log_gamma_p", "log_gamma_p_da", "log_gamma_q",
+           "log_gamma_q_da", "log_inc_beta", "log_inc_beta_da", "log_inc_beta_db", "log1m_inc_beta",
+           "log1m_inc_beta_da", "log1m_inc_beta_db", "log_ndtr", "log_normal_mass", "log_sigmoid", "log_student_t_cdf",
+           "log_student_t_cdf_ddf", "logaddexp", "sigmoid", "softplus", "where", "xlog1py", "xlogy"]

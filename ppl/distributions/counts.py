@@ -70,19 +70,6 @@ class Binomial(_SuccessProbability, CataloguedDistribution):
     def __init__(self, total_count, logits=None, probs=None, validate_args=True, name="Binomial"):
         super().__init__(name, validate_args, total_count=total_count, logits=logits, probs=probs)
 
-    def _log_cdf(self, x):
-        """P(X <= k) = I_(1-p)(n - k, k + 1) for 0 <= k < n, k = floor(x)."""
-        k = np.floor(x)
-        n = self.total_count
-        success, failure = self._success_and_failure()
-        inside = (k >= 0) & (k < n)
-        log_cdf = special.log_incomplete_beta(np.where(inside, n - k, 1.0), np.where(inside, k + 1, 1.0),
-                                              failure, success)[0]
-        return np.where(k < 0, -np.inf, np.where(k >= n, 0.0, log_cdf))
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
-
     def _mean(self):
         return self.total_count * self.probs_parameter()
 
@@ -153,17 +140,6 @@ class NegativeBinomial(_SuccessProbability, CataloguedDistribution):
 
     def __init__(self, total_count, logits=None, probs=None, validate_args=True, name="NegativeBinomial"):
         super().__init__(name, validate_args, total_count=total_count, logits=logits, probs=probs)
-
-    def _log_cdf(self, x):
-        """P(X <= k) = I_(1-p)(r, k + 1), k = floor(x) >= 0 (scipy's nbinom(r, 1 - p), as TFP)."""
-        k = np.floor(x)
-        success, failure = self._success_and_failure()
-        finite = (k >= 0) & (k < np.inf)
-        log_cdf = special.log_incomplete_beta(self.total_count, np.where(finite, k + 1, 1.0), failure, success)[0]
-        return np.where(k < 0, -np.inf, np.where(k == np.inf, 0.0, log_cdf))
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return self.total_count * np.exp(self.logits_parameter())

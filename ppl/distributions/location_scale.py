@@ -82,17 +82,6 @@ class LogNormal(CataloguedDistribution):
         return np.exp(self.loc - self.scale ** 2)
 
 
-def _student_t_tail(df, z):
-    """(log I, log (1 - I)) with I = I_w(df/2, 1/2), w = df / (df + z²): I is P(|T| > |z|)
-    for T ~ StudentT(df, 0, 1).  w and 1 - w = z² / (df + z²) are formed from z²/df so
-    that each keeps its relative accuracy (and z = ±inf gives w = 0)."""
-    ratio = z ** 2 / df
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weight = 1.0 / (1.0 + ratio)
-        complement = 1.0 / (1.0 + 1.0 / ratio)
-    return special.log_incomplete_beta(df / 2, 0.5, weight, complement)
-
-
 class StudentT(CataloguedDistribution):
     """StudentT(df, loc, scale).  Mean loc for df > 1 (NaN otherwise, as TFP with
     allow_nan_stats); variance scale² df / (df - 2) for df > 2, inf for 1 < df <= 2.
@@ -102,17 +91,6 @@ class StudentT(CataloguedDistribution):
 
     def __init__(self, df, loc, scale, validate_args=True, name="StudentT"):
         super().__init__(name, validate_args, df=df, loc=loc, scale=scale)
-
-    def _log_cdf(self, x):
-        """log F(z) = log(I / 2) for z < 0, log(1 - I / 2) above (I from ``_student_t_tail``)."""
-        z = (x - self.loc) / self.scale
-        log_tail = _student_t_tail(self.df, z)[0]
-        return np.where(z < 0, log_tail - np.log(2.0), np.log1p(-0.5 * np.exp(log_tail)))
-
-    def _cdf(self, x):
-        z = (x - self.loc) / self.scale
-        tail = 0.5 * np.exp(_student_t_tail(self.df, z)[0])
-        return np.where(z < 0, tail, 1.0 - tail)
 
     def _mean(self):
         return np.where(self.df > 1, self.loc, np.nan)
@@ -142,14 +120,6 @@ class HalfStudentT(CataloguedDistribution):
 
     def __init__(self, df, loc, scale, validate_args=True, name="HalfStudentT"):
         super().__init__(name, validate_args, df=df, loc=loc, scale=scale)
-
-    def _log_cdf(self, x):
-        """P(|T| <= z) = 1 - I for z >= 0, the complement ``_student_t_tail`` returns directly."""
-        z = (x - self.loc) / self.scale
-        return np.where(z >= 0, _student_t_tail(self.df, np.maximum(z, 0.0))[1], -np.inf)
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
 
     def _mean(self):
         return np.where(self.df > 1, self.loc + self.scale * _half_student_t_standard_mean(self.df), np.nan)

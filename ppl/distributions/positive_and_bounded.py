@@ -130,12 +130,6 @@ class Beta(CataloguedDistribution):
     def __init__(self, concentration1, concentration0, validate_args=True, name="Beta"):
         super().__init__(name, validate_args, concentration1=concentration1, concentration0=concentration0)
 
-    def _log_cdf(self, x):
-        return special.log_incomplete_beta(self.concentration1, self.concentration0, x)[0]
-
-    def _cdf(self, x):
-        return np.exp(self._log_cdf(x))
-
     def _mean(self):
         return self.concentration1 / (self.concentration1 + self.concentration0)
 

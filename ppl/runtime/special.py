@@ -4,7 +4,8 @@ The generated log densities and gradients call these by name (the table in
 codegen/sympy_numba.py maps SymPy functions onto them), and so do the
 transforms and the samplers.  Each is written for numerical stability over
 the whole real line, since a sampler's early iterations visit extreme
-values.  Their NumPy forms, for arrays, are in ppl/catalogue/special_functions.py.
+values.  Their NumPy forms, for arrays, are in ppl/catalogue/special_functions.py; the
+regularised incomplete gamma and beta functions are in ppl/runtime/incomplete.py.
 """
 
 from __future__ import annotations
@@ -152,22 +153,26 @@ def digamma(x):
     """d/dx lgamma(x): recurrence up to x >= 20, then the asymptotic series (whose first
     omitted term there is below 1e-17).
 
-    For x <= 0 (non-integer) the reflection formula psi(1 - x) - pi / tan(pi x).
+    For x <= 0 (non-integer) the reflection formula psi(1 - x) - pi / tan(pi x), written without
+    recursion: a recursive function's cached machine code can refer to a specialisation for
+    another argument type that a later process has not compiled (Numba then aborts loading it).
     Accurate to about 1e-13 relative for x > 0.
     """
-    if x <= 0.0:
-        if x == math.floor(x):
-            return math.nan
-        return digamma(1.0 - x) - math.pi / math.tan(math.pi * x)
+    value = float(x)
     result = 0.0
-    while x < 20.0:
-        result -= 1.0 / x
-        x += 1.0
-    inverse = 1.0 / x
+    if value <= 0.0:
+        if value == math.floor(value):
+            return math.nan
+        result = -math.pi / math.tan(math.pi * value)
+        value = 1.0 - value
+    while value < 20.0:
+        result -= 1.0 / value
+        value += 1.0
+    inverse = 1.0 / value
     inverse_squared = inverse * inverse
     series = inverse_squared * (1.0 / 12 - inverse_squared * (1.0 / 120 - inverse_squared * (
         1.0 / 252 - inverse_squared * (1.0 / 240 - inverse_squared * (1.0 / 132)))))
-    return result + math.log(x) - 0.5 * inverse - series
+    return result + math.log(value) - 0.5 * inverse - series
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -198,92 +203,3 @@ def sign(x):
     if x < 0.0:
         return -1.0
     return 0.0
-
-
-# ---- the regularised incomplete gamma function, in logs -----------------------------------
-# The same algorithm as ``log_incomplete_gamma`` in ppl/catalogue/special_functions.py (its
-# NumPy form, which documents it): the series of P below x = a + 1, the continued fraction of Q
-# above (Numerical Recipes §6.2), the prefactor x^a e^-x / Γ(a + 1) written so that its terms
-# of size a log a cancel exactly, and the other function as log1m_exp of the one computed.
-
-_EPSILON = 2.220446049250313e-16
-_TINY = 1e-300
-_MAX_ITERATIONS = 20_000
-_STIRLING_COEFFICIENTS = (1.0 / 12, -1.0 / 360, 1.0 / 1260, -1.0 / 1680, 1.0 / 1188, -691.0 / 360360, 1.0 / 156)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _stirling_correction(z):
-    """lgamma(z) - ((z - 1/2) log z - z + log √(2π)): its series from z = 10, the difference below."""
-    if z < 10.0:
-        return math.lgamma(z) - ((z - 0.5) * math.log(z) - z + _LOG_SQRT_2PI)
-    inverse = 1.0 / z
-    inverse_square = inverse * inverse
-    series = 0.0
-    for k in range(len(_STIRLING_COEFFICIENTS) - 1, -1, -1):
-        series = series * inverse_square + _STIRLING_COEFFICIENTS[k]
-    return series * inverse
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _log_prefactor_gamma(a, x):
-    """log(x^a e^-x / Γ(a + 1)) as a (log r - (r - 1)) - log √(2π a) - correction(a), r = x / a."""
-    difference = (x - a) / a
-    if abs(difference) < 0.5:
-        log_ratio_minus_linear = math.log1p(difference) - difference
-    else:
-        log_ratio_minus_linear = math.log(x / a) - difference
-    return a * log_ratio_minus_linear - _LOG_SQRT_2PI - 0.5 * math.log(a) - _stirling_correction(a)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _log_incomplete_gamma(a, x, upper):
-    """log P(a, x), or log Q(a, x) when ``upper``; NaN for a <= 0 or a NaN argument."""
-    if not a > 0.0 or x != x:
-        return math.nan
-    if x <= 0.0:
-        return 0.0 if upper else -math.inf
-    if x == math.inf:
-        return -math.inf if upper else 0.0
-    if x < a + 1.0:
-        term = 1.0
-        total = 1.0
-        for n in range(1, _MAX_ITERATIONS + 1):
-            term *= x / (a + n)
-            total += term
-            if abs(term) < abs(total) * _EPSILON:
-                break
-        log_lower = _log_prefactor_gamma(a, x) + math.log(total)
-        return log1m_exp(log_lower) if upper else log_lower
-    b = x + 1.0 - a
-    c = 1.0 / _TINY
-    d = 1.0 / b
-    h = d
-    for n in range(1, _MAX_ITERATIONS + 1):
-        an = -n * (n - a)
-        b += 2.0
-        d = an * d + b
-        if abs(d) < _TINY:
-            d = _TINY
-        c = b + an / c
-        if abs(c) < _TINY:
-            c = _TINY
-        d = 1.0 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) <= _EPSILON:
-            break
-    log_upper = _log_prefactor_gamma(a, x) + math.log(a) + math.log(h)
-    return log_upper if upper else log1m_exp(log_upper)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def log_gamma_p(a, x):
-    """log P(a, x), the regularised lower incomplete gamma function (Gamma's cdf at rate x = x)."""
-    return _log_incomplete_gamma(a, x, False)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def log_gamma_q(a, x):
-    """log Q(a, x) = log(1 - P(a, x)) (Poisson's cdf at k is Q(k + 1, rate))."""
-    return _log_incomplete_gamma(a, x, True)

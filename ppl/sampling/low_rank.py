@@ -36,63 +36,11 @@ import numba
 import numpy as np
 
 from ppl.runtime.event_kernels import cholesky
+from ppl.runtime.symmetric_eigen import jacobi_eigen
 
 REGULARISATION = 1e-5         # gamma: nutpie's default
 EIGENVALUE_CUTOFF = 2.0       # eigenvalues within [1/2, 2] are dropped
-_JACOBI_SWEEPS = 60
 _BASIS_DROP = 1e-9            # a vector whose remainder after projection is below this fraction is dependent
-
-
-@numba.njit(cache=True, error_model="numpy")
-def symmetric_eigen(matrix):
-    """(eigenvalues, eigenvectors as columns) of a symmetric matrix, by cyclic Jacobi
-    rotations (Golub and Van Loan, section 8.5): each rotation zeroes one off-diagonal
-    pair; sweeps repeat until the off-diagonal part is negligible.  Unsorted."""
-    size = matrix.shape[0]
-    a = matrix.copy()
-    vectors = np.eye(size)
-    scale = 0.0
-    for i in range(size):
-        for j in range(size):
-            scale += a[i, j] * a[i, j]
-    for _ in range(_JACOBI_SWEEPS):
-        off_diagonal = 0.0
-        for i in range(size):
-            for j in range(i + 1, size):
-                off_diagonal += a[i, j] * a[i, j]
-        if off_diagonal <= 1e-32 * scale:
-            break
-        for p in range(size - 1):
-            for q in range(p + 1, size):
-                apq = a[p, q]
-                if apq == 0.0:
-                    continue
-                if abs(apq) < 1e-18 * math.sqrt(abs(a[p, p] * a[q, q])):
-                    a[p, q] = 0.0
-                    a[q, p] = 0.0
-                    continue
-                theta = (a[q, q] - a[p, p]) / (2.0 * apq)
-                tangent = 1.0 / (abs(theta) + math.sqrt(theta * theta + 1.0))
-                if theta < 0.0:
-                    tangent = -tangent
-                cosine = 1.0 / math.sqrt(tangent * tangent + 1.0)
-                sine = tangent * cosine
-                for k in range(size):   # columns p and q: A J
-                    akp, akq = a[k, p], a[k, q]
-                    a[k, p] = cosine * akp - sine * akq
-                    a[k, q] = sine * akp + cosine * akq
-                for k in range(size):   # rows p and q: J' (A J)
-                    apk, aqk = a[p, k], a[q, k]
-                    a[p, k] = cosine * apk - sine * aqk
-                    a[q, k] = sine * apk + cosine * aqk
-                for k in range(size):
-                    vkp, vkq = vectors[k, p], vectors[k, q]
-                    vectors[k, p] = cosine * vkp - sine * vkq
-                    vectors[k, q] = sine * vkp + cosine * vkq
-    values = np.empty(size)
-    for i in range(size):
-        values[i] = a[i, i]
-    return values, vectors
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -195,7 +143,7 @@ def spd_geometric_mean_with_inverse(a, b):
     factor = cholesky(b)
     middle = _product(_product(np.ascontiguousarray(factor.T), a), factor)
     _symmetrise(middle)
-    values, vectors = symmetric_eigen(middle)
+    values, vectors = jacobi_eigen(middle)
     root = np.zeros_like(middle)
     for j in range(values.shape[0]):
         weight = math.sqrt(max(values[j], 0.0))
@@ -248,7 +196,7 @@ def estimate(draws, gradients, metric):
         projected_gradients = _product(centred_gradients, transposed)
     size = basis.shape[0]
     mean = spd_geometric_mean_with_inverse(_gram(projected_draws), _gram(projected_gradients))
-    values, vectors = symmetric_eigen(mean)
+    values, vectors = jacobi_eigen(mean)
     for j in range(size):
         if not math.isfinite(values[j]) or not values[j] > 0.0:
             return False

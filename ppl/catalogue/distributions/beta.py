@@ -23,6 +23,19 @@ def log_density(x, *, concentration1, concentration0):
     return xlogy(concentration1 - 1, x) + xlog1py(concentration0 - 1, -x) - log_beta
 
 
+def log_cdf(x, *, concentration1, concentration0):
+    """I_x(c1, c0), the regularised incomplete beta function."""
+    from ppl.catalogue.sympy_functions import log_inc_beta
+
+    return log_inc_beta(concentration1, concentration0, x)
+
+
+def log_survival(x, *, concentration1, concentration0):
+    from ppl.catalogue.sympy_functions import log1m_inc_beta
+
+    return log1m_inc_beta(concentration1, concentration0, x)
+
+
 def sample(concentration1, concentration0):
     return np.random.beta(concentration1, concentration0)
 
@@ -32,5 +45,7 @@ BETA = Distribution(
     parameters=(Parameter("concentration1", POSITIVE), Parameter("concentration0", POSITIVE)),
     support=PROBABILITY,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler=sample,
 )

@@ -32,6 +32,47 @@ def log_density(x, *, total_count, logits=None, probs=None):
     return log_choose + xlogy(x, probs) + xlog1py(total_count - x, -probs)
 
 
+def log_beta_tails(first, second, success, failure):
+    """(log(1 - I_p(first, second)), log I_p(first, second)) for p = success, 1 - p = failure:
+    a count family's log cdf and log survival function at k when P(X > k) = I_p(first, second)
+    (Binomial: k + 1, n - k; the negative binomials: k + 1, n).  The incomplete beta is taken
+    at the smaller of p and 1 - p, each given as computed from the parameters (sigmoid(±logits)),
+    so that neither is the rounded complement of a number near 1: 1 - I_p(a, b) = I_(1-p)(b, a)."""
+    from ppl.catalogue.sympy_functions import log1m_inc_beta, log_inc_beta, where
+
+    at_success = success < failure
+    return (where(at_success, log1m_inc_beta(first, second, success), log_inc_beta(second, first, failure)),
+            where(at_success, log_inc_beta(first, second, success), log1m_inc_beta(second, first, failure)))
+
+
+def success_and_failure(logits=None, probs=None):
+    """(p, 1 - p) as SymPy expressions, each computed directly from logits where they are given."""
+    from ppl.catalogue.sympy_functions import sigmoid
+
+    if logits is not None:
+        return sigmoid(logits), sigmoid(-logits)
+    return probs, 1 - probs
+
+
+def _log_tails(x, total_count, logits, probs):
+    """P(X <= k) = 1 - I_p(k + 1, n - k) for k < n; at k = n (and beyond) the cdf is 1."""
+    import sympy
+
+    from ppl.catalogue.sympy_functions import where
+
+    log_cdf, log_survival = log_beta_tails(x + 1, total_count - x, *success_and_failure(logits, probs))
+    at_total = x >= total_count
+    return where(at_total, 0, log_cdf), where(at_total, -sympy.oo, log_survival)
+
+
+def log_cdf(x, *, total_count, logits=None, probs=None):
+    return _log_tails(x, total_count, logits, probs)[0]
+
+
+def log_survival(x, *, total_count, logits=None, probs=None):
+    return _log_tails(x, total_count, logits, probs)[1]
+
+
 def sample_probs(total_count, probs):
     return np.random.binomial(int(total_count), probs)
 
@@ -48,5 +89,7 @@ BINOMIAL = Distribution(
     support=COUNT_UP_TO_TOTAL,
     support_bounds=("total_count",),
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler={"probs": sample_probs, "logits": sample_logits},
 )

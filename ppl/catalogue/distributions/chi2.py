@@ -40,6 +40,5 @@ CHI2 = Distribution(
     log_density=log_density,
     log_cdf=log_cdf,
     log_survival=log_survival,
-    cdf_data_parameters=("df",),
     sampler=sample,
 )

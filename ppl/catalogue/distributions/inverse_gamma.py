@@ -42,6 +42,5 @@ INVERSE_GAMMA = Distribution(
     log_density=log_density,
     log_cdf=log_cdf,
     log_survival=log_survival,
-    cdf_data_parameters=("concentration",),
     sampler=sample,
 )

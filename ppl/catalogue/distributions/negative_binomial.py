@@ -28,6 +28,19 @@ def log_density(x, *, total_count, logits=None, probs=None):
     return log_normaliser + n * log1p(-probs) + xlogy(x, probs)
 
 
+def log_cdf(x, *, total_count, logits=None, probs=None):
+    """P(X <= k) = 1 - I_p(k + 1, n) (the k + 1st success comes after the nth failure)."""
+    from ppl.catalogue.distributions.binomial import log_beta_tails, success_and_failure
+
+    return log_beta_tails(x + 1, total_count, *success_and_failure(logits, probs))[0]
+
+
+def log_survival(x, *, total_count, logits=None, probs=None):
+    from ppl.catalogue.distributions.binomial import log_beta_tails, success_and_failure
+
+    return log_beta_tails(x + 1, total_count, *success_and_failure(logits, probs))[1]
+
+
 def sample_probs(total_count, probs):
     """Successes before total_count failures: Poisson(Gamma(total_count, scale=probs / (1 - probs)))."""
     return np.random.poisson(np.random.gamma(total_count, probs / (1.0 - probs)))
@@ -44,5 +57,7 @@ NEGATIVE_BINOMIAL = Distribution(
     alternatives=(("logits", "probs"),),
     support=NONNEGATIVE_INTEGER,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler={"probs": sample_probs, "logits": sample_logits},
 )

@@ -26,6 +26,22 @@ def log_density(x, *, mean, concentration):
             + xlogy(x, mean) - x * sympy.log(mean + phi) - phi * log1p(mean / phi))
 
 
+def log_cdf(x, *, mean, concentration):
+    """NegativeBinomial(concentration, probs = mean / (mean + concentration))'s, with
+    1 - probs = concentration / (mean + concentration) computed directly."""
+    from ppl.catalogue.distributions.binomial import log_beta_tails
+
+    total = mean + concentration
+    return log_beta_tails(x + 1, concentration, mean / total, concentration / total)[0]
+
+
+def log_survival(x, *, mean, concentration):
+    from ppl.catalogue.distributions.binomial import log_beta_tails
+
+    total = mean + concentration
+    return log_beta_tails(x + 1, concentration, mean / total, concentration / total)[1]
+
+
 def sample(mean, concentration):
     return np.random.poisson(np.random.gamma(concentration, mean / concentration))
 
@@ -35,5 +51,7 @@ NEGATIVE_BINOMIAL_2 = Distribution(
     parameters=(Parameter("mean", NONNEGATIVE), Parameter("concentration", POSITIVE)),
     support=NONNEGATIVE_INTEGER,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler=sample,
 )

@@ -37,25 +37,47 @@ def cutpoints_around(x, cutpoints):
     return below, above, size
 
 
-def log_density(x, *, cutpoints, loc):
+def ordinal_log_density(x, cutpoints, loc, log_cdf, log_interval_mass):
+    """log p(x) of the ordinal outcome of a latent loc + noise whose law is symmetric about 0,
+    with log cdf ``log_cdf`` and log mass of an interval ``log_interval_mass(low, high)``: the
+    one definition OrderedLogistic and OrderedProbit share.
+
+        log p(0) = log F(c[0] - loc),  log p(K) = log F(loc - c[K-1]) (= log(1 - F(c[K-1] - loc))),
+        log p(k) = log(F(c[k] - loc) - F(c[k-1] - loc)) otherwise."""
     import sympy
-    from ppl.catalogue.sympy_functions import log1m_exp, log_sigmoid, where
+    from ppl.catalogue.sympy_functions import where
 
     below, above, size = cutpoints_around(x, cutpoints)
-    between = log_sigmoid(loc - below) + log_sigmoid(above - loc) + log1m_exp(below - above)
-    return where(sympy.Eq(x, 0), log_sigmoid(above - loc),
-                 where(sympy.Eq(x, size), log_sigmoid(loc - below), between))
+    return where(sympy.Eq(x, 0), log_cdf(above - loc),
+                 where(sympy.Eq(x, size), log_cdf(loc - below), log_interval_mass(below - loc, above - loc)))
 
 
-def sample(cutpoints, loc):
-    """The latent loc + standard logistic noise, counted against the cutpoints below it."""
-    u = np.random.random()
-    latent = loc + math.log(u) - math.log1p(-u)
+def category_of(cutpoints, latent):
+    """The outcome of a latent value: how many cutpoints lie below it (both families' samplers)."""
     category = 0
     for k in range(cutpoints.shape[0]):
         if cutpoints[k] < latent:
             category += 1
     return category
+
+
+def _log_logistic_mass(low, high):
+    """log(sigmoid(high) - sigmoid(low)) for low < high, without subtracting nearly equal numbers."""
+    from ppl.catalogue.sympy_functions import log1m_exp, log_sigmoid
+
+    return log_sigmoid(-low) + log_sigmoid(high) + log1m_exp(low - high)
+
+
+def log_density(x, *, cutpoints, loc):
+    from ppl.catalogue.sympy_functions import log_sigmoid
+
+    return ordinal_log_density(x, cutpoints, loc, log_sigmoid, _log_logistic_mass)
+
+
+def sample(cutpoints, loc):
+    """The latent loc + standard logistic noise, counted against the cutpoints below it."""
+    u = np.random.random()
+    return category_of(cutpoints, loc + math.log(u) - math.log1p(-u))
 
 
 ORDERED_LOGISTIC = Distribution(

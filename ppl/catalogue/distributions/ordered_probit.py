@@ -7,34 +7,26 @@ latent location `loc`, P(X > k) = Phi(loc - c[k]).
     log p(K) = log Phi(loc - c[K-1])
 
 log Phi is ``log_ndtr`` and the middle line ``log_normal_mass``, the normal mass of an interval
-taken from the tail it lies in.  The cutpoints are picked as OrderedLogistic's are
-(``ordered_logistic.cutpoints_around``); they must increase (declare them `ordered[K]`).
+taken from the tail it lies in.  Both families are ``ordered_logistic.ordinal_log_density`` of
+their noise's law; the cutpoints must increase (declare them `ordered[K]`).
 """
 
 import numpy as np
 
 from ppl.catalogue.constraints import REAL, ORDINAL
 from ppl.catalogue.declare import Distribution, Parameter
-from ppl.catalogue.distributions.ordered_logistic import cutpoints_around
+from ppl.catalogue.distributions.ordered_logistic import category_of, ordinal_log_density
 
 
 def log_density(x, *, cutpoints, loc):
-    import sympy
-    from ppl.catalogue.sympy_functions import log_ndtr, log_normal_mass, where
+    from ppl.catalogue.sympy_functions import log_ndtr, log_normal_mass
 
-    below, above, size = cutpoints_around(x, cutpoints)
-    return where(sympy.Eq(x, 0), log_ndtr(above - loc),
-                 where(sympy.Eq(x, size), log_ndtr(loc - below), log_normal_mass(below - loc, above - loc)))
+    return ordinal_log_density(x, cutpoints, loc, log_ndtr, log_normal_mass)
 
 
 def sample(cutpoints, loc):
     """The latent loc + standard normal noise, counted against the cutpoints below it."""
-    latent = loc + np.random.normal(0.0, 1.0)
-    category = 0
-    for k in range(cutpoints.shape[0]):
-        if cutpoints[k] < latent:
-            category += 1
-    return category
+    return category_of(cutpoints, loc + np.random.normal(0.0, 1.0))
 
 
 ORDERED_PROBIT = Distribution(

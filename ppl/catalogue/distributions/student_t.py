@@ -19,6 +19,20 @@ def log_density(x, *, df, loc, scale):
             - sympy.log(scale) - (df + 1) / 2 * log1p(z ** 2 / df))
 
 
+def log_cdf(x, *, df, loc, scale):
+    """F(z) = I_w(df/2, 1/2) / 2 below loc (1 minus it above), w = df / (df + z²)."""
+    from ppl.catalogue.sympy_functions import log_student_t_cdf
+
+    return log_student_t_cdf(df, (x - loc) / scale)
+
+
+def log_survival(x, *, df, loc, scale):
+    """1 - F(z) = F(-z), the family being symmetric."""
+    from ppl.catalogue.sympy_functions import log_student_t_cdf
+
+    return log_student_t_cdf(df, (loc - x) / scale)
+
+
 def sample(df, loc, scale):
     return loc + scale * np.random.standard_t(df)
 
@@ -28,5 +42,7 @@ STUDENT_T = Distribution(
     parameters=(Parameter("df", POSITIVE), Parameter("loc", REAL), Parameter("scale", POSITIVE)),
     support=REAL,
     log_density=log_density,
+    log_cdf=log_cdf,
+    log_survival=log_survival,
     sampler=sample,
 )

@@ -99,7 +99,9 @@ def test_csv_keeps_ints_beyond_two_to_the_53(fit, tmp_path):
 def test_arviz_groups_keep_ints(fit):
     pytest.importorskip("arviz")
     data = fit.to_arviz()   # a param named like the statistic `lp` too
-    predictive = data.posterior_predictive
+    # gen quantities not named after an observation (y_rep for y) are in the posterior group
+    assert "posterior_predictive" not in data.groups()
+    predictive = data.posterior
     for name in INTEGERS:
         assert predictive[name].dtype == np.int64, name
     assert predictive["ks"].dims == ("chain", "draw", "ks_dim_0")

@@ -84,6 +84,15 @@ def test_a_fit_read_from_a_file_takes_the_model_for_its_log_likelihood(fit, tmp_
     with pytest.raises(ValueError, match="model.condition"):
         loaded.log_likelihood()
     np.testing.assert_array_equal(loaded.log_likelihood(fit.posterior)["y"], fit.log_likelihood()["y"])
+    # the data travel with the file: observed and constant data groups come back
+    for group in ("observed_data", "constant_data"):
+        saved, back = getattr(fit, group), getattr(loaded, group)
+        assert set(back) == set(saved)
+        for name in saved:
+            np.testing.assert_array_equal(back[name], saved[name])
+    again = loaded.to_arviz()
+    np.testing.assert_array_equal(again.observed_data["y"].values, fit.posterior.data["y"])
+    assert set(again.constant_data.data_vars) == {"N", "x"}
 
 
 def test_a_model_without_observations_has_no_loo():

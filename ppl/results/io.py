@@ -118,6 +118,8 @@ def save(fit, path) -> None:
     for name in ("step_size", "inverse_metric", "unconstrained", "gen_seeds"):
         if getattr(fit, name) is not None:
             arrays[f"sampler:{name}"] = np.asarray(getattr(fit, name))
+    for group, values in (("observed", fit.observed_data), ("constant", fit.constant_data)):
+        arrays.update({f"{group}:{name}": np.asarray(value) for name, value in (values or {}).items()})
     arrays["metadata"] = np.array(json.dumps(metadata))
     with open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
@@ -140,5 +142,6 @@ def load_fields(path) -> dict:
                 warmup=groups.get("warmup"), warmup_stats=groups.get("warmup_stat"), timing=groups.get("timing"),
                 step_size=sampler.get("step_size"), inverse_metric=sampler.get("inverse_metric"),
                 unconstrained=sampler.get("unconstrained"), gen_seeds=sampler.get("gen_seeds"),
+                observed_data=groups.get("observed"), constant_data=groups.get("constant"),
                 seed=metadata["seed"], method=metadata["method"],
                 settings=metadata["settings"], model_name=metadata["model"], provenance=provenance)

@@ -36,6 +36,7 @@ import numba
 import numpy as np
 
 from ppl.runtime.event_kernels import cholesky
+from ppl.runtime.linear_algebra import triangular_solve_matrix
 from ppl.runtime.special import digamma
 
 _LOG_2 = math.log(2.0)
@@ -43,34 +44,6 @@ _LOG_PI = math.log(math.pi)
 
 
 # ---- small dense helpers (explicit loops: Numba's np.linalg needs SciPy) ----------------
-
-@numba.njit(cache=True, error_model="numpy")
-def _solve_lower_matrix(factor, right_side):
-    """X with factor @ X = right_side (factor lower triangular), column by column."""
-    size, width = right_side.shape
-    out = np.empty((size, width))
-    for column in range(width):
-        for i in range(size):
-            total = right_side[i, column]
-            for k in range(i):
-                total -= factor[i, k] * out[k, column]
-            out[i, column] = total / factor[i, i]
-    return out
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _solve_upper_transposed_matrix(factor, right_side):
-    """X with factor.T @ X = right_side (factor lower triangular), column by column."""
-    size, width = right_side.shape
-    out = np.empty((size, width))
-    for column in range(width):
-        for i in range(size - 1, -1, -1):
-            total = right_side[i, column]
-            for k in range(i + 1, size):
-                total -= factor[k, i] * out[k, column]
-            out[i, column] = total / factor[i, i]
-    return out
-
 
 @numba.njit(cache=True, error_model="numpy")
 def _times_transpose(left, right):
@@ -110,7 +83,7 @@ def _log_diagonal_sum(factor):
 @numba.njit(cache=True, error_model="numpy")
 def _inverse_from_factor(factor):
     """(L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹ from the lower factor L."""
-    return _solve_upper_transposed_matrix(factor, _solve_lower_matrix(factor, np.eye(factor.shape[0])))
+    return triangular_solve_matrix(factor, triangular_solve_matrix(factor, np.eye(factor.shape[0]), True), True, True)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -155,7 +128,7 @@ def wishart_cholesky_log_density(value_factor, df, scale_factor):
     """log p(L_W | ν, L_S) = Σ_i (ν - 1 - i) log L_W,ii + K log 2 - |L_S⁻¹ L_W|²/2
     - ν Σ log L_S,ii - νK/2 log 2 - log Γ_K(ν/2)."""
     size = value_factor.shape[0]
-    spread = _solve_lower_matrix(scale_factor, value_factor)
+    spread = triangular_solve_matrix(scale_factor, value_factor, True)
     total = size * _LOG_2 - 0.5 * _squared_norm(spread) - df * _log_diagonal_sum(scale_factor)
     for i in range(size):
         if not value_factor[i, i] > 0.0:
@@ -169,9 +142,9 @@ def wishart_cholesky_log_density_vjp(value_factor, df, scale_factor, weight, val
     """With A = L_S⁻¹ L_W: ∂/∂L_W = -L_S⁻ᵀ A (+ (ν - 1 - i)/L_W,ii on the diagonal),
     ∂/∂L_S = L_S⁻ᵀ A Aᵀ (- ν/L_S,ii), lower triangles; returns weight ∂/∂ν."""
     size = value_factor.shape[0]
-    spread = _solve_lower_matrix(scale_factor, value_factor)
-    to_value = _solve_upper_transposed_matrix(scale_factor, spread)
-    to_scale = _solve_upper_transposed_matrix(scale_factor, _times_transpose(spread, spread))
+    spread = triangular_solve_matrix(scale_factor, value_factor, True)
+    to_value = triangular_solve_matrix(scale_factor, spread, True, True)
+    to_scale = triangular_solve_matrix(scale_factor, _times_transpose(spread, spread), True, True)
     for i in range(size):
         for j in range(i + 1):
             value_factor_adj[i, j] -= weight * to_value[i, j]
@@ -197,7 +170,7 @@ def wishart_log_density_vjp(value, df, scale, weight, value_adj, scale_adj):
     value_factor, scale_factor = cholesky(value), cholesky(scale)
     value_inverse = _inverse_from_factor(value_factor)
     scale_inverse = _inverse_from_factor(scale_factor)
-    spread = _solve_upper_transposed_matrix(scale_factor, _solve_lower_matrix(scale_factor, value))   # S⁻¹ W
+    spread = triangular_solve_matrix(scale_factor, triangular_solve_matrix(scale_factor, value, True), True, True)  # S⁻¹ W
     sandwich = _times_transpose(spread, scale_inverse)                                             # S⁻¹ W S⁻¹
     for i in range(size):
         for j in range(size):
@@ -215,7 +188,7 @@ def inverse_wishart_cholesky_log_density(value_factor, df, scale_factor):
     """log p(L_W | ν, L_S) = -Σ_i (ν + 1 + i) log L_W,ii + K log 2 - |L_W⁻¹ L_S|²/2
     + ν Σ log L_S,ii - νK/2 log 2 - log Γ_K(ν/2)."""
     size = value_factor.shape[0]
-    spread = _solve_lower_matrix(value_factor, scale_factor)
+    spread = triangular_solve_matrix(value_factor, scale_factor, True)
     total = size * _LOG_2 - 0.5 * _squared_norm(spread) + df * _log_diagonal_sum(scale_factor)
     for i in range(size):
         if not value_factor[i, i] > 0.0:
@@ -230,9 +203,9 @@ def inverse_wishart_cholesky_log_density_vjp(value_factor, df, scale_factor, wei
     """With B = L_W⁻¹ L_S: ∂/∂L_W = L_W⁻ᵀ B Bᵀ (- (ν + 1 + i)/L_W,ii), ∂/∂L_S = -L_W⁻ᵀ B
     (+ ν/L_S,ii), lower triangles; returns weight ∂/∂ν."""
     size = value_factor.shape[0]
-    spread = _solve_lower_matrix(value_factor, scale_factor)
-    to_value = _solve_upper_transposed_matrix(value_factor, _times_transpose(spread, spread))
-    to_scale = _solve_upper_transposed_matrix(value_factor, spread)
+    spread = triangular_solve_matrix(value_factor, scale_factor, True)
+    to_value = triangular_solve_matrix(value_factor, _times_transpose(spread, spread), True, True)
+    to_scale = triangular_solve_matrix(value_factor, spread, True, True)
     for i in range(size):
         for j in range(i + 1):
             value_factor_adj[i, j] += weight * to_value[i, j]
@@ -258,7 +231,7 @@ def inverse_wishart_log_density_vjp(value, df, scale, weight, value_adj, scale_a
     value_factor, scale_factor = cholesky(value), cholesky(scale)
     value_inverse = _inverse_from_factor(value_factor)
     scale_inverse = _inverse_from_factor(scale_factor)
-    spread = _solve_upper_transposed_matrix(value_factor, _solve_lower_matrix(value_factor, scale))   # W⁻¹ S
+    spread = triangular_solve_matrix(value_factor, triangular_solve_matrix(value_factor, scale, True), True, True)  # W⁻¹ S
     sandwich = _times_transpose(spread, value_inverse)                                             # W⁻¹ S W⁻¹
     for i in range(size):
         for j in range(size):

@@ -20,6 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = "param mu: real\nparam sigma: real<lower=0>\nmu ~ Normal(0, 1)\nsigma ~ HalfNormal(1)\n"
 
 
+def _default_sigint():
+    """A pytest started in the background by a shell without job control has SIGINT ignored, and a
+    child Python that inherits that installs no KeyboardInterrupt handler: give the child the default
+    disposition, as a user's terminal does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(tmp_path, body):
     (tmp_path / "model.ppl").write_text(MODEL)
     script = textwrap.dedent(f"""
@@ -31,7 +38,7 @@ def _start(tmp_path, body):
     """) + textwrap.dedent(body)
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=env, cwd=tmp_path)
+                               text=True, env=env, cwd=tmp_path, preexec_fn=_default_sigint)
     assert process.stdout.readline().strip() == "ready", process.stderr.read()
     return process
 
@@ -163,6 +170,7 @@ def test_a_second_ctrl_c_leaves_at_once():
         _wait_until(lambda: (progress[:, native.STOP] == 1).all())
         signal.pthread_kill(main, signal.SIGINT)
 
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)   # as in _default_sigint
     sender = threading.Thread(target=interrupt_twice)
     sender.start()
     try:
@@ -173,3 +181,4 @@ def test_a_second_ctrl_c_leaves_at_once():
     finally:
         release.set()
         sender.join()
+        signal.signal(signal.SIGINT, previous)

@@ -141,6 +141,7 @@ target += -sum(totals ** 2 / (1 + counts))
     assert post.log_prob({"mu": u}) == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.slow   # ~12 s of compiling; the simpler loop cases above run by default
 def test_nested_loops_backward_steps_and_a_matrix_local():
     source = """
 data N: int<lower=2>

@@ -135,6 +135,7 @@ y ~ Normal(mu, 1) T[low, ]
     assert posterior.log_prob({"mu": 0.4}) == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.slow   # ~18 s of sampling: the densities themselves are checked above
 def test_a_truncated_model_samples_its_posterior():
     """y from a normal truncated below at 0 with unknown mean: the posterior of mu on a grid
     (prior Normal(0, 5), the truncated likelihood from scipy) is the reference."""

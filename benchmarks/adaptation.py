@@ -1,9 +1,12 @@
 """Warmup adaptations compared by ESS per gradient: Stan's windowed diagonal
-(`adaptation="stan"`), nutpie's gradient-based diagonal (`adaptation="fisher"`)
-and nutpie's low rank (`metric="low_rank"`).
+(`adaptation="stan"`), nutpie's gradient-based diagonal (`adaptation="fisher"`),
+nutpie's low rank (`metric="low_rank"`) and the default, `metric="auto"` (Stan's
+diagonal, switching a chain to the low rank after a slow window whose trees hit
+the maximum depth; how many chains did is reported).
 
     python benchmarks/adaptation.py [--models linreg,correlated_regression] [--seeds 1,2,3]
                                     [--chains 4 --warmup 1000 --draws 1000]
+                                    [--configurations "stan diag,auto"]
 
 Models: every example with data (examples/*.ppl) plus two hard ones made here:
 
@@ -49,7 +52,8 @@ EXAMPLES = ROOT / "examples"
 RESULTS = ROOT / "benchmarks" / "results"
 CONFIGURATIONS = {"stan diag": dict(metric="diag", adaptation="stan"),
                   "fisher diag": dict(metric="diag", adaptation="fisher"),
-                  "fisher low rank": dict(metric="low_rank", adaptation="fisher")}
+                  "fisher low rank": dict(metric="low_rank", adaptation="fisher"),
+                  "auto": dict(metric="auto")}
 
 CORRELATED_REGRESSION = """
 # y ~ Normal(X beta, sigma) with an intercept column in X, through X'X, X'y and y'y
@@ -114,18 +118,21 @@ def measure(posterior, settings, chains, warmup, draws, seed):
             "ess_per_gradient": ess / sampling_steps, "ess_per_gradient_all": ess / all_steps,
             "max_treedepth_share": float(np.mean(fit.stats["tree_depth"] >= 10)),
             "divergences": int(np.sum(fit.stats["diverging"])), "wall_seconds": wall,
-            "step_size": np.asarray(fit.step_size).tolist()}
+            "step_size": np.asarray(fit.step_size).tolist(),
+            "escalated_chains": sum(at >= 0 for at in fit.settings.get("escalated_at", [])),
+            "escalated_at": fit.settings.get("escalated_at")}
 
 
 def over_seeds(runs):
     """Geometric means over the seeds of the ratios, arithmetic of the rest."""
-    keys = ("ess_per_gradient", "ess_per_gradient_all", "max_treedepth_share", "wall_seconds", "divergences")
+    keys = ("ess_per_gradient", "ess_per_gradient_all", "max_treedepth_share", "wall_seconds", "divergences",
+            "escalated_chains")
     return {key: float(np.exp(np.mean(np.log([r[key] for r in runs])))) if key.startswith("ess")
             else float(np.mean([r[key] for r in runs])) for key in keys}
 
 
 def markdown(report) -> str:
-    names = list(CONFIGURATIONS)
+    names = report["configurations"]
     lines = [f"`{report['command']}` — {report['date']}, {report['machine']}", "",
              "| model | dim | " + " | ".join(f"{n}: ESS/grad (all) · depth-10 share" for n in names) + " |",
              "|---|---:|" + "---:|" * len(names)]
@@ -133,14 +140,18 @@ def markdown(report) -> str:
         cells = []
         for n in names:
             r = entry[n]["mean"]
+            escalated = sum(run["escalated_chains"] for run in entry[n]["seeds"])
+            chains = report["chains"] * len(entry[n]["seeds"])
             cells.append(f"{r['ess_per_gradient']:.3g} ({r['ess_per_gradient_all']:.3g}) · "
-                         f"{100 * r['max_treedepth_share']:.0f}%")
+                         f"{100 * r['max_treedepth_share']:.0f}%"
+                         + (f" · {escalated}/{chains} escalated" if n == "auto" else ""))
         lines.append(f"| {model} | {entry['dim']} | " + " | ".join(cells) + " |")
     lines += ["", "Geometric mean over the models of ESS/grad relative to stan diag (sampling phase; all "
               "leapfrog steps): " + "; ".join(f"{n} {report['geometric_mean_ratio'][n][0]:.3g} "
                                               f"({report['geometric_mean_ratio'][n][1]:.3g})" for n in names)
-              + ". Models where fisher diag beats stan diag: "
-              f"{report['fisher_diag_wins']} of {len(report['models'])}. The lowest ESS/grad over the set: "
+              + (". Models where fisher diag beats stan diag: "
+                 f"{report['fisher_diag_wins']} of {len(report['models'])}" if "fisher diag" in names else "")
+              + ". The lowest ESS/grad over the set: "
               + "; ".join(f"{n} {report['worst_model'][n][0]:.3g} ({report['worst_model'][n][1]})" for n in names)
               + "."]
     return "\n".join(lines) + "\n"
@@ -156,31 +167,38 @@ def main(argv=None):
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--seeds", default="1")
     parser.add_argument("--name", default="adaptation")
+    parser.add_argument("--configurations", default=",".join(CONFIGURATIONS),
+                        help="which of the configurations, comma-separated (the ratios need 'stan diag')")
     args = parser.parse_args(argv)
     report = {"command": "python benchmarks/adaptation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
               "date": datetime.date.today().isoformat(),
               "machine": f"{platform.machine()}, {platform.processor() or platform.platform()}, "
                          f"{__import__('os').cpu_count()} cores",
-              "models": {}}
+              "models": {}, "chains": args.chains}
+    configurations = {label: CONFIGURATIONS[label] for label in args.configurations.split(",")}
+    report["configurations"] = list(configurations)
     for name, posterior in posteriors(args.models.split(",")):
         entry = {"dim": posterior.dim}
-        for label, settings in CONFIGURATIONS.items():
+        for label, settings in configurations.items():
             runs = [measure(posterior, settings, args.chains, args.warmup, args.draws, int(seed))
                     for seed in args.seeds.split(",")]
             entry[label] = {"seeds": runs, "mean": over_seeds(runs)}
             figures = entry[label]["mean"]
             print(f"{name:24s} {label:16s} ESS/grad {figures['ess_per_gradient']:.4g} "
                   f"(all {figures['ess_per_gradient_all']:.4g}) depth-10 "
-                  f"{figures['max_treedepth_share']:.2f} {figures['wall_seconds']:.1f} s", flush=True)
+                  f"{figures['max_treedepth_share']:.2f} {figures['wall_seconds']:.1f} s"
+                  + (f" escalated {sum(r['escalated_chains'] for r in runs)}" if label == "auto" else ""), flush=True)
         report["models"][name] = entry
     report["geometric_mean_ratio"] = {
         label: [float(np.exp(np.mean([np.log(e[label]["mean"][key] / e["stan diag"]["mean"][key])
                                       for e in report["models"].values()])))
-                for key in ("ess_per_gradient", "ess_per_gradient_all")] for label in CONFIGURATIONS}
+                for key in ("ess_per_gradient", "ess_per_gradient_all")] for label in configurations}
     report["worst_model"] = {label: min(((e[label]["mean"]["ess_per_gradient"], model)
-                                         for model, e in report["models"].items())) for label in CONFIGURATIONS}
-    report["fisher_diag_wins"] = sum(e["fisher diag"]["mean"]["ess_per_gradient"]
-                                     > e["stan diag"]["mean"]["ess_per_gradient"] for e in report["models"].values())
+                                         for model, e in report["models"].items())) for label in configurations}
+    if "fisher diag" in configurations:
+        report["fisher_diag_wins"] = sum(e["fisher diag"]["mean"]["ess_per_gradient"]
+                                         > e["stan diag"]["mean"]["ess_per_gradient"]
+                                         for e in report["models"].values())
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(report, indent=1))
     (RESULTS / f"{args.name}.md").write_text(markdown(report))

@@ -157,10 +157,11 @@ def _sample_arguments(sample) -> None:
                              "chain, or a list of one object per chain; or 'pathfinder'; left out, uniform(-2, 2) "
                              "on the unconstrained scale")
     sample.add_argument("--method", choices=["nuts", "hmc"], default="nuts", help="the sampler")
-    sample.add_argument("--metric", choices=sorted(METRIC_NAMES), default="diag", metavar="METRIC",
-                        help="the inverse metric warmup adapts: diag, dense, low_rank (for strongly correlated "
-                             "posteriors; see docs/sampling.md) or unit; CmdStan's diag_e, dense_e, unit_e "
-                             "are accepted")
+    sample.add_argument("--metric", choices=sorted(METRIC_NAMES), default="auto", metavar="METRIC",
+                        help="the inverse metric warmup adapts: auto (the diagonal, switching a chain to the low "
+                             "rank when its trees hit the maximum depth), diag, dense, low_rank (for strongly "
+                             "correlated posteriors; see docs/sampling.md) or unit; CmdStan's diag_e, dense_e, "
+                             "unit_e are accepted")
     sample.add_argument("--adaptation", choices=["stan", "fisher"], default=None,
                         help="how warmup adapts the metric; left out, the metric's own (see docs/sampling.md)")
     sample.add_argument("--target-accept", type=float, default=0.8,
@@ -191,7 +192,7 @@ def _saved_fit_arguments(command) -> None:
 
 
 # the CLI's metric names: ppl's, and CmdStan's for the same metric
-METRIC_NAMES = {"diag": "diag", "dense": "dense", "low_rank": "low_rank", "unit": "unit",
+METRIC_NAMES = {"auto": "auto", "diag": "diag", "dense": "dense", "low_rank": "low_rank", "unit": "unit",
                 "diag_e": "diag", "dense_e": "dense", "unit_e": "unit"}
 
 

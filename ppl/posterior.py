@@ -174,7 +174,7 @@ class Posterior:
         return terms
 
     def sample(self, *, chains=4, warmup=1000, draws=1000, seed=None, method="nuts", thin=1, init=None,
-               target_accept=0.8, max_treedepth=10, metric="diag", step_size=None, num_leapfrog_steps=None,
+               target_accept=0.8, max_treedepth=10, metric="auto", step_size=None, num_leapfrog_steps=None,
                save_warmup=False, progress=True, cores=None, adaptation=None):
         """Draws from this posterior with NUTS (default) or static HMC; returns a ppl.Fit.
 
@@ -187,8 +187,14 @@ class Posterior:
         adaptation="fisher" from the draws and their gradients in nutpie's windows
         (Seyboldt, Carlson & Carpenter 2026), which needs far fewer draws.  Left out,
         it is the metric's default: "stan" for "diag" and "dense", "fisher" for
-        "low_rank" (benchmarks/README.md, "Adaptation", compares them and says why
-        Stan's diagonal stays the default).  step_size is the initial step size (adapted during warmup).  init: constrained
+        "low_rank".  The default, metric="auto", is Stan's diagonal warmup, in which a
+        chain whose slow window leaves 10% or more of its trees at max_treedepth (a
+        diagonal that cannot follow the correlations) switches to the low rank for the
+        rest of its warmup; a chain that never does makes exactly metric="diag"'s draws
+        (`fit.settings["escalated_at"]` says which switched, and when; naming an
+        adaptation with it asks for that adaptation's diagonal; static HMC, without
+        trees, keeps the diagonal).  benchmarks/README.md, "Adaptation", compares them
+        and says why.  step_size is the initial step size (adapted during warmup).  init: constrained
         param values (a dict, or one dict per chain), validated against the
         constraints, or "pathfinder" (each chain starts from a Pathfinder draw); by default
         uniform(-2, 2) on the unconstrained scale.  The same

@@ -72,7 +72,7 @@ def test_every_flag_has_help_and_shows_its_default():
     for flag in ("--data", "--chains", "--warmup", "--draws", "--seed", "--init", "--output-dir", "--save-warmup",
                  "--target-accept", "--max-treedepth", "--metric", "--cores", "--output", "--all"):
         assert flag in text, flag
-    assert "(default: 1000)" in text and "(default: 0.8)" in text and "(default: diag)" in text
+    assert "(default: 1000)" in text and "(default: 0.8)" in text and "(default: auto)" in text
 
 
 def test_sample_passes_the_cmdstan_flags_through(settings_passed, tmp_path):

@@ -230,7 +230,7 @@ def test_window_schedule_switches_every_10_early_then_growing_windows():
     schedule, moments, stored = fisher.workspace(dim, warmup, False)
     metric = hamiltonian.initial_metric(dim, "diag")
     generator = np.random.default_rng(10)
-    fisher.init(schedule, moments, stored, np.zeros(dim), np.ones(dim), metric)
+    fisher.init(schedule, moments, stored, np.zeros(dim), np.ones(dim), metric, False)
     switches = []
     for iteration in range(warmup):
         x = generator.normal(size=dim)
@@ -259,7 +259,7 @@ def test_settings_errors(scaled_normal):
         posterior.sample(metric="dense", adaptation="fisher", **QUICK)
     with pytest.raises(ValueError, match="metric='low_rank' cannot be adapted with adaptation='stan'"):
         posterior.sample(metric="low_rank", adaptation="stan", **QUICK)
-    with pytest.raises(ValueError, match="metric must be one of 'diag', 'dense', 'low_rank', 'unit'"):
+    with pytest.raises(ValueError, match="metric must be one of 'auto', 'diag', 'dense', 'low_rank', 'unit'"):
         posterior.sample(metric="lowrank", **QUICK)
     assert ADAPTATIONS == ("stan", "fisher")
 

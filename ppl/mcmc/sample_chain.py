@@ -78,7 +78,8 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
         step_size_heuristic=False, adapt_metric=False,
         target_accept=float(adaptation.target_accept_prob if adaptation else 0.75),
         adaptation_rate=float(getattr(adaptation, "adaptation_rate", 0.01)),
-        max_delta_h=float(getattr(inner, "max_energy_diff", 1000.0)))
+        max_delta_h=float(getattr(inner, "max_energy_diff", 1000.0)), escalate_depth_share=0.0,
+        metric_given=False)
     adapting = min(adaptation.num_adaptation_steps, num_burnin_steps) if adaptation else 0
     # adaptation that outlasts the burn-in goes on into the results (TFP allows it)
     adapting_results = max(0, adaptation.num_adaptation_steps - num_burnin_steps) if adaptation else 0

@@ -113,6 +113,8 @@ def _config_lines(fit, chain: int, path: Path, data_file: str | None) -> list[st
     num_samples = fit.num_draws * thin if fit.interrupted else int(settings.get("draws", fit.num_draws * thin))
     num_warmup = int(settings.get("warmup", 0))
     metric = CMDSTAN_METRICS.get(settings.get("metric", "diag"), "diag_e")
+    if settings.get("metric") == "auto":   # a diagonal, or every chain's matrix once one escalated to the low rank
+        metric = "dense_e" if np.ndim(fit.inverse_metric) == 3 else "diag_e"
 
     def line(depth, key, value=None):
         if value is None:

@@ -128,6 +128,9 @@ def to_arviz(fit, prior=None):
         used = {dim for names in dims[group].values() for dim in names}
         data_group = group in ("observed_data", "constant_data")
         options = dict(attrs=attrs, dims=dims[group], coords={dim: coords[dim] for dim in used})
+        if group == "sample_stats" and "escalated_at" in fit.settings:
+            # metric="auto": per chain, the warmup iterations before it switched to the low rank (-1: never)
+            options["attrs"] = {**attrs, "escalated_at": list(fit.settings["escalated_at"])}
         if version_one:   # arviz_base.dict_to_dataset: sample_dims, and a DataTree of the groups
             datasets[group] = arviz.dict_to_dataset(variables, sample_dims=[] if data_group else None, **options)
         else:

@@ -200,10 +200,10 @@ class Fit:
             depth = self.settings.get("max_treedepth", 10)
             saturated = int((self.stats["tree_depth"] >= depth).sum())
             if saturated:
-                remedy = ("metric='low_rank' (for correlated params), " if self.settings.get("metric") == "diag"
-                          else "")
+                from ppl.results.report import low_rank_advice
+
                 lines.append(f"{saturated} of {total} draws ({100.0 * saturated / total:.1f}%) hit the maximum "
-                             f"tree depth {depth}: try {remedy}max_treedepth={depth + 2} or a better "
+                             f"tree depth {depth}: try {low_rank_advice(self.settings)}max_treedepth={depth + 2} or a better "
                              f"parameterisation")
         return lines
 

@@ -16,6 +16,21 @@ RHAT_THRESHOLD = 1.01
 ESS_PER_CHAIN = 100
 
 
+
+def low_rank_advice(settings) -> str:
+    """The first remedy for draws at the maximum tree depth, "" when there is none to add: a
+    diagonal metric cannot follow strong correlations, which the low rank learns; "auto"
+    switched to it in the chains whose warmup saturated, so it is advice only for the others."""
+    if settings.get("metric") == "diag":
+        return "metric='low_rank' (it learns strong correlations from the gradients), "
+    if settings.get("metric") == "auto":
+        escalated_at = settings.get("escalated_at", [])
+        stayed = sum(at < 0 for at in escalated_at)
+        if stayed:
+            return (f"metric='low_rank' ({stayed} of {len(escalated_at)} chains kept the diagonal: their warmup "
+                    f"windows stayed under the share of deep trees that switches to it), ")
+    return ""
+
 def diagnose(fit) -> str:
     from ppl import diagnostics
 
@@ -42,9 +57,7 @@ def diagnose(fit) -> str:
         saturated = int((np.asarray(fit.stats["tree_depth"]) >= depth).sum())
         if saturated:
             lines.append(f"Tree depth: {saturated} of {total} draws ({100.0 * saturated / total:.1f}%) hit the "
-                         f"maximum tree depth {depth}. Try "
-                         + ("metric='low_rank' (it learns strong correlations from the gradients), "
-                            if fit.settings.get("metric") == "diag" else "")
+                         f"maximum tree depth {depth}. Try " + low_rank_advice(fit.settings)
                          + f"max_treedepth={depth + 2}, or reparameterise so the posterior's scales are more alike.")
         else:
             lines.append(f"Tree depth: no draw hit the maximum of {depth}.")

@@ -59,21 +59,27 @@ class ChainSettings(NamedTuple):
     target_accept: float
     adaptation_rate: float       # SIMPLE's rate
     max_delta_h: float           # the energy error that counts as a divergence
+    escalate_depth_share: float  # metric="auto": Stan's windows return ESCALATE after a slow window with
+                                 # this share of its transitions at max_treedepth; <= 0: never
+    metric_given: bool           # nutpie's warmup starts from the metric given, not from 1 / |gradient|
 
 
 CHAIN_SETTINGS = types.NamedTuple(
     [types.int64, types.boolean, types.int64, types.int64, types.int64, types.boolean, types.int64, types.boolean,
      types.boolean, types.int64, types.float64, types.boolean, types.int64, types.boolean, types.boolean,
-     types.float64, types.float64, types.float64], ChainSettings)
+     types.float64, types.float64, types.float64, types.float64, types.boolean], ChainSettings)
 # columns of the per-draw statistics
 STAT_NAMES = ("accept_stat", "step_size", "tree_depth", "n_leapfrog", "diverging", "energy", "lp")
 ACCEPTED = len(STAT_NAMES)            # one more column: whether the draw moved (HMC's is_accepted)
 STAT_COLUMNS = ACCEPTED + 1
-# statuses
-OK, INIT_FAILED, INIT_NOT_FINITE, INTERRUPTED = 0, 1, 2, 3
+# statuses; ESCALATE: metric="auto"'s warmup stopped after a saturated slow window, for the caller
+# to go on with nutpie's (ppl/sampling/run.py)
+OK, INIT_FAILED, INIT_NOT_FINITE, INTERRUPTED, ESCALATE = 0, 1, 2, 3, 4
 # progress slots
 ITERATIONS, DIVERGENCES, GRADIENTS, STOP = 0, 1, 2, 3
 PROGRESS_SLOTS = 4
+# metric="auto" judges the slow windows from this one on (0: all of them)
+FIRST_JUDGED_WINDOW = 0
 
 CHAIN_SIGNATURE = types.int64(
     LOG_DENSITY_GRADIENT, types.float64[::1], types.int64[::1],     # model, real data, int data
@@ -90,7 +96,14 @@ def chain_body(log_density_gradient, real_data, int_data, state, position, setti
                window_bounds, draws, statistics, seeds, progress, gradient_warmup):
     """run_chain's work, with nutpie's metric adaptation when `gradient_warmup` is
     ppl/sampling/fisher.py's workspace: None prunes that code away when Numba compiles
-    this for run_chain, so only the entry point that passes one compiles it."""
+    this for run_chain, so only the entry point that passes one compiles it.
+
+    With `settings.escalate_depth_share` > 0 (metric="auto") Stan's windowed warmup
+    stops, returning ESCALATE, after a slow window (from FIRST_JUDGED_WINDOW on) with at
+    least that share of its transitions at max_treedepth: a diagonal that cannot express
+    the posterior's correlations is what makes trees that deep, and the caller goes on
+    with nutpie's low rank.  A chain whose windows never saturate runs on as without it,
+    to the same draws."""
     dim = position.shape[0]
     iterations = settings.iterations
     adapt = settings.adapt
@@ -123,7 +136,8 @@ def chain_body(log_density_gradient, real_data, int_data, state, position, setti
     if gradient_warmup is not None:
         gradient_based = adapt and settings.adapt_metric and iterations > 0   # no warmup: the metric as given
         if gradient_based:
-            fisher.init(gradient_warmup[0], gradient_warmup[1], gradient_warmup[2], position, gradient, metric)
+            fisher.init(gradient_warmup[0], gradient_warmup[1], gradient_warmup[2], position, gradient, metric,
+                        settings.metric_given)
     metric_changed = False   # since the start: the step size is searched for again at the first change
     if adapt_step:
         if heuristic:
@@ -135,6 +149,7 @@ def chain_body(log_density_gradient, real_data, int_data, state, position, setti
     count = np.int64(0)   # not the literal 0: Numba would compile welford_add for it too
     mean = np.zeros(dim)
     second_moment = np.zeros((dim, dim)) if dense else np.zeros((dim, 1))
+    saturated = 0   # transitions of the current slow window that reached max_treedepth
 
     saved = 0
     for iteration in range(iterations):
@@ -156,11 +171,18 @@ def chain_body(log_density_gradient, real_data, int_data, state, position, setti
             else:
                 step_size = adaptation.simple_step_size_update(step_size, info.accept_stat, target_accept,
                                                                settings.adaptation_rate)
+        escalate = False
         if window_index < windows:
             if iteration >= window_bounds[2 * window_index]:
                 count = adaptation.welford_add(position, count, mean, second_moment, dense)
+                if info.tree_depth >= max_treedepth:
+                    saturated += 1
             if iteration == window_bounds[2 * window_index + 1]:
                 adaptation.regularised_metric(count, second_moment, dense, metric)
+                if settings.escalate_depth_share > 0.0 and window_index >= FIRST_JUDGED_WINDOW:
+                    length = window_bounds[2 * window_index + 1] - window_bounds[2 * window_index] + 1
+                    escalate = saturated >= settings.escalate_depth_share * length
+                saturated = 0
                 count = np.int64(0)
                 mean[:] = 0.0
                 second_moment[:, :] = 0.0
@@ -201,6 +223,9 @@ def chain_body(log_density_gradient, real_data, int_data, state, position, setti
         progress[GRADIENTS] += info.num_leapfrog_steps
         if info.diverging:
             progress[DIVERGENCES] += 1
+        if escalate:
+            step_size_io[0] = step_size
+            return ESCALATE
     if adapt_step and dual_averaging and iterations > 0:
         step_size = adaptation.dual_averaging_final(averaging)
     step_size_io[0] = step_size

@@ -114,9 +114,13 @@ def _switch(schedule, moments):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def init(schedule, moments, stored, position, gradient, metric):
-    """The first draw into the estimators; D_i = 1 / |g_i| at it."""
+def init(schedule, moments, stored, position, gradient, metric, metric_given):
+    """The first draw into the estimators; D_i = 1 / |g_i| at it, unless `metric_given`
+    (metric="auto" goes on from the diagonal of Stan's windows, a better guess than the
+    gradient at one point)."""
     _add(schedule, moments, stored, position, gradient)
+    if metric_given:
+        return
     for i in range(position.shape[0]):
         value = 1.0 / min(max(abs(gradient[i]), CLAMP_LOW), CLAMP_HIGH)
         metric.diagonal[i] = value if math.isfinite(value) else 1.0

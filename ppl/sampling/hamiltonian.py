@@ -51,8 +51,8 @@ class Metric(NamedTuple):
     diagonal: np.ndarray          # [dim]: D
     dense: np.ndarray             # [dim, dim] for the dense form, else [0, 0]
     dense_factor: np.ndarray      # its lower Cholesky factor, else [0, 0]
-    low_rank_vectors: np.ndarray  # [dim, dim] for the low-rank form (k columns in use), else [0, 0]
-    low_rank_values: np.ndarray   # [dim] for the low-rank form (k in use), else [0]
+    low_rank_vectors: np.ndarray  # [dim, r] for the low-rank form (k <= r columns in use), else [0, 0]
+    low_rank_values: np.ndarray   # [r] for the low-rank form (k in use), else [0]
     low_rank_size: np.ndarray     # int64 [1]: k
 
 
@@ -60,12 +60,14 @@ METRIC = types.NamedTuple([types.float64[::1], types.float64[:, ::1], types.floa
                            types.float64[::1], types.int64[::1]], Metric)
 
 
-def initial_metric(dim: int, form: str) -> Metric:
-    """The identity, as a Metric of the given form ("diag", "dense" or "low_rank")."""
+def initial_metric(dim: int, form: str, max_rank: int | None = None) -> Metric:
+    """The identity, as a Metric of the given form ("diag", "dense" or "low_rank"); a
+    low-rank one with room for `max_rank` directions (all dim when None)."""
     square = np.eye(dim) if form == "dense" else np.zeros((0, 0))
     low_rank = form == "low_rank"
-    return Metric(np.ones(dim), square, square.copy(), np.zeros((dim, dim)) if low_rank else np.zeros((0, 0)),
-                  np.ones(dim) if low_rank else np.zeros(0), np.zeros(1, dtype=np.int64))
+    rank = dim if max_rank is None else min(dim, max_rank)
+    return Metric(np.ones(dim), square, square.copy(), np.zeros((dim, rank)) if low_rank else np.zeros((0, 0)),
+                  np.ones(rank) if low_rank else np.zeros(0), np.zeros(1, dtype=np.int64))
 
 
 def inverse_metric_matrix(metric: Metric) -> np.ndarray:

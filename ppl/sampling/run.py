@@ -26,11 +26,16 @@ from ppl.sampling import rng
 from ppl.sampling.start import INIT_RADIUS, INIT_TRIES, start_failure
 
 METHODS = ("nuts", "hmc")
-METRICS = ("diag", "dense", "low_rank", "unit")
+METRICS = ("auto", "diag", "dense", "low_rank", "unit")
 ADAPTATIONS = ("stan", "fisher")
 # the metric adaptation each metric gets when `adaptation` is not given: for "diag", the one with the
-# higher minimum ESS per gradient over the benchmark set (benchmarks/README.md, "Adaptation")
-DEFAULT_ADAPTATION = {"diag": "stan", "dense": "stan", "low_rank": "fisher", "unit": "stan"}
+# higher minimum ESS per gradient over the benchmark set (benchmarks/README.md, "Adaptation"); "auto"
+# has its own: Stan's diagonal windows, escalating to nutpie's low rank (AUTO_ESCALATION)
+DEFAULT_ADAPTATION = {"auto": "auto", "diag": "stan", "dense": "stan", "low_rank": "fisher", "unit": "stan"}
+# metric="auto": a chain whose Stan slow window has at least this share of its transitions at
+# max_treedepth switches to nutpie's low-rank adaptation for the rest of its warmup (ChainSettings'
+# escalate_depth_share; the measurement behind it: benchmarks/README.md, "Adaptation")
+AUTO_ESCALATION = 0.1
 # what each adaptation can adapt
 ADAPTABLE_METRICS = {"stan": ("diag", "dense", "unit"), "fisher": ("diag", "low_rank", "unit")}
 MAX_DELTA_H = 1000.0
@@ -65,7 +70,8 @@ def _check_settings(chains, warmup, draws, thin, method, target_accept, max_tree
         if adaptation not in ADAPTATIONS:
             raise ValueError(f"adaptation must be one of {', '.join(map(repr, ADAPTATIONS))} (or left out for "
                              f"the metric's default), not {adaptation!r}")
-        if metric not in ADAPTABLE_METRICS[adaptation]:
+        # with "auto", an adaptation named asks for its diagonal (see `sample`)
+        if metric != "auto" and metric not in ADAPTABLE_METRICS[adaptation]:
             raise ValueError(f"metric={metric!r} cannot be adapted with adaptation={adaptation!r}: "
                              + ("a low-rank metric is estimated from draws and gradients only, with "
                                 "adaptation='fisher' (or leave adaptation out)" if metric == "low_rank" else
@@ -101,16 +107,22 @@ def _initial_points(posterior, init, chains, seed):
 
 
 def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="nuts", thin=1, init=None,
-           target_accept=0.8, max_treedepth=10, metric="diag", step_size=None, num_leapfrog_steps=None,
+           target_accept=0.8, max_treedepth=10, metric="auto", step_size=None, num_leapfrog_steps=None,
            save_warmup=False, progress=True, cores=None, adaptation=None):
     _check_settings(chains, warmup, draws, thin, method, target_accept, max_treedepth, metric, step_size,
                     num_leapfrog_steps, cores, seed, save_warmup, adaptation)
+    if metric == "auto" and adaptation is not None:
+        metric = "diag"   # an adaptation named asks for its own (diagonal) metric, as before "auto" existed
     adaptation = adaptation or DEFAULT_ADAPTATION[metric]
+    # "auto" judges NUTS' tree depths; static HMC has none, so there it is Stan's diagonal
+    escalating = metric == "auto" and method == "nuts" and warmup > 0
     from ppl import diagnostics, first_run
     from ppl.results.fit import Fit
 
     diagnostics.compile_in_background()        # the summary's kernels, while the samplers load
-    # compiled once, loaded from Numba's disk cache; on a cold cache one line says so
+    # compiled once, loaded from Numba's disk cache; on a cold cache one line says so.  "auto" starts
+    # with Stan's warmup: nutpie's entry is loaded (and on a cold cache compiled) only for a chain
+    # that escalates
     entry = first_run.load(first_run.SAMPLERS["fisher" if adaptation == "fisher" and metric != "unit" else "stan"],
                            [first_run.DIAGNOSTICS] if progress else None)
     from ppl.sampling import chain as native
@@ -133,7 +145,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         step_size_rule=native.DUAL_AVERAGING if method == "nuts" else native.SIMPLE,
         step_size_heuristic=not (warmup == 0 and step_size is not None),   # a step size given, no warmup: used as is
         adapt_metric=metric != "unit", target_accept=float(target_accept), adaptation_rate=HMC_ADAPTATION_RATE,
-        max_delta_h=MAX_DELTA_H)
+        max_delta_h=MAX_DELTA_H, escalate_depth_share=AUTO_ESCALATION if escalating else 0.0, metric_given=False)
     initial_step_size = float(step_size or 1.0)
     windows = window_schedule(warmup)
     saved_warmup = (warmup + thin - 1) // thin if save_warmup else 0
@@ -150,12 +162,13 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         started[index] = True
         state = rng.stream_state(seed, index)
         position = np.zeros(dim) if starts[index] is None else np.array(starts[index], dtype=np.float64)
-        inverse_metric = initial_metric(dim, metric)
+        inverse_metric = initial_metric(dim, "diag" if metric == "auto" else metric)
         step = np.array([initial_step_size])
         out = {"warmup_draws": np.zeros((saved_warmup, dim)), "warmup_stats": np.zeros((saved_warmup, stat_count)),
                "warmup_seeds": np.zeros(saved_warmup, dtype=np.int64),
                "draws": np.zeros((saved_draws, dim)), "stats": np.zeros((saved_draws, stat_count)),
-               "seeds": np.zeros(saved_draws, dtype=np.int64), "warmup_seconds": 0.0, "sampling_seconds": 0.0}
+               "seeds": np.zeros(saved_draws, dtype=np.int64), "warmup_seconds": 0.0, "sampling_seconds": 0.0,
+               "escalated_at": -1}
         phases = (("warmup", warmup, True, bool(save_warmup)), ("sampling", draws, False, True))
         out["status"] = native.OK
         for phase, iterations, adapt, save in phases:
@@ -167,6 +180,9 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
                                      inverse_metric, step, windows,
                                      out[prefix + "draws"], out[prefix + "stats"], out[prefix + "seeds"],
                                      progress_counts[index])
+            if status == native.ESCALATE:
+                out["escalated_at"] = int(progress_counts[index, native.ITERATIONS])
+                inverse_metric, status = escalate(index, state, position, inverse_metric, step, out)
             out[phase + "_seconds"] = time.perf_counter() - started_at
             if phase == "warmup":
                 warmup_divergences[index] = progress_counts[index, native.DIVERGENCES]
@@ -184,9 +200,42 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
                 return out
         out["gradient_evaluations"] = int(progress_counts[index, native.GRADIENTS])
         out["step_size"] = step[0]
+        low_rank = metric == "low_rank" or out["escalated_at"] >= 0
         out["inverse_metric"] = (inverse_metric.dense if metric == "dense" else inverse_metric_matrix(inverse_metric)
-                                 if metric == "low_rank" else inverse_metric.diagonal)
+                                 if low_rank else inverse_metric.diagonal)
         return out
+
+    low_rank_entry = []   # nutpie's entry, loaded by the first chain that escalates
+    loading = threading.Lock()
+
+    def escalate(index, state, position, diagonal_metric, step, out):
+        """The rest of the warmup of a metric="auto" chain whose Stan window saturated, with
+        nutpie's low rank from where it stopped, its diagonal the window's, its schedule over the
+        iterations left; returns (the metric, the status).  Its warmup rows are saved one per
+        iteration, then thinned here in step with the rows before."""
+        with loading:
+            if not low_rank_entry:
+                low_rank_entry.append(first_run.load(first_run.SAMPLERS["fisher"], []))
+        done = int(progress_counts[index, native.ITERATIONS])
+        remaining = warmup - done
+        # room for every direction the estimate can find: at most two per draw of a window
+        low_rank = initial_metric(dim, "low_rank", max_rank=2 * (remaining + 1))
+        low_rank.diagonal[:] = diagonal_metric.diagonal
+        rows = remaining if save_warmup else 0
+        saved = {"draws": np.zeros((rows, dim)), "stats": np.zeros((rows, stat_count)),
+                 "seeds": np.zeros(rows, dtype=np.int64)}
+        rest = settings._replace(iterations=remaining, adapt=True, save=bool(save_warmup), thin=1,
+                                 escalate_depth_share=0.0, metric_given=True)
+        status = low_rank_entry[0].run_chain(gradient, real_data, int_data, state, position, rest, low_rank, step,
+                                             windows, saved["draws"], saved["stats"], saved["seeds"],
+                                             progress_counts[index])
+        if save_warmup:
+            ran = int(progress_counts[index, native.ITERATIONS]) - done
+            kept = [row for row in range(ran) if (done + row) % thin == 0]
+            first = (done + thin - 1) // thin
+            for name, values in saved.items():
+                out["warmup_" + name][first:first + len(kept)] = values[kept]
+        return low_rank, status
 
     bar = ProgressBar(chains, warmup, draws, progress)
     results = _run_chains(run, chains, cores, progress_counts, bar, native, warmup_divergences, started).results
@@ -196,10 +245,25 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
             raise start_failure(posterior, result["position"], index, starts[index] is not None)
     run_settings = dict(chains=chains, warmup=warmup, draws=draws, thin=thin, target_accept=target_accept,
                         max_treedepth=max_treedepth, metric=metric, adaptation=adaptation, save_warmup=save_warmup)
+    if escalating:
+        _escalations(results, run_settings)
     if any(result["status"] == native.INTERRUPTED for result in results):
         results = _interrupted(results, run_settings)
     return Fit.from_chains(posterior, results, stat_names=native.STAT_NAMES, seed=seed, method=method,
                            settings=run_settings)
+
+
+def _escalations(results, run_settings):
+    """metric="auto": which chains switched to the low rank, in the settings (`escalated_at`: per
+    chain, the warmup iterations it ran with Stan's diagonal before switching, -1 for a chain that
+    kept it),
+    and, when any did, every chain's inverse metric as a matrix, so that they stack."""
+    run_settings.update(escalate_depth_share=AUTO_ESCALATION,
+                        escalated_at=[result["escalated_at"] for result in results])
+    if any(np.ndim(result.get("inverse_metric")) == 2 for result in results):
+        for result in results:
+            if np.ndim(result.get("inverse_metric")) == 1:
+                result["inverse_metric"] = np.diag(result["inverse_metric"])
 
 
 BAR_REFRESH_SECONDS = 0.1

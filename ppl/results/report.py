@@ -16,7 +16,6 @@ RHAT_THRESHOLD = 1.01
 ESS_PER_CHAIN = 100
 
 
-
 def low_rank_advice(settings) -> str:
     """The first remedy for draws at the maximum tree depth, "" when there is none to add: a
     diagonal metric cannot follow strong correlations, which the low rank learns; "auto"
@@ -30,6 +29,7 @@ def low_rank_advice(settings) -> str:
             return (f"metric='low_rank' ({stayed} of {len(escalated_at)} chains kept the diagonal: their warmup "
                     f"windows stayed under the share of deep trees that switches to it), ")
     return ""
+
 
 def diagnose(fit) -> str:
     from ppl import diagnostics

@@ -215,7 +215,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
         iteration, then thinned here in step with the rows before."""
         with loading:
             if not low_rank_entry:
-                low_rank_entry.append(first_run.load(first_run.SAMPLERS["fisher"], []))
+                low_rank_entry.append(first_run.load(first_run.SAMPLERS["fisher"], [] if progress else None))
         done = int(progress_counts[index, native.ITERATIONS])
         remaining = warmup - done
         # room for every direction the estimate can find: at most two per draw of a window

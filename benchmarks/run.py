@@ -14,7 +14,7 @@ that is installed (NumPyro with JAX; Stan through PyStan 3; nutpie with PyMC mod
 - warm compile: the same in a second fresh process sharing the first one's cache;
 - time to first draw, cold and warm: in those processes, from before the system's import to the
   return of a first 1-chain, 1-warmup, 1-draw ``sample`` call;
-- NUTS, 4 chains x 1000 warmup x 1000 draws, diagonal metric, target acceptance 0.8, max tree
+- NUTS, 4 chains x 1000 warmup x 1000 draws, each system's default metric, target acceptance 0.8, max tree
   depth 10, chains as each system's users run them (``--chain-mode users``, the default) or one
   after another on one core (``sequential``; see benchmarks/peers/worker.py for what each means
   for the timing): sampling seconds, gradient evaluations/s (leapfrog steps of the sampling
@@ -350,7 +350,8 @@ def markdown(report) -> str:
         + (f", nutpie {m['nutpie']} (PyMC {m['pymc']}, PyTensor {m['pytensor']})" if m.get("nutpie") else "")
         + ".",
         "",
-        f"NUTS, {s['chains']} chains × {s['warmup']} warmup × {s['draws']} draws, seed {s['seed']}, diagonal metric, "
+        f"NUTS, {s['chains']} chains × {s['warmup']} warmup × {s['draws']} draws, seed {s['seed']}, each system's default "
+        "metric (diagonal; ppl's `auto`: its diagonal, a chain whose warmup trees saturate switching to the low rank), "
         "target acceptance 0.8, max tree depth 10; inits uniform(−2, 2) (nutpie: its own). nutpie keeps its default "
         "adaptation (mass matrix from the variances of draws and gradients) and numba backend. "
         f"Chain mode `{mode}`: {CHAIN_MODES[mode]}. "

@@ -78,8 +78,6 @@ OK, INIT_FAILED, INIT_NOT_FINITE, INTERRUPTED, ESCALATE = 0, 1, 2, 3, 4
 # progress slots
 ITERATIONS, DIVERGENCES, GRADIENTS, STOP = 0, 1, 2, 3
 PROGRESS_SLOTS = 4
-# metric="auto" judges the slow windows from this one on (0: all of them)
-FIRST_JUDGED_WINDOW = 0
 
 CHAIN_SIGNATURE = types.int64(
     LOG_DENSITY_GRADIENT, types.float64[::1], types.int64[::1],     # model, real data, int data
@@ -99,7 +97,7 @@ def chain_body(log_density_gradient, real_data, int_data, state, position, setti
     this for run_chain, so only the entry point that passes one compiles it.
 
     With `settings.escalate_depth_share` > 0 (metric="auto") Stan's windowed warmup
-    stops, returning ESCALATE, after a slow window (from FIRST_JUDGED_WINDOW on) with at
+    stops, returning ESCALATE, after a slow window (every one, the first included) with at
     least that share of its transitions at max_treedepth: a diagonal that cannot express
     the posterior's correlations is what makes trees that deep, and the caller goes on
     with nutpie's low rank.  A chain whose windows never saturate runs on as without it,
@@ -179,7 +177,7 @@ def chain_body(log_density_gradient, real_data, int_data, state, position, setti
                     saturated += 1
             if iteration == window_bounds[2 * window_index + 1]:
                 adaptation.regularised_metric(count, second_moment, dense, metric)
-                if settings.escalate_depth_share > 0.0 and window_index >= FIRST_JUDGED_WINDOW:
+                if settings.escalate_depth_share > 0.0:
                     length = window_bounds[2 * window_index + 1] - window_bounds[2 * window_index] + 1
                     escalate = saturated >= settings.escalate_depth_share * length
                 saturated = 0

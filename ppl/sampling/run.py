@@ -256,8 +256,7 @@ def sample(posterior, *, chains=4, warmup=1000, draws=1000, seed=None, method="n
 def _escalations(results, run_settings):
     """metric="auto": which chains switched to the low rank, in the settings (`escalated_at`: per
     chain, the warmup iterations it ran with Stan's diagonal before switching, -1 for a chain that
-    kept it),
-    and, when any did, every chain's inverse metric as a matrix, so that they stack."""
+    kept it), and, when any did, every chain's inverse metric as a matrix, so that they stack."""
     run_settings.update(escalate_depth_share=AUTO_ESCALATION,
                         escalated_at=[result["escalated_at"] for result in results])
     if any(np.ndim(result.get("inverse_metric")) == 2 for result in results):
